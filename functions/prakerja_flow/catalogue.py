@@ -1,0 +1,173 @@
+"""The deployment catalogue: every Lambda function, what it may touch, which ASL
+substitution names it, and which schedule triggers it.
+
+This is the one list. The CDK app (infra/) and the local runtime (prakerja.local)
+both build from it, so a function added here exists in both worlds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from . import config
+
+FUNCTIONS_ROOT = Path(__file__).resolve().parent.parent  # the Lambda asset folder
+PROJECT_ROOT = FUNCTIONS_ROOT.parent
+LIFECYCLE_ASL = PROJECT_ROOT / "statemachines" / "participant_lifecycle.asl.json"
+STATE_MACHINE_NAME = "participant-lifecycle"
+TABLE_NAME = "prakerja-flow"
+SERVICE_NAME = "prakerja-flow"
+METRICS_NAMESPACE = "PrakerjaFlow"
+
+# Environment variable names the functions read (see settings.py).
+ENV_TABLE = "TABLE_NAME"
+ENV_STATE_MACHINE = "STATE_MACHINE_ARN"
+ENV_PAYMENT_PROVIDER = "PAYMENT_PROVIDER"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    every: timedelta
+    description: str
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    key: str  # logical id: CDK construct id and local function name suffix
+    handler: str  # module.attribute, relative to the asset folder
+    description: str
+    asl_substitution: str | None = None  # ${...} name in the ASL that holds this ARN
+    table_actions: tuple[str, ...] = ()
+    sends_task_tokens: bool = False
+    starts_executions: bool = False
+    reads_executions: bool = False
+    calls_payment_provider: bool = False
+    schedule: ScheduleSpec | None = None
+    memory_mb: int = 256
+    timeout: timedelta = timedelta(seconds=30)
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def function_name(self) -> str:
+        return f"prakerja-{self.key}"
+
+
+READ = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+WRITE = READ + ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        key="platform-api",
+        handler="prakerja_flow.handlers.api.handler",
+        description="Partner platform, participant and operator HTTP API (API Gateway proxy)",
+        table_actions=WRITE,
+        sends_task_tokens=True,
+        starts_executions=True,
+        memory_mb=512,
+    ),
+    FunctionSpec(
+        key="await-event",
+        handler="prakerja_flow.handlers.lifecycle.await_event",
+        description="Stores a waiting execution's task token; delivers an event that arrived first",
+        asl_substitution="AwaitEventFunctionArn",
+        table_actions=WRITE,
+        sends_task_tokens=True,
+    ),
+    FunctionSpec(
+        key="verify-purchase",
+        handler="prakerja_flow.handlers.lifecycle.verify_purchase",
+        description="Re-checks the recorded purchase against the bundle ban and balance rules",
+        asl_substitution="VerifyPurchaseFunctionArn",
+        table_actions=READ,
+    ),
+    FunctionSpec(
+        key="verify-completion",
+        handler="prakerja_flow.handlers.lifecycle.verify_completion",
+        description="Checks the certificate belongs to the purchased training",
+        asl_substitution="VerifyCompletionFunctionArn",
+        table_actions=READ,
+    ),
+    FunctionSpec(
+        key="check-rating",
+        handler="prakerja_flow.handlers.lifecycle.check_rating",
+        description="Checks instructor, facilities and programme ratings and the review",
+        asl_substitution="CheckRatingFunctionArn",
+        table_actions=READ,
+    ),
+    FunctionSpec(
+        key="grant-incentives",
+        handler="prakerja_flow.handlers.lifecycle.grant_incentives",
+        description="Creates the 4 payout and 3 survey entitlements, once",
+        asl_substitution="GrantIncentivesFunctionArn",
+        table_actions=WRITE,
+    ),
+    FunctionSpec(
+        key="revoke-participation",
+        handler="prakerja_flow.handlers.lifecycle.revoke_participation",
+        description="Revokes a participant who missed the purchase deadline; forfeits the balance",
+        asl_substitution="RevokeParticipationFunctionArn",
+        table_actions=WRITE,
+    ),
+    FunctionSpec(
+        key="payout-run",
+        handler="prakerja_flow.handlers.jobs.payout_run",
+        description="Pays due entitlements through the payment provider and resumes executions",
+        table_actions=WRITE,
+        sends_task_tokens=True,
+        calls_payment_provider=True,
+        schedule=ScheduleSpec("payout-run", config.PAYOUT_RUN_INTERVAL, "Release due payouts"),
+        memory_mb=512,
+        timeout=timedelta(minutes=15),
+    ),
+    FunctionSpec(
+        key="deadline-sweep",
+        handler="prakerja_flow.handlers.jobs.deadline_sweep",
+        description="Enforces purchase deadlines, survey windows and balance expiry",
+        table_actions=WRITE,
+        sends_task_tokens=True,
+        schedule=ScheduleSpec("deadline-sweep", config.DEADLINE_SWEEP_INTERVAL, "Enforce deadlines"),
+        timeout=timedelta(minutes=15),
+    ),
+)
+
+
+def by_key(key: str) -> FunctionSpec:
+    for spec in FUNCTIONS:
+        if spec.key == key:
+            return spec
+    raise KeyError(key)
+
+
+def asl_substitutions(arn_of: dict[str, str]) -> dict[str, str]:
+    """ASL substitution name -> function ARN, given each function key's ARN."""
+    return {spec.asl_substitution: arn_of[spec.key] for spec in FUNCTIONS if spec.asl_substitution}
+
+
+def state_machine_arn(region: str, account: str, name: str = STATE_MACHINE_NAME, partition: str = "aws") -> str:
+    # Built from the fixed name, not read from the resource: the functions need it in
+    # their environment while the state machine needs their ARNs (a cycle otherwise).
+    return f"arn:{partition}:states:{region}:{account}:stateMachine:{name}"
+
+
+def function_environment(table_name: str, state_machine: str, payment_provider: str) -> dict[str, str]:
+    """Every function gets the same environment; the CDK app adds AWS-only settings."""
+    return {
+        ENV_TABLE: table_name,
+        ENV_STATE_MACHINE: state_machine,
+        ENV_PAYMENT_PROVIDER: payment_provider,
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+    }
+
+
+def render_asl(arn_of: dict[str, str]) -> str:
+    """The ASL with its ${...} substitutions filled in, as CDK's definition_substitutions does."""
+    text = LIFECYCLE_ASL.read_text(encoding="utf-8")
+    for name, value in asl_substitutions(arn_of).items():
+        text = text.replace("${" + name + "}", value)
+    if "${" in text:
+        raise ValueError("the ASL names a substitution the catalogue does not provide")
+    return text

@@ -1,0 +1,71 @@
+"""Every amount, limit, date and interval of the programme, in one place.
+
+Money is integer rupiah. Durations are `timedelta`s so that no caller has to
+remember a unit. Values follow the 2020-2022 scheme (Permenko 11/2020 and the
+PMO letter S-148/Dir-Eks/06/2020); change them here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+# --- money (integer rupiah) -------------------------------------------------
+TRAINING_BALANCE_IDR = 1_000_000
+POST_TRAINING_PAYOUT_IDR = 600_000
+POST_TRAINING_PAYOUT_COUNT = 4
+SURVEY_PAYMENT_IDR = 50_000
+SURVEY_COUNT = 3
+CASH_INCENTIVE_CAP_IDR = (
+    POST_TRAINING_PAYOUT_IDR * POST_TRAINING_PAYOUT_COUNT + SURVEY_PAYMENT_IDR * SURVEY_COUNT
+)
+PACKAGE_CAP_IDR = TRAINING_BALANCE_IDR + CASH_INCENTIVE_CAP_IDR
+assert PACKAGE_CAP_IDR == 3_550_000, "the programme's package is Rp3,550,000 per participant"
+
+# --- participants -------------------------------------------------------------
+MINIMUM_AGE_YEARS = 18
+NIK_FEMALE_DAY_OFFSET = 40
+# Province codes in use (Kemendagri); 2-digit numbers outside this set are invalid.
+PROVINCE_CODES = frozenset(
+    {
+        11, 12, 13, 14, 15, 16, 17, 18, 19, 21,
+        31, 32, 33, 34, 35, 36,
+        51, 52, 53,
+        61, 62, 63, 64, 65,
+        71, 72, 73, 74, 75, 76,
+        81, 82, 91, 92, 93, 94,
+    }
+)
+
+# --- trainings ----------------------------------------------------------------
+BUNDLE_BAN_EFFECTIVE = date(2020, 6, 30)
+PURCHASE_DEADLINE = timedelta(days=30)
+# Unused training balance returns to the treasury this long after acceptance.
+BALANCE_VALIDITY = timedelta(days=180)
+RATING_MIN_STARS = 1
+RATING_MAX_STARS = 5
+REVIEW_MIN_CHARS = 10
+REVIEW_MAX_CHARS = 2_000
+
+# --- incentives -----------------------------------------------------------------
+# "3-5 working days after everything is met": the upper bound, in calendar days.
+FIRST_PAYOUT_DELAY = timedelta(days=5)
+PAYOUT_INTERVAL = timedelta(days=30)
+# Survey n opens this long after the first payout's due date (n = 1, 2, 3).
+SURVEY_OPENS_AFTER_FIRST_PAYOUT = (timedelta(days=30), timedelta(days=60), timedelta(days=90))
+SURVEY_WINDOW = timedelta(days=30)
+assert len(SURVEY_OPENS_AFTER_FIRST_PAYOUT) == SURVEY_COUNT
+
+# --- payout accounts ------------------------------------------------------------
+PAYOUT_CHANNELS = ("BANK", "OVO", "GOPAY", "LINKAJA", "DANA")
+
+# --- scheduled jobs (EventBridge Scheduler in AWS, the local scheduler locally) ---
+PAYOUT_RUN_INTERVAL = timedelta(days=1)
+DEADLINE_SWEEP_INTERVAL = timedelta(days=1)
+PAYOUT_RUN_BATCH_SIZE = 100
+# Work queues in the GSI are split over this many partitions so that no key is hot.
+QUEUE_SHARDS = 8
+# A SENT transfer older than this without an outcome is settled by asking the provider.
+SENT_SETTLEMENT_AFTER = timedelta(minutes=15)
+
+# --- API ------------------------------------------------------------------------
+MAX_REQUEST_BODY_BYTES = 16 * 1024

@@ -1,0 +1,64 @@
+"""Step Functions calls: start a lifecycle, resume or fail a waiting task."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import boto3
+from botocore.exceptions import ClientError
+
+from .. import settings
+
+_lock = threading.Lock()
+_client = None
+STALE_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
+
+
+class StaleToken(Exception):
+    """The task this token belonged to is no longer waiting."""
+
+
+def client():
+    global _client
+    with _lock:
+        if _client is None:
+            _client = boto3.client("stepfunctions")
+        return _client
+
+
+def reset_client() -> None:
+    global _client
+    with _lock:
+        _client = None
+
+
+def start_lifecycle(participant_id: str, payload: dict) -> str:
+    """The execution name is the participant id: starting twice is harmless."""
+    try:
+        out = client().start_execution(
+            stateMachineArn=settings.state_machine_arn(), name=participant_id, input=json.dumps(payload)
+        )
+        return out["executionArn"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+            arn = settings.state_machine_arn().replace(":stateMachine:", ":execution:")
+            return f"{arn}:{participant_id}"
+        raise
+
+
+def _call(method, **kwargs) -> None:
+    try:
+        method(**kwargs)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in STALE_TOKEN_ERRORS:
+            raise StaleToken(error.response["Error"].get("Message", "")) from None
+        raise
+
+
+def send_success(token: str, output: dict) -> None:
+    _call(client().send_task_success, taskToken=token, output=json.dumps(output))
+
+
+def send_failure(token: str, error: str, cause: str) -> None:
+    _call(client().send_task_failure, taskToken=token, error=error, cause=cause[:32768])

@@ -1,0 +1,44 @@
+"""Pre-validation of payout accounts: the money goes only to the participant's own,
+KYC-verified, active bank or e-wallet account. Every refusal has a reason an
+operator can read out to the participant and that says how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import config
+
+
+@dataclass(frozen=True)
+class AccountInquiry:
+    """What the payment provider knows about an account."""
+
+    found: bool
+    holder_nik: str | None = None
+    kyc_verified: bool = False
+    active: bool = False
+
+
+@dataclass(frozen=True)
+class AccountProblem:
+    code: str
+    reason: str
+
+
+def account_problem(participant_nik: str, account: dict | None, inquiry: AccountInquiry | None) -> AccountProblem | None:
+    if not account:
+        return AccountProblem("NoPayoutAccount", "no payout account registered; add a bank or e-wallet account")
+    channel = account.get("channel")
+    label = f"{channel} account ending {str(account.get('account_number', ''))[-4:]}"
+    if channel not in config.PAYOUT_CHANNELS:
+        return AccountProblem("UnsupportedChannel", f"{channel} is not a supported payout channel")
+    if inquiry is None or not inquiry.found:
+        return AccountProblem("AccountNotFound", f"{label} does not exist at the provider; check the number")
+    if inquiry.holder_nik != participant_nik:
+        return AccountProblem("AccountNotOwned", f"{label} is in someone else's name; register an account in your own name")
+    if not inquiry.active:
+        return AccountProblem("AccountInactive", f"{label} is inactive; reactivate it with {channel}")
+    if not inquiry.kyc_verified:
+        kind = "bank account" if channel == "BANK" else "e-wallet"
+        return AccountProblem("AccountNotVerified", f"{kind} {label} is not KYC-verified; verify it with {channel}")
+    return None

@@ -1,0 +1,122 @@
+"""Business errors. The class name is the machine-readable code everywhere:
+in HTTP error bodies, in Lambda `errorType`, and in the state machine's Catch rules."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule said no. Nothing may have been written when one of these is raised."""
+
+    http_status = 409
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def code(self) -> str:
+        return type(self).__name__
+
+
+class InvalidInput(DomainError):
+    http_status = 422
+
+
+class InvalidNik(InvalidInput):
+    pass
+
+
+class Underage(InvalidInput):
+    pass
+
+
+class NotFound(DomainError):
+    http_status = 404
+
+
+class ParticipantNotFound(NotFound):
+    pass
+
+
+class PurchaseNotFound(NotFound):
+    pass
+
+
+class WaveNotFound(NotFound):
+    pass
+
+
+class SurveyNotFound(NotFound):
+    pass
+
+
+class WaveClosed(DomainError):
+    pass
+
+
+class WaveAlreadyExists(DomainError):
+    pass
+
+
+class DuplicateNik(DomainError):
+    pass
+
+
+class BundleNotAllowed(InvalidInput):
+    pass
+
+
+class InsufficientBalance(DomainError):
+    pass
+
+
+class PreviousTrainingNotFinished(DomainError):
+    pass
+
+
+class DuplicatePurchase(DomainError):
+    pass
+
+
+class PurchaseDeadlineExpired(DomainError):
+    pass
+
+
+class ParticipantNotActive(DomainError):
+    pass
+
+
+class CompletionMismatch(DomainError):
+    pass
+
+
+class AlreadyCompleted(DomainError):
+    pass
+
+
+class NotCompleted(DomainError):
+    pass
+
+
+class AlreadyRated(DomainError):
+    pass
+
+
+class RatingIncomplete(DomainError):
+    pass
+
+
+class SurveyNotOpen(DomainError):
+    pass
+
+
+class SurveyAlreadySubmitted(DomainError):
+    pass
+
+
+class IncentiveCapExceeded(DomainError):
+    pass
+
+
+class IllegalTransition(DomainError):
+    pass

@@ -1,0 +1,82 @@
+"""The incentive plan (4 monthly payouts, 3 survey payments) and the life of one
+entitlement. An entitlement is one payment the participant is owed; its
+idempotency key (participant, kind, sequence) is what the payment provider sees,
+so one entitlement can never become two transfers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import config
+from .errors import IllegalTransition
+
+POST_TRAINING, SURVEY = "POST_TRAINING", "SURVEY"
+SCHEDULED, DUE, SENT, PAID, FAILED, CANCELLED, EXPIRED = (
+    "SCHEDULED", "DUE", "SENT", "PAID", "FAILED", "CANCELLED", "EXPIRED",
+)
+STATUSES = (SCHEDULED, DUE, SENT, PAID, FAILED, CANCELLED, EXPIRED)
+TERMINAL = frozenset({PAID, CANCELLED, EXPIRED})
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    SCHEDULED: frozenset({DUE, CANCELLED, EXPIRED}),
+    DUE: frozenset({SENT, FAILED, CANCELLED}),
+    # A SENT transfer's outcome may be unknown (timeout): it stays SENT until the
+    # provider says PAID or FAILED. It is never cancelled: money may be on its way.
+    SENT: frozenset({PAID, FAILED}),
+    FAILED: frozenset({DUE, CANCELLED}),
+    PAID: frozenset(),
+    CANCELLED: frozenset(),
+    EXPIRED: frozenset(),
+}
+
+
+def require_transition(current: str, target: str) -> None:
+    if target not in TRANSITIONS.get(current, frozenset()):
+        raise IllegalTransition(f"entitlement cannot go from {current} to {target}")
+
+
+def idempotency_key(participant_id: str, kind: str, sequence: int) -> str:
+    return f"{participant_id}:{kind}:{sequence}"
+
+
+AMOUNTS = {POST_TRAINING: config.POST_TRAINING_PAYOUT_IDR, SURVEY: config.SURVEY_PAYMENT_IDR}
+
+
+@dataclass(frozen=True)
+class PlannedEntitlement:
+    kind: str
+    sequence: int
+    amount_idr: int
+    due_at: datetime | None  # surveys become due when they are filled in
+    opens_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+def plan_incentives(granted_at: datetime) -> list[PlannedEntitlement]:
+    first_due = granted_at + config.FIRST_PAYOUT_DELAY
+    payouts = [
+        PlannedEntitlement(POST_TRAINING, n, config.POST_TRAINING_PAYOUT_IDR, first_due + (n - 1) * config.PAYOUT_INTERVAL)
+        for n in range(1, config.POST_TRAINING_PAYOUT_COUNT + 1)
+    ]
+    surveys = [
+        PlannedEntitlement(
+            SURVEY, n, config.SURVEY_PAYMENT_IDR, None,
+            opens_at=first_due + offset, expires_at=first_due + offset + config.SURVEY_WINDOW,
+        )
+        for n, offset in enumerate(config.SURVEY_OPENS_AFTER_FIRST_PAYOUT, start=1)
+    ]
+    plan = payouts + surveys
+    assert sum(e.amount_idr for e in plan) == config.CASH_INCENTIVE_CAP_IDR
+    return plan
+
+
+def survey_window_problem(now: datetime, opens_at: datetime, expires_at: datetime, first_payout_paid: bool) -> str | None:
+    """Why a survey cannot be submitted now, in words; None when it can."""
+    if not first_payout_paid:
+        return "surveys open only after the first incentive payout has been paid"
+    if now < opens_at:
+        return f"this survey opens on {opens_at.date().isoformat()}"
+    if now >= expires_at:
+        return f"this survey closed on {expires_at.date().isoformat()}"
+    return None

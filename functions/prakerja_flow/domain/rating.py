@@ -1,0 +1,42 @@
+"""Per-training ratings: instructor, facilities and programme, 1-5 stars each, plus a review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import config
+from .errors import RatingIncomplete
+
+RATED_ASPECTS = ("instructor", "facilities", "programme")
+
+
+@dataclass(frozen=True)
+class Rating:
+    instructor: int
+    facilities: int
+    programme: int
+    review: str
+
+
+def check_rating(rating: dict | None) -> Rating:
+    """The incentive needs all three aspects rated and a written review."""
+    if not rating:
+        raise RatingIncomplete("the training has not been rated")
+    missing = [a for a in RATED_ASPECTS if not _valid_stars(rating.get(a))]
+    if missing:
+        raise RatingIncomplete(
+            f"rating needs {config.RATING_MIN_STARS}-{config.RATING_MAX_STARS} stars for: {', '.join(missing)}"
+        )
+    review = rating.get("review") or ""
+    if len(review.strip()) < config.REVIEW_MIN_CHARS:
+        raise RatingIncomplete(f"a written review of at least {config.REVIEW_MIN_CHARS} characters is required")
+    return Rating(int(rating["instructor"]), int(rating["facilities"]), int(rating["programme"]), review)
+
+
+def _valid_stars(value: object) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and int(value) == value
+        and config.RATING_MIN_STARS <= value <= config.RATING_MAX_STARS
+    )

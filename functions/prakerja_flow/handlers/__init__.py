@@ -1,0 +1,1 @@
+"""Lambda entry points. Thin: parse, call a service, shape the answer."""

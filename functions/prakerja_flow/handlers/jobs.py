@@ -1,0 +1,32 @@
+"""Scheduled jobs (EventBridge Scheduler in AWS). They run "as of" the schedule's
+`scheduled_time`, so the local runtime can drive them with a simulated clock."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .. import clock
+from ..observability import logger, metrics, tracer
+from ..payments import get_provider
+from ..services import payouts, sweeps
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def payout_run(event: dict, context: LambdaContext) -> dict:
+    report = payouts.run(clock.from_event(event), get_provider()).as_dict()
+    for outcome, count in report["outcomes"].items():
+        metrics.add_metric(name=f"Payouts_{outcome}", unit="Count", value=count)
+    metrics.add_metric(name="PayoutsPaidIdr", unit="Count", value=report["paid_idr"])
+    logger.info("payout run finished", extra=report)
+    return report
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def deadline_sweep(event: dict, context: LambdaContext) -> dict:
+    report = sweeps.sweep(clock.from_event(event))
+    logger.info("deadline sweep finished", extra=report)
+    return report

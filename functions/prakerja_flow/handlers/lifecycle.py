@@ -1,0 +1,72 @@
+"""Tasks of the participant lifecycle state machine. A raised DomainError reaches
+Step Functions with its class name as the error name (e.g. CompletionMismatch),
+which the ASL's Catch rules route on."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import clock
+from ..observability import logger, metrics, tracer
+from ..services import lifecycle
+
+
+class _TaskInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: str = Field(min_length=1, max_length=64)
+
+
+class AwaitEventInput(_TaskInput):
+    stage: str = Field(pattern="^(PURCHASE|COMPLETION|RATING|PAYOUT|SURVEYS)$")
+    sequence: int | None = Field(default=None, ge=1)
+    task_token: str = Field(min_length=1, max_length=2048)
+
+
+class PurchaseInput(_TaskInput):
+    purchase_id: str = Field(min_length=1, max_length=64)
+
+
+def _entry(fn):
+    return logger.inject_lambda_context(tracer.capture_lambda_handler(metrics.log_metrics(fn)))
+
+
+@_entry
+@event_parser(model=AwaitEventInput)
+def await_event(event: AwaitEventInput, context: LambdaContext) -> dict:
+    return lifecycle.await_event(event.participant_id, event.stage, event.sequence, event.task_token, clock.now())
+
+
+@_entry
+@event_parser(model=PurchaseInput)
+def verify_purchase(event: PurchaseInput, context: LambdaContext) -> dict:
+    return lifecycle.verify_purchase(event.participant_id, event.purchase_id, clock.now())
+
+
+@_entry
+@event_parser(model=PurchaseInput)
+def verify_completion(event: PurchaseInput, context: LambdaContext) -> dict:
+    return lifecycle.verify_completion(event.participant_id, event.purchase_id)
+
+
+@_entry
+@event_parser(model=PurchaseInput)
+def check_rating(event: PurchaseInput, context: LambdaContext) -> dict:
+    return lifecycle.check_rating(event.participant_id, event.purchase_id)
+
+
+@_entry
+@event_parser(model=PurchaseInput)
+def grant_incentives(event: PurchaseInput, context: LambdaContext) -> dict:
+    result = lifecycle.grant_incentives(event.participant_id, event.purchase_id, clock.now())
+    if result["granted_now"]:
+        metrics.add_metric(name="IncentivesGranted", unit="Count", value=1)
+    return result
+
+
+@_entry
+@event_parser(model=_TaskInput)
+def revoke_participation(event: _TaskInput, context: LambdaContext) -> dict:
+    metrics.add_metric(name="ParticipantsRevoked", unit="Count", value=1)
+    return lifecycle.revoke(event.participant_id, "no training bought before the purchase deadline", clock.now())

@@ -1,0 +1,121 @@
+"""A local payment provider that behaves like a careful real one: idempotent by key,
+with an account directory for pre-validation, its own statement (one line per
+transfer attempt) and optional injected faults. Process-wide and thread-safe."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import ClassVar
+
+from .. import clock
+from ..domain.accounts import AccountInquiry
+from .provider import PAID, REJECTED, ProviderUnavailable, TransferRequest, TransferResult
+
+FAULT_KINDS = ("unavailable_before", "timeout_after_accept")
+
+
+@dataclass
+class StatementLine:
+    transfer_id: str
+    idempotency_key: str
+    participant_id: str
+    kind: str
+    sequence: int
+    amount_idr: int
+    status: str  # PAID, REJECTED, DUPLICATE (a repeat of a known key: no money moved), UNAVAILABLE
+    at: str
+
+
+@dataclass
+class FakeProvider:
+    fault_rate: float = 0.0
+    seed: int = 0
+    accounts: dict[tuple[str, str], AccountInquiry] = field(default_factory=dict)
+    transfers: dict[str, TransferResult] = field(default_factory=dict)
+    statement: list[StatementLine] = field(default_factory=list)
+
+    _shared: ClassVar[FakeProvider | None] = None
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.seed)
+
+    @classmethod
+    def shared(cls) -> FakeProvider:
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = FakeProvider()
+            return cls._shared
+
+    @classmethod
+    def install(cls, provider: FakeProvider) -> FakeProvider:
+        with cls._shared_lock:
+            cls._shared = provider
+            return provider
+
+    # --- the account directory (what the banks and e-wallets know) -----------------
+
+    def open_account(self, channel: str, number: str, holder_nik: str, kyc_verified: bool = True, active: bool = True) -> None:
+        with self._lock:
+            self.accounts[(channel, number)] = AccountInquiry(True, holder_nik, kyc_verified, active)
+
+    def inquire(self, channel: str, account_number: str) -> AccountInquiry:
+        with self._lock:
+            return self.accounts.get((channel, account_number), AccountInquiry(False))
+
+    # --- transfers ----------------------------------------------------------------------
+
+    def transfer(self, request: TransferRequest) -> TransferResult:
+        with self._lock:
+            fault = self._draw_fault()
+            at = clock.iso(clock.now())
+            if fault == "unavailable_before":
+                self._line(request, f"none-{len(self.statement)}", "UNAVAILABLE", at)
+                raise ProviderUnavailable("provider returned 503 before accepting the transfer")
+            known = self.transfers.get(request.idempotency_key)
+            if known is not None:
+                self._line(request, known.transfer_id, "DUPLICATE", at)
+                return known
+            account = self.accounts.get((request.channel, request.account_number))
+            transfer_id = f"TRF{len(self.transfers) + 1:09d}"
+            if account is None or not account.active:
+                result = TransferResult(REJECTED, transfer_id, "destination account not found or inactive")
+            else:
+                result = TransferResult(PAID, transfer_id)
+            self.transfers[request.idempotency_key] = result
+            self._line(request, transfer_id, result.status, at)
+            if fault == "timeout_after_accept":
+                raise ProviderUnavailable("timed out waiting for the provider's answer (it had accepted)")
+            return result
+
+    def status(self, idempotency_key: str) -> TransferResult | None:
+        with self._lock:
+            return self.transfers.get(idempotency_key)
+
+    def _draw_fault(self) -> str | None:
+        if self.fault_rate <= 0 or self._rng.random() >= self.fault_rate:
+            return None
+        return self._rng.choice(FAULT_KINDS)
+
+    def _line(self, request: TransferRequest, transfer_id: str, status: str, at: str) -> None:
+        self.statement.append(
+            StatementLine(transfer_id, request.idempotency_key, request.participant_id, request.kind,
+                          request.sequence, request.amount_idr, status, at)
+        )
+
+    # --- the provider's own statement --------------------------------------------------
+
+    def statement_lines(self) -> list[dict]:
+        with self._lock:
+            return [asdict(line) for line in self.statement]
+
+    def write_statement(self, path: str) -> int:
+        lines = self.statement_lines()
+        with open(path, "w", encoding="utf-8") as out:
+            for line in lines:
+                out.write(json.dumps(line, sort_keys=True) + "\n")
+        return len(lines)

@@ -1,0 +1,45 @@
+"""What Prakerja Flow needs from a disbursement provider (bank or e-wallet aggregator)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..domain.accounts import AccountInquiry
+
+PAID, REJECTED = "PAID", "REJECTED"
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    idempotency_key: str
+    participant_id: str
+    kind: str
+    sequence: int
+    amount_idr: int
+    channel: str
+    account_number: str
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    status: str  # PAID or REJECTED
+    transfer_id: str
+    reason: str | None = None
+
+
+class ProviderUnavailable(Exception):
+    """The outcome is unknown (timeout, 5xx): the transfer may or may not have happened.
+    The entitlement stays SENT and a later run asks the provider."""
+
+
+class PaymentProvider(Protocol):
+    def inquire(self, channel: str, account_number: str) -> AccountInquiry: ...
+
+    def transfer(self, request: TransferRequest) -> TransferResult:
+        """Must be idempotent by `request.idempotency_key`: a repeat returns the first outcome."""
+        ...
+
+    def status(self, idempotency_key: str) -> TransferResult | None:
+        """The provider's record of a transfer, or None if it never received it."""
+        ...

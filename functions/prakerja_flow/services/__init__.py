@@ -1,0 +1,1 @@
+"""Use cases: each composes the pure domain rules with the data-access modules."""

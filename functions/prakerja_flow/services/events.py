@@ -1,0 +1,56 @@
+"""Delivering outside events to a waiting execution, whichever arrives first.
+
+The execution stores its task token (TOKEN#<stage>); whoever has an event stores it
+(INBOX#<stage>). Both sides write first and read second, with strongly consistent
+reads, so at least one of them sees the other and delivers. Deleting the inbox
+item is the claim that makes delivery happen once; a token that turned out to be
+stale gives the event back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..data import repository as repo
+from ..data import workflow
+from ..observability import logger
+
+MAX_ATTEMPTS = 3
+
+
+def publish(participant_id: str, stage: str, event: dict, at: datetime) -> bool:
+    repo.put_inbox(participant_id, stage, event, at)
+    return deliver(participant_id, stage, at)
+
+
+def publish_failure(participant_id: str, stage: str, error: str, cause: str, at: datetime) -> bool:
+    return publish(participant_id, stage, {"error": error, "cause": cause}, at)
+
+
+def await_with_token(participant_id: str, stage: str, token: str, at: datetime) -> bool:
+    repo.put_token(participant_id, stage, token, at)
+    return deliver(participant_id, stage, at)
+
+
+def deliver(participant_id: str, stage: str, at: datetime) -> bool:
+    """True if this call handed an event to the waiting execution."""
+    for _ in range(MAX_ATTEMPTS):
+        token = repo.get_token(participant_id, stage)
+        inbox = repo.get_inbox(participant_id, stage) if token else None
+        if not token or not inbox:
+            return False
+        if not repo.claim_inbox(participant_id, stage, inbox["event_id"]):
+            continue
+        event = inbox["event"]
+        try:
+            if "error" in event:
+                workflow.send_failure(token, event["error"], event.get("cause", ""))
+            else:
+                workflow.send_success(token, event)
+        except workflow.StaleToken:
+            logger.info("stale task token; returning the event to the inbox", extra={"stage": stage})
+            repo.delete_token_if(participant_id, stage, token)
+            repo.put_inbox(participant_id, stage, event, at, only_if_absent=True)
+            continue
+        repo.delete_token_if(participant_id, stage, token)
+        return True
+    return False

@@ -1,0 +1,146 @@
+"""The scheduled payout run: pays every due entitlement once, through the provider,
+with the entitlement's idempotency key; records SENT before calling out, so a crash
+at any point converges to exactly one payment on the next run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .. import clock, config
+from ..data import repository as repo
+from ..data import schema
+from ..domain import errors
+from ..domain import incentives as inc
+from ..domain.accounts import account_problem
+from ..payments.provider import PAID, PaymentProvider, ProviderUnavailable, TransferRequest, TransferResult
+from ..observability import logger
+from . import events
+from .lifecycle import PAYOUT, SURVEYS, payout_progress, stage_key
+
+
+@dataclass
+class RunReport:
+    as_of: str
+    paused: bool = False
+    outcomes: Counter = field(default_factory=Counter)
+    paid_idr: int = 0
+
+    def as_dict(self) -> dict:
+        return {"as_of": self.as_of, "paused": self.paused, "outcomes": dict(self.outcomes), "paid_idr": self.paid_idr}
+
+
+def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> RunReport:
+    report = RunReport(clock.iso(now))
+    if (repo.get_pause() or {}).get("paused"):
+        report.paused = True
+        return report
+    for shard in range(config.QUEUE_SHARDS):
+        start = None
+        while True:
+            batch, start = repo.query_queue(schema.Q_PAYABLE, shard, now, batch_size, start)
+            for ent in batch:
+                report.outcomes[_process(ent, now, provider, report)] += 1
+            if not start:
+                break
+    return report
+
+
+def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+    status = ent["status"]
+    if status == inc.PAID:
+        _after_paid(ent, now)
+        return "resumed"
+    if status in (inc.CANCELLED, inc.EXPIRED):
+        repo.dequeue(ent)
+        return "dequeued"
+    if status == inc.SENT:
+        return _settle(ent, now, provider, report)
+    ent = repo.transition_entitlement(ent, inc.DUE, now)
+    if ent is None:
+        return "raced"
+    profile = repo.require_participant(ent["participant_id"])
+    if profile["status"] != repo.ACTIVE:
+        return _fail(ent, now, "ParticipantNotActive", f"participation is {profile['status']}")
+    account = profile.get("payout_account")
+    inquiry = provider.inquire(account["channel"], account["account_number"]) if account else None
+    problem = account_problem(profile["nik"], account, inquiry)
+    if problem:
+        return _fail(ent, now, problem.code, problem.reason)
+    try:
+        sent = repo.commit_cash(ent, now)
+    except errors.IncentiveCapExceeded as cap:
+        return _fail(ent, now, cap.code, cap.message)
+    if sent is None:
+        return "raced"
+    return _send(sent, account, now, provider, report)
+
+
+def _fail(ent: dict, now: datetime, code: str, reason: str) -> str:
+    repo.transition_entitlement(ent, inc.FAILED, now, failure_code=code, failure_reason=reason, failed_at=clock.iso(now))
+    logger.info("payout failed", extra={"idempotency_key": ent["idempotency_key"], "failure_code": code})
+    return "failed"
+
+
+def _send(ent: dict, account: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+    request = TransferRequest(
+        ent["idempotency_key"], ent["participant_id"], ent["kind"], ent["sequence"], ent["amount_idr"],
+        account["channel"], account["account_number"],
+    )
+    try:
+        result = provider.transfer(request)
+    except ProviderUnavailable as unknown:
+        logger.warning("payout outcome unknown; will settle later", extra={"idempotency_key": ent["idempotency_key"], "why": str(unknown)})
+        return "unknown"
+    return _record(ent, result, now, report)
+
+
+def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport) -> str:
+    if result.status != PAID:
+        repo.release_cash(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}")
+        return "failed"
+    inbox = None
+    if ent["kind"] == inc.POST_TRAINING:
+        inbox = (stage_key(PAYOUT, ent["sequence"]), {**payout_progress(ent["sequence"]), "status": inc.PAID})
+    paid = repo.mark_paid(ent, result.transfer_id, now, inbox)
+    if paid is None:
+        return "raced"
+    report.paid_idr += paid["amount_idr"]
+    _after_paid(paid, now)
+    return "paid"
+
+
+def _settle(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+    if now < clock.parse(ent["sent_at"]) + config.SENT_SETTLEMENT_AFTER:
+        return "in_flight"
+    try:
+        known = provider.status(ent["idempotency_key"])
+    except ProviderUnavailable:
+        return "unknown"
+    if known is not None:
+        return _record(ent, known, now, report)
+    # The provider never got it (we crashed or it failed before accepting): send again,
+    # with the same key, to the account on file now.
+    account = (repo.require_participant(ent["participant_id"]).get("payout_account")) or {}
+    if not account:
+        return "unknown"
+    return _send(ent, account, now, provider, report)
+
+
+def _after_paid(ent: dict, now: datetime) -> None:
+    """Tell the execution (the event is already in its inbox), then leave the queue."""
+    if ent["kind"] == inc.POST_TRAINING:
+        events.deliver(ent["participant_id"], stage_key(PAYOUT, ent["sequence"]), now)
+    else:
+        settle_surveys_if_done(ent["participant_id"], now)
+    repo.dequeue(ent)
+
+
+def settle_surveys_if_done(participant_id: str, now: datetime) -> bool:
+    surveys = [e for e in repo.list_entitlements(participant_id) if e["kind"] == inc.SURVEY]
+    if not surveys or any(e["status"] not in inc.TERMINAL for e in surveys):
+        return False
+    summary = Counter(e["status"] for e in surveys)
+    events.publish(participant_id, SURVEYS, {"surveys": dict(summary)}, now)
+    return True

@@ -1,0 +1,89 @@
+"""What partner platforms report: purchases, completions (certificates) and ratings.
+Every check runs before anything is written; a refusal changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .. import clock
+from ..data import repository as repo
+from ..domain import errors
+from ..domain import rating as rating_rules
+from ..domain.training import BalanceView, TrainingItem, check_purchase
+from . import events
+
+PURCHASE, COMPLETION, RATING = "PURCHASE", "COMPLETION", "RATING"
+
+
+def record_purchase(participant_id: str, purchase_id: str, platform_id: str, items: list[TrainingItem], at: datetime) -> dict:
+    profile = repo.require_participant(participant_id)
+    if repo.get_purchase(participant_id, purchase_id):
+        raise errors.DuplicatePurchase(f"purchase {purchase_id} is already recorded")
+    view = BalanceView(
+        status=profile["status"],
+        balance_idr=profile["balance_idr"],
+        purchase_deadline=clock.parse(profile["purchase_deadline"]),
+        has_purchase=bool(profile.get("first_purchase_id")),
+        unfinished_purchase=bool(profile.get("open_purchase_id")),
+    )
+    item = check_purchase(view, items, at)
+    purchase = {
+        "pk": f"P#{participant_id}",
+        "sk": f"PURCHASE#{purchase_id}",
+        "type": "PURCHASE",
+        "participant_id": participant_id,
+        "purchase_id": purchase_id,
+        "platform_id": platform_id,
+        "training_id": item.training_id,
+        "institution_id": item.institution_id,
+        "price_idr": item.price_idr,
+        "training_count": len(items),
+        "status": "PURCHASED",
+        "purchased_at": clock.iso(at),
+    }
+    repo.record_purchase(participant_id, purchase, profile["balance_expires_at"], at)
+    if not profile.get("first_purchase_id"):
+        events.publish(participant_id, PURCHASE, _purchase_event(purchase), at)
+    return purchase
+
+
+def _purchase_event(purchase: dict) -> dict:
+    return {k: purchase[k] for k in ("purchase_id", "platform_id", "training_id", "institution_id", "price_idr")}
+
+
+def _require_purchase(participant_id: str, purchase_id: str, platform_id: str | None = None) -> dict:
+    purchase = repo.get_purchase(participant_id, purchase_id)
+    if purchase is None or (platform_id is not None and purchase["platform_id"] != platform_id):
+        # Another platform's purchase is reported as not found: its existence is not ours to reveal.
+        raise errors.PurchaseNotFound(f"purchase {purchase_id} not found for this participant")
+    return purchase
+
+
+def record_completion(participant_id: str, purchase_id: str, platform_id: str, training_id: str, certificate_id: str, at: datetime) -> dict:
+    purchase = _require_purchase(participant_id, purchase_id, platform_id)
+    if purchase["status"] != "PURCHASED":
+        raise errors.AlreadyCompleted(f"purchase {purchase_id} is already completed")
+    if training_id != purchase["training_id"]:
+        raise errors.CompletionMismatch(
+            f"certificate is for training {training_id} but purchase {purchase_id} bought {purchase['training_id']}"
+        )
+    completion = {"certificate_id": certificate_id, "training_id": training_id}
+    repo.complete_purchase(participant_id, purchase_id, completion, at)
+    profile = repo.require_participant(participant_id)
+    if profile.get("first_purchase_id") == purchase_id:
+        events.publish(participant_id, COMPLETION, {"purchase_id": purchase_id, **completion}, at)
+    return repo.get_purchase(participant_id, purchase_id)
+
+
+def record_rating(participant_id: str, purchase_id: str, platform_id: str, rating: dict, at: datetime) -> dict:
+    purchase = _require_purchase(participant_id, purchase_id, platform_id)
+    if purchase["status"] != "COMPLETED":
+        raise errors.NotCompleted(f"purchase {purchase_id} has no certificate yet; rate it after completing it")
+    if purchase.get("rating"):
+        raise errors.AlreadyRated(f"purchase {purchase_id} is already rated")
+    rating_rules.check_rating(rating)
+    repo.rate_purchase(participant_id, purchase_id, rating, at)
+    profile = repo.require_participant(participant_id)
+    if not profile.get("incentive_purchase_id"):
+        events.publish(participant_id, RATING, {"purchase_id": purchase_id}, at)
+    return repo.get_purchase(participant_id, purchase_id)

@@ -1,0 +1,40 @@
+"""Deployment numbers that are not (yet) programme configuration.
+
+Each of these is a candidate for `prakerja_flow.config`; until it moves there it lives
+here, once, with the reason for its value.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+# Safety net for the participant lifecycle: an execution still open after this long is
+# timed out by Step Functions (alarmed as ExecutionsTimedOut). The longest legitimate path
+# is purchase deadline (30 d) + training + 4 monthly payouts + 3 survey windows (about
+# 125 d after the first payout), well under 300 days; the hard AWS limit is 1 year.
+STATE_MACHINE_TIMEOUT = timedelta(days=300)
+
+# Log retention for Lambda, Step Functions and API access logs. Logs carry no PII
+# (handlers mask it; the state machine logs without execution data).
+LOG_RETENTION_DAYS = 90
+
+# API Gateway stage throttling. Every registration starts one execution, and
+# StartExecution refills at 150/s (bucket 800) in Jakarta: the steady rate stays under it.
+API_THROTTLE_RATE_PER_SECOND = 150
+API_THROTTLE_BURST = 300
+
+# WAF rate-based rule: requests per source IP per 5 minutes before the IP is blocked.
+# Partner platforms call from a few server IPs, so this is generous on purpose.
+WAF_RATE_LIMIT_PER_IP_5_MIN = 10_000
+
+# EventBridge Scheduler delivery of the scheduled jobs (it invokes Lambda asynchronously).
+SCHEDULE_RETRY_ATTEMPTS = 3
+SCHEDULE_MAX_EVENT_AGE = timedelta(hours=1)
+# Lambda's own retries of a failed asynchronous job run (0-2); the jobs must be safe to re-run.
+JOB_ASYNC_RETRY_ATTEMPTS = 2
+JOB_ASYNC_MAX_EVENT_AGE = timedelta(hours=6)
+DLQ_RETENTION = timedelta(days=14)
+
+# Alarms: one datapoint of this many within ALARM_PERIOD raises the alarm.
+ALARM_PERIOD = timedelta(minutes=5)
+API_5XX_ALARM_THRESHOLD = 5

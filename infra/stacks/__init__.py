@@ -1,0 +1,4 @@
+"""One module per stack. Dependencies only point down this list:
+
+data <- workflow <- api, schedules <- observability
+"""

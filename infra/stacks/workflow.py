@@ -1,0 +1,300 @@
+"""The Lambda functions of the catalogue and the participant lifecycle state machine.
+
+The functions need the state machine's ARN (catalogue.ENV_STATE_MACHINE) and the state
+machine needs the functions' ARNs (its ASL substitutions). A CloudFormation reference
+each way would be a cycle, so the state machine gets a fixed name and the functions get
+an ARN built from that name (Stack.format_arn), which references nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from aws_cdk import (
+    ArnFormat,
+    CfnOutput,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    aws_iam as iam,
+    aws_lambda as lambda_,
+    aws_logs as logs,
+    aws_stepfunctions as sfn,
+)
+from constructs import Construct
+from prakerja_flow import catalogue
+
+from .. import defaults, powertools
+from ..environment import DeployEnv
+from ..nag import acknowledge
+from .data import DataStack
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+# Left out of the Lambda asset (the asset is catalogue.FUNCTIONS_ROOT, i.e. functions/).
+ASSET_EXCLUDES = [
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/*.pyo",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+    "**/.ruff_cache",
+    "**/*.egg-info",
+    "**/.DS_Store",
+]
+
+# Not (yet) in the catalogue: the name of the variable holding the payment provider
+# credentials' secret ARN. The catalogue's name wins once it has one.
+ENV_PAYMENT_PROVIDER_SECRET = getattr(catalogue, "ENV_PAYMENT_PROVIDER_SECRET", "PAYMENT_PROVIDER_SECRET_ARN")
+
+SEND_TASK_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+def lifecycle_definition(timeout_seconds: int) -> str:
+    """The lifecycle ASL from statemachines/, with the safety-net TimeoutSeconds added.
+
+    (StateMachine's `timeout` prop is ignored for string definitions, so it is set here.)
+    """
+    definition = json.loads(catalogue.LIFECYCLE_ASL.read_text())
+    definition["TimeoutSeconds"] = timeout_seconds
+    return json.dumps(definition, indent=2)
+
+
+@dataclass(frozen=True)
+class JobTarget:
+    """What the schedules stack needs to know about one scheduled function."""
+
+    spec: catalogue.FunctionSpec
+    function: lambda_.IFunction
+    role: iam.IRole
+
+
+class WorkflowStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, deploy_env: DeployEnv, data: DataStack, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.deploy_env = deploy_env
+        self.data = data
+
+        self.state_machine_name = deploy_env.prefixed(catalogue.STATE_MACHINE_NAME)
+        self.state_machine_arn = self.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=self.state_machine_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.execution_arns = self.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+        self.layer = powertools.layer(self, deploy_env.powertools_layer_arn)
+        self.code = lambda_.Code.from_asset(str(catalogue.FUNCTIONS_ROOT), exclude=ASSET_EXCLUDES)
+
+        self.functions: dict[str, lambda_.Function] = {}
+        self.roles: dict[str, iam.Role] = {}
+        for spec in catalogue.FUNCTIONS:
+            self._add_function(spec)
+
+        self.state_machine = self._add_state_machine()
+
+        CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
+        CfnOutput(self, "TableName", value=data.table.table_name)
+
+    # --- functions ------------------------------------------------------------------
+
+    def function_name(self, spec: catalogue.FunctionSpec) -> str:
+        return self.deploy_env.prefixed(spec.function_name)
+
+    def _environment(self, spec: catalogue.FunctionSpec) -> dict[str, str]:
+        env = {
+            catalogue.ENV_TABLE: self.data.table.table_name,
+            catalogue.ENV_STATE_MACHINE: self.state_machine_arn,
+            "POWERTOOLS_SERVICE_NAME": catalogue.SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": catalogue.METRICS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        if spec.calls_payment_provider:
+            env[catalogue.ENV_PAYMENT_PROVIDER] = self.deploy_env.payment_provider
+            env[ENV_PAYMENT_PROVIDER_SECRET] = self.data.payment_provider_secret.secret_arn
+        env.update(spec.env)
+        return env
+
+    def _add_function(self, spec: catalogue.FunctionSpec) -> None:
+        name = self.function_name(spec)
+        log_group = logs.LogGroup(
+            self,
+            f"{spec.key}-logs",
+            log_group_name=f"/aws/lambda/{name}",
+            retention=logs.RetentionDays(defaults.LOG_RETENTION_DAYS),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self,
+            f"{spec.key}-role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {name}: exactly what the catalogue grants it",
+        )
+        for statement in self._statements(spec, log_group):
+            role.add_to_policy(statement)
+
+        function = lambda_.Function(
+            self,
+            spec.key,
+            function_name=name,
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=spec.handler,
+            code=self.code,
+            layers=[self.layer],
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(int(spec.timeout.total_seconds())),
+            environment=self._environment(spec),
+            role=role,
+            log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+        )
+        self.functions[spec.key] = function
+        self.roles[spec.key] = role
+
+        acknowledge(
+            function,
+            "AwsSolutions-L1",
+            "python3.13 on purpose: it is the newest runtime the project supports (pyproject "
+            "requires-python <3.14) and the newest the pinned Powertools layer is used with here.",
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Only actions that support no resource-level permissions have Resource '*': "
+            "xray:PutTraceSegments/PutTelemetryRecords (active tracing) and, for functions that "
+            "resume executions, states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat, which "
+            "take a task token, not an ARN (Service Authorization Reference for Step Functions).",
+        )
+        if spec.reads_executions:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{self.state_machine_name}:*]",
+                "Executions are named per participant at run time; the wildcard is limited to the "
+                "executions of this environment's lifecycle state machine.",
+            )
+
+    def _statements(self, spec: catalogue.FunctionSpec, log_group: logs.LogGroup) -> list[iam.PolicyStatement]:
+        data = self.data
+        statements = [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            )
+        ]
+        if spec.table_actions:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="Table",
+                    actions=list(spec.table_actions),
+                    resources=[data.table.table_arn, *(f"{data.table.table_arn}/index/{i}" for i in data.index_names)],
+                )
+            )
+            writes = set(spec.table_actions) - set(catalogue.READ)
+            statements.append(
+                iam.PolicyStatement(
+                    sid="TableKey",
+                    actions=["kms:Decrypt", "kms:DescribeKey"] + (["kms:Encrypt", "kms:GenerateDataKey"] if writes else []),
+                    resources=[data.key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"}},
+                )
+            )
+        if spec.sends_task_tokens:
+            statements.append(iam.PolicyStatement(sid="ResumeExecutions", actions=list(SEND_TASK_ACTIONS), resources=["*"]))
+        if spec.starts_executions:
+            statements.append(
+                iam.PolicyStatement(sid="StartExecutions", actions=["states:StartExecution"], resources=[self.state_machine_arn])
+            )
+        if spec.reads_executions:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadExecutions",
+                    actions=["states:DescribeExecution", "states:GetExecutionHistory"],
+                    resources=[self.execution_arns],
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(sid="ListExecutions", actions=["states:ListExecutions"], resources=[self.state_machine_arn])
+            )
+        if spec.calls_payment_provider:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="PaymentProviderCredentials",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[data.payment_provider_secret.secret_arn],
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(
+                    sid="PaymentProviderCredentialsKey",
+                    actions=["kms:Decrypt"],
+                    resources=[data.key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
+                )
+            )
+        return statements
+
+    # --- state machine --------------------------------------------------------------
+
+    def _add_state_machine(self) -> sfn.StateMachine:
+        substitutions = catalogue.asl_substitutions({k: f.function_arn for k, f in self.functions.items()})
+        definition = lifecycle_definition(int(defaults.STATE_MACHINE_TIMEOUT.total_seconds()))
+        missing = set(_PLACEHOLDER.findall(definition)) - set(substitutions)
+        if missing:
+            raise ValueError(f"{catalogue.LIFECYCLE_ASL.name} uses ${{{', '.join(sorted(missing))}}} with no catalogue function")
+
+        log_group = logs.LogGroup(
+            self,
+            "StateMachineLogs",
+            log_group_name=f"/aws/vendedlogs/states/{self.state_machine_name}",
+            retention=logs.RetentionDays(defaults.LOG_RETENTION_DAYS),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        state_machine = sfn.StateMachine(
+            self,
+            "Lifecycle",
+            state_machine_name=self.state_machine_name,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_string(definition),
+            definition_substitutions=substitutions,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+        )
+        state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="InvokeLifecycleFunctions",
+                actions=["lambda:InvokeFunction"],
+                resources=list(dict.fromkeys(substitutions.values())),
+            )
+        )
+        acknowledge(
+            state_machine,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Added by CDK for CloudWatch Logs delivery (logs:CreateLogDelivery, GetLogDelivery, "
+            "UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, "
+            "DescribeResourcePolicies, DescribeLogGroups) and X-Ray (PutTraceSegments, "
+            "PutTelemetryRecords, GetSamplingRules, GetSamplingTargets): these actions support "
+            "no resource-level permissions.",
+        )
+        return state_machine
+
+    # --- for the other stacks -----------------------------------------------------------
+
+    def jobs(self) -> list[JobTarget]:
+        return [
+            JobTarget(spec, self.functions[spec.key], self.roles[spec.key])
+            for spec in catalogue.FUNCTIONS
+            if spec.schedule is not None
+        ]

@@ -1,0 +1,1 @@
+"""The embedded default: the whole system on moto, in one process, without Docker."""

@@ -1,0 +1,262 @@
+"""LocalCloud: the resources CDK deploys, deployed into moto in this process.
+
+Same ASL file, same function catalogue, same table definition, same substitutions.
+Lambda tasks run our real handlers in-process (see invoker.py); scheduled jobs and
+API Gateway, which moto does not trigger, are driven from here."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import threading
+import time
+import zipfile
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+
+from prakerja_flow import catalogue, clock
+from prakerja_flow.data import dynamo, schema, workflow
+from prakerja_flow.payments.fake import FakeProvider
+
+from . import gateway, invoker
+
+REGION = "ap-southeast-3"  # Jakarta
+ACCOUNT = "123456789012"  # moto's default account
+DEFAULT_START = datetime(2020, 7, 1, 8, 0, tzinfo=UTC)
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+LOCAL_ENV = {
+    # No X-Ray daemon or CloudWatch locally; warnings and errors still print.
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+
+
+class SimulatedClock:
+    """Programme time that only moves when told to. Thread-safe."""
+
+    def __init__(self, start: datetime = DEFAULT_START):
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._now += delta
+            return self._now
+
+    def set(self, moment: datetime) -> None:
+        with self._lock:
+            self._now = moment
+
+
+def quiet_moto_logging() -> None:
+    # Every failed state dumps its whole context at ERROR; business errors are expected here.
+    for name in ("moto.stepfunctions.parser", "moto", "botocore", "werkzeug"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+class LocalCloud:
+    def __init__(self, start: datetime = DEFAULT_START, provider: FakeProvider | None = None, table_name: str = catalogue.TABLE_NAME):
+        invoker.require_hook_points()
+        self.clock = SimulatedClock(start)
+        self.provider = provider or FakeProvider()
+        self.table_name = table_name
+        self.arn_of: dict[str, str] = {}
+        self.state_machine_arn = catalogue.state_machine_arn(REGION, ACCOUNT)
+        self._mock = None
+        self._saved_env: dict[str, str | None] = {}
+
+    # --- lifecycle of the local world ----------------------------------------------------
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def start(self) -> LocalCloud:
+        from moto import mock_aws
+
+        env = {"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing",
+               "AWS_SECRET_ACCESS_KEY": "testing", **LOCAL_ENV}
+        self._saved_env = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        quiet_moto_logging()
+        self._mock = mock_aws(config=MOTO_CONFIG)
+        self._mock.start()
+        invoker.install()
+        dynamo.reset_client()
+        workflow.reset_client()
+        FakeProvider.install(self.provider)
+        clock.set_source(self.clock)
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.ddb = boto3.client("dynamodb", region_name=REGION)
+        self.lambda_ = boto3.client("lambda", region_name=REGION)
+        self.deploy()
+        return self
+
+    def stop(self) -> None:
+        if self._mock is None:
+            return
+        try:
+            self.drain()
+        finally:
+            self._mock.stop()
+            self._mock = None
+            clock.set_source(None)
+            dynamo.reset_client()
+            workflow.reset_client()
+            for k, v in self._saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    # --- deployment: what the CDK app deploys, from the same sources -------------------------
+
+    def function_env(self) -> dict[str, str]:
+        return {**catalogue.function_environment(self.table_name, self.state_machine_arn, "fake"), **LOCAL_ENV}
+
+    def deploy(self) -> None:
+        self.ddb.create_table(**schema.table_definition(self.table_name))
+        self.ddb.create_table(**schema.idempotency_table_definition(self.table_name))
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(
+            RoleName="prakerja-local",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        code = _empty_zip()
+        for spec in catalogue.FUNCTIONS:
+            out = self.lambda_.create_function(
+                FunctionName=spec.function_name,
+                Runtime="python3.13",
+                Role=role,
+                Handler=spec.handler,
+                Code={"ZipFile": code},
+                Description=spec.description,
+                Timeout=int(spec.timeout.total_seconds()),
+                MemorySize=spec.memory_mb,
+                Environment={"Variables": {**self.function_env(), **spec.env}},
+            )
+            self.arn_of[spec.key] = out["FunctionArn"]
+        created = self.sfn.create_state_machine(
+            name=catalogue.STATE_MACHINE_NAME,
+            definition=catalogue.render_asl(self.arn_of),
+            roleArn=role,
+            type="STANDARD",
+        )
+        assert created["stateMachineArn"] == self.state_machine_arn, created["stateMachineArn"]
+
+    # --- what AWS would trigger ------------------------------------------------------------
+
+    def invoke(self, key: str, event: dict) -> dict:
+        """Invoke a catalogue function through moto's Lambda API, as AWS would."""
+        out = self.lambda_.invoke(FunctionName=self.arn_of[key], Payload=json.dumps(event).encode())
+        payload = json.loads(out["Payload"].read() or b"null")
+        if out.get("FunctionError"):
+            raise RuntimeError(f"{key} failed: {payload.get('errorType')}: {payload.get('errorMessage')}")
+        return payload
+
+    def run_scheduled(self) -> dict[str, dict]:
+        """One tick of every schedule, as of the simulated now (EventBridge Scheduler in AWS)."""
+        scheduled_time = clock.iso(self.clock())
+        return {
+            spec.key: self.invoke(spec.key, {"scheduled_time": scheduled_time})
+            for spec in catalogue.FUNCTIONS
+            if spec.schedule is not None
+        }
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, query: str = "") -> tuple[int, Any]:
+        """One HTTP request through the API Gateway proxy contract."""
+        raw = body if isinstance(body, str) or body is None else json.dumps(body)
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        response = self.invoke("platform-api", gateway.proxy_event(method, path, raw, hdrs, query))
+        status, _, parsed = gateway.decode_response(response)
+        return status, parsed
+
+    # --- inspection and teardown ------------------------------------------------------------
+
+    def executions(self, status: str | None = None) -> list[dict]:
+        kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn}
+        if status:
+            kwargs["statusFilter"] = status
+        found: list[dict] = []
+        while True:
+            out = self.sfn.list_executions(**kwargs)
+            found.extend(out["executions"])
+            if not out.get("nextToken"):
+                return found
+            kwargs["nextToken"] = out["nextToken"]
+
+    def execution_arn(self, participant_id: str) -> str:
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
+
+    def history(self, participant_id: str) -> list[dict]:
+        return self.sfn.get_execution_history(executionArn=self.execution_arn(participant_id))["events"]
+
+    def current_state(self, participant_id: str) -> str | None:
+        entered = [e for e in self.history(participant_id) if e["type"].endswith("StateEntered")]
+        return entered[-1]["stateEnteredEventDetails"]["name"] if entered else None
+
+    def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition") -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.005)
+        raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+    def wait_for_state(self, participant_id: str, state: str, timeout: float = 10.0) -> None:
+        self.wait_until(lambda: self.current_state(participant_id) == state, timeout, f"{participant_id} to reach {state}")
+
+    def wait_for_token(self, participant_id: str, stage: str, timeout: float = 10.0) -> None:
+        from prakerja_flow.data import repository
+
+        self.wait_until(lambda: repository.get_token(participant_id, stage) is not None, timeout, f"token {stage} of {participant_id}")
+
+    def scan(self) -> list[dict]:
+        items: list[dict] = []
+        kwargs: dict[str, Any] = {"TableName": self.table_name}
+        while True:
+            out = self.ddb.scan(**kwargs)
+            items.extend(dynamo.from_ddb(i) for i in out["Items"])
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def drain(self, rounds: int = 50) -> None:
+        """Ends every running execution: their threads would outlive the mock and write
+        into the next world's tables."""
+        for _ in range(rounds):
+            running = self.executions("RUNNING")
+            if not running:
+                return
+            for item in self.scan():
+                if item.get("type") == "TOKEN":
+                    try:
+                        workflow.send_failure(item["token"], "Drained", "local runtime shutting down")
+                    except workflow.StaleToken:
+                        pass
+            for execution in running:
+                try:
+                    self.sfn.stop_execution(executionArn=execution["executionArn"], error="Drained")
+                except Exception:  # noqa: BLE001 - it may have finished meanwhile
+                    pass
+            time.sleep(0.02)
+
+
+def _empty_zip() -> bytes:
+    # The code never runs from this zip: the invoker imports the handler in-process.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "code runs in-process from functions/")
+    return buffer.getvalue()

@@ -1,0 +1,126 @@
+"""Runs Lambda functions in-process by replacing moto's docker-free Lambda backend's
+`invoke`. Invocations are serialised, as in a real Lambda execution environment
+(one request at a time per process), which also keeps Powertools' shared state safe
+while many executions run on interpreter threads."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+import traceback
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from prakerja_flow import catalogue
+
+_lock = threading.RLock()
+_handlers: dict[str, Any] = {}
+_installed = False
+invocation_counts: dict[str, int] = {}
+
+
+class MotoHookMissing(RuntimeError):
+    pass
+
+
+def _moto_lambda_backend_class():
+    try:
+        from moto.awslambda_simple.models import LambdaSimpleBackend
+    except ImportError as error:  # pragma: no cover - depends on the installed moto
+        raise MotoHookMissing(
+            f"moto lacks moto.awslambda_simple ({error}); install the pinned moto: pip install -e '.[local]'"
+        ) from error
+    if not callable(getattr(LambdaSimpleBackend, "invoke", None)):
+        raise MotoHookMissing("moto's LambdaSimpleBackend has no invoke(); the pinned moto==5.2.5 is required")
+    return LambdaSimpleBackend
+
+
+def require_hook_points() -> None:
+    """Fail loudly and early when the installed moto is not the one we know."""
+    _moto_lambda_backend_class()
+    try:
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends  # noqa: F401
+    except ImportError as error:
+        raise MotoHookMissing(f"moto lacks the Step Functions interpreter ({error}); moto==5.2.5 is required") from error
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    aws_request_id: str
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+    function_version: str = "$LATEST"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def _handler_for(handler_path: str):
+    fn = _handlers.get(handler_path)
+    if fn is None:
+        module_name, attr = handler_path.rsplit(".", 1)
+        fn = getattr(importlib.import_module(module_name), attr)
+        _handlers[handler_path] = fn
+    return fn
+
+
+def call(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any) -> tuple[Any, dict | None]:
+    """Calls a handler as Lambda would. Returns (result, None) or (None, error payload)."""
+    with _lock:
+        invocation_counts[function_name] = invocation_counts.get(function_name, 0) + 1
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            context = LambdaContext(function_name, memory_mb, function_arn, str(uuid.uuid4()))
+            return _handler_for(handler_path)(event, context), None
+        except Exception as error:  # noqa: BLE001 - becomes a Lambda function error, as in AWS
+            return None, {
+                "errorType": type(error).__name__,
+                "errorMessage": getattr(error, "message", None) or str(error),
+                "stackTrace": traceback.format_exception(error)[-5:],
+            }
+        finally:
+            # Metrics are disabled locally (no CloudWatch); Powertools would still keep
+            # them in memory and print them once 100 pile up.
+            _discard_metrics()
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def _discard_metrics() -> None:
+    from prakerja_flow.observability import metrics
+
+    metrics.clear_metrics()
+
+
+def install() -> None:
+    """Replace moto's echoing Lambda with a dispatcher to our real handlers."""
+    global _installed
+    if _installed:
+        return
+    backend_class = _moto_lambda_backend_class()
+
+    def invoke(self, function_name, qualifier, body, headers, response_headers):
+        fn = self.get_function(function_name, qualifier)
+        event = json.loads(body) if body else {}
+        result, error = call(fn.function_name, fn.function_arn, fn.handler, dict(fn.environment_vars or {}), int(fn.memory_size or 128), event)
+        if error is not None:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(error).encode()
+        return json.dumps(result).encode()
+
+    backend_class.invoke = invoke
+    _installed = True
+
+
+def known_handlers() -> set[str]:
+    return {spec.handler for spec in catalogue.FUNCTIONS}
