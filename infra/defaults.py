@@ -16,7 +16,7 @@ STATE_MACHINE_TIMEOUT = timedelta(days=300)
 
 # Log retention for Lambda, Step Functions and API access logs. Logs carry no PII
 # (handlers mask it; the state machine logs without execution data).
-LOG_RETENTION_DAYS = 90
+LOG_RETENTION = "THREE_MONTHS"  # a logs.RetentionDays member name
 
 # API Gateway stage throttling. Every registration starts one execution, and
 # StartExecution refills at 150/s (bucket 800) in Jakarta: the steady rate stays under it.

@@ -7,7 +7,7 @@ PMO letter S-148/Dir-Eks/06/2020); change them here and nowhere else.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 # --- money (integer rupiah) -------------------------------------------------
 TRAINING_BALANCE_IDR = 1_000_000
@@ -20,6 +20,9 @@ CASH_INCENTIVE_CAP_IDR = (
 )
 PACKAGE_CAP_IDR = TRAINING_BALANCE_IDR + CASH_INCENTIVE_CAP_IDR
 assert PACKAGE_CAP_IDR == 3_550_000, "the programme's package is Rp3,550,000 per participant"
+
+# Calendar dates (birthdays, the bundle-ban date, survey days) are Jakarta dates.
+PROGRAMME_TIMEZONE = timezone(timedelta(hours=7), "WIB")
 
 # --- participants -------------------------------------------------------------
 MINIMUM_AGE_YEARS = 18
@@ -66,6 +69,9 @@ PAYOUT_RUN_BATCH_SIZE = 100
 QUEUE_SHARDS = 8
 # A SENT transfer older than this without an outcome is settled by asking the provider.
 SENT_SETTLEMENT_AFTER = timedelta(minutes=15)
+
+# Safety net for a lifecycle that somehow never ends (AWS caps executions at 1 year).
+LIFECYCLE_TIMEOUT = timedelta(days=300)
 
 # --- API ------------------------------------------------------------------------
 MAX_REQUEST_BODY_BYTES = 16 * 1024

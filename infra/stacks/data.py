@@ -3,7 +3,7 @@ payment provider credentials. Everything here is retained when the stack is dele
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_kms as kms, aws_secretsmanager as sm
+from aws_cdk import CfnOutput, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_kms as kms, aws_secretsmanager as sm
 from constructs import Construct
 from prakerja_flow import catalogue
 from prakerja_flow.data import schema
@@ -102,3 +102,5 @@ class DataStack(Stack):
             "key-rotation API, which a later issue adds as a rotation function. Until then they are "
             "rotated by hand with put-secret-value (docs/deploy.md).",
         )
+        CfnOutput(self, "TableName", value=self.table.table_name)
+        CfnOutput(self, "PaymentProviderSecretName", value=self.payment_provider_secret.secret_name)

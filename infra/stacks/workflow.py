@@ -104,7 +104,6 @@ class WorkflowStack(Stack):
         self.state_machine = self._add_state_machine()
 
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
-        CfnOutput(self, "TableName", value=data.table.table_name)
 
     # --- functions ------------------------------------------------------------------
 
@@ -112,15 +111,15 @@ class WorkflowStack(Stack):
         return self.deploy_env.prefixed(spec.function_name)
 
     def _environment(self, spec: catalogue.FunctionSpec) -> dict[str, str]:
-        env = {
-            catalogue.ENV_TABLE: self.data.table.table_name,
-            catalogue.ENV_STATE_MACHINE: self.state_machine_arn,
-            "POWERTOOLS_SERVICE_NAME": catalogue.SERVICE_NAME,
-            "POWERTOOLS_METRICS_NAMESPACE": catalogue.METRICS_NAMESPACE,
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-        }
+        # The environment every function gets (the local runtime uses the same function),
+        # then what only AWS needs, then the function's own settings from the catalogue.
+        env = catalogue.function_environment(
+            table_name=self.data.table.table_name,
+            state_machine=self.state_machine_arn,
+            payment_provider=self.deploy_env.payment_provider,
+        )
+        env["POWERTOOLS_LOG_LEVEL"] = "INFO"
         if spec.calls_payment_provider:
-            env[catalogue.ENV_PAYMENT_PROVIDER] = self.deploy_env.payment_provider
             env[ENV_PAYMENT_PROVIDER_SECRET] = self.data.payment_provider_secret.secret_arn
         env.update(spec.env)
         return env
@@ -131,7 +130,7 @@ class WorkflowStack(Stack):
             self,
             f"{spec.key}-logs",
             log_group_name=f"/aws/lambda/{name}",
-            retention=logs.RetentionDays(defaults.LOG_RETENTION_DAYS),
+            retention=logs.RetentionDays[defaults.LOG_RETENTION],
             removal_policy=RemovalPolicy.DESTROY,
         )
         role = iam.Role(
@@ -259,7 +258,7 @@ class WorkflowStack(Stack):
             self,
             "StateMachineLogs",
             log_group_name=f"/aws/vendedlogs/states/{self.state_machine_name}",
-            retention=logs.RetentionDays(defaults.LOG_RETENTION_DAYS),
+            retention=logs.RetentionDays[defaults.LOG_RETENTION],
             removal_policy=RemovalPolicy.DESTROY,
         )
         state_machine = sfn.StateMachine(

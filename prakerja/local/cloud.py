@@ -22,7 +22,7 @@ from prakerja_flow import catalogue, clock
 from prakerja_flow.data import dynamo, schema, workflow
 from prakerja_flow.payments.fake import FakeProvider
 
-from . import gateway, invoker
+from . import gateway, invoker, moto_patches
 
 REGION = "ap-southeast-3"  # Jakarta
 ACCOUNT = "123456789012"  # moto's default account
@@ -94,6 +94,8 @@ class LocalCloud:
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
         invoker.install()
+        moto_patches.install()
+        invoker.invocation_counts.clear()
         dynamo.reset_client()
         workflow.reset_client()
         FakeProvider.install(self.provider)
@@ -206,6 +208,11 @@ class LocalCloud:
     def current_state(self, participant_id: str) -> str | None:
         entered = [e for e in self.history(participant_id) if e["type"].endswith("StateEntered")]
         return entered[-1]["stateEnteredEventDetails"]["name"] if entered else None
+
+    def settle(self, quiet: float = 0.01, timeout: float = 10.0) -> None:
+        """Waits until no Lambda task has run for `quiet` seconds: the executions have
+        caught up and are waiting for events (or finished)."""
+        self.wait_until(lambda: invoker.idle_for() >= quiet, timeout, "executions to settle")
 
     def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition") -> None:
         deadline = time.monotonic() + timeout

@@ -9,6 +9,7 @@ import importlib
 import json
 import os
 import threading
+import time
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -20,6 +21,15 @@ _lock = threading.RLock()
 _handlers: dict[str, Any] = {}
 _installed = False
 invocation_counts: dict[str, int] = {}
+_activity = {"in_flight": 0, "last_end": 0.0}
+_activity_lock = threading.Lock()
+
+
+def idle_for() -> float:
+    """Seconds since the last invocation ended; 0 while one is running."""
+    if _activity["in_flight"]:
+        return 0.0
+    return time.monotonic() - _activity["last_end"]
 
 
 class MotoHookMissing(RuntimeError):
@@ -72,6 +82,38 @@ def _handler_for(handler_path: str):
 
 def call(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any) -> tuple[Any, dict | None]:
     """Calls a handler as Lambda would. Returns (result, None) or (None, error payload)."""
+    gate = _gates.get(function_name)
+    if gate is not None:
+        gate.wait()
+    with _activity_lock:
+        _activity["in_flight"] += 1
+    try:
+        return _call_locked(function_name, function_arn, handler_path, env, memory_mb, event)
+    finally:
+        with _activity_lock:
+            _activity["in_flight"] -= 1
+            _activity["last_end"] = time.monotonic()
+
+
+_gates: dict[str, threading.Event] = {}
+
+
+class hold:
+    """Holds every invocation of one function at its start until the block ends: a
+    seam for tests that need events to arrive in a chosen order."""
+
+    def __init__(self, function_name: str):
+        self.function_name = function_name
+
+    def __enter__(self) -> hold:
+        _gates[self.function_name] = threading.Event()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _gates.pop(self.function_name).set()
+
+
+def _call_locked(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any) -> tuple[Any, dict | None]:
     with _lock:
         invocation_counts[function_name] = invocation_counts.get(function_name, 0) + 1
         saved = {k: os.environ.get(k) for k in env}

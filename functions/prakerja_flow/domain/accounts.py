@@ -29,9 +29,13 @@ def account_problem(participant_nik: str, account: dict | None, inquiry: Account
     if not account:
         return AccountProblem("NoPayoutAccount", "no payout account registered; add a bank or e-wallet account")
     channel = account.get("channel")
-    label = f"{channel} account ending {str(account.get('account_number', ''))[-4:]}"
+    noun = "bank account" if channel == "BANK" else f"{channel} e-wallet"
+    label = f"{noun} ending {str(account.get('account_number', ''))[-4:]}"
     if channel not in config.PAYOUT_CHANNELS:
-        return AccountProblem("UnsupportedChannel", f"{channel} is not a supported payout channel")
+        return AccountProblem(
+            "UnsupportedChannel",
+            f"{channel} is not a supported payout channel; register one of {', '.join(config.PAYOUT_CHANNELS)}",
+        )
     if inquiry is None or not inquiry.found:
         return AccountProblem("AccountNotFound", f"{label} does not exist at the provider; check the number")
     if inquiry.holder_nik != participant_nik:
@@ -39,6 +43,5 @@ def account_problem(participant_nik: str, account: dict | None, inquiry: Account
     if not inquiry.active:
         return AccountProblem("AccountInactive", f"{label} is inactive; reactivate it with {channel}")
     if not inquiry.kyc_verified:
-        kind = "bank account" if channel == "BANK" else "e-wallet"
-        return AccountProblem("AccountNotVerified", f"{kind} {label} is not KYC-verified; verify it with {channel}")
+        return AccountProblem("AccountNotVerified", f"{label} is not KYC-verified; verify it with {channel}")
     return None

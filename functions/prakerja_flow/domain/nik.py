@@ -21,10 +21,10 @@ class NikInfo:
     sequence: int
 
 
-def _century_year(yy: int, today: date) -> int:
-    # A two-digit year is in this century unless that would be in the future.
-    year = 2000 + yy
-    return year if year <= today.year else 1900 + yy
+def _birth_date(yy: int, month: int, day: int, today: date) -> date:
+    # A two-digit year is in this century unless that birth date would be in the future.
+    born = date(2000 + yy, month, day)
+    return born if born <= today else date(1900 + yy, month, day)
 
 
 def parse_nik(nik: str, today: date) -> NikInfo:
@@ -41,7 +41,7 @@ def parse_nik(nik: str, today: date) -> NikInfo:
     if day > config.NIK_FEMALE_DAY_OFFSET:
         gender, day = "F", day - config.NIK_FEMALE_DAY_OFFSET
     try:
-        birth = date(_century_year(yy, today), month, day)
+        birth = _birth_date(yy, month, day, today)
     except ValueError:
         raise InvalidNik("NIK birth date is not a real date") from None
     sequence = int(nik[12:16])

@@ -27,16 +27,17 @@ def check_rating(rating: dict | None) -> Rating:
         raise RatingIncomplete(
             f"rating needs {config.RATING_MIN_STARS}-{config.RATING_MAX_STARS} stars for: {', '.join(missing)}"
         )
-    review = rating.get("review") or ""
-    if len(review.strip()) < config.REVIEW_MIN_CHARS:
+    review = rating.get("review")
+    if not isinstance(review, str) or len(review.strip()) < config.REVIEW_MIN_CHARS:
         raise RatingIncomplete(f"a written review of at least {config.REVIEW_MIN_CHARS} characters is required")
     return Rating(int(rating["instructor"]), int(rating["facilities"]), int(rating["programme"]), review)
 
 
 def _valid_stars(value: object) -> bool:
+    # Range first: NaN and infinities fail it before int() could raise on them.
     return (
         not isinstance(value, bool)
         and isinstance(value, int | float)
-        and int(value) == value
         and config.RATING_MIN_STARS <= value <= config.RATING_MAX_STARS
+        and int(value) == value
     )

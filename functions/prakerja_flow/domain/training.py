@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from .. import config
 from .errors import (
@@ -35,12 +35,17 @@ class BalanceView:
     unfinished_purchase: bool
 
 
+def programme_date(moment: datetime) -> date:
+    """The Jakarta calendar date of a moment; a naive datetime is taken as Jakarta time."""
+    return moment.date() if moment.tzinfo is None else moment.astimezone(config.PROGRAMME_TIMEZONE).date()
+
+
 def check_bundle_ban(items: list[TrainingItem], purchased_at: datetime) -> TrainingItem:
     """One purchase = exactly one training from one institution (since 30 June 2020,
     not retroactive). Returns the single training."""
     if not items:
         raise InvalidInput("a purchase must contain one training")
-    if purchased_at.date() >= config.BUNDLE_BAN_EFFECTIVE and len(items) > 1:
+    if programme_date(purchased_at) >= config.BUNDLE_BAN_EFFECTIVE and len(items) > 1:
         institutions = len({item.institution_id for item in items})
         raise BundleNotAllowed(
             f"bundles are banned since {config.BUNDLE_BAN_EFFECTIVE.isoformat()}: this purchase has "

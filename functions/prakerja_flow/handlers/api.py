@@ -5,6 +5,7 @@ Every error has one shape: {"error": {"code", "message", "request_id"}}, where
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -48,7 +49,9 @@ def _domain_error(error: DomainError) -> Response[dict]:
 @app.exception_handler(RequestValidationError)
 def _validation_error(error: RequestValidationError) -> Response[dict]:
     problems = [
-        f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg')}" for e in error.errors()
+        "request body is not valid JSON" if e.get("type") == "json_invalid"
+        else f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg')}"
+        for e in error.errors()
     ]
     return error_response(422, "ValidationError", "; ".join(problems)[:1000])
 
@@ -64,14 +67,13 @@ def _unexpected(error: Exception) -> Response[dict]:
     return error_response(500, "InternalError", "an internal error occurred; retry with the same Idempotency-Key")
 
 
-def _size_limit(app_: APIGatewayRestResolver, next_middleware):
-    body = app_.current_event.body or ""
-    if len(body.encode()) > config.MAX_REQUEST_BODY_BYTES:
-        return error_response(413, "PayloadTooLarge", f"request body exceeds {config.MAX_REQUEST_BODY_BYTES} bytes")
-    return next_middleware(app_)
-
-
-app.use(middlewares=[_size_limit])
+def _too_large(event: dict) -> dict | None:
+    # Checked before routing: the validation middleware would parse the body first.
+    if len((event.get("body") or "").encode()) <= config.MAX_REQUEST_BODY_BYTES:
+        return None
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    error = {"code": "PayloadTooLarge", "message": f"request body exceeds {config.MAX_REQUEST_BODY_BYTES} bytes", "request_id": request_id}
+    return {"statusCode": 413, "headers": {"Content-Type": content_types.APPLICATION_JSON}, "body": json.dumps({"error": error})}
 
 
 # --- operators -------------------------------------------------------------------------
@@ -156,4 +158,4 @@ def record_rating(participant_id: ParticipantId, purchase_id: PurchaseId, body: 
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return _too_large(event) or app.resolve(event, context)

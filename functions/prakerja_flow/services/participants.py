@@ -10,6 +10,7 @@ from ..data import repository as repo
 from ..data import workflow
 from ..domain import errors, nik as nik_rules, waves
 from ..domain import incentives as inc
+from ..domain.training import programme_date
 from ..observability import logger, masked
 
 
@@ -22,7 +23,7 @@ def change_wave(number: int, action: str, actor: str, reason: str, at: datetime)
 
 
 def register(nik: str, full_name: str, wave: int, at: datetime) -> dict:
-    info = nik_rules.require_eligible_nik(nik, at.date())
+    info = nik_rules.require_eligible_nik(nik, programme_date(at))
     wave_item = repo.get_wave(wave)
     if wave_item is None:
         raise errors.WaveNotFound(f"wave {wave} does not exist")

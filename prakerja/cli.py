@@ -1,0 +1,110 @@
+"""The `prakerja` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Prakerja Flow: the Kartu Prakerja lifecycle on AWS Step Functions.")
+local_app = typer.Typer(no_args_is_help=True, help="The embedded default: the whole system on moto, no AWS account.")
+app.add_typer(local_app, name="local")
+
+
+@app.command()
+def simulate(
+    participants: Annotated[int, typer.Option(min=1, max=100_000, help="Synthetic participants in the wave.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same wave.")] = 1,
+    faults: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of payment-provider calls that fail (0-0.9).")] = 0.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    statement: Annotated[str | None, typer.Option(help="Write the provider's statement here (JSON lines).")] = None,
+) -> None:
+    """Run a wave of synthetic participants through the real API and state machine."""
+    from .simulate import HORIZON_DAYS, simulate as run
+
+    progress_cb, progress = None, None
+    if sys.stderr.isatty() and not as_json:
+        from rich.progress import Progress
+
+        progress = Progress(transient=True, console=__import__("rich.console", fromlist=["Console"]).Console(stderr=True))
+        task = progress.add_task("simulating programme days", total=HORIZON_DAYS)
+        progress.start()
+        progress_cb = lambda done, total: progress.update(task, completed=done)  # noqa: E731
+    try:
+        report = run(participants, seed, faults, statement, progress_cb)
+    finally:
+        if progress:
+            progress.stop()
+    summary = report.as_dict()
+    if as_json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        _print_summary(summary)
+    raise typer.Exit(0 if summary["ok"] else 1)
+
+
+def _print_summary(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Simulated wave: {summary['participants']} participants, seed {summary['seed']}, faults {summary['faults']}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for state, count in summary["final_states"].items():
+        table.add_row(f"final state: {state}", str(count))
+    for status, count in summary["executions_by_status"].items():
+        table.add_row(f"executions {status}", str(count))
+    for kind, amount in summary["paid_idr"].items():
+        table.add_row(f"paid {kind}", f"Rp{amount:,}")
+    table.add_row("wall time", f"{summary['wall_seconds']} s")
+    table.add_row("lifecycles per second", str(summary["lifecycles_per_second"]))
+    for name, value in summary["state_transitions_per_lifecycle"].items():
+        table.add_row(f"billed state transitions ({name})", str(value))
+    for name, value in summary["lambda_invocations_per_lifecycle"].items():
+        table.add_row(f"Lambda invocations ({name})", str(value))
+    console.print(table)
+    for line in summary["unexpected_responses"] + summary["invariant_violations"]:
+        console.print(f"[red]problem:[/red] {line}")
+    console.print("[green]all money invariants hold[/green]" if summary["ok"] else "[red]invariants broken[/red]")
+
+
+@local_app.command("up")
+def local_up(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the platform API.")] = 3000,
+    aws_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the AWS-compatible endpoint (moto server).")] = 5000,
+    month_seconds: Annotated[float, typer.Option(min=0.5, help="Wall-clock seconds per programme month (30 days).")] = 60.0,
+    start: Annotated[datetime | None, typer.Option(help="Programme time at start (default: now, UTC).")] = None,
+) -> None:
+    """Serve the API and an AWS endpoint on this machine until Ctrl-C."""
+    from .local.server import up
+
+    if port == aws_port:
+        raise typer.BadParameter("--port and --aws-port must differ")
+
+    def ready(cloud) -> None:
+        print(f"platform API      http://127.0.0.1:{port}", flush=True)
+        print(f"AWS endpoint      http://127.0.0.1:{aws_port}  (region ap-southeast-3, any credentials)", flush=True)
+        print(f"state machine     {cloud.state_machine_arn}", flush=True)
+        print(f"programme clock   {cloud.clock().isoformat()}, one month = {month_seconds:g} s; Ctrl-C stops", flush=True)
+
+    up(port, aws_port, month_seconds, start, ready=ready)
+
+
+def main() -> None:
+    """Bad usage exits 2 with one line on stderr, as the project's CLI standard says."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as error:  # typer's own click: usage errors and bad parameters
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        if message.strip():
+            print(f"prakerja: {' '.join(message.split())}", file=sys.stderr)
+        sys.exit(getattr(error, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)

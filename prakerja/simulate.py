@@ -1,0 +1,315 @@
+"""`prakerja simulate`: a wave of synthetic participants through the real HTTP handler
+and the real state machine on the local cloud, day by day, with the scheduled jobs
+running every simulated day. Ends with the money invariants checked against the
+payment provider's own statement."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from prakerja_flow import catalogue, config
+from prakerja_flow.domain import incentives as inc
+from prakerja_flow.domain.nik import build_nik
+from prakerja_flow.payments.fake import FakeProvider
+
+from .invariants import check_invariants
+from .local import invoker
+from .local.cloud import DEFAULT_START, LocalCloud
+
+PLATFORMS = ("pijarmahir", "sekolahmu", "skillacademy", "tokopedia", "bukalapak", "pintaria", "maubelajarapa")
+ACCOUNT_OK, ACCOUNT_UNVERIFIED_THEN_FIXED, ACCOUNT_OTHER_NAME = "ok", "unverified_then_fixed", "other_name"
+REGISTRATION_DAYS = 7
+# Long enough for the last survey window of the last registrant to close.
+HORIZON_DAYS = (
+    REGISTRATION_DAYS + 20 + 17 + config.FIRST_PAYOUT_DELAY.days
+    + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1].days + config.SURVEY_WINDOW.days + 10
+)
+
+
+@dataclass
+class Persona:
+    index: int
+    nik: str
+    platform: str
+    register_day: int
+    never_buys: bool = False
+    tries_bundle: bool = False
+    two_trainings: bool = False
+    over_balance: bool = False
+    never_rates: bool = False
+    account: str = ACCOUNT_OK
+    surveys: tuple[int, ...] = (1, 2, 3)
+    participant_id: str | None = None
+    rated_day: int | None = None
+    account_ref: tuple[str, str] | None = None  # (channel, number) at the provider
+
+    @property
+    def kind(self) -> str:
+        if self.never_buys:
+            return "never_buys"
+        if self.never_rates:
+            return "never_rates"
+        if self.account == ACCOUNT_OTHER_NAME:
+            return "account_in_other_name"
+        return "completes"
+
+
+@dataclass
+class Report:
+    participants: int
+    seed: int
+    faults: float
+    wall_seconds: float = 0.0
+    requests: Counter = field(default_factory=Counter)
+    unexpected: list[str] = field(default_factory=list)
+    final_states: Counter = field(default_factory=Counter)
+    executions: Counter = field(default_factory=Counter)
+    paid_idr: dict[str, int] = field(default_factory=dict)
+    transitions: dict[str, float] = field(default_factory=dict)
+    lambda_invocations: dict[str, float] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    payouts_paid: int = 0
+
+    def as_dict(self) -> dict:
+        lifecycles = sum(self.executions.values())
+        return {
+            "participants": self.participants,
+            "seed": self.seed,
+            "faults": self.faults,
+            "final_states": dict(sorted(self.final_states.items())),
+            "executions_by_status": dict(sorted(self.executions.items())),
+            "paid_idr": self.paid_idr,
+            "payouts_paid": self.payouts_paid,
+            "requests_by_status": {str(k): v for k, v in sorted(self.requests.items())},
+            "unexpected_responses": self.unexpected[:20],
+            "wall_seconds": round(self.wall_seconds, 2),
+            "lifecycles_per_second": round(lifecycles / self.wall_seconds, 2) if self.wall_seconds else 0.0,
+            "state_transitions_per_lifecycle": self.transitions,
+            "lambda_invocations_per_lifecycle": self.lambda_invocations,
+            "invariant_violations": self.violations,
+            "ok": not self.violations and not self.unexpected,
+        }
+
+
+def make_personas(count: int, rng: random.Random) -> list[Persona]:
+    personas = []
+    used: set[str] = set()
+    for index in range(count):
+        while True:
+            birth = date(rng.randint(1960, 2000), rng.randint(1, 12), rng.randint(1, 28))
+            nik = build_nik(rng.choice(sorted(config.PROVINCE_CODES)), rng.randint(1, 79), rng.randint(1, 40),
+                            birth, rng.choice("MF"), rng.randint(1, 9999))
+            if nik not in used:
+                used.add(nik)
+                break
+        roll = rng.random()
+        persona = Persona(index, nik, rng.choice(PLATFORMS), rng.randrange(REGISTRATION_DAYS))
+        persona.never_buys = roll < 0.06
+        persona.never_rates = 0.06 <= roll < 0.12
+        persona.tries_bundle = rng.random() < 0.12
+        persona.two_trainings = rng.random() < 0.15
+        persona.over_balance = persona.two_trainings and rng.random() < 0.4
+        account_roll = rng.random()
+        persona.account = (
+            ACCOUNT_OTHER_NAME if account_roll < 0.03 else ACCOUNT_UNVERIFIED_THEN_FIXED if account_roll < 0.13 else ACCOUNT_OK
+        )
+        persona.surveys = tuple(n for n in range(1, config.SURVEY_COUNT + 1) if rng.random() < 0.9)
+        personas.append(persona)
+    return personas
+
+
+class Simulation:
+    def __init__(self, cloud: LocalCloud, personas: list[Persona], rng: random.Random, report: Report, duplicate_deliveries: bool):
+        self.cloud = cloud
+        self.personas = personas
+        self.rng = rng
+        self.report = report
+        self.duplicates = duplicate_deliveries
+        self.agenda: dict[int, list[Callable[[int], None]]] = defaultdict(list)
+
+    # --- HTTP, as a partner platform or the participant portal would call it ----------------
+
+    def call(self, method: str, path: str, body: dict | None, expect: tuple[int, ...], label: str) -> tuple[int, dict]:
+        status, payload = self.cloud.request(method, path, body)
+        self.report.requests[status] += 1
+        if status not in expect:
+            self.report.unexpected.append(f"{label}: {method} {path} -> {status} {payload}")
+        return status, payload or {}
+
+    def platform_post(self, path: str, body: dict, label: str, repeat_codes: tuple[int, ...]) -> int:
+        status, _ = self.call("POST", path, body, (200, 201), label)
+        if self.duplicates and status in (200, 201) and self.rng.random() < 0.2:
+            # The platform's retry of a request that had succeeded: refused, nothing written twice.
+            self.call("POST", path, body, repeat_codes, label + " (duplicate delivery)")
+        return status
+
+    def at(self, day: int, action: Callable[[int], None]) -> None:
+        self.agenda[day].append(action)
+
+    # --- the script of one participant ------------------------------------------------------------
+
+    def schedule(self) -> None:
+        for invalid in range(max(1, len(self.personas) // 50)):
+            self.at(0, lambda d, n=invalid: self.call(
+                "POST", "/participants", {"nik": f"99{n:014d}", "full_name": "Invalid", "wave": 1}, (422,), "invalid NIK"))
+        for p in self.personas:
+            self.at(p.register_day, lambda d, p=p: self.register(p, d))
+        for p in self.personas[: max(1, len(self.personas) // 50)]:
+            self.at(REGISTRATION_DAYS, lambda d, p=p: self.call(
+                "POST", "/participants", {"nik": p.nik, "full_name": "Again", "wave": 1}, (409,), "duplicate NIK"))
+
+    def register(self, p: Persona, day: int) -> None:
+        status, body = self.call("POST", "/participants", {"nik": p.nik, "full_name": f"Peserta {p.index}", "wave": 1}, (201,), "register")
+        if status != 201:
+            return
+        p.participant_id = body["participant_id"]
+        self.set_account(p)
+        if not p.never_buys:
+            self.at(day + self.rng.randint(1, 20), lambda d, p=p: self.buy_first(p, d))
+
+    def set_account(self, p: Persona) -> None:
+        number = f"08{p.index:010d}"
+        channel = self.rng.choice(config.PAYOUT_CHANNELS)
+        holder = p.nik if p.account != ACCOUNT_OTHER_NAME else "3171010101900001"
+        self.cloud.provider.open_account(channel, number, holder, kyc_verified=p.account != ACCOUNT_UNVERIFIED_THEN_FIXED)
+        p.account_ref = (channel, number)
+        self.call("PUT", f"/participants/{p.participant_id}/payout-account", {"channel": channel, "account_number": number}, (200,), "payout account")
+
+    def purchase_body(self, p: Persona, purchase_id: str, price: int, bundle: bool = False) -> dict:
+        lines = [{"training_id": f"TR-{purchase_id}", "institution_id": f"LPK-{p.platform}", "price_idr": price}]
+        if bundle:
+            lines.append({"training_id": f"TR-{purchase_id}-B", "institution_id": "LPK-other", "price_idr": 100_000})
+        return {"purchase_id": purchase_id, "platform_id": p.platform, "trainings": lines}
+
+    def buy_first(self, p: Persona, day: int) -> None:
+        path = f"/participants/{p.participant_id}/purchases"
+        if p.tries_bundle:
+            self.call("POST", path, self.purchase_body(p, f"{p.index}-BUNDLE", 300_000, bundle=True), (422,), "bundle")
+        price = self.rng.choice((300_000, 450_000, 600_000, 750_000)) if p.two_trainings else self.rng.choice((500_000, 1_000_000))
+        purchase_id = f"{p.index}-A"
+        if self.platform_post(path, self.purchase_body(p, purchase_id, price), "purchase", (409,)) in (200, 201):
+            self.at(day + self.rng.randint(3, 14), lambda d: self.complete(p, purchase_id, d, first=True))
+
+    def complete(self, p: Persona, purchase_id: str, day: int, first: bool) -> None:
+        body = {"platform_id": p.platform, "training_id": f"TR-{purchase_id}", "certificate_id": f"CERT-{purchase_id}"}
+        self.platform_post(f"/participants/{p.participant_id}/purchases/{purchase_id}/completion", body, "completion", (409,))
+        if first and p.two_trainings:
+            self.at(day + 1, lambda d: self.buy_second(p, d))
+        if not p.never_rates:
+            self.at(day + self.rng.randint(0, 3), lambda d: self.rate(p, purchase_id, d))
+
+    def buy_second(self, p: Persona, day: int) -> None:
+        path = f"/participants/{p.participant_id}/purchases"
+        status, body = self.call("GET", f"/participants/{p.participant_id}", None, (200,), "status")
+        remaining = body.get("balance_idr", 0)
+        if p.over_balance:
+            self.call("POST", path, self.purchase_body(p, f"{p.index}-X", remaining + 100_000), (409,), "over balance")
+        if remaining <= 0:
+            return
+        purchase_id = f"{p.index}-B"
+        if self.platform_post(path, self.purchase_body(p, purchase_id, remaining), "second purchase", (409,)) in (200, 201):
+            self.at(day + self.rng.randint(2, 7), lambda d: self.complete(p, purchase_id, d, first=False))
+
+    def rate(self, p: Persona, purchase_id: str, day: int) -> None:
+        body = {"platform_id": p.platform, "instructor": self.rng.randint(1, 5), "facilities": self.rng.randint(1, 5),
+                "programme": self.rng.randint(1, 5), "review": "Materi jelas dan instruktur membantu."}
+        self.platform_post(f"/participants/{p.participant_id}/purchases/{purchase_id}/rating", body, "rating", (409,))
+        if p.rated_day is None:
+            p.rated_day = day
+            first_due = day + config.FIRST_PAYOUT_DELAY.days
+            if p.account == ACCOUNT_UNVERIFIED_THEN_FIXED:
+                self.at(first_due + self.rng.randint(3, 12), lambda d: self.verify_account(p))
+            for n in p.surveys:
+                opens = first_due + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[n - 1].days
+                self.at(opens + self.rng.randint(1, 10), lambda d, n=n: self.survey(p, n, d, opens + config.SURVEY_WINDOW.days))
+
+    def verify_account(self, p: Persona) -> None:
+        channel, number = p.account_ref
+        self.cloud.provider.open_account(channel, number, p.nik, kyc_verified=True)
+
+    def survey(self, p: Persona, n: int, day: int, closes: int) -> None:
+        status, body = self.call("POST", f"/participants/{p.participant_id}/surveys/{n}",
+                                 {"answers": {"q1": "ya", "q2": self.rng.randint(1, 5)}}, (201, 409, 404), f"survey {n}")
+        code = (body.get("error") or {}).get("code")
+        if status != 201 and code in ("SurveyNotOpen", "SurveyNotFound") and day + 1 < closes:
+            self.at(day + 1, lambda d: self.survey(p, n, d, closes))
+
+    # --- the clock -----------------------------------------------------------------------------
+
+    def run(self, on_day: Callable[[int], None] | None = None) -> None:
+        self.call("POST", "/waves/1/open", {"actor": "simulator", "reason": "simulation"}, (200,), "open wave")
+        self.schedule()
+        for day in range(HORIZON_DAYS):
+            while self.agenda.get(day):  # an action may add another for the same day
+                for action in self.agenda.pop(day):
+                    action(day)
+            self.cloud.settle()
+            if day == REGISTRATION_DAYS:
+                self.call("POST", "/waves/1/close", {"actor": "simulator", "reason": "wave full"}, (200,), "close wave")
+            self.cloud.run_scheduled()
+            self.cloud.settle()
+            self.cloud.clock.advance(timedelta(days=1))
+            if on_day:
+                on_day(day)
+
+
+def simulate(participants: int, seed: int, faults: float = 0.0, statement: str | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Report:
+    rng = random.Random(seed)
+    report = Report(participants, seed, faults)
+    provider = FakeProvider(fault_rate=faults, seed=seed)
+    started = time.perf_counter()
+    with LocalCloud(start=DEFAULT_START, provider=provider) as cloud:
+        personas = make_personas(participants, rng)
+        sim = Simulation(cloud, personas, rng, report, duplicate_deliveries=faults > 0)
+        sim.run(on_day=(lambda d: progress(d + 1, HORIZON_DAYS)) if progress else None)
+        report.wall_seconds = time.perf_counter() - started
+        summarise(cloud, personas, report)
+        report.violations.extend(check_invariants(cloud, personas))
+        if statement:
+            provider.write_statement(statement)
+    return report
+
+
+def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> None:
+    executions = cloud.executions()
+    report.executions.update(e["status"] for e in executions)
+    paid: Counter = Counter()
+    for line in cloud.provider.statement_lines():
+        if line["status"] == "PAID":
+            paid[line["kind"]] += line["amount_idr"]
+            report.payouts_paid += 1
+    report.paid_idr = {inc.POST_TRAINING: paid[inc.POST_TRAINING], inc.SURVEY: paid[inc.SURVEY], "total": sum(paid.values())}
+    transitions: list[int] = []
+    happy: list[int] = []
+    for p in personas:
+        if not p.participant_id:
+            continue
+        events = cloud.history(p.participant_id)
+        entered = [e for e in events if e["type"].endswith("StateEntered")]
+        report.final_states[_final_state(events, entered)] += 1
+        transitions.append(len(entered))
+        if entered and entered[-1]["stateEnteredEventDetails"]["name"] == "LifecycleComplete":
+            happy.append(len(entered))
+    report.transitions = {
+        "all_mean": round(sum(transitions) / len(transitions), 1) if transitions else 0.0,
+        "complete_lifecycle_mean": round(sum(happy) / len(happy), 1) if happy else 0.0,
+    }
+    task_functions = {spec.function_name for spec in catalogue.FUNCTIONS if spec.asl_substitution}
+    task_calls = sum(v for k, v in invoker.invocation_counts.items() if k in task_functions)
+    report.lambda_invocations = {"state_machine_tasks_mean": round(task_calls / len(transitions), 1) if transitions else 0.0}
+
+
+def _final_state(events: list[dict], entered: list[dict]) -> str:
+    last = events[-1]["type"] if events else ""
+    state = entered[-1]["stateEnteredEventDetails"]["name"] if entered else "none"
+    if last == "ExecutionSucceeded":
+        return state
+    if last in ("ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"):
+        return f"{last}@{state}"
+    return f"waiting:{state}"

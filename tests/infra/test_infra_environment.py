@@ -1,0 +1,50 @@
+"""Environment selection (`-c env=...`) and the CDK app's configuration files."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from infra.environment import DEFAULT_ENV, DeployEnv
+from infra.system import CDK_JSON, cdk_json_context
+from prakerja_flow import catalogue
+
+
+def test_default_environment_is_dev():
+    assert DeployEnv.from_context(cdk.App()).name == DEFAULT_ENV == "dev"
+
+
+def test_environment_and_options_come_from_context():
+    app = cdk.App(context={"env": "prod", "alarmEmail": "ops@example.org", "paymentProvider": "xendit"})
+    env = DeployEnv.from_context(app)
+    assert (env.name, env.alarm_email, env.payment_provider) == ("prod", "ops@example.org", "xendit")
+    assert env.prefixed(catalogue.TABLE_NAME) == f"prod-{catalogue.TABLE_NAME}"
+
+
+@pytest.mark.parametrize("name", ["", "Prod", "1st", "dev-2", "a", "averyveryverylongname"])
+def test_environment_names_that_would_break_resource_names_are_rejected(name):
+    with pytest.raises(ValueError):
+        DeployEnv(name)
+
+
+def test_session_synthesis_used_the_context_environment(synth):
+    assert synth.system.deploy_env.name == "staging"
+
+
+def test_cdk_json_runs_the_app_and_pins_behaviour():
+    config = json.loads(CDK_JSON.read_text())
+    assert config["app"] == "python infra/app.py"
+    context = cdk_json_context()
+    assert "env" not in context, "the default environment lives in code (dev); pass -c env=... to change it"
+    # Classic Fn::ImportValue exports: "weak" references use Fn::GetStackOutput, which
+    # neither cfn-lint nor moto understands yet (docs/decisions/0002-cdk-stacks.md).
+    assert context["@aws-cdk/core:defaultCrossStackReferences"] == "strong"
+
+
+def test_package_json_pins_asl_validator_exactly():
+    package = json.loads((catalogue.PROJECT_ROOT / "package.json").read_text())
+    version = package["devDependencies"]["asl-validator"]
+    assert version[0].isdigit(), f"asl-validator must be pinned to an exact version, not {version!r}"
+    lock = json.loads((catalogue.PROJECT_ROOT / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/asl-validator"]["version"] == version

@@ -1,0 +1,117 @@
+"""ObservabilityStack: alarms to an encrypted topic, and the operator's dashboard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from infra import defaults
+from infra.stacks.observability import PAYOUT_AMOUNT_METRIC, PAYOUT_METRICS
+from infra_testlib import TEST_ENV, imported, lid, one, ref, resources
+from prakerja_flow import catalogue
+
+
+@pytest.fixture(scope="module")
+def observability(synth):
+    return synth.system.observability
+
+
+@pytest.fixture(scope="module")
+def template(synth, observability) -> dict:
+    return synth.raw(observability)
+
+
+@pytest.fixture(scope="module")
+def alarms(template) -> dict[str, dict]:
+    return {a["Properties"]["AlarmName"]: a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+
+
+def _name(suffix: str) -> str:
+    return f"{TEST_ENV}-{catalogue.SERVICE_NAME}-{suffix}"
+
+
+def _dimension_values(alarm) -> list:
+    return [d["Value"] for d in alarm.get("Dimensions", [])]
+
+
+def test_every_alarm_notifies_the_topic(alarms, observability):
+    assert alarms
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [ref(observability.topic)]
+        assert alarm["OKActions"] == [ref(observability.topic)]
+        assert alarm["TreatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("metric", ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled"])
+def test_state_machine_alarms(synth, alarms, metric):
+    workflow = synth.system.workflow
+    name = {"ExecutionThrottled": "ExecutionsThrottled"}.get(metric, metric)
+    alarm = alarms[_name(name)]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/States", metric)
+    assert _dimension_values(alarm) == [imported(synth.raw(workflow), ref(workflow.state_machine))]
+    assert alarm["Threshold"] == 1
+
+
+@pytest.mark.parametrize("spec", catalogue.FUNCTIONS, ids=lambda s: s.key)
+def test_lambda_alarms(synth, alarms, spec):
+    workflow = synth.system.workflow
+    function = imported(synth.raw(workflow), ref(workflow.functions[spec.key]))
+    for metric in ("Errors", "Throttles"):
+        alarm = alarms[_name(f"{spec.key}-{metric}")]
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", metric)
+        assert _dimension_values(alarm) == [function]
+
+
+def test_dead_letter_queue_alarm(synth, alarms):
+    schedules = synth.system.schedules
+    alarm = alarms[_name("JobsDeadLetters")]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert _dimension_values(alarm) == [imported(synth.raw(schedules), {"Fn::GetAtt": [lid(schedules.dlq), "QueueName"]})]
+
+
+def test_api_5xx_alarm(alarms):
+    alarm = alarms[_name("Api5xx")]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/ApiGateway", "5XXError")
+    assert alarm["Threshold"] == defaults.API_5XX_ALARM_THRESHOLD
+
+
+def test_topic_is_encrypted_ssl_only_and_cloudwatch_can_use_it(template, observability):
+    topic = template["Resources"][lid(observability.topic)]["Properties"]
+    assert "KmsMasterKeyId" in topic
+    (_, key) = one(template, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    key_statements = key["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key_statements)
+    (_, policy) = one(template, "AWS::SNS::TopicPolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+    assert any(s["Effect"] == "Allow" and s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in statements)
+
+
+def test_dashboard_shows_what_an_operator_needs(template):
+    (_, dashboard) = one(template, "AWS::CloudWatch::Dashboard")
+    assert dashboard["Properties"]["DashboardName"] == f"{TEST_ENV}-{catalogue.SERVICE_NAME}"
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for needle in (
+        "ExecutionsStarted",
+        "ExecutionsSucceeded",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        catalogue.METRICS_NAMESPACE,
+        *PAYOUT_METRICS,
+        PAYOUT_AMOUNT_METRIC,
+        "5XXError",
+        "Latency",
+        "ApproximateNumberOfMessagesVisible",
+        "Errors",
+        "Throttles",
+    ):
+        assert needle in body, needle
+
+
+def test_payout_metric_names_are_the_ones_the_payout_run_emits():
+    jobs = (catalogue.FUNCTIONS_ROOT / "prakerja_flow" / "handlers" / "jobs.py").read_text()
+    assert 'f"Payouts_{outcome}"' in jobs and f'"{PAYOUT_AMOUNT_METRIC}"' in jobs
+    payouts = (catalogue.FUNCTIONS_ROOT / "prakerja_flow" / "services" / "payouts.py").read_text()
+    for name in PAYOUT_METRICS:
+        assert f'return "{name.removeprefix("Payouts_")}"' in payouts, name

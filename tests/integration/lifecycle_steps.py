@@ -1,0 +1,94 @@
+"""What participants, platforms and the cloud do, as small steps the tests compose."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from prakerja.local.cloud import LocalCloud
+from prakerja_flow import config
+from prakerja_flow.domain.nik import build_nik
+
+PLATFORM = "pijarmahir"
+REVIEW = "Instruktur menjelaskan dengan jelas."
+
+
+def nik(sequence: int = 1, gender: str = "F", born: date = date(1990, 5, 17)) -> str:
+    return build_nik(31, 71, 1, born, gender, sequence)
+
+
+def open_wave(cloud: LocalCloud, wave: int = 1) -> None:
+    status, body = cloud.request("POST", f"/waves/{wave}/open", {"actor": "test", "reason": "test wave"})
+    assert status == 200, body
+
+
+def register(cloud: LocalCloud, sequence: int = 1, wave: int = 1) -> str:
+    status, body = cloud.request("POST", "/participants", {"nik": nik(sequence), "full_name": "Siti", "wave": wave})
+    assert status == 201, body
+    return body["participant_id"]
+
+
+def purchase_body(purchase_id: str, price: int, training: str = "T1", extra_lines: int = 0) -> dict:
+    lines = [{"training_id": training, "institution_id": "LPK1", "price_idr": price}]
+    lines += [{"training_id": f"{training}-{n}", "institution_id": f"LPK{n + 2}", "price_idr": 100_000} for n in range(extra_lines)]
+    return {"purchase_id": purchase_id, "platform_id": PLATFORM, "trainings": lines}
+
+
+def buy(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1", price: int = config.TRAINING_BALANCE_IDR, training: str = "T1") -> dict:
+    status, body = cloud.request("POST", f"/participants/{pid}/purchases", purchase_body(purchase_id, price, training))
+    assert status == 201, body
+    return body
+
+
+def complete(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1", training: str = "T1") -> None:
+    status, body = cloud.request("POST", f"/participants/{pid}/purchases/{purchase_id}/completion",
+                                 {"platform_id": PLATFORM, "training_id": training, "certificate_id": f"CERT-{purchase_id}"})
+    assert status == 200, body
+
+
+def rate(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1") -> None:
+    status, body = cloud.request("POST", f"/participants/{pid}/purchases/{purchase_id}/rating",
+                                 {"platform_id": PLATFORM, "instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW})
+    assert status == 200, body
+
+
+def payout_account(cloud: LocalCloud, pid: str, owner_nik: str, verified: bool = True, number: str = "081234567890", channel: str = "OVO") -> None:
+    cloud.provider.open_account(channel, number, owner_nik, kyc_verified=verified)
+    status, body = cloud.request("PUT", f"/participants/{pid}/payout-account", {"channel": channel, "account_number": number})
+    assert status == 200, body
+
+
+def trained_and_rated(cloud: LocalCloud, sequence: int = 1) -> str:
+    """A participant with a verified account who bought, finished and rated one training."""
+    pid = register(cloud, sequence)
+    payout_account(cloud, pid, nik(sequence), number=f"0812{sequence:08d}")
+    buy(cloud, pid)
+    complete(cloud, pid)
+    rate(cloud, pid)
+    cloud.wait_for_token(pid, "PAYOUT#1")
+    return pid
+
+
+def advance_days(cloud: LocalCloud, days: int) -> None:
+    """Let programme days pass with the daily scheduled jobs, as EventBridge Scheduler would."""
+    for _ in range(days):
+        cloud.clock.advance(timedelta(days=1))
+        cloud.run_scheduled()
+        cloud.settle()
+
+
+def paid_lines(cloud: LocalCloud) -> list[dict]:
+    return [line for line in cloud.provider.statement_lines() if line["status"] == "PAID"]
+
+
+def survey(cloud: LocalCloud, pid: str, sequence: int) -> tuple[int, dict]:
+    return cloud.request("POST", f"/participants/{pid}/surveys/{sequence}", {"answers": {"q1": "ya"}})
+
+
+def view(cloud: LocalCloud, pid: str) -> dict:
+    status, body = cloud.request("GET", f"/participants/{pid}")
+    assert status == 200, body
+    return body
+
+
+def table_state(cloud: LocalCloud) -> list[dict]:
+    return sorted(cloud.scan(), key=lambda item: (item["pk"], item["sk"]))

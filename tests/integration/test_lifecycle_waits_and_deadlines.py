@@ -1,0 +1,140 @@
+"""Waiting for outside events (task tokens), deadlines enforced by the scheduled sweep,
+and the state machine's own Catch rules for named business errors."""
+
+from __future__ import annotations
+
+from lifecycle_steps import advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register, view
+
+from prakerja.local import invoker
+from prakerja_flow import catalogue, clock, config
+from prakerja_flow.data import repository as repo
+from prakerja_flow.data import workflow
+from prakerja_flow.services import events
+
+AWAIT_EVENT = catalogue.by_key("await-event").function_name
+
+
+def test_no_rating_means_no_payout_ever(cloud):
+    open_wave(cloud)
+    pid = register(cloud)
+    payout_account(cloud, pid, nik(1))
+    buy(cloud, pid)
+    complete(cloud, pid)
+    advance_days(cloud, 200)
+    assert paid_lines(cloud) == []
+    standing = view(cloud, pid)
+    assert standing["entitlements"] == []
+    assert standing["waiting_for"] == ["RATING"]
+    assert "waiting for rating of training T1" in standing["diagnosis"]
+    assert cloud.current_state(pid) == "AwaitRating"
+
+
+def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud):
+    open_wave(cloud)
+    pid = register(cloud)
+    advance_days(cloud, config.PURCHASE_DEADLINE.days)
+    assert view(cloud, pid)["status"] == "ACTIVE"  # the deadline day itself still counts
+    advance_days(cloud, 1)
+    cloud.wait_until(lambda: cloud.current_state(pid) == "Revoked", what="revocation")
+    standing = view(cloud, pid)
+    assert (standing["status"], standing["balance_idr"]) == ("REVOKED", 0)
+    ledger = {entry["entry"]: entry["amount_idr"] for entry in repo.list_ledger(pid)}
+    assert ledger == {"BALANCE_GRANTED": config.TRAINING_BALANCE_IDR, "BALANCE_FORFEITED": -config.TRAINING_BALANCE_IDR}
+    status, body = cloud.request("POST", f"/participants/{pid}/purchases",
+                                 {"purchase_id": "LATE", "platform_id": "p", "trainings": [{"training_id": "T", "institution_id": "I", "price_idr": 1000}]})
+    assert (status, body["error"]["code"]) == (409, "ParticipantNotActive")
+    advance_days(cloud, 2)  # a repeated sweep does not forfeit twice
+    assert [e["entry"] for e in repo.list_ledger(pid)].count("BALANCE_FORFEITED") == 1
+
+
+def test_an_event_that_arrives_before_its_token_is_not_lost(cloud):
+    open_wave(cloud)
+    with invoker.hold(AWAIT_EVENT):
+        pid = register(cloud)  # the execution enters AwaitTrainingPurchase but cannot store its token yet
+        cloud.wait_for_state(pid, "AwaitTrainingPurchase")
+        buy(cloud, pid)
+        assert repo.get_token(pid, "PURCHASE") is None
+        assert repo.get_inbox(pid, "PURCHASE") is not None  # parked, waiting for the token
+    cloud.wait_for_state(pid, "AwaitCompletion")
+    assert repo.get_inbox(pid, "PURCHASE") is None  # delivered exactly once
+    history = [e["stateEnteredEventDetails"]["name"] for e in cloud.history(pid) if e["type"].endswith("StateEntered")]
+    assert history.count("AwaitTrainingPurchase") == 1 and history.count("VerifyPurchase") == 1
+
+
+def test_a_stale_token_gives_the_event_back_for_the_next_wait(cloud):
+    open_wave(cloud)
+    pid = register(cloud)
+    cloud.wait_for_token(pid, "PURCHASE")
+    repo.put_token(pid, "COMPLETION", "not-a-live-token", clock.now())
+    assert events.publish(pid, "COMPLETION", {"purchase_id": "X"}, clock.now()) is False
+    assert repo.get_token(pid, "COMPLETION") is None
+    assert repo.get_inbox(pid, "COMPLETION")["event"] == {"purchase_id": "X"}
+
+
+def test_a_used_token_cannot_resume_the_execution_twice(cloud):
+    open_wave(cloud)
+    pid = register(cloud)
+    cloud.wait_for_token(pid, "PURCHASE")
+    token = repo.get_token(pid, "PURCHASE")
+    buy(cloud, pid)
+    cloud.wait_for_state(pid, "AwaitCompletion")
+    try:
+        workflow.send_success(token, {"purchase_id": "ORD1"})
+        raise AssertionError("a used token was accepted")
+    except workflow.StaleToken:
+        pass
+    status, body = cloud.request("POST", f"/participants/{pid}/purchases",
+                                 {"purchase_id": "ORD1", "platform_id": "pijarmahir", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 1000}]})
+    assert (status, body["error"]["code"]) == (409, "DuplicatePurchase")
+    assert view(cloud, pid)["balance_idr"] == 0
+
+
+def test_a_forged_bundle_event_is_caught_by_the_state_machine(cloud):
+    """The API never records a bundle; if a bundle record appears anyway (a bug, a manual
+    edit), VerifyPurchase raises BundleNotAllowed and the ASL sends the participant back
+    to AwaitTrainingPurchase instead of paying."""
+    open_wave(cloud)
+    pid = register(cloud)
+    cloud.wait_for_token(pid, "PURCHASE")
+    forged = {"pk": f"P#{pid}", "sk": "PURCHASE#FORGED", "type": "PURCHASE", "participant_id": pid, "purchase_id": "FORGED",
+              "platform_id": "x", "training_id": "T", "institution_id": "I", "price_idr": 300_000, "training_count": 3, "status": "PURCHASED"}
+    cloud.ddb.put_item(TableName=cloud.table_name, Item=__import__("prakerja_flow.data.dynamo", fromlist=["to_ddb"]).to_ddb(forged))
+    events.publish(pid, "PURCHASE", {"purchase_id": "FORGED"}, clock.now())
+    cloud.wait_until(lambda: [e["stateEnteredEventDetails"]["name"] for e in cloud.history(pid) if e["type"] == "TaskStateEntered"].count("AwaitTrainingPurchase") == 2,
+                     what="the state machine to return to AwaitTrainingPurchase")
+    failures = [e for e in cloud.history(pid) if e["type"] == "LambdaFunctionFailed" or e["type"] == "TaskFailed"]
+    assert any("BundleNotAllowed" in str(e) for e in failures)
+
+
+def test_a_mismatched_certificate_sends_the_lifecycle_back_to_await_completion(cloud):
+    open_wave(cloud)
+    pid = register(cloud)
+    buy(cloud, pid)
+    cloud.wait_for_token(pid, "COMPLETION")
+    with invoker.hold(AWAIT_EVENT):
+        complete(cloud, pid)
+        # Tamper with the stored certificate before the state machine checks it.
+        cloud.ddb.update_item(TableName=cloud.table_name, Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": "PURCHASE#ORD1"}},
+                              UpdateExpression="SET completion.training_id = :t", ExpressionAttributeValues={":t": {"S": "T-OTHER"}})
+        cloud.wait_until(lambda: "CompletionMismatch" in str(cloud.history(pid)), what="CompletionMismatch")
+    cloud.wait_for_state(pid, "AwaitCompletion")
+    assert "AwaitRating" not in str(cloud.history(pid))
+
+
+def test_two_trainings_two_certificates_rated_both_is_paid_once(cloud):
+    """The seed's complaint, made impossible: the first completed and rated training
+    earns the incentive, exactly once, and the second earns nothing more."""
+    open_wave(cloud)
+    pid = register(cloud)
+    payout_account(cloud, pid, nik(1))
+    buy(cloud, pid, "ORD1", 600_000, "T1")
+    complete(cloud, pid, "ORD1", "T1")
+    buy(cloud, pid, "ORD2", 400_000, "T2")
+    complete(cloud, pid, "ORD2", "T2")
+    rate(cloud, pid, "ORD1")
+    rate(cloud, pid, "ORD2")
+    advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 3 * config.PAYOUT_INTERVAL.days + 1)
+    lines = paid_lines(cloud)
+    assert [line["sequence"] for line in lines] == [1, 2, 3, 4]
+    assert len({line["idempotency_key"] for line in lines}) == 4
+    assert view(cloud, pid)["cash_paid_idr"] == 4 * config.POST_TRAINING_PAYOUT_IDR
