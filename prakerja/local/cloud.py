@@ -128,7 +128,19 @@ class LocalCloud:
     def function_env(self) -> dict[str, str]:
         return {**catalogue.function_environment(self.table_name, self.state_machine_arn, "fake"), **LOCAL_ENV}
 
+    def _apply_function_environments(self) -> None:
+        """One process hosts every function, so their environments must agree."""
+        merged: dict[str, str] = {}
+        for spec in catalogue.FUNCTIONS:
+            for name, value in {**self.function_env(), **spec.env}.items():
+                if merged.setdefault(name, value) != value:
+                    raise ValueError(f"functions disagree on environment variable {name}; the local runtime hosts them in one process")
+        for name in merged:
+            self._saved_env.setdefault(name, os.environ.get(name))
+        os.environ.update(merged)
+
     def deploy(self) -> None:
+        self._apply_function_environments()
         self.ddb.create_table(**schema.table_definition(self.table_name))
         self.ddb.create_table(**schema.idempotency_table_definition(self.table_name))
         iam = boto3.client("iam", region_name=REGION)

@@ -116,8 +116,7 @@ class hold:
 def _call_locked(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any) -> tuple[Any, dict | None]:
     with _lock:
         invocation_counts[function_name] = invocation_counts.get(function_name, 0) + 1
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
+        _apply_environment(env)
         try:
             context = LambdaContext(function_name, memory_mb, function_arn, str(uuid.uuid4()))
             return _handler_for(handler_path)(event, context), None
@@ -131,11 +130,16 @@ def _call_locked(function_name: str, function_arn: str, handler_path: str, env: 
             # Metrics are disabled locally (no CloudWatch); Powertools would still keep
             # them in memory and print them once 100 pile up.
             _discard_metrics()
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+
+
+def _apply_environment(env: dict[str, str]) -> None:
+    """The function's environment must be the process environment. LocalCloud applies
+    every function's variables before anything runs (they agree: one catalogue), so
+    this normally changes nothing; os.environ is never mutated per call, because other
+    threads (moto's interpreter creating boto3 clients) iterate it concurrently."""
+    missing = {k: v for k, v in env.items() if os.environ.get(k) != v}
+    if missing:
+        os.environ.update(missing)
 
 
 def _discard_metrics() -> None:

@@ -20,6 +20,7 @@ def test_no_rating_means_no_payout_ever(cloud):
     payout_account(cloud, pid, nik(1))
     buy(cloud, pid)
     complete(cloud, pid)
+    cloud.wait_for_token(pid, "RATING")
     advance_days(cloud, 200)
     assert paid_lines(cloud) == []
     standing = view(cloud, pid)
@@ -32,6 +33,7 @@ def test_no_rating_means_no_payout_ever(cloud):
 def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud):
     open_wave(cloud)
     pid = register(cloud)
+    cloud.wait_for_token(pid, "PURCHASE")
     advance_days(cloud, config.PURCHASE_DEADLINE.days)
     assert view(cloud, pid)["status"] == "ACTIVE"  # the deadline day itself still counts
     advance_days(cloud, 1)
@@ -133,6 +135,7 @@ def test_two_trainings_two_certificates_rated_both_is_paid_once(cloud):
     complete(cloud, pid, "ORD2", "T2")
     rate(cloud, pid, "ORD1")
     rate(cloud, pid, "ORD2")
+    cloud.wait_for_token(pid, "PAYOUT#1")
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 3 * config.PAYOUT_INTERVAL.days + 1)
     lines = paid_lines(cloud)
     assert [line["sequence"] for line in lines] == [1, 2, 3, 4]
