@@ -8,12 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-# Safety net for the participant lifecycle: an execution still open after this long is
-# timed out by Step Functions (alarmed as ExecutionsTimedOut). The longest legitimate path
-# is purchase deadline (30 d) + training + 4 monthly payouts + 3 survey windows (about
-# 125 d after the first payout), well under 300 days; the hard AWS limit is 1 year.
-STATE_MACHINE_TIMEOUT = timedelta(days=300)
-
 # Log retention for Lambda, Step Functions and API access logs. Logs carry no PII
 # (handlers mask it; the state machine logs without execution data).
 LOG_RETENTION = "THREE_MONTHS"  # a logs.RetentionDays member name

@@ -25,6 +25,17 @@ METRICS_NAMESPACE = "PrakerjaFlow"
 ENV_TABLE = "TABLE_NAME"
 ENV_STATE_MACHINE = "STATE_MACHINE_ARN"
 ENV_PAYMENT_PROVIDER = "PAYMENT_PROVIDER"
+ENV_PAYMENT_PROVIDER_SECRET = "PAYMENT_PROVIDER_SECRET_ARN"
+
+API_FUNCTION_KEY = "platform-api"  # the function behind API Gateway
+# Field of a scheduled job's input that carries the schedule's own time
+# (EventBridge Scheduler fills it from <aws.scheduler.scheduled-time>).
+SCHEDULED_TIME_FIELD = "scheduled_time"
+
+# Business metrics of the payout run (namespace METRICS_NAMESPACE): one count per
+# outcome that needs watching, and the rupiah paid.
+PAYOUT_OUTCOME_METRICS = {"paid": "PayoutsPaid", "failed": "PayoutsFailed", "unknown": "PayoutsOutcomeUnknown"}
+PAYOUT_AMOUNT_METRIC = "PayoutsPaidIdr"
 
 
 @dataclass(frozen=True)
@@ -60,13 +71,15 @@ WRITE = READ + ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
-        key="platform-api",
+        key=API_FUNCTION_KEY,
         handler="prakerja_flow.handlers.api.handler",
         description="Partner platform, participant and operator HTTP API (API Gateway proxy)",
         table_actions=WRITE,
         sends_task_tokens=True,
         starts_executions=True,
         memory_mb=512,
+        # API Gateway gives up after 29 s; the function must answer before that.
+        timeout=timedelta(seconds=25),
     ),
     FunctionSpec(
         key="await-event",

@@ -34,5 +34,7 @@ def parse(text: str) -> datetime:
 
 def from_event(event: dict) -> datetime:
     """A scheduled job runs "as of" its scheduled time when the scheduler gives one."""
-    scheduled = (event or {}).get("scheduled_time")
+    from .catalogue import SCHEDULED_TIME_FIELD
+
+    scheduled = (event or {}).get(SCHEDULED_TIME_FIELD)
     return parse(scheduled) if scheduled else now()

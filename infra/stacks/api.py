@@ -25,7 +25,7 @@ from ..environment import DeployEnv
 from ..nag import acknowledge
 from .workflow import WorkflowStack
 
-API_FUNCTION_KEY = "platform-api"  # the catalogue function behind the API
+API_FUNCTION_KEY = catalogue.API_FUNCTION_KEY
 STAGE_NAME = "v1"
 BODYLESS_METHODS = ("GET", "DELETE")
 BODY_METHODS = ("POST", "PUT", "PATCH")

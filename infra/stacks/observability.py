@@ -15,7 +15,7 @@ from aws_cdk import (
     aws_sns_subscriptions as subscriptions,
 )
 from constructs import Construct
-from prakerja_flow import catalogue
+from prakerja_flow import catalogue, config
 
 from .. import defaults
 from ..environment import DeployEnv
@@ -24,11 +24,9 @@ from .schedules import SchedulesStack
 from .workflow import WorkflowStack
 
 # Business metrics the payout run emits with Powertools Metrics (namespace
-# catalogue.METRICS_NAMESPACE, default dimension service=catalogue.SERVICE_NAME):
-# one count per outcome ("Payouts_<outcome>", handlers/jobs.py) and the rupiah paid.
-PAYOUT_OUTCOMES = ("paid", "failed", "unknown")
-PAYOUT_METRICS = tuple(f"Payouts_{outcome}" for outcome in PAYOUT_OUTCOMES)
-PAYOUT_AMOUNT_METRIC = "PayoutsPaidIdr"
+# catalogue.METRICS_NAMESPACE, default dimension service=catalogue.SERVICE_NAME).
+PAYOUT_METRICS = tuple(catalogue.PAYOUT_OUTCOME_METRICS.values())
+PAYOUT_AMOUNT_METRIC = catalogue.PAYOUT_AMOUNT_METRIC
 
 
 class ObservabilityStack(Stack):
@@ -92,7 +90,7 @@ class ObservabilityStack(Stack):
             "ExecutionsTimedOut",
             sm.metric_timed_out(period=self.period),
             1,
-            f"A participant lifecycle execution hit the {defaults.STATE_MACHINE_TIMEOUT.days}-day safety-net timeout",
+            f"A participant lifecycle execution hit the {config.LIFECYCLE_TIMEOUT.days}-day safety-net timeout",
         )
         self._alarm(
             "ExecutionsThrottled",

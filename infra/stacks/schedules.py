@@ -22,7 +22,7 @@ from ..environment import DeployEnv
 from ..nag import acknowledge
 from .workflow import WorkflowStack
 
-SCHEDULE_INPUT = {"scheduled_time": "<aws.scheduler.scheduled-time>"}
+SCHEDULE_INPUT = {catalogue.SCHEDULED_TIME_FIELD: "<aws.scheduler.scheduled-time>"}
 
 _UNITS = ((86_400, "day"), (3_600, "hour"), (60, "minute"))
 

@@ -24,7 +24,7 @@ from aws_cdk import (
     aws_stepfunctions as sfn,
 )
 from constructs import Construct
-from prakerja_flow import catalogue
+from prakerja_flow import catalogue, config
 
 from .. import defaults, powertools
 from ..environment import DeployEnv
@@ -48,7 +48,7 @@ ASSET_EXCLUDES = [
 
 # Not (yet) in the catalogue: the name of the variable holding the payment provider
 # credentials' secret ARN. The catalogue's name wins once it has one.
-ENV_PAYMENT_PROVIDER_SECRET = getattr(catalogue, "ENV_PAYMENT_PROVIDER_SECRET", "PAYMENT_PROVIDER_SECRET_ARN")
+ENV_PAYMENT_PROVIDER_SECRET = catalogue.ENV_PAYMENT_PROVIDER_SECRET
 
 SEND_TASK_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -249,7 +249,7 @@ class WorkflowStack(Stack):
 
     def _add_state_machine(self) -> sfn.StateMachine:
         substitutions = catalogue.asl_substitutions({k: f.function_arn for k, f in self.functions.items()})
-        definition = lifecycle_definition(int(defaults.STATE_MACHINE_TIMEOUT.total_seconds()))
+        definition = lifecycle_definition(int(config.LIFECYCLE_TIMEOUT.total_seconds()))
         missing = set(_PLACEHOLDER.findall(definition)) - set(substitutions)
         if missing:
             raise ValueError(f"{catalogue.LIFECYCLE_ASL.name} uses ${{{', '.join(sorted(missing))}}} with no catalogue function")

@@ -184,7 +184,7 @@ class LocalCloud:
         """One tick of every schedule, as of the simulated now (EventBridge Scheduler in AWS)."""
         scheduled_time = clock.iso(self.clock())
         return {
-            spec.key: self.invoke(spec.key, {"scheduled_time": scheduled_time})
+            spec.key: self.invoke(spec.key, {catalogue.SCHEDULED_TIME_FIELD: scheduled_time})
             for spec in catalogue.FUNCTIONS
             if spec.schedule is not None
         }
@@ -193,7 +193,7 @@ class LocalCloud:
         """One HTTP request through the API Gateway proxy contract."""
         raw = body if isinstance(body, str) or body is None else json.dumps(body)
         hdrs = {"Content-Type": "application/json", **(headers or {})}
-        response = self.invoke("platform-api", gateway.proxy_event(method, path, raw, hdrs, query))
+        response = self.invoke(catalogue.API_FUNCTION_KEY, gateway.proxy_event(method, path, raw, hdrs, query))
         status, _, parsed = gateway.decode_response(response)
         return status, parsed
 

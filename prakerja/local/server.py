@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prakerja_flow import config
+from prakerja_flow import catalogue, config
 
 from . import gateway
 from .cloud import LocalCloud
@@ -44,7 +44,7 @@ def make_http_handler(cloud: LocalCloud):
             body = self.rfile.read(length).decode("utf-8", errors="replace") if length else None
             path, _, query = self.path.partition("?")
             event = gateway.proxy_event(self.command, path, body, dict(self.headers.items()), query)
-            status, headers, payload = gateway.decode_response(cloud.invoke("platform-api", event))
+            status, headers, payload = gateway.decode_response(cloud.invoke(catalogue.API_FUNCTION_KEY, event))
             self._reply(status, payload, headers)
 
         def _reply(self, status: int, payload: object, headers: dict | None = None) -> None:

@@ -10,7 +10,7 @@ import pytest
 from infra import defaults, powertools
 from infra.stacks.workflow import ENV_PAYMENT_PROVIDER_SECRET, SEND_TASK_ACTIONS
 from infra_testlib import TEST_ENV, as_list, getatt_arn, imported, lid, one, ref, resources
-from prakerja_flow import catalogue
+from prakerja_flow import catalogue, config
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 SPECS = {spec.key: spec for spec in catalogue.FUNCTIONS}
@@ -190,7 +190,7 @@ def test_definition_is_the_asl_file_plus_the_safety_net_timeout(state_machine):
     definition = json.loads(state_machine["DefinitionString"])
     timeout = definition.pop("TimeoutSeconds")
     assert definition == json.loads(catalogue.LIFECYCLE_ASL.read_text())
-    assert timeout == int(defaults.STATE_MACHINE_TIMEOUT.total_seconds())
+    assert timeout == int(config.LIFECYCLE_TIMEOUT.total_seconds())
     assert 0 < timeout < 365 * 24 * 3600, "must stay under Step Functions' 1-year execution limit"
 
 

@@ -163,7 +163,7 @@ def new_participant_profile(participant_id: str, nik: str, full_name: str, wave:
         "balance_idr": config.TRAINING_BALANCE_IDR,
         "cash_committed_idr": 0,
         "cash_paid_idr": 0,
-        schema.GSI1_PK: queue_key(schema.Q_PURCHASE_DEADLINE, participant_id),
+        schema.GSI1_PK: queue_key(schema.Q_DEADLINES, participant_id),
         schema.GSI1_SK: f"{clock.iso(deadline)}#{participant_id}",
         schema.GSI2_PK: f"WAVE#{wave}",
         schema.GSI2_SK: participant_id,
@@ -261,7 +261,7 @@ def record_purchase(participant_id: str, purchase: dict, balance_expires_at: str
                         pid=purchase["purchase_id"],
                         active=ACTIVE,
                         now=clock.iso(at),
-                        q=queue_key(schema.Q_BALANCE_EXPIRY, participant_id),
+                        q=queue_key(schema.Q_DEADLINES, participant_id),
                         qsk=f"{balance_expires_at}#{participant_id}",
                     ),
                 }
@@ -519,7 +519,7 @@ def grant_incentives(participant_id: str, purchase_id: str, plan: list[inc.Plann
         else:
             item["opens_at"] = clock.iso(e.opens_at)
             item["expires_at"] = clock.iso(e.expires_at)
-            item[schema.GSI1_PK] = queue_key(schema.Q_SURVEY_WINDOW, participant_id)
+            item[schema.GSI1_PK] = queue_key(schema.Q_DEADLINES, participant_id)
             item[schema.GSI1_SK] = f"{item['expires_at']}#{participant_id}#{e.kind}#{e.sequence}"
         items.append({"Put": {"TableName": table(), "Item": to_ddb(item), "ConditionExpression": "attribute_not_exists(pk)"}})
     codes = _transact(items)
@@ -632,7 +632,9 @@ def commit_cash(ent: dict, at: datetime) -> dict | None:
         ]
     )
     if codes is None:
-        return get_entitlement(pid, ent["kind"], ent["sequence"])
+        sent = {**ent, "status": inc.SENT, "sent_at": clock.iso(at), "updated_at": clock.iso(at),
+                "version": ent.get("version", 0) + 1, "attempts": ent.get("attempts", 0) + 1}
+        return {k: v for k, v in sent.items() if k not in ("failure_code", "failure_reason")}
     if codes[1] == "ConditionalCheckFailed":
         raise errors.IncentiveCapExceeded(f"paying {ent['idempotency_key']} would exceed the Rp{config.CASH_INCENTIVE_CAP_IDR:,} cap")
     return None
@@ -664,7 +666,10 @@ def release_cash(ent: dict, at: datetime, failure_code: str, reason: str) -> dic
             },
         ]
     )
-    return None if codes is not None else get_entitlement(pid, ent["kind"], ent["sequence"])
+    if codes is not None:
+        return None
+    return {**ent, "status": inc.FAILED, "failure_code": failure_code, "failure_reason": reason,
+            "failed_at": clock.iso(at), "updated_at": clock.iso(at), "version": ent["version"] + 1}
 
 
 def mark_paid(ent: dict, transfer_id: str, at: datetime, inbox: tuple[str, dict] | None) -> dict | None:
@@ -699,8 +704,10 @@ def mark_paid(ent: dict, transfer_id: str, at: datetime, inbox: tuple[str, dict]
     if inbox:
         stage, event = inbox
         items.append({"Put": {"TableName": table(), "Item": to_ddb(inbox_item(pid, stage, event, at))}})
-    codes = _transact(items)
-    return None if codes is not None else get_entitlement(pid, ent["kind"], ent["sequence"])
+    if _transact(items) is not None:
+        return None
+    return {**ent, "status": inc.PAID, "paid_at": clock.iso(at), "transfer_id": transfer_id,
+            "updated_at": clock.iso(at), "version": ent["version"] + 1}
 
 
 def dequeue(ent: dict) -> None:

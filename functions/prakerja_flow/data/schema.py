@@ -29,11 +29,10 @@ IDEMPOTENCY_TABLE_SUFFIX = "-idempotency"
 IDEMPOTENCY_KEY_ATTR = "id"
 IDEMPOTENCY_TTL_ATTR = "expiration"
 
-# Work queue names (GSI1 partition prefixes).
-Q_PURCHASE_DEADLINE = "Q#PURCHASE_DEADLINE"
-Q_BALANCE_EXPIRY = "Q#BALANCE_EXPIRY"
-Q_SURVEY_WINDOW = "Q#SURVEY_WINDOW"
-Q_PAYABLE = "Q#PAYABLE"  # SCHEDULED with a due date, DUE, FAILED (retry) and SENT (settle)
+# Work queue names (GSI1 partition prefixes). The sweep's deadlines share one queue
+# (ordered by the deadline), so each sweep is one query per shard.
+Q_DEADLINES = "Q#DEADLINES"  # purchase deadlines, balance expiry (profiles), survey windows
+Q_PAYABLE = "Q#PAYABLE"  # SCHEDULED with a due date, DUE, FAILED (retry), SENT (settle), PAID (resume)
 
 
 def table_definition(table_name: str) -> dict:

@@ -54,9 +54,6 @@ class WaveClosed(DomainError):
     pass
 
 
-class WaveAlreadyExists(DomainError):
-    pass
-
 
 class DuplicateNik(DomainError):
     pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import clock
+from .. import catalogue, clock
 from ..observability import logger, metrics, tracer
 from ..payments import get_provider
 from ..services import payouts, sweeps
@@ -16,9 +16,9 @@ from ..services import payouts, sweeps
 @metrics.log_metrics
 def payout_run(event: dict, context: LambdaContext) -> dict:
     report = payouts.run(clock.from_event(event), get_provider()).as_dict()
-    for outcome, count in report["outcomes"].items():
-        metrics.add_metric(name=f"Payouts_{outcome}", unit="Count", value=count)
-    metrics.add_metric(name="PayoutsPaidIdr", unit="Count", value=report["paid_idr"])
+    for outcome, name in catalogue.PAYOUT_OUTCOME_METRICS.items():
+        metrics.add_metric(name=name, unit="Count", value=report["outcomes"].get(outcome, 0))
+    metrics.add_metric(name=catalogue.PAYOUT_AMOUNT_METRIC, unit="Count", value=report["paid_idr"])
     logger.info("payout run finished", extra=report)
     return report
 

@@ -16,20 +16,23 @@ from .training import PURCHASE
 
 def sweep(now: datetime, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> dict:
     outcomes: Counter = Counter()
-    for queue, handle in (
-        (schema.Q_PURCHASE_DEADLINE, _purchase_deadline),
-        (schema.Q_SURVEY_WINDOW, _survey_window),
-        (schema.Q_BALANCE_EXPIRY, _balance_expiry),
-    ):
-        for shard in range(config.QUEUE_SHARDS):
-            start = None
-            while True:
-                batch, start = repo.query_queue(queue, shard, now, batch_size, start)
-                for item in batch:
-                    outcomes[handle(item, now)] += 1
-                if not start:
-                    break
+    for shard in range(config.QUEUE_SHARDS):
+        start = None
+        while True:
+            batch, start = repo.query_queue(schema.Q_DEADLINES, shard, now, batch_size, start)
+            for item in batch:
+                outcomes[_handle(item, now)] += 1
+            if not start:
+                break
     return {"as_of": clock.iso(now), "outcomes": dict(outcomes)}
+
+
+def _handle(item: dict, now: datetime) -> str:
+    if item["type"] == "ENTITLEMENT":
+        return _survey_window(item, now)
+    if item.get("first_purchase_id"):
+        return _balance_expiry(item, now)
+    return _purchase_deadline(item, now)
 
 
 def _purchase_deadline(profile: dict, now: datetime) -> str:
