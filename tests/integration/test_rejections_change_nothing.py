@@ -119,3 +119,22 @@ def test_unknown_routes_participants_and_oversized_bodies(cloud):
     refused(cloud, "GET", "/participants/PNOPE", None, 404, "ParticipantNotFound")
     refused(cloud, "POST", "/participants", "x" * (config.MAX_REQUEST_BODY_BYTES + 1), 413, "PayloadTooLarge")
     refused(cloud, "POST", "/participants", "{not json", 422, "ValidationError")
+
+
+def test_duplicated_platform_callbacks_are_refused_and_pay_nothing_twice(cloud):
+    from lifecycle_steps import advance_days, paid_lines, payout_account, rate
+
+    open_wave(cloud)
+    pid = register(cloud)
+    payout_account(cloud, pid, nik(1))
+    buy(cloud, pid)
+    refused(cloud, "POST", f"/participants/{pid}/purchases", purchase_body("ORD1", config.TRAINING_BALANCE_IDR), 409, "DuplicatePurchase")
+    complete(cloud, pid)
+    completion = {"platform_id": PLATFORM, "training_id": "T1", "certificate_id": "CERT-ORD1"}
+    refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", completion, 409, "AlreadyCompleted")
+    rate(cloud, pid)
+    rating = {"platform_id": PLATFORM, "instructor": 5, "facilities": 5, "programme": 5, "review": "sangat bermanfaat sekali"}
+    cloud.wait_for_token(pid, "PAYOUT#1")
+    refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/rating", rating, 409, "AlreadyRated")
+    advance_days(cloud, config.FIRST_PAYOUT_DELAY.days)
+    assert [line["sequence"] for line in paid_lines(cloud)] == [1]

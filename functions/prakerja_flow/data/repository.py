@@ -585,16 +585,15 @@ def transition_entitlement(ent: dict, target: str, at: datetime, **fields: Any) 
     names["#cur"] = "status"
     names["#ver"] = "version"
     try:
-        out = client().update_item(
+        client().update_item(
             TableName=table(),
             Key=key(ent["pk"], ent["sk"]),
             UpdateExpression=expression,
             ConditionExpression="#cur = :expected_status AND (attribute_not_exists(#ver) OR #ver = :expected_version)",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values(**sets, expected_status=ent["status"], expected_version=ent.get("version", 0)),
-            ReturnValues="ALL_NEW",
         )
-        return from_ddb(out["Attributes"])
+        return {k: v for k, v in {**ent, **sets}.items() if k not in removes}
     except ClientError as error:
         if is_condition_failure(error):
             return None

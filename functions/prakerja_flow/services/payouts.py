@@ -13,7 +13,7 @@ from ..data import repository as repo
 from ..data import schema
 from ..domain import errors
 from ..domain import incentives as inc
-from ..domain.accounts import account_problem
+from ..domain.accounts import AccountProblem, account_problem
 from ..payments.provider import PAID, PaymentProvider, ProviderUnavailable, TransferRequest, TransferResult
 from ..observability import logger
 from . import events
@@ -57,15 +57,19 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
         return "dequeued"
     if status == inc.SENT:
         return _settle(ent, now, provider, report)
-    ent = repo.transition_entitlement(ent, inc.DUE, now)
-    if ent is None:
-        return "raced"
     profile = repo.require_participant(ent["participant_id"])
-    if profile["status"] != repo.ACTIVE:
-        return _fail(ent, now, "ParticipantNotActive", f"participation is {profile['status']}")
     account = profile.get("payout_account")
-    inquiry = provider.inquire(account["channel"], account["account_number"]) if account else None
-    problem = account_problem(profile["nik"], account, inquiry)
+    if profile["status"] != repo.ACTIVE:
+        problem = AccountProblem("ParticipantNotActive", f"participation is {profile['status']}")
+    else:
+        inquiry = provider.inquire(account["channel"], account["account_number"]) if account else None
+        problem = account_problem(profile["nik"], account, inquiry)
+    if problem and status == inc.FAILED and ent.get("failure_code") == problem.code:
+        return "still_failing"  # retried once the cause is fixed; nothing to write until then
+    if status != inc.DUE:
+        ent = repo.transition_entitlement(ent, inc.DUE, now)
+        if ent is None:
+            return "raced"
     if problem:
         return _fail(ent, now, problem.code, problem.reason)
     try:
