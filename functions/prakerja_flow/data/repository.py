@@ -570,70 +570,67 @@ def query_queue(queue: str, shard: int, until: datetime, limit: int, start: dict
     return [from_ddb(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")
 
 
-def transition_entitlement(ent: dict, target: str, at: datetime, **fields: Any) -> dict | None:
-    """Moves an entitlement from the status we read to `target`, guarded by that status
-    and its version, so a concurrent or repeated run loses instead of acting twice.
-    Returns the new item, or None if someone else moved it first."""
+def _entitlement_update(ent: dict, target: str, at: datetime, **fields: Any) -> tuple[dict, dict]:
+    """The guarded update of an entitlement from the status and version we read to
+    `target` (None fields are removed). Returns the Update request and the item as it
+    will be, so a concurrent or repeated run loses instead of acting twice."""
     inc.require_transition(ent["status"], target)
     updates = {"status": target, "updated_at": clock.iso(at), "version": ent.get("version", 0) + 1, **fields}
     removes = [k for k, v in updates.items() if v is None]
     sets = {k: v for k, v in updates.items() if v is not None}
-    names = {f"#{k}": k for k in list(sets) + removes}
-    expression = "SET " + ", ".join(f"#{k} = :{k}" for k in sets)
+    expression = "SET " + ", ".join(f"#{k} = :new_{k}" for k in sets)
     if removes:
         expression += " REMOVE " + ", ".join(f"#{k}" for k in removes)
-    names["#cur"] = "status"
-    names["#ver"] = "version"
+    request = {
+        "TableName": table(),
+        "Key": key(ent["pk"], ent["sk"]),
+        "UpdateExpression": expression,
+        "ConditionExpression": "#status = :expected_status AND (attribute_not_exists(#version) OR #version = :expected_version)",
+        "ExpressionAttributeNames": {f"#{k}": k for k in [*sets, *removes]},
+        "ExpressionAttributeValues": values(
+            **{f"new_{k}": v for k, v in sets.items()}, expected_status=ent["status"], expected_version=ent.get("version", 0)
+        ),
+    }
+    return request, {k: v for k, v in {**ent, **sets}.items() if k not in removes}
+
+
+def transition_entitlement(ent: dict, target: str, at: datetime, **fields: Any) -> dict | None:
+    """Moves an entitlement to `target`; None if someone else moved it first."""
+    request, after = _entitlement_update(ent, target, at, **fields)
     try:
-        client().update_item(
-            TableName=table(),
-            Key=key(ent["pk"], ent["sk"]),
-            UpdateExpression=expression,
-            ConditionExpression="#cur = :expected_status AND (attribute_not_exists(#ver) OR #ver = :expected_version)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values(**sets, expected_status=ent["status"], expected_version=ent.get("version", 0)),
-        )
-        return {k: v for k, v in {**ent, **sets}.items() if k not in removes}
+        client().update_item(**request)
+        return after
     except ClientError as error:
         if is_condition_failure(error):
             return None
         raise
 
 
+def _cash_update(participant_id: str, expression: str, condition: str | None, **vals: Any) -> dict:
+    update = {
+        "TableName": table(),
+        "Key": key(_p(participant_id), "PROFILE"),
+        "UpdateExpression": expression,
+        "ExpressionAttributeValues": values(**vals),
+    }
+    if condition:
+        update["ConditionExpression"] = condition
+    return {"Update": update}
+
+
 def commit_cash(ent: dict, at: datetime) -> dict | None:
     """DUE -> SENT and reserve the amount under the participant's cash cap, atomically:
     the cap is checked before any money can leave."""
-    inc.require_transition(ent["status"], inc.SENT)
-    pid = ent["participant_id"]
-    codes = _transact(
-        [
-            {
-                "Update": {
-                    "TableName": table(),
-                    "Key": key(ent["pk"], ent["sk"]),
-                    "UpdateExpression": "SET #s = :sent, sent_at = :at, updated_at = :at, version = :v, attempts = attempts + :one REMOVE failure_code, failure_reason",
-                    "ConditionExpression": "#s = :due AND version = :cur",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": values(sent=inc.SENT, due=inc.DUE, at=clock.iso(at), v=ent.get("version", 0) + 1, cur=ent.get("version", 0), one=1),
-                }
-            },
-            {
-                "Update": {
-                    "TableName": table(),
-                    "Key": key(_p(pid), "PROFILE"),
-                    "UpdateExpression": "SET cash_committed_idr = cash_committed_idr + :amt",
-                    # DynamoDB conditions have no arithmetic: "committed + amount <= cap" is
-                    # written as "committed <= cap - amount".
-                    "ConditionExpression": "cash_committed_idr <= :room",
-                    "ExpressionAttributeValues": values(amt=ent["amount_idr"], room=config.CASH_INCENTIVE_CAP_IDR - ent["amount_idr"]),
-                }
-            },
-        ]
+    request, sent = _entitlement_update(
+        ent, inc.SENT, at, sent_at=clock.iso(at), attempts=ent.get("attempts", 0) + 1, failure_code=None, failure_reason=None
     )
+    # DynamoDB conditions have no arithmetic: "committed + amount <= cap" is written
+    # as "committed <= cap - amount".
+    reserve = _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr + :amt", "cash_committed_idr <= :room",
+                           amt=ent["amount_idr"], room=config.CASH_INCENTIVE_CAP_IDR - ent["amount_idr"])
+    codes = _transact([{"Update": request}, reserve])
     if codes is None:
-        sent = {**ent, "status": inc.SENT, "sent_at": clock.iso(at), "updated_at": clock.iso(at),
-                "version": ent.get("version", 0) + 1, "attempts": ent.get("attempts", 0) + 1}
-        return {k: v for k, v in sent.items() if k not in ("failure_code", "failure_reason")}
+        return sent
     if codes[1] == "ConditionalCheckFailed":
         raise errors.IncentiveCapExceeded(f"paying {ent['idempotency_key']} would exceed the Rp{config.CASH_INCENTIVE_CAP_IDR:,} cap")
     return None
@@ -641,72 +638,28 @@ def commit_cash(ent: dict, at: datetime) -> dict | None:
 
 def release_cash(ent: dict, at: datetime, failure_code: str, reason: str) -> dict | None:
     """SENT -> FAILED: the provider refused, so the reservation is given back."""
-    inc.require_transition(ent["status"], inc.FAILED)
-    pid = ent["participant_id"]
-    codes = _transact(
-        [
-            {
-                "Update": {
-                    "TableName": table(),
-                    "Key": key(ent["pk"], ent["sk"]),
-                    "UpdateExpression": "SET #s = :failed, failure_code = :code, failure_reason = :why, failed_at = :at, updated_at = :at, version = :v",
-                    "ConditionExpression": "#s = :sent AND version = :cur",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": values(failed=inc.FAILED, sent=inc.SENT, code=failure_code, why=reason, at=clock.iso(at), v=ent["version"] + 1, cur=ent["version"]),
-                }
-            },
-            {
-                "Update": {
-                    "TableName": table(),
-                    "Key": key(_p(pid), "PROFILE"),
-                    "UpdateExpression": "SET cash_committed_idr = cash_committed_idr - :amt",
-                    "ExpressionAttributeValues": values(amt=ent["amount_idr"]),
-                }
-            },
-        ]
-    )
-    if codes is not None:
-        return None
-    return {**ent, "status": inc.FAILED, "failure_code": failure_code, "failure_reason": reason,
-            "failed_at": clock.iso(at), "updated_at": clock.iso(at), "version": ent["version"] + 1}
+    request, failed = _entitlement_update(ent, inc.FAILED, at, failure_code=failure_code, failure_reason=reason, failed_at=clock.iso(at))
+    release = _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr - :amt", None, amt=ent["amount_idr"])
+    return failed if _transact([{"Update": request}, release]) is None else None
 
 
 def mark_paid(ent: dict, transfer_id: str, at: datetime, inbox: tuple[str, dict] | None) -> dict | None:
     """SENT -> PAID, the ledger line and (for a monthly payout) the event for the
     waiting execution, in one transaction. The entitlement stays in its queue until
     the execution has been told (see `dequeue`)."""
-    inc.require_transition(ent["status"], inc.PAID)
     pid = ent["participant_id"]
+    request, paid = _entitlement_update(ent, inc.PAID, at, paid_at=clock.iso(at), transfer_id=transfer_id)
     items = [
-        {
-            "Update": {
-                "TableName": table(),
-                "Key": key(ent["pk"], ent["sk"]),
-                "UpdateExpression": "SET #s = :paid, paid_at = :at, transfer_id = :tid, updated_at = :at, version = :v",
-                "ConditionExpression": "#s = :sent AND version = :cur",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": values(paid=inc.PAID, sent=inc.SENT, at=clock.iso(at), tid=transfer_id, v=ent["version"] + 1, cur=ent["version"]),
-            }
-        },
-        {
-            "Update": {
-                "TableName": table(),
-                "Key": key(_p(pid), "PROFILE"),
-                "UpdateExpression": "SET cash_paid_idr = cash_paid_idr + :amt",
-                "ConditionExpression": "cash_paid_idr <= :room",
-                "ExpressionAttributeValues": values(amt=ent["amount_idr"], room=config.CASH_INCENTIVE_CAP_IDR - ent["amount_idr"]),
-            }
-        },
+        {"Update": request},
+        _cash_update(pid, "SET cash_paid_idr = cash_paid_idr + :amt", "cash_paid_idr <= :room",
+                     amt=ent["amount_idr"], room=config.CASH_INCENTIVE_CAP_IDR - ent["amount_idr"]),
         _ledger_put(pid, f"PAID#{ent['idempotency_key']}", f"{ent['kind']}_PAID", ent["amount_idr"], at,
                     idempotency_key=ent["idempotency_key"], transfer_id=transfer_id, kind=ent["kind"], sequence=ent["sequence"]),
     ]
     if inbox:
         stage, event = inbox
         items.append({"Put": {"TableName": table(), "Item": to_ddb(inbox_item(pid, stage, event, at))}})
-    if _transact(items) is not None:
-        return None
-    return {**ent, "status": inc.PAID, "paid_at": clock.iso(at), "transfer_id": transfer_id,
-            "updated_at": clock.iso(at), "version": ent["version"] + 1}
+    return paid if _transact(items) is None else None
 
 
 def dequeue(ent: dict) -> None:
