@@ -13,6 +13,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Prakerja Flo
 local_app = typer.Typer(no_args_is_help=True, help="The embedded default: the whole system on moto, no AWS account.")
 app.add_typer(local_app, name="local")
 
+from .ops import ops_app  # noqa: E402 - the sub-app registers after the main app exists
+
+app.add_typer(ops_app, name="ops")
+
 
 @app.command()
 def simulate(

@@ -26,6 +26,8 @@ ENV_TABLE = "TABLE_NAME"
 ENV_STATE_MACHINE = "STATE_MACHINE_ARN"
 ENV_PAYMENT_PROVIDER = "PAYMENT_PROVIDER"
 ENV_PAYMENT_PROVIDER_SECRET = "PAYMENT_PROVIDER_SECRET_ARN"
+# Base URL of the HTTP disbursement API (payments/http.py), e.g. https://api.provider.example
+ENV_PAYMENT_PROVIDER_URL = "PAYMENT_PROVIDER_BASE_URL"
 
 API_FUNCTION_KEY = "platform-api"  # the function behind API Gateway
 # Field of a scheduled job's input that carries the schedule's own time
@@ -36,6 +38,8 @@ SCHEDULED_TIME_FIELD = "scheduled_time"
 # outcome that needs watching, and the rupiah paid.
 PAYOUT_OUTCOME_METRICS = {"paid": "PayoutsPaid", "failed": "PayoutsFailed", "unknown": "PayoutsOutcomeUnknown"}
 PAYOUT_AMOUNT_METRIC = "PayoutsPaidIdr"
+# Reconciliation job: mismatches between the provider's statement and our ledger (alarm on > 0).
+RECONCILIATION_MISMATCH_METRIC = "ReconciliationMismatches"
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,17 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         sends_task_tokens=True,
         calls_payment_provider=True,
         schedule=ScheduleSpec("payout-run", config.PAYOUT_RUN_INTERVAL, "Release due payouts"),
+        memory_mb=512,
+        timeout=timedelta(minutes=15),
+    ),
+    FunctionSpec(
+        key="reconcile",
+        handler="prakerja_flow.handlers.jobs.reconcile",
+        description="Compares the payment provider's statement with the ledger; reports every mismatch",
+        # Reads only: ledger and entitlements of the participants in the statement (queries).
+        table_actions=READ,
+        calls_payment_provider=True,
+        schedule=ScheduleSpec("reconcile", config.RECONCILIATION_INTERVAL, "Reconcile provider statement with ledger"),
         memory_mb=512,
         timeout=timedelta(minutes=15),
     ),

@@ -70,6 +70,35 @@ QUEUE_SHARDS = 8
 # A SENT transfer older than this without an outcome is settled by asking the provider.
 SENT_SETTLEMENT_AFTER = timedelta(minutes=15)
 
+# --- programme budget (cash incentives) ------------------------------------------
+# Ceiling on the programme-wide total of cash incentives sent to the provider (reserved
+# before each transfer, released when the provider refuses). Default: the 2020 APBN
+# allocation of Rp20 trillion for Kartu Prakerja. Operators override it with an item in
+# the table (data/controls.py: set_budget_ceiling); the item wins over this constant.
+CASH_INCENTIVE_BUDGET_IDR = 20_000_000_000_000
+
+# --- HTTP payment provider (payments/http.py) -------------------------------------
+# Connecting is quick or broken: fail fast and retry. Reading waits for a bank or
+# e-wallet round trip, so it gets longer; a transfer whose answer does not arrive in
+# time is left SENT (outcome unknown) and settled by a later run, never failed.
+PAYMENT_PROVIDER_CONNECT_TIMEOUT = timedelta(seconds=3)
+PAYMENT_PROVIDER_READ_TIMEOUT = timedelta(seconds=15)
+# Attempts per call (first try included) on 5xx and connection errors. Every call is
+# idempotent (transfers by their Idempotency-Key), so retrying never pays twice.
+PAYMENT_PROVIDER_MAX_ATTEMPTS = 3
+# Exponential backoff between attempts: base * 2**(attempt - 1), capped, with full jitter.
+PAYMENT_PROVIDER_BACKOFF_BASE = timedelta(milliseconds=200)
+PAYMENT_PROVIDER_BACKOFF_MAX = timedelta(seconds=2)
+# How long a fetched API key is reused before Secrets Manager is asked again (rotation).
+PAYMENT_PROVIDER_SECRET_TTL = timedelta(minutes=15)
+
+# --- reconciliation ---------------------------------------------------------------
+RECONCILIATION_INTERVAL = timedelta(days=1)
+# Each run compares the provider's statement of this window (ending at the run's
+# scheduled time) with our ledger. Longer than the interval so that a transfer near a
+# window edge is looked at twice rather than never.
+RECONCILIATION_WINDOW = timedelta(days=2)
+
 # Safety net for a lifecycle that somehow never ends (AWS caps executions at 1 year).
 LIFECYCLE_TIMEOUT = timedelta(days=300)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import catalogue, clock
+from .. import catalogue, clock, config
 from ..observability import logger, metrics, tracer
 from ..payments import get_provider
-from ..services import payouts, sweeps
+from ..services import payouts, reconciliation, sweeps
 
 
 @logger.inject_lambda_context
@@ -29,4 +29,19 @@ def payout_run(event: dict, context: LambdaContext) -> dict:
 def deadline_sweep(event: dict, context: LambdaContext) -> dict:
     report = sweeps.sweep(clock.from_event(event))
     logger.info("deadline sweep finished", extra=report)
+    return report
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def reconcile(event: dict, context: LambdaContext) -> dict:
+    """The provider's statement of the last RECONCILIATION_WINDOW against our ledger."""
+    until = clock.from_event(event)
+    report = reconciliation.reconcile(get_provider(), until - config.RECONCILIATION_WINDOW, until).as_dict()
+    metrics.add_metric(name=catalogue.RECONCILIATION_MISMATCH_METRIC, unit="Count", value=len(report["mismatches"]))
+    if report["mismatches"]:
+        logger.error("reconciliation found mismatches", extra=report)
+    else:
+        logger.info("reconciliation clean", extra=report)
     return report

@@ -12,4 +12,8 @@ def get_provider() -> PaymentProvider:
         from .fake import FakeProvider
 
         return FakeProvider.shared()
+    if name == "http":
+        from .http import shared
+
+        return shared()
     raise RuntimeError(f"unknown payment provider {name!r}")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import clock, config
+from ..data import controls
 from ..data import repository as repo
 from ..data import schema
 from ..domain import errors
@@ -26,6 +27,9 @@ class RunReport:
     paused: bool = False
     outcomes: Counter = field(default_factory=Counter)
     paid_idr: int = 0
+    # Read once per run: waves whose payouts are paused, and the programme budget as last seen.
+    paused_waves: frozenset = field(default_factory=frozenset, repr=False)
+    budget: controls.Budget | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         return {"as_of": self.as_of, "paused": self.paused, "outcomes": dict(self.outcomes), "paid_idr": self.paid_idr}
@@ -36,6 +40,8 @@ def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOU
     if (repo.get_pause() or {}).get("paused"):
         report.paused = True
         return report
+    report.paused_waves = controls.paused_waves()
+    report.budget = controls.get_budget()
     for shard in range(config.QUEUE_SHARDS):
         start = None
         while True:
@@ -55,30 +61,67 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
     if status in (inc.CANCELLED, inc.EXPIRED):
         repo.dequeue(ent)
         return "dequeued"
+    profile = None
+    if report.paused_waves:
+        profile = repo.require_participant(ent["participant_id"])
+        if profile.get("wave") in report.paused_waves:
+            return "paused"  # left exactly as it is; paid by the first run after the wave resumes
     if status == inc.SENT:
         return _settle(ent, now, provider, report)
-    profile = repo.require_participant(ent["participant_id"])
+    profile = profile or repo.require_participant(ent["participant_id"])
     account = profile.get("payout_account")
     if profile["status"] != repo.ACTIVE:
         problem = AccountProblem("ParticipantNotActive", f"participation is {profile['status']}")
     else:
-        inquiry = provider.inquire(account["channel"], account["account_number"]) if account else None
+        try:
+            inquiry = provider.inquire(account["channel"], account["account_number"]) if account else None
+        except ProviderUnavailable as down:
+            # Nothing sent and nothing decided: left as it is for the next run.
+            logger.warning("account inquiry unavailable", extra={"idempotency_key": ent["idempotency_key"], "why": str(down)})
+            return "unknown"
         problem = account_problem(profile["nik"], account, inquiry)
     if problem and status == inc.FAILED and ent.get("failure_code") == problem.code:
         return "still_failing"  # retried once the cause is fixed; nothing to write until then
+    if (not problem and status == inc.FAILED and ent.get("failure_code") == BUDGET_EXHAUSTED
+            and report.budget is not None and report.budget.remaining_idr < ent["amount_idr"]):
+        return "still_failing"  # the budget has not grown since; nothing to write
     if status != inc.DUE:
         ent = repo.transition_entitlement(ent, inc.DUE, now)
         if ent is None:
             return "raced"
     if problem:
         return _fail(ent, now, problem.code, problem.reason)
+    budget = controls.reserve_budget(ent["amount_idr"], report.budget)
+    if budget is None:
+        report.budget = controls.get_budget()
+        return _fail(ent, now, BUDGET_EXHAUSTED, _budget_reason(ent["amount_idr"], report.budget))
+    report.budget = budget
     try:
         sent = repo.commit_cash(ent, now)
     except errors.IncentiveCapExceeded as cap:
+        _release_budget(ent, report)
         return _fail(ent, now, cap.code, cap.message)
     if sent is None:
+        _release_budget(ent, report)
         return "raced"
     return _send(sent, account, now, provider, report)
+
+
+BUDGET_EXHAUSTED = "BudgetExhausted"
+
+
+def _budget_reason(amount_idr: int, budget: controls.Budget) -> str:
+    return (f"the programme's cash incentive budget is exhausted: Rp{budget.committed_idr:,} of the "
+            f"Rp{budget.ceiling_idr:,} ceiling is committed, so Rp{amount_idr:,} more would exceed it; "
+            f"paid by the first payout run after the ceiling is raised")
+
+
+def _release_budget(ent: dict, report: RunReport) -> None:
+    """The reservation taken before commit_cash, given back because no money was sent."""
+    controls.release_budget(ent["amount_idr"])
+    if report.budget is not None:
+        b = report.budget
+        report.budget = controls.Budget(b.ceiling_idr, b.committed_idr - ent["amount_idr"], b.overridden)
 
 
 def _fail(ent: dict, now: datetime, code: str, reason: str) -> str:
@@ -102,7 +145,8 @@ def _send(ent: dict, account: dict, now: datetime, provider: PaymentProvider, re
 
 def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport) -> str:
     if result.status != PAID:
-        repo.release_cash(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}")
+        if repo.release_cash(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}") is not None:
+            _release_budget(ent, report)  # only the run that moved SENT -> FAILED gives it back
         return "failed"
     inbox = None
     if ent["kind"] == inc.POST_TRAINING:

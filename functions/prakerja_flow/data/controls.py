@@ -1,0 +1,156 @@
+"""Operator controls of the payout run, beyond the programme-wide pause
+(pk=PAUSE, sk=PAUSE, read by repository.get_pause):
+
+  PAUSE  / WAVE#<n>   per-wave pause: {"paused": bool, "actor", "reason", "at"}
+  BUDGET / BUDGET     programme-wide cash budget: "committed_idr" (reserved or paid),
+                      optional "ceiling_idr" (operator override of
+                      config.CASH_INCENTIVE_BUDGET_IDR)
+
+The budget is one counter item changed by conditional updates, so two payout runs
+can never both take the last room under the ceiling (see docs/decisions/0004)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .. import clock, config
+from .dynamo import client, from_ddb, is_condition_failure, key, table, to_ddb, values
+
+PAUSE_PK = "PAUSE"
+BUDGET_PK = BUDGET_SK = "BUDGET"
+
+
+def _wave_sk(wave: int) -> str:
+    return f"WAVE#{int(wave)}"
+
+
+# --- per-wave pause ---------------------------------------------------------------------
+
+
+def set_wave_pause(wave: int, paused: bool, actor: str, reason: str, at: datetime) -> dict:
+    item = {"pk": PAUSE_PK, "sk": _wave_sk(wave), "type": "WAVE_PAUSE", "wave": int(wave), "paused": bool(paused),
+            "actor": actor, "reason": reason, "at": clock.iso(at)}
+    client().put_item(TableName=table(), Item=to_ddb(item))
+    return item
+
+
+def get_wave_pause(wave: int) -> dict | None:
+    out = client().get_item(TableName=table(), Key=key(PAUSE_PK, _wave_sk(wave)), ConsistentRead=True)
+    return from_ddb(out.get("Item"))
+
+
+def paused_waves() -> frozenset[int]:
+    """Waves whose payouts are paused now: one query (the PAUSE partition is tiny)."""
+    kwargs: dict[str, Any] = {
+        "TableName": table(),
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": values(pk=PAUSE_PK, prefix="WAVE#"),
+        "ConsistentRead": True,
+    }
+    waves: set[int] = set()
+    while True:
+        out = client().query(**kwargs)
+        for raw in out.get("Items", []):
+            item = from_ddb(raw)
+            if item.get("paused"):
+                waves.add(int(item["wave"]))
+        if "LastEvaluatedKey" not in out:
+            return frozenset(waves)
+        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
+# --- programme budget ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Budget:
+    ceiling_idr: int
+    committed_idr: int
+    overridden: bool  # the ceiling comes from the table, not config
+
+    @property
+    def remaining_idr(self) -> int:
+        return self.ceiling_idr - self.committed_idr
+
+
+def get_budget() -> Budget:
+    out = client().get_item(TableName=table(), Key=key(BUDGET_PK, BUDGET_SK), ConsistentRead=True)
+    item = from_ddb(out.get("Item")) or {}
+    override = item.get("ceiling_idr")
+    return Budget(
+        ceiling_idr=int(override) if override is not None else config.CASH_INCENTIVE_BUDGET_IDR,
+        committed_idr=int(item.get("committed_idr", 0)),
+        overridden=override is not None,
+    )
+
+
+def set_budget_ceiling(ceiling_idr: int | None, actor: str, reason: str, at: datetime) -> Budget:
+    """Sets (or with None, removes) the operator's ceiling. Lowering it below what is
+    already committed is allowed: payouts simply stop until room appears."""
+    if ceiling_idr is not None and (not isinstance(ceiling_idr, int) or ceiling_idr < 0):
+        raise ValueError("the budget ceiling is a non-negative whole number of rupiah")
+    if ceiling_idr is None:
+        expression, vals = "REMOVE ceiling_idr SET ceiling_set_by = :actor, ceiling_reason = :why, ceiling_set_at = :at", \
+            values(actor=actor, why=reason, at=clock.iso(at))
+    else:
+        expression, vals = "SET ceiling_idr = :c, ceiling_set_by = :actor, ceiling_reason = :why, ceiling_set_at = :at", \
+            values(c=ceiling_idr, actor=actor, why=reason, at=clock.iso(at))
+    client().update_item(TableName=table(), Key=key(BUDGET_PK, BUDGET_SK), UpdateExpression=expression, ExpressionAttributeValues=vals)
+    return get_budget()
+
+
+def reserve_budget(amount_idr: int, seen: Budget | None = None) -> Budget | None:
+    """Takes `amount_idr` from the budget if it fits under the ceiling, atomically.
+    Returns the budget as now known, or None when it does not fit (exhausted).
+
+    `seen` is a budget read earlier (a run reads it once); the update is guarded by that
+    ceiling, so a concurrent change of the ceiling makes us read again, never overspend."""
+    budget = seen or get_budget()
+    for _ in range(3):
+        ceiling_guard = "ceiling_idr = :ceil" if budget.overridden else "attribute_not_exists(ceiling_idr)"
+        try:
+            client().update_item(
+                TableName=table(),
+                Key=key(BUDGET_PK, BUDGET_SK),
+                UpdateExpression="SET committed_idr = if_not_exists(committed_idr, :zero) + :amt, #t = :type",
+                # No arithmetic in conditions: "committed + amount <= ceiling" is
+                # "committed <= ceiling - amount"; a missing counter is 0.
+                ConditionExpression=f"{ceiling_guard} AND (committed_idr <= :room OR (attribute_not_exists(committed_idr) AND :zero <= :room))",
+                ExpressionAttributeNames={"#t": "type"},
+                ExpressionAttributeValues=values(
+                    zero=0, amt=amount_idr, room=budget.ceiling_idr - amount_idr, type="BUDGET",
+                    **({"ceil": budget.ceiling_idr} if budget.overridden else {}),
+                ),
+            )
+            return Budget(budget.ceiling_idr, budget.committed_idr + amount_idr, budget.overridden)
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+        fresh = get_budget()
+        if fresh.ceiling_idr == budget.ceiling_idr and fresh.overridden == budget.overridden:
+            return None  # same ceiling, no room: exhausted
+        budget = fresh  # the ceiling changed under us: try again with the new one
+    return None
+
+
+def release_budget(amount_idr: int) -> bool:
+    """Gives back a reservation whose transfer did not happen. Call exactly once per
+    successful reserve_budget whose money was not sent. The counter never goes below 0
+    (False then: there was no such reservation to give back)."""
+    try:
+        client().update_item(
+            TableName=table(),
+            Key=key(BUDGET_PK, BUDGET_SK),
+            UpdateExpression="SET committed_idr = committed_idr - :amt",
+            ConditionExpression="committed_idr >= :amt",
+            ExpressionAttributeValues=values(amt=amount_idr),
+        )
+        return True
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise

@@ -1,0 +1,114 @@
+"""Operator actions behind `prakerja ops`. Every action that changes something is
+written to the audit log (AUDIT#<date> items) with who and why, after it took effect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from botocore.exceptions import ClientError
+
+from ..data import operations as ops_data
+from ..data import repository as repo
+from ..data import workflow
+from ..domain import incentives as inc
+from . import events, participants
+
+# Waiting stage (TOKEN#<stage>) -> the Await state of the lifecycle that stored it.
+STAGE_STATES = {
+    "PURCHASE": "AwaitTrainingPurchase",
+    "COMPLETION": "AwaitCompletion",
+    "RATING": "AwaitRating",
+    "PAYOUT": "AwaitPayout",
+    "SURVEYS": "AwaitSurveysSettled",
+}
+CANCELLED_ERROR = "ParticipationCancelled"
+
+
+class OperatorError(Exception):
+    """The action cannot be done; the message says why, in words."""
+
+
+def state_of_stage(stage: str) -> str:
+    return STAGE_STATES.get(stage.split("#", 1)[0], stage)
+
+
+def change_wave(number: int, action: str, actor: str, reason: str, at: datetime) -> dict:
+    return participants.change_wave(number, action, actor, reason, at)  # audits itself
+
+
+def set_payouts_paused(paused: bool, actor: str, reason: str, at: datetime) -> dict:
+    item = ops_data.set_pause(paused, actor, reason, at)
+    repo.audit(actor, "payouts.pause" if paused else "payouts.resume", reason, at)
+    return item
+
+
+def retry_entitlement(participant_id: str, kind: str, sequence: int, actor: str, reason: str, at: datetime) -> dict:
+    """A FAILED entitlement becomes DUE again, in the payout queue. Nothing is
+    paid here: the next payout run checks the account again and either pays it or
+    records FAILED with the reason it sees then."""
+    ent = repo.get_entitlement(participant_id, kind, sequence)
+    if ent is None:
+        raise OperatorError(f"participant {participant_id} has no entitlement {kind} {sequence}")
+    if ent["status"] != inc.FAILED:
+        raise OperatorError(f"{kind} {sequence} is {ent['status']}, not FAILED: nothing to retry")
+    updated = ops_data.make_entitlement_due_now(ent, at)
+    if updated is None:
+        raise OperatorError(f"{kind} {sequence} changed while retrying; look again")
+    repo.audit(actor, "entitlement.retry", reason, at, participant_id=participant_id, kind=kind, sequence=sequence,
+               previous_failure=ent.get("failure_reason"))
+    return updated
+
+
+def cancel_participation(participant_id: str, actor: str, reason: str, at: datetime) -> dict:
+    """Profile CANCELLED, every entitlement not yet SENT/PAID CANCELLED, and the waiting
+    execution failed with ParticipationCancelled (the ASL catches it on every Await
+    state). A SENT transfer is left alone: money may already be on its way."""
+    profile = repo.require_participant(participant_id)
+    if profile["status"] != repo.ACTIVE:
+        raise OperatorError(f"participant {participant_id} is {profile['status']}, not ACTIVE: nothing to cancel")
+    if not ops_data.mark_cancelled(participant_id, actor, reason, at):
+        raise OperatorError(f"participant {participant_id} changed while cancelling; look again")
+    cancelled, left = [], []
+    for ent in repo.list_entitlements(participant_id):
+        if ent["status"] in (inc.SCHEDULED, inc.DUE, inc.FAILED):
+            done = repo.transition_entitlement(ent, inc.CANCELLED, at, cancelled_reason=reason)
+            (cancelled if done else left).append(f"{ent['kind']}#{ent['sequence']}")
+        elif ent["status"] == inc.SENT:
+            left.append(f"{ent['kind']}#{ent['sequence']}")
+    stages = [t["stage"] for t in repo.list_tokens(participant_id)]
+    delivered = [s for s in stages if events.publish_failure(participant_id, s, CANCELLED_ERROR, f"cancelled by {actor}: {reason}", at)]
+    repo.audit(actor, "participant.cancel", reason, at, participant_id=participant_id, cancelled=cancelled, left=left,
+               stages=stages)
+    return {"participant_id": participant_id, "cancelled_entitlements": cancelled, "not_cancelled": left,
+            "waiting_stages": stages, "execution_told": bool(delivered)}
+
+
+REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
+def redrive_execution(execution_arn: str, actor: str, reason: str, at: datetime) -> dict:
+    """Step Functions RedriveExecution: a FAILED (or timed-out, aborted) execution
+    restarts from the state that failed, with the same input and the same name."""
+    sfn = workflow.client()
+    try:
+        status = sfn.describe_execution(executionArn=execution_arn)["status"]
+    except ClientError as error:
+        err = error.response.get("Error", {})
+        raise OperatorError(f"cannot read {execution_arn}: {err.get('Code')}: {err.get('Message')}") from None
+    if status not in REDRIVABLE:
+        raise OperatorError(f"execution is {status}, not FAILED: nothing to redrive")
+    try:
+        out = sfn.redrive_execution(executionArn=execution_arn)
+    except NotImplementedError:  # moto in-process
+        raise OperatorError(NOT_IMPLEMENTED) from None
+    except ClientError as error:
+        err = error.response.get("Error", {})
+        if "not been implemented" in str(err.get("Message", "")) or err.get("Code") in ("NotImplemented", "500"):
+            raise OperatorError(NOT_IMPLEMENTED) from None
+        raise OperatorError(f"redrive refused: {err.get('Code')}: {err.get('Message')}") from None
+    repo.audit(actor, "execution.redrive", reason, at, execution_arn=execution_arn)
+    return {"execution_arn": execution_arn, "redrive_date": str(out.get("redriveDate"))}
+
+
+NOT_IMPLEMENTED = ("redrive is not available on this endpoint: it does not implement Step Functions "
+                   "RedriveExecution (moto does not); nothing changed")

@@ -1,0 +1,84 @@
+"""Where `prakerja ops` talks to: AWS (default credentials) or the local stack
+(--endpoint-url / AWS_ENDPOINT_URL). The data modules of prakerja_flow create their
+own boto3 clients from the environment, so the target is set there, once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+from prakerja_flow import catalogue
+from prakerja_flow.data import dynamo, workflow
+
+DEFAULT_REGION = "ap-southeast-3"
+FAST_FAIL = Config(connect_timeout=3, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"})
+
+
+class OpsError(Exception):
+    """One line for stderr; exit status 1."""
+
+
+@dataclass
+class Target:
+    endpoint_url: str | None
+    region: str
+    table_name: str
+    account: str = ""
+    state_machine_arn: str = ""
+    _sfn: object = None
+
+    def client(self, service: str):
+        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint_url, config=FAST_FAIL)
+
+    @property
+    def sfn(self):
+        if self._sfn is None:
+            self._sfn = self.client("stepfunctions")
+        return self._sfn
+
+    def execution_arn(self, participant_id: str) -> str:
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
+
+    def describe(self, error: Exception) -> str:
+        return explain(error, self.endpoint_url)
+
+
+def connect(endpoint_url: str | None, region: str | None, table_name: str | None) -> Target:
+    """Points this process (our clients and prakerja_flow's) at the target and checks it answers."""
+    endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+    region = region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    table_name = table_name or catalogue.TABLE_NAME
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+        if boto3.Session().get_credentials() is None:  # the local stack accepts any credentials
+            os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ["AWS_DEFAULT_REGION"] = region
+    os.environ[catalogue.ENV_TABLE] = table_name
+    dynamo.reset_client()
+    workflow.reset_client()
+    target = Target(endpoint_url, region, table_name)
+    try:
+        target.account = target.client("sts").get_caller_identity()["Account"]
+    except Exception as error:  # noqa: BLE001 - turned into one line for the operator
+        raise OpsError(explain(error, endpoint_url)) from None
+    target.state_machine_arn = catalogue.state_machine_arn(region, target.account)
+    return target
+
+
+def explain(error: Exception, endpoint_url: str | None) -> str:
+    where = endpoint_url or "AWS"
+    if isinstance(error, EndpointConnectionError):
+        return f"cannot reach {where}: connection refused"
+    if isinstance(error, NoCredentialsError):
+        return "no AWS credentials found (configure a profile, or use --endpoint-url for the local stack)"
+    if isinstance(error, ClientError):
+        err = error.response.get("Error", {})
+        return f"{where} refused: {err.get('Code')}: {err.get('Message')}"
+    if isinstance(error, BotoCoreError):
+        return f"cannot talk to {where}: {error}"
+    return f"{type(error).__name__}: {error}"

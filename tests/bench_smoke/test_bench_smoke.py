@@ -1,0 +1,25 @@
+"""Keeps the cost figures of docs/performance.md honest: the counting code of
+bench/cost_per_lifecycle.py, on one happy lifecycle, stays within issue 7's targets."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.cost_per_lifecycle import measure  # noqa: E402
+
+MAX_BILLED_TRANSITIONS = 30
+MAX_LAMBDA_TASKS = 12
+
+
+def test_happy_lifecycle_stays_within_cost_targets():
+    result = measure("happy")
+    assert result["execution_status"] == "SUCCEEDED" and result["final_state"] == "LifecycleComplete", result["states"]
+    assert result["paid_idr"] == 2_550_000
+    assert 0 < result["billed_transitions"] <= MAX_BILLED_TRANSITIONS, result["states"]
+    assert 0 < result["lambda"]["state_machine_tasks"] <= MAX_LAMBDA_TASKS, result["lambda"]
+    # The counters really counted (a silently broken hook would make the costs look free).
+    assert result["ddb"]["task"]["calls"] and result["ddb"]["api"]["calls"]
+    assert result["api_gateway_requests"] >= 7

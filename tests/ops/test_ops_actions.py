@@ -1,0 +1,107 @@
+"""Operator actions: confirmed, audited, and doing what they say."""
+
+from __future__ import annotations
+
+from lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, trained_and_rated
+
+from prakerja_flow import clock, config
+from prakerja_flow.data import operations as ops_data
+from prakerja_flow.data import repository as repo
+from prakerja_flow.data import workflow
+
+
+def audit_log(cloud) -> list[dict]:
+    return ops_data.list_audit(clock.iso(cloud.clock())[:10])
+
+
+def test_wave_open_close_and_payout_pause_resume_are_audited(cloud, ops):
+    code, out, _, _ = ops("wave", "open", "3", "--actor", "ani", "--reason", "batch 3 starts", "--yes")
+    assert (code, out.strip()) == (0, "wave 3 is OPEN")
+    code, _, err, _ = ops("wave", "open", "3", "--actor", "ani", "--reason", "again", "--yes")
+    assert code == 1 and err.startswith("prakerja: ") and len(err.strip().splitlines()) == 1
+    assert ops("wave", "close", "3", "--actor", "ani", "--reason", "quota reached", "--yes")[0] == 0
+
+    assert ops("payouts", "pause", "--actor", "budi", "--reason", "provider incident")[0] == 1  # declined (no input)
+    assert repo.get_pause() is None
+    code, _, _, _ = ops("payouts", "pause", "--actor", "budi", "--reason", "provider incident", input="y\n")
+    assert code == 0 and repo.get_pause()["paused"] is True
+    assert ops("payouts", "resume", "--actor", "budi", "--reason", "incident over", "--yes")[0] == 0
+    assert repo.get_pause()["paused"] is False
+
+    log = sorted((a["actor"], a["action"], a["reason"]) for a in audit_log(cloud))  # same second: uuid order
+    assert log == sorted([("ani", "wave.open", "batch 3 starts"), ("ani", "wave.close", "quota reached"),
+                   ("budi", "payouts.pause", "provider incident"), ("budi", "payouts.resume", "incident over")])
+
+
+def test_actions_require_actor_and_reason(cloud, ops):
+    code, _, err, _ = ops("payouts", "pause", "--reason", "x", "--yes")
+    assert code == 2 and "--actor" in err
+    assert ops("wave", "open", "1", "--actor", "x", "--yes")[0] == 2
+
+
+def test_paused_payouts_pay_nothing_until_resumed(cloud, ops):
+    open_wave(cloud)
+    pid = trained_and_rated(cloud, 11)
+    ops("payouts", "pause", "--actor", "budi", "--reason", "incident", "--yes")
+    advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)
+    assert repo.get_entitlement(pid, "POST_TRAINING", 1)["status"] == "SCHEDULED"
+    ops("payouts", "resume", "--actor", "budi", "--reason", "over", "--yes")
+    advance_days(cloud, 1)
+    assert repo.get_entitlement(pid, "POST_TRAINING", 1)["status"] == "PAID"
+
+
+def test_cancel_ends_the_execution_and_cancels_unpaid_entitlements(cloud, ops):
+    open_wave(cloud)
+    pid = trained_and_rated(cloud, 12)
+    code, out, _, _ = ops("cancel", pid, "--actor", "citra", "--reason", "fraud report 9", "--yes")
+    assert code == 0, out
+    cloud.settle()
+    statuses = {(e["kind"], e["sequence"]): e["status"] for e in repo.list_entitlements(pid)}
+    assert set(statuses.values()) == {"CANCELLED"} and len(statuses) == 7
+    cloud.wait_for_state(pid, "ParticipationCancelled")
+    cloud.wait_until(lambda: [e["name"] for e in cloud.executions("SUCCEEDED")] == [pid], what="the execution to end")
+    code, _, _, report = ops("participant", pid, "--json")
+    assert report["status"] == "CANCELLED" and report["diagnosis"] == "participation cancelled"
+    assert ("citra", "participant.cancel") in [(a["actor"], a["action"]) for a in audit_log(cloud)]
+    code, _, err, _ = ops("cancel", pid, "--actor", "citra", "--reason", "again", "--yes")
+    assert code == 1 and "not ACTIVE" in err
+
+
+def test_cancel_while_waiting_for_completion(cloud, ops):
+    open_wave(cloud)
+    pid = register(cloud, 13)
+    buy(cloud, pid)
+    cloud.wait_for_token(pid, "COMPLETION")
+    assert ops("cancel", pid, "--actor", "c", "--reason", "r", "--yes")[0] == 0
+    cloud.settle()
+    cloud.wait_for_state(pid, "ParticipationCancelled")
+
+
+def test_retry_refuses_what_did_not_fail(cloud, ops):
+    open_wave(cloud)
+    pid = register(cloud, 14)
+    buy(cloud, pid)
+    complete(cloud, pid)
+    rate(cloud, pid)
+    cloud.wait_for_token(pid, "PAYOUT#1")
+    code, _, err, _ = ops("retry", pid, "POST_TRAINING", "1", "--actor", "a", "--reason", "r", "--yes")
+    assert code == 1 and err == "prakerja: POST_TRAINING 1 is SCHEDULED, not FAILED: nothing to retry\n"
+
+
+def test_failed_execution_history_and_redrive_says_clearly_when_the_endpoint_cannot(cloud, ops, tmp_path):
+    open_wave(cloud)
+    pid = register(cloud, 15)
+    cloud.wait_for_token(pid, "PURCHASE")
+    code, _, err, _ = ops("redrive", pid, "--actor", "a", "--reason", "r", "--yes")
+    assert (code, err) == (1, "prakerja: execution is RUNNING, not FAILED: nothing to redrive\n")
+    workflow.send_failure(repo.get_token(pid, "PURCHASE"), "Boom", "an error the lifecycle does not catch")
+    cloud.wait_until(lambda: cloud.executions("FAILED"), what="the execution to fail")
+    code, _, _, hist = ops("history", pid, "--json", "--graph", str(tmp_path / "failed.svg"))
+    assert code == 1 and hist["failed_state"] == "AwaitTrainingPurchase"
+    assert any(line.get("error") == "Boom" for line in hist["timeline"])
+    assert 'class="state visited failed" data-state="AwaitTrainingPurchase"' in (tmp_path / "failed.svg").read_text()
+    code, out, err, _ = ops("redrive", pid, "--actor", "a", "--reason", "r", "--yes")
+    assert code == 1 and out == ""
+    assert err == ("prakerja: redrive is not available on this endpoint: it does not implement Step Functions "
+                   "RedriveExecution (moto does not); nothing changed\n")
+    assert "execution.redrive" not in [a["action"] for a in audit_log(cloud)]
