@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 
+from prakerja.local.credentials import signed_headers  # noqa: E402
 from prakerja_flow.domain.nik import build_nik  # noqa: E402
 
 
@@ -42,9 +43,10 @@ def free_port() -> int:
 
 
 def http(port: int, method: str, path: str, body=None) -> tuple[int, dict]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
-                                     data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
+    data = json.dumps(body).encode() if body is not None else None
+    # Signed as the route family's local client (operator, portal or platform), as the API requires.
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data,
+                                     headers={"Content-Type": "application/json", **signed_headers(method, path, data)})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -103,10 +105,10 @@ def main() -> int:
                 base = f"/participants/{pid}"
                 timed("PUT /participants/{id}/payout-account", "PUT", f"{base}/payout-account", {"channel": "OVO", "account_number": f"08{w}{i:09d}"})
                 timed("POST /participants/{id}/purchases", "POST", f"{base}/purchases",
-                      {"purchase_id": "O1", "platform_id": "pijarmahir", "trainings": [{"training_id": "T1", "institution_id": "L1", "price_idr": 1_000_000}]})
-                timed(".../completion", "POST", f"{base}/purchases/O1/completion", {"platform_id": "pijarmahir", "training_id": "T1", "certificate_id": "C1"})
+                      {"purchase_id": "O1", "trainings": [{"training_id": "T1", "institution_id": "L1", "price_idr": 1_000_000}]})
+                timed(".../completion", "POST", f"{base}/purchases/O1/completion", {"training_id": "T1", "certificate_id": "C1"})
                 timed(".../rating", "POST", f"{base}/purchases/O1/rating",
-                      {"platform_id": "pijarmahir", "instructor": 5, "facilities": 4, "programme": 5, "review": "Materi jelas dan bagus."})
+                      {"instructor": 5, "facilities": 4, "programme": 5, "review": "Materi jelas dan bagus."})
                 timed("GET /participants/{id}", "GET", base)
 
         started = time.monotonic()

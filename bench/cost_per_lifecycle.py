@@ -77,17 +77,17 @@ class Driver:
         if bundle:
             lines = [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 500_000},
                      {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000}]
-            self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "BUNDLE", "platform_id": PLATFORM, "trainings": lines}, 422)
+            self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "BUNDLE", "trainings": lines}, 422)
             return
-        self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "ORD1", "platform_id": PLATFORM, "trainings": lines}, 201)
+        self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "ORD1", "trainings": lines}, 201)
 
     def complete(self, pid: str) -> None:
         self.req("POST", f"/participants/{pid}/purchases/ORD1/completion",
-                 {"platform_id": PLATFORM, "training_id": "T1", "certificate_id": "CERT-1"}, 200)
+                 {"training_id": "T1", "certificate_id": "CERT-1"}, 200)
 
     def rate(self, pid: str) -> None:
         self.req("POST", f"/participants/{pid}/purchases/ORD1/rating",
-                 {"platform_id": PLATFORM, "instructor": 5, "facilities": 4, "programme": 5, "review": "Instruktur menjelaskan dengan jelas."}, 200)
+                 {"instructor": 5, "facilities": 4, "programme": 5, "review": "Instruktur menjelaskan dengan jelas."}, 200)
 
     def surveys_and_payouts(self, pid: str, on_day=None) -> None:
         """Rated on self.day: payouts due at +5, +35, +65, +95; survey n opens at +5+30n

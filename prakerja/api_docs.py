@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from prakerja_flow import catalogue
+from prakerja_flow import catalogue, config, routes
 
 DOCS = catalogue.PROJECT_ROOT / "docs"
 OPENAPI_PATH = DOCS / "openapi.json"
@@ -18,16 +18,109 @@ MARKDOWN_PATH = DOCS / "api.md"
 def openapi() -> dict:
     from prakerja_flow.handlers.api import app
 
-    return json.loads(app.get_openapi_json_schema(title="Prakerja Flow API", version="1.0.0"))
+    return json.loads(app.get_openapi_json_schema())
 
 
-def error_catalogue() -> list[tuple[str, int]]:
+# Codes that are not DomainError classes: who answers them, and when. Every code here is
+# asserted by a test in tests/api (test_error_catalogue_codes_are_the_ones_the_code_uses).
+NON_DOMAIN_CODES: dict[str, tuple[int, str]] = {
+    "Unauthenticated": (401, "gateway/API: no (complete) signature headers"),
+    "InvalidSignature": (403, "authorizer: unknown key id, malformed headers, or the signature does not match"),
+    "RequestExpired": (403, f"authorizer: timestamp more than {int(config.API_SIGNATURE_TOLERANCE.total_seconds())} s from server time"),
+    "RequestReplayed": (403, "authorizer: this key id and nonce were already used"),
+    "Forbidden": (403, "authorizer/API: this principal kind may not call this route"),
+    "BodyHashMismatch": (403, "API: the body is not the one whose SHA-256 was signed"),
+    "RouteNotFound": (404, "gateway/API: no such method and path"),
+    "IdempotencyKeyInProgress": (409, "API: a request with this Idempotency-Key is still running"),
+    "PayloadTooLarge": (413, f"WAF/API: body over {config.MAX_REQUEST_BODY_BYTES} bytes"),
+    "ValidationError": (422, "gateway/API: body or parameters break the schema (unknown fields, bounds, types)"),
+    "IdempotencyKeyReused": (422, "API: this Idempotency-Key was used with a different body"),
+    "BadRequest": (400, "gateway: any other request API Gateway itself refuses"),
+    "Throttled": (429, "gateway: rate limit; retry later with the same Idempotency-Key"),
+    "InternalError": (500, "a fault on our side; retry with the same Idempotency-Key"),
+}
+
+
+def error_catalogue() -> list[tuple[str, int, str]]:
     from prakerja_flow.domain import errors
 
-    found = {cls.__name__: cls.http_status for cls in vars(errors).values()
+    found = {cls.__name__: (cls.http_status, (cls.__doc__ or "business rule (domain/errors.py); the message says which").strip().splitlines()[0])
+             for cls in vars(errors).values()
              if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError}
-    found.update({"ValidationError": 422, "RouteNotFound": 404, "PayloadTooLarge": 413, "InternalError": 500})
-    return sorted(found.items(), key=lambda item: (item[1], item[0]))
+    found.update(NON_DOMAIN_CODES)
+    return sorted(((code, status, what) for code, (status, what) in found.items()), key=lambda item: (item[1], item[0]))
+
+
+def _principals(route: routes.Route) -> str:
+    return ", ".join(sorted(route.principals)) or "public"
+
+
+SIGNING = f"""## Signing requests
+
+Every route except the documentation needs a signed request. Each client (a partner
+platform, the participant portal, an operator tool) gets a key id and a secret; the key's
+principal kind (`platform`, `portal`, `operator`) decides which routes it may call, and a
+platform's identity is bound to everything it writes: no request body names a platform.
+
+Send these headers (names are case-insensitive):
+
+| header | value |
+| --- | --- |
+| `X-Prakerja-Key-Id` | your key id |
+| `X-Prakerja-Timestamp` | unix seconds now; refused when more than {int(config.API_SIGNATURE_TOLERANCE.total_seconds())} s off |
+| `X-Prakerja-Nonce` | 16-64 random characters `A-Z a-z 0-9 _ -`, never reused (a reused one is a replay) |
+| `X-Prakerja-Content-SHA256` | lowercase hex SHA-256 of the exact body bytes (of the empty string without a body) |
+| `X-Prakerja-Signature` | lowercase hex HMAC-SHA256(secret, string to sign) |
+
+The string to sign is these lines joined by `\\n`: `PRAKERJA-HMAC-SHA256`, the method
+(upper case), the path without the stage (e.g. `/participants/P1/purchases`), the query
+as sorted `name=value` pairs joined by `&` (empty line without one), the timestamp, the
+nonce, the key id, the body's SHA-256.
+
+```python
+import hashlib, hmac, json, secrets, time, urllib.request
+
+def signed(method, path, body, key_id, secret, base="http://127.0.0.1:3000"):
+    data = json.dumps(body).encode() if body is not None else b""
+    ts, nonce, digest = str(int(time.time())), secrets.token_urlsafe(24), hashlib.sha256(data).hexdigest()
+    text = "\\n".join(["PRAKERJA-HMAC-SHA256", method, path, "", ts, nonce, key_id, digest])
+    headers = {{"Content-Type": "application/json", "X-Prakerja-Key-Id": key_id, "X-Prakerja-Timestamp": ts,
+               "X-Prakerja-Nonce": nonce, "X-Prakerja-Content-SHA256": digest,
+               "X-Prakerja-Signature": hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()}}
+    return urllib.request.Request(base + path, data=data or None, method=method, headers=headers)
+```
+
+With curl: `python -m prakerja.sign METHOD PATH [--body JSON] [--principal KIND:ID]` prints a
+signed curl command (`| sh` sends it). Against `prakerja local up` the local clients are
+`platform:<id>` (key id `local-platform-<id>`) for pijarmahir, sekolahmu, skillacademy,
+tokopedia, bukalapak, pintaria and maubelajarapa, `portal:web` and `operator:ops`; their
+secrets exist only locally (`prakerja/local/credentials.py`). Buy, complete and rate:
+
+```bash
+python -m prakerja.sign POST /waves/1/open --body '{{"actor":"me","reason":"try"}}' | sh
+python -m prakerja.sign POST /participants --body '{{"nik":"3171015705900001","full_name":"Siti","wave":1}}' | sh
+P=...   # participant_id from the answer
+python -m prakerja.sign POST /participants/$P/purchases --idempotency-key order-1 \\
+  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}]}}' | sh
+python -m prakerja.sign POST /participants/$P/purchases/O1/completion --body '{{"training_id":"T1","certificate_id":"C1"}}' | sh
+python -m prakerja.sign POST /participants/$P/purchases/O1/rating \\
+  --body '{{"instructor":5,"facilities":4,"programme":5,"review":"Materi jelas sekali."}}' | sh
+```
+
+In AWS, an operator creates each client's secret in Secrets Manager as
+`<table name>/api-clients/<key id>` (e.g. `prod-prakerja-flow/api-clients/sekolahmu-2026`) with
+the SecretString `{{"principal_kind": "platform", "principal_id": "sekolahmu", "secret": "<32+ random characters>"}}`;
+rotate by issuing a new key id and deleting the old secret. See docs/decisions/0005-api-authentication.md.
+
+## Idempotency
+
+Every POST accepts `Idempotency-Key` (1-{config.IDEMPOTENCY_KEY_MAX_CHARS} characters `A-Z a-z 0-9 . _ : -`). A success
+is remembered for {int(config.IDEMPOTENCY_KEY_TTL.total_seconds() // 3600)} h per caller, route and key: a retry gets the first
+response again (header `Idempotent-Replayed: true`); the same key with another body gets 422
+`IdempotencyKeyReused`; while the first request runs, 409 `IdempotencyKeyInProgress`. A refused
+request is not remembered: it changed nothing, so it may be retried (or fixed) with the same key.
+Each retry is a new request and needs a fresh signature (timestamp, nonce).
+"""
 
 
 def markdown(spec: dict) -> str:
@@ -40,14 +133,18 @@ def markdown(spec: dict) -> str:
         "Every error has one shape: `{\"error\": {\"code\": \"...\", \"message\": \"...\", \"request_id\": \"...\"}}`.",
         "Money is integer rupiah (`*_idr`); floats and numeric strings are refused.",
         "",
+        "Locally, `prakerja local up` also serves this spec at `/openapi.json` and Swagger UI at `/swagger`.",
+        "",
+        SIGNING,
         "## Routes",
         "",
-        "| method | path | tag | summary |",
-        "| --- | --- | --- | --- |",
+        "| method | path | tag | who may call | summary |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for path, operations in sorted(spec["paths"].items()):
         for method, op in sorted(operations.items()):
-            lines.append(f"| {method.upper()} | `{path}` | {', '.join(op.get('tags', []))} | {op.get('summary', '')} |")
+            who = _principals(routes.by_path(method, path))
+            lines.append(f"| {method.upper()} | `{path}` | {', '.join(op.get('tags', []))} | {who} | {op.get('summary', '')} |")
     lines += ["", "## Request bodies", ""]
     for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items()):
         if name in ("HTTPValidationError", "ValidationError") or "properties" not in schema:
@@ -59,8 +156,9 @@ def markdown(spec: dict) -> str:
             bounds = ", ".join(f"{k}={v}" for k, v in prop.items() if k in ("minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength", "pattern", "enum", "minItems", "maxItems"))
             lines.append(f"| `{field}` | {kind} | {'yes' if field in required else 'no'} | {bounds.replace('|', '&#124;')} |")
         lines.append("")
-    lines += ["## Error codes", "", "| code | HTTP status |", "| --- | --- |"]
-    lines += [f"| `{code}` | {status} |" for code, status in error_catalogue()]
+    lines += ["## Error codes", "", "Every 4xx/5xx body is `{\"error\": {\"code\", \"message\", \"request_id\"}}` with one of these codes.", "",
+              "| code | HTTP status | meaning |", "| --- | --- | --- |"]
+    lines += [f"| `{code}` | {status} | {what} |" for code, status, what in error_catalogue()]
     return "\n".join(lines) + "\n"
 
 

@@ -134,18 +134,19 @@ class Simulation:
 
     # --- HTTP, as a partner platform or the participant portal would call it ----------------
 
-    def call(self, method: str, path: str, body: dict | None, expect: tuple[int, ...], label: str) -> tuple[int, dict]:
-        status, payload = self.cloud.request(method, path, body)
+    def call(self, method: str, path: str, body: dict | None, expect: tuple[int, ...], label: str, principal: str | None = None) -> tuple[int, dict]:
+        # Signed as the route family's local client, or as `principal` (a persona's platform).
+        status, payload = self.cloud.request(method, path, body, **({"principal": principal} if principal else {}))
         self.report.requests[status] += 1
         if status not in expect:
             self.report.unexpected.append(f"{label}: {method} {path} -> {status} {payload}")
         return status, payload or {}
 
-    def platform_post(self, path: str, body: dict, label: str, repeat_codes: tuple[int, ...]) -> int:
-        status, _ = self.call("POST", path, body, (200, 201), label)
+    def platform_post(self, path: str, body: dict, label: str, repeat_codes: tuple[int, ...], principal: str) -> int:
+        status, _ = self.call("POST", path, body, (200, 201), label, principal)
         if self.duplicates and status in (200, 201) and self.rng.random() < 0.2:
             # The platform's retry of a request that had succeeded: refused, nothing written twice.
-            self.call("POST", path, body, repeat_codes, label + " (duplicate delivery)")
+            self.call("POST", path, body, repeat_codes, label + " (duplicate delivery)", principal)
         return status
 
     def at(self, day: int, action: Callable[[int], None]) -> None:
@@ -184,20 +185,20 @@ class Simulation:
         lines = [{"training_id": f"TR-{purchase_id}", "institution_id": f"LPK-{p.platform}", "price_idr": price}]
         if bundle:
             lines.append({"training_id": f"TR-{purchase_id}-B", "institution_id": "LPK-other", "price_idr": 100_000})
-        return {"purchase_id": purchase_id, "platform_id": p.platform, "trainings": lines}
+        return {"purchase_id": purchase_id, "trainings": lines}
 
     def buy_first(self, p: Persona, day: int) -> None:
         path = f"/participants/{p.participant_id}/purchases"
         if p.tries_bundle:
-            self.call("POST", path, self.purchase_body(p, f"{p.index}-BUNDLE", 300_000, bundle=True), (422,), "bundle")
+            self.call("POST", path, self.purchase_body(p, f"{p.index}-BUNDLE", 300_000, bundle=True), (422,), "bundle", f"platform:{p.platform}")
         price = self.rng.choice((300_000, 450_000, 600_000, 750_000)) if p.two_trainings else self.rng.choice((500_000, 1_000_000))
         purchase_id = f"{p.index}-A"
-        if self.platform_post(path, self.purchase_body(p, purchase_id, price), "purchase", (409,)) in (200, 201):
+        if self.platform_post(path, self.purchase_body(p, purchase_id, price), "purchase", (409,), f"platform:{p.platform}") in (200, 201):
             self.at(day + self.rng.randint(3, 14), lambda d: self.complete(p, purchase_id, d, first=True))
 
     def complete(self, p: Persona, purchase_id: str, day: int, first: bool) -> None:
-        body = {"platform_id": p.platform, "training_id": f"TR-{purchase_id}", "certificate_id": f"CERT-{purchase_id}"}
-        self.platform_post(f"/participants/{p.participant_id}/purchases/{purchase_id}/completion", body, "completion", (409,))
+        body = {"training_id": f"TR-{purchase_id}", "certificate_id": f"CERT-{purchase_id}"}
+        self.platform_post(f"/participants/{p.participant_id}/purchases/{purchase_id}/completion", body, "completion", (409,), f"platform:{p.platform}")
         if first and p.two_trainings:
             self.at(day + 1, lambda d: self.buy_second(p, d))
         if not p.never_rates:
@@ -208,17 +209,17 @@ class Simulation:
         status, body = self.call("GET", f"/participants/{p.participant_id}", None, (200,), "status")
         remaining = body.get("balance_idr", 0)
         if p.over_balance:
-            self.call("POST", path, self.purchase_body(p, f"{p.index}-X", remaining + 100_000), (409,), "over balance")
+            self.call("POST", path, self.purchase_body(p, f"{p.index}-X", remaining + 100_000), (409,), "over balance", f"platform:{p.platform}")
         if remaining <= 0:
             return
         purchase_id = f"{p.index}-B"
-        if self.platform_post(path, self.purchase_body(p, purchase_id, remaining), "second purchase", (409,)) in (200, 201):
+        if self.platform_post(path, self.purchase_body(p, purchase_id, remaining), "second purchase", (409,), f"platform:{p.platform}") in (200, 201):
             self.at(day + self.rng.randint(2, 7), lambda d: self.complete(p, purchase_id, d, first=False))
 
     def rate(self, p: Persona, purchase_id: str, day: int) -> None:
-        body = {"platform_id": p.platform, "instructor": self.rng.randint(1, 5), "facilities": self.rng.randint(1, 5),
+        body = {"instructor": self.rng.randint(1, 5), "facilities": self.rng.randint(1, 5),
                 "programme": self.rng.randint(1, 5), "review": "Materi jelas dan instruktur membantu."}
-        self.platform_post(f"/participants/{p.participant_id}/purchases/{purchase_id}/rating", body, "rating", (409,))
+        self.platform_post(f"/participants/{p.participant_id}/purchases/{purchase_id}/rating", body, "rating", (409,), f"platform:{p.platform}")
         if p.rated_day is None:
             p.rated_day = day
             first_due = day + config.FIRST_PAYOUT_DELAY.days
@@ -259,7 +260,10 @@ class Simulation:
 
 
 def simulate(participants: int, seed: int, faults: float = 0.0, statement: str | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Report:
+             progress: Callable[[int, int], None] | None = None,
+             inspect: Callable[[LocalCloud, list[Persona]], None] | None = None) -> Report:
+    """`inspect(cloud, personas)`, if given, runs after the checks, before the local
+    world is torn down (tests read the table through it)."""
     rng = random.Random(seed)
     report = Report(participants, seed, faults)
     provider = FakeProvider(fault_rate=faults, seed=seed)
@@ -273,6 +277,8 @@ def simulate(participants: int, seed: int, faults: float = 0.0, statement: str |
         report.violations.extend(check_invariants(cloud, personas))
         if statement:
             provider.write_statement(statement)
+        if inspect:
+            inspect(cloud, personas)
     return report
 
 

@@ -30,6 +30,8 @@ ENV_PAYMENT_PROVIDER_SECRET = "PAYMENT_PROVIDER_SECRET_ARN"
 ENV_PAYMENT_PROVIDER_URL = "PAYMENT_PROVIDER_BASE_URL"
 
 API_FUNCTION_KEY = "platform-api"  # the function behind API Gateway
+# API Gateway's Lambda REQUEST authorizer (request signatures; routes.py says who may call what).
+AUTHORIZER_FUNCTION_KEY = "api-authorizer"
 # Field of a scheduled job's input that carries the schedule's own time
 # (EventBridge Scheduler fills it from <aws.scheduler.scheduled-time>).
 SCHEDULED_TIME_FIELD = "scheduled_time"
@@ -84,6 +86,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=512,
         # API Gateway gives up after 29 s; the function must answer before that.
         timeout=timedelta(seconds=25),
+    ),
+    FunctionSpec(
+        key=AUTHORIZER_FUNCTION_KEY,
+        handler="prakerja_flow.handlers.authorizer.handler",
+        description="Verifies API request signatures against client secrets; refuses replays",
+        # No access to the single table: it reads client secrets and writes replay nonces
+        # to the request table, granted next to the REST API (infra/stacks/api.py).
+        memory_mb=256,
+        timeout=timedelta(seconds=10),
     ),
     FunctionSpec(
         key="await-event",

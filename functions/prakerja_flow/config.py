@@ -104,3 +104,13 @@ LIFECYCLE_TIMEOUT = timedelta(days=300)
 
 # --- API ------------------------------------------------------------------------
 MAX_REQUEST_BODY_BYTES = 16 * 1024
+
+# --- API authentication (auth/signing.py, handlers/authorizer.py) -------------------------
+# A signed request is accepted this long either side of its X-Prakerja-Timestamp: room for
+# clock skew and transit, short enough that a captured request soon stops being usable.
+API_SIGNATURE_TOLERANCE = timedelta(minutes=5)
+# Client secrets are re-read from Secrets Manager after this long (rotation takes effect).
+API_CLIENT_SECRET_TTL = timedelta(minutes=5)
+# Every POST may carry an Idempotency-Key; a success is replayed for this long.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+IDEMPOTENCY_KEY_MAX_CHARS = 128

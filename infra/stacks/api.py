@@ -1,24 +1,33 @@
 """The partner platform / participant / operator HTTP API: API Gateway REST API in front of
 the catalogue's API function, with access logs, throttling, a usage plan and a WAF web ACL.
 
-Authorization seam: pass `authorizer=` (an apigateway.IAuthorizer, e.g. a Lambda
-TOKEN/REQUEST authorizer or a Cognito user pool authorizer) and every method uses it.
-Until the issue that brings authentication lands, methods are open and that is
-acknowledged below; per-platform API keys will attach to `usage_plan`.
+Routes and who may call them come from prakerja_flow.routes, the definition the local
+gateway (prakerja/local/gateway.py) also serves: one resource and method per route, no
+catch-all. Protected methods use the catalogue's Lambda REQUEST authorizer (request
+signatures, docs/decisions/0005-api-authentication.md); its refusals, and every other
+answer API Gateway gives itself, come back in the API's one error shape (gateway
+responses from routes.GATEWAY_RESPONSES). `authorizer=` replaces it (e.g. in tests).
 """
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import (
+    ArnFormat,
     CfnOutput,
+    Duration,
     RemovalPolicy,
     Stack,
     aws_apigateway as apigw,
+    aws_iam as iam,
     aws_logs as logs,
     aws_wafv2 as wafv2,
 )
 from constructs import Construct
-from prakerja_flow import catalogue, config
+from prakerja_flow import catalogue, config, routes
+from prakerja_flow.auth import signing, store
+from prakerja_flow.data import schema
 
 from .. import defaults
 from ..environment import DeployEnv
@@ -26,9 +35,14 @@ from ..nag import acknowledge
 from .workflow import WorkflowStack
 
 API_FUNCTION_KEY = catalogue.API_FUNCTION_KEY
+AUTHORIZER_FUNCTION_KEY = catalogue.AUTHORIZER_FUNCTION_KEY
+# What Powertools idempotency does with its records (handlers/idempotency.py).
+IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 STAGE_NAME = "v1"
-BODYLESS_METHODS = ("GET", "DELETE")
 BODY_METHODS = ("POST", "PUT", "PATCH")
+
+# WAF rules that block answer like these gateway responses (routes.GATEWAY_RESPONSES).
+WAF_REFUSALS = ("THROTTLED", "REQUEST_TOO_LARGE")
 
 # WAF inspects the first 16 KB of an API Gateway request body by default; larger limits
 # cost extra per request and must be set on the web ACL.
@@ -57,6 +71,7 @@ class ApiStack(Stack):
         self.deploy_env = deploy_env
         catalogue.by_key(API_FUNCTION_KEY)  # fails loudly if the catalogue renames it
         self.handler = workflow.functions[API_FUNCTION_KEY]
+        self.workflow = workflow
         api_name = deploy_env.prefixed(f"{catalogue.SERVICE_NAME}-api")
 
         self.access_logs = logs.LogGroup(
@@ -99,12 +114,15 @@ class ApiStack(Stack):
             ),
         )
         self.stage = self.api.deployment_stage
-        self._add_methods(authorizer)
+        self.authorizer = authorizer or self._add_authorizer()
+        self._add_methods(self.authorizer)
+        self._add_gateway_responses()
+        self._grant_request_table_and_secrets()
 
         self.usage_plan = self.api.add_usage_plan(
             "PartnerPlatforms",
             name=deploy_env.prefixed(f"{catalogue.SERVICE_NAME}-partner-platforms"),
-            description="Partner platforms; per-platform API keys are added by a later issue",
+            description="Throttling for every caller; callers are identified by their request signatures",
             throttle=apigw.ThrottleSettings(
                 rate_limit=defaults.API_THROTTLE_RATE_PER_SECOND, burst_limit=defaults.API_THROTTLE_BURST
             ),
@@ -125,7 +143,32 @@ class ApiStack(Stack):
         )
         CfnOutput(self, "ApiUrl", value=self.api.url)
 
-    def _add_methods(self, authorizer: apigw.IAuthorizer | None) -> None:
+    def _add_authorizer(self) -> apigw.RequestAuthorizer:
+        # API Gateway assumes this role to invoke the authorizer: a resource permission on
+        # the function would live in the workflow stack and name this API (a stack cycle).
+        invoke_role = iam.Role(
+            self,
+            "AuthorizerInvokeRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="API Gateway invokes the request-signature authorizer with this role",
+        )
+        handler = self.workflow.functions[AUTHORIZER_FUNCTION_KEY]
+        # Exactly this function (CDK's own grant would add every version and alias, ARN:*).
+        invoke_role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[handler.function_arn]))
+        return apigw.RequestAuthorizer(
+            self,
+            "SignatureAuthorizer",
+            handler=handler,
+            # Passed as a reference, so that RequestAuthorizer adds no grant of its own.
+            assume_role=iam.Role.from_role_arn(self, "AuthorizerInvokeRoleRef", invoke_role.role_arn, mutable=False),
+            # Absent headers get 401 without invoking the function (as the local gateway does).
+            identity_sources=[apigw.IdentitySource.header(h) for h in (signing.KEY_ID, signing.SIGNATURE)],
+            # Every signature is unique (timestamp, nonce): a cached policy could only be
+            # replayed, so caching is off and each request is checked.
+            results_cache_ttl=Duration.seconds(0),
+        )
+
+    def _add_methods(self, authorizer: apigw.IAuthorizer) -> None:
         integration = apigw.LambdaIntegration(
             self.handler,
             proxy=True,
@@ -148,30 +191,100 @@ class ApiStack(Stack):
                 type=apigw.JsonSchemaType.OBJECT,
             ),
         )
-        if authorizer is None:
-            auth: dict = {"authorization_type": apigw.AuthorizationType.NONE}
-            reason = (
-                "Authentication of partner platforms, participants and operators is a later issue; "
-                "it plugs in through ApiStack(authorizer=...). Until then the API is open and "
-                "protected by WAF, throttling and the handler's own checks."
-            )
-            acknowledge(self.api, "AwsSolutions-APIG4", reason)
-            acknowledge(self.api, "AwsSolutions-COG4", reason)
-        else:
-            auth = {"authorizer": authorizer, "authorization_type": authorizer.authorization_type}
-
-        proxy = self.api.root.add_resource("{proxy+}")
-        for resource in (self.api.root, proxy):
-            for verb in BODYLESS_METHODS:
-                resource.add_method(verb, integration, request_validator=validator, **auth)
-            for verb in BODY_METHODS:
-                resource.add_method(
-                    verb,
-                    integration,
-                    request_validator=validator,
-                    request_models={"application/json": json_object},
-                    **auth,
+        self.methods: dict[tuple[str, str], apigw.Method] = {}
+        for route in routes.ROUTES:
+            resource = self.api.root
+            for part in route.path.strip("/").split("/"):
+                resource = resource.get_resource(part) or resource.add_resource(part)
+            if route.public:
+                auth: dict = {"authorization_type": apigw.AuthorizationType.NONE}
+            else:
+                auth = {"authorizer": authorizer, "authorization_type": authorizer.authorization_type}
+            models = {"request_models": {"application/json": json_object}} if route.method in BODY_METHODS else {}
+            method = resource.add_method(route.method, integration, request_validator=validator, **auth, **models)
+            self.methods[(route.method, route.path)] = method
+            if route.public:
+                reason = (
+                    f"{route.method} {route.path} is the API's own public documentation (OpenAPI spec, "
+                    "Swagger UI): no participant data, nothing written; everything else is signed."
                 )
+                acknowledge(method, "AwsSolutions-APIG4", reason)
+                acknowledge(method, "AwsSolutions-COG4", reason)
+            else:
+                acknowledge(
+                    method,
+                    "AwsSolutions-COG4",
+                    "Callers are partner platforms, the participant portal and operator tools, machine "
+                    "clients authenticated by HMAC request signatures in a Lambda REQUEST authorizer "
+                    "(docs/decisions/0005-api-authentication.md), not Cognito end users.",
+                )
+
+    def _add_gateway_responses(self) -> None:
+        """API Gateway's own answers (401/403 from the authorizer, unknown routes, bad
+        bodies, throttling) in the one error shape, as the local gateway gives them."""
+        for response_type, error in routes.GATEWAY_RESPONSES.items():
+            body = (
+                '{"error": {"code": "%s", "message": "%s", "request_id": "$context.requestId"}}' % (error.code, error.message)
+            )
+            self.api.add_gateway_response(
+                f"{response_type.title().replace('_', '')}Response",
+                type=apigw.ResponseType.of(response_type),
+                status_code=str(error.status),
+                templates={"application/json": body},
+                response_headers={"Content-Type": "'application/json'"},
+            )
+
+    def _grant_request_table_and_secrets(self) -> None:
+        """Least privilege for what the catalogue cannot express: the authorizer reads
+        client secrets and writes replay nonces; the API function keeps idempotency records.
+        Both go to the request table (schema.idempotency_table_definition), no other table."""
+        data = self.workflow.data
+        request_table = data.idempotency_table.table_arn
+        table_key = data.key.key_arn
+        via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"}}
+        client_secrets = self.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            # Secret ARNs end in a random suffix, hence the trailing wildcard.
+            resource_name=store.secret_name("*", data.table_name),
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.authorizer_policy = iam.Policy(
+            self,
+            "AuthorizerAccess",
+            roles=[self.workflow.roles[AUTHORIZER_FUNCTION_KEY]],
+            statements=[
+                iam.PolicyStatement(sid="ReadClientSecrets", actions=["secretsmanager:GetSecretValue"], resources=[client_secrets]),
+                iam.PolicyStatement(sid="RememberNonces", actions=["dynamodb:PutItem"], resources=[request_table]),
+                iam.PolicyStatement(
+                    sid="RequestTableKey",
+                    actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                    resources=[table_key],
+                    conditions=via_dynamodb,
+                ),
+            ],
+        )
+        acknowledge(
+            self.authorizer_policy,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{store.secret_name('*', data.table_name)}]",
+            "One secret per API client key, created by operators when a platform is onboarded "
+            "(docs/api.md); the wildcard covers only this environment's api-clients folder and "
+            "Secrets Manager's random ARN suffix.",
+        )
+        self.api_function_policy = iam.Policy(
+            self,
+            "ApiIdempotencyAccess",
+            roles=[self.workflow.roles[API_FUNCTION_KEY]],
+            statements=[
+                iam.PolicyStatement(sid="IdempotencyRecords", actions=list(IDEMPOTENCY_ACTIONS), resources=[request_table]),
+                iam.PolicyStatement(
+                    sid="RequestTableKey",
+                    actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                    resources=[table_key],
+                    conditions=via_dynamodb,
+                ),
+            ],
+        )
 
     def _add_web_acl(self, name: str) -> wafv2.CfnWebACL:
         def visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -179,11 +292,30 @@ class ApiStack(Stack):
                 cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
             )
 
+        def refuse(response_type: str) -> wafv2.CfnWebACL.RuleActionProperty:
+            # Blocked in the API's one error shape and status, as the local gateway answers.
+            error = routes.GATEWAY_RESPONSES[response_type]
+            return wafv2.CfnWebACL.RuleActionProperty(
+                block=wafv2.CfnWebACL.BlockActionProperty(
+                    custom_response=wafv2.CfnWebACL.CustomResponseProperty(
+                        response_code=error.status, custom_response_body_key=error.code
+                    )
+                )
+            )
+
+        bodies = {
+            routes.GATEWAY_RESPONSES[kind].code: wafv2.CfnWebACL.CustomResponseBodyProperty(
+                content_type="APPLICATION_JSON",
+                content=json.dumps({"error": {"code": routes.GATEWAY_RESPONSES[kind].code,
+                                              "message": routes.GATEWAY_RESPONSES[kind].message, "request_id": None}}),
+            )
+            for kind in WAF_REFUSALS
+        }
         rules = [
             wafv2.CfnWebACL.RuleProperty(
                 name="RateLimitPerIp",
                 priority=0,
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                action=refuse("THROTTLED"),
                 statement=wafv2.CfnWebACL.StatementProperty(
                     rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
                         limit=defaults.WAF_RATE_LIMIT_PER_IP_5_MIN,
@@ -196,7 +328,7 @@ class ApiStack(Stack):
             wafv2.CfnWebACL.RuleProperty(
                 name="BodyTooLarge",
                 priority=1,
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                action=refuse("REQUEST_TOO_LARGE"),
                 statement=wafv2.CfnWebACL.StatementProperty(
                     size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
                         field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
@@ -237,6 +369,7 @@ class ApiStack(Stack):
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=visibility(name),
             rules=rules,
+            custom_response_bodies=bodies,
             association_config=wafv2.CfnWebACL.AssociationConfigProperty(
                 request_body={
                     "API_GATEWAY": wafv2.CfnWebACL.RequestBodyAssociatedResourceTypeConfigProperty(

@@ -27,6 +27,20 @@ from .workflow import WorkflowStack
 # catalogue.METRICS_NAMESPACE, default dimension service=catalogue.SERVICE_NAME).
 PAYOUT_METRICS = tuple(catalogue.PAYOUT_OUTCOME_METRICS.values())
 PAYOUT_AMOUNT_METRIC = catalogue.PAYOUT_AMOUNT_METRIC
+RECONCILIATION_MISMATCH_METRIC = catalogue.RECONCILIATION_MISMATCH_METRIC
+
+
+def business_metric(name: str, period: Duration, labelled: bool = True) -> cw.Metric:
+    """A Powertools business metric (namespace and `service` dimension from the catalogue).
+    Alarms take it unlabelled: a label makes CDK render the alarm in the metric-math form."""
+    return cw.Metric(
+        namespace=catalogue.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": catalogue.SERVICE_NAME},
+        statistic="Sum",
+        period=period,
+        label=name if labelled else None,
+    )
 
 
 class ObservabilityStack(Stack):
@@ -111,12 +125,34 @@ class ObservabilityStack(Stack):
         self._alarm("JobsDeadLetters", dlq_depth, 1, "A scheduled job run failed or could not be delivered: see the jobs DLQ")
         api_5xx = api.api.metric_server_error(period=self.period, statistic="Sum")
         self._alarm("Api5xx", api_5xx, defaults.API_5XX_ALARM_THRESHOLD, "The API answered with 5XX errors")
+        # The reconcile job emits one datapoint per run (once a day). Missing data is
+        # ignored, so the alarm stays in ALARM until a later run reports 0 mismatches,
+        # instead of silently returning to OK after one empty period.
+        mismatches = business_metric(RECONCILIATION_MISMATCH_METRIC, self.period, labelled=False)
+        self._alarm(
+            "ReconciliationMismatches",
+            mismatches,
+            0,
+            "The reconciliation job found differences between the payment provider's statement and our "
+            "ledger (double payment, payment we did not book, or booked payment the provider lacks): "
+            "see the reconcile function's log and docs/operations.md",
+            comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            missing=cw.TreatMissingData.IGNORE,
+        )
 
         self.dashboard = self._dashboard(workflow, api, schedules, dlq_depth, api_5xx)
         CfnOutput(self, "AlarmTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
 
-    def _alarm(self, construct_id: str, metric: cw.IMetric, threshold: float, description: str) -> cw.Alarm:
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cw.IMetric,
+        threshold: float,
+        description: str,
+        comparison: cw.ComparisonOperator = cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        missing: cw.TreatMissingData = cw.TreatMissingData.NOT_BREACHING,
+    ) -> cw.Alarm:
         alarm = cw.Alarm(
             self,
             construct_id,
@@ -126,8 +162,8 @@ class ObservabilityStack(Stack):
             threshold=threshold,
             evaluation_periods=1,
             datapoints_to_alarm=1,
-            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            comparison_operator=comparison,
+            treat_missing_data=missing,
         )
         action = cw_actions.SnsAction(self.topic)
         alarm.add_alarm_action(action)
@@ -147,14 +183,7 @@ class ObservabilityStack(Stack):
         hour = Duration.hours(1)
         day = Duration.days(1)
         def business(name: str) -> cw.Metric:
-            return cw.Metric(
-                namespace=catalogue.METRICS_NAMESPACE,
-                metric_name=name,
-                dimensions_map={"service": catalogue.SERVICE_NAME},
-                statistic="Sum",
-                period=day,
-                label=name,
-            )
+            return business_metric(name, day)
 
         fns = [(spec.key, workflow.functions[spec.key]) for spec in catalogue.FUNCTIONS]
         dashboard = cw.Dashboard(
@@ -192,6 +221,19 @@ class ObservabilityStack(Stack):
                 title="Payouts (per day): transfers by outcome, rupiah paid",
                 left=[business(name) for name in PAYOUT_METRICS],
                 right=[business(PAYOUT_AMOUNT_METRIC)],
+                width=12,
+            ),
+        )
+        dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Reconciliation mismatches (per day): must stay 0",
+                left=[business(RECONCILIATION_MISMATCH_METRIC)],
+                left_annotations=[cw.HorizontalAnnotation(value=0, label="expected", color=cw.Color.GREEN)],
+                width=12,
+            ),
+            cw.SingleValueWidget(
+                title="Reconciliation mismatches, last run",
+                metrics=[business(RECONCILIATION_MISMATCH_METRIC)],
                 width=12,
             ),
         )

@@ -29,6 +29,7 @@ from prakerja_flow import catalogue, config
 from .. import defaults, powertools
 from ..environment import DeployEnv
 from ..nag import acknowledge
+from ..operators import OperatorAccess
 from .data import DataStack
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
@@ -103,6 +104,20 @@ class WorkflowStack(Stack):
 
         self.state_machine = self._add_state_machine()
 
+        # Operators' access for `prakerja ops` (docs/operations.md): here because it needs
+        # the state machine and execution ARNs, and the table ARNs this stack already imports.
+        self.operators = OperatorAccess(
+            self,
+            "Operators",
+            deploy_env=deploy_env,
+            table_arn=data.table.table_arn,
+            index_names=data.index_names,
+            key=data.key,
+            state_machine_name=self.state_machine_name,
+            state_machine_arn=self.state_machine_arn,
+            execution_arns=self.execution_arns,
+        )
+
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
 
     # --- functions ------------------------------------------------------------------
@@ -121,6 +136,9 @@ class WorkflowStack(Stack):
         env["POWERTOOLS_LOG_LEVEL"] = "INFO"
         if spec.calls_payment_provider:
             env[ENV_PAYMENT_PROVIDER_SECRET] = self.data.payment_provider_secret.secret_arn
+            # Only the functions that call the provider learn where it is (-c paymentProviderUrl).
+            if self.deploy_env.payment_provider_url:
+                env[catalogue.ENV_PAYMENT_PROVIDER_URL] = self.deploy_env.payment_provider_url
         env.update(spec.env)
         return env
 

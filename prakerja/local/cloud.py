@@ -19,10 +19,15 @@ from typing import Any
 import boto3
 
 from prakerja_flow import catalogue, clock
+from prakerja_flow.auth import signing
+from prakerja_flow.auth import store as auth_store
 from prakerja_flow.data import dynamo, schema, workflow
 from prakerja_flow.payments.fake import FakeProvider
 
-from . import gateway, invoker, moto_patches
+from . import credentials, gateway, invoker, moto_patches
+
+# `principal=` of LocalCloud.request: by default, the local client for the route family.
+BY_ROUTE = object()
 
 REGION = "ap-southeast-3"  # Jakarta
 ACCOUNT = "123456789012"  # moto's default account
@@ -98,6 +103,7 @@ class LocalCloud:
         invoker.invocation_counts.clear()
         dynamo.reset_client()
         workflow.reset_client()
+        auth_store.reset()
         FakeProvider.install(self.provider)
         clock.set_source(self.clock)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -117,6 +123,7 @@ class LocalCloud:
             clock.set_source(None)
             dynamo.reset_client()
             workflow.reset_client()
+            auth_store.reset()
             for k, v in self._saved_env.items():
                 if v is None:
                     os.environ.pop(k, None)
@@ -143,6 +150,7 @@ class LocalCloud:
         self._apply_function_environments()
         self.ddb.create_table(**schema.table_definition(self.table_name))
         self.ddb.create_table(**schema.idempotency_table_definition(self.table_name))
+        self._create_api_clients()
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(
             RoleName="prakerja-local",
@@ -170,15 +178,28 @@ class LocalCloud:
         )
         assert created["stateMachineArn"] == self.state_machine_arn, created["stateMachineArn"]
 
+    def _create_api_clients(self) -> None:
+        # What an operator does for each real client (docs/api.md): one secret per key.
+        secrets = boto3.client("secretsmanager", region_name=REGION)
+        for client in credentials.CLIENTS.values():
+            secrets.create_secret(
+                Name=auth_store.secret_name(client.key_id, self.table_name),
+                SecretString=auth_store.secret_value(client.kind, client.id, client.secret),
+            )
+
     # --- what AWS would trigger ------------------------------------------------------------
 
     def invoke(self, key: str, event: dict) -> dict:
         """Invoke a catalogue function through moto's Lambda API, as AWS would."""
-        out = self.lambda_.invoke(FunctionName=self.arn_of[key], Payload=json.dumps(event).encode())
-        payload = json.loads(out["Payload"].read() or b"null")
-        if out.get("FunctionError"):
+        payload, failed = self.invoke_raw(key, event)
+        if failed:
             raise RuntimeError(f"{key} failed: {payload.get('errorType')}: {payload.get('errorMessage')}")
         return payload
+
+    def invoke_raw(self, key: str, event: dict) -> tuple[Any, bool]:
+        """(payload, True) for a function error, as API Gateway sees an authorizer fail."""
+        out = self.lambda_.invoke(FunctionName=self.arn_of[key], Payload=json.dumps(event).encode())
+        return json.loads(out["Payload"].read() or b"null"), bool(out.get("FunctionError"))
 
     def run_scheduled(self) -> dict[str, dict]:
         """One tick of every schedule, as of the simulated now (EventBridge Scheduler in AWS)."""
@@ -189,13 +210,34 @@ class LocalCloud:
             if spec.schedule is not None
         }
 
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, query: str = "") -> tuple[int, Any]:
-        """One HTTP request through the API Gateway proxy contract."""
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, query: str = "",
+                principal: Any = BY_ROUTE, idempotency_key: str | None = None) -> tuple[int, Any]:
+        """One HTTP request through the local API Gateway (routes, authorizer, proxy event).
+
+        Signed as `principal` ("platform:<id>", "portal:web", "operator:ops"; see
+        credentials.py), by default the local client of the route's family; None sends it
+        unsigned. Headers that already carry a signature are sent as they are."""
+        status, _, parsed = self.http(method, path, body, headers, query, principal, idempotency_key)
+        return status, parsed
+
+    def http(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, query: str = "",
+             principal: Any = BY_ROUTE, idempotency_key: str | None = None) -> tuple[int, dict[str, str], Any]:
         raw = body if isinstance(body, str) or body is None else json.dumps(body)
         hdrs = {"Content-Type": "application/json", **(headers or {})}
-        response = self.invoke(catalogue.API_FUNCTION_KEY, gateway.proxy_event(method, path, raw, hdrs, query))
-        status, _, parsed = gateway.decode_response(response)
-        return status, parsed
+        if idempotency_key is not None:
+            hdrs["Idempotency-Key"] = idempotency_key
+        if principal is BY_ROUTE:
+            principal = credentials.default_principal(method, path)
+        if principal is not None and signing.header(hdrs, signing.SIGNATURE) is None:
+            hdrs.update(self.sign(principal, method, path, raw, query))
+        response = gateway.handle(self.invoke_raw, method, path, raw, hdrs, query)
+        return gateway.decode_response(response)
+
+    @staticmethod
+    def sign(principal: str, method: str, path: str, body: str | bytes | None = None, query: str = "",
+             timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+        """The signature headers of a local client (wall-clock time, like a real client)."""
+        return credentials.signed_headers(method, path, body, principal, query, timestamp, nonce)
 
     # --- inspection and teardown ------------------------------------------------------------
 

@@ -3,15 +3,15 @@ server) sharing the same in-process state, and the scheduled jobs on a scaled cl
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
-from prakerja_flow import catalogue, config
+from prakerja_flow import config
 
 from . import gateway
 from .cloud import LocalCloud
@@ -35,25 +35,30 @@ class ScaledClock:
 def make_http_handler(cloud: LocalCloud):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in two writes; with Nagle's algorithm the second waits for
+        # the client's delayed ACK (40 ms per keep-alive request on Linux).
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > config.MAX_REQUEST_BODY_BYTES * 4:
-                self._reply(413, {"error": {"code": "PayloadTooLarge", "message": "request body too large", "request_id": None}})
+                # Refused before reading it, as API Gateway refuses bodies over its limit.
+                self._reply(gateway.gateway_response("REQUEST_TOO_LARGE", "local"))
                 return
             body = self.rfile.read(length).decode("utf-8", errors="replace") if length else None
             path, _, query = self.path.partition("?")
-            event = gateway.proxy_event(self.command, path, body, dict(self.headers.items()), query)
-            status, headers, payload = gateway.decode_response(cloud.invoke(catalogue.API_FUNCTION_KEY, event))
-            self._reply(status, payload, headers)
+            path = unquote(path)  # API Gateway hands the path on percent-decoded
+            self._reply(gateway.handle(cloud.invoke_raw, self.command, path, body, dict(self.headers.items()), query))
 
-        def _reply(self, status: int, payload: object, headers: dict | None = None) -> None:
-            data = json.dumps(payload).encode() if payload is not None else b""
-            self.send_response(status)
-            for name, value in (headers or {}).items():
+        def _reply(self, response: dict) -> None:
+            # The function's body and headers as they are (JSON, or the Swagger UI's HTML).
+            data = (response.get("body") or "").encode()
+            self.send_response(int(response["statusCode"]))
+            headers = gateway.response_headers(response)
+            headers.setdefault("Content-Type", "application/json")
+            for name, value in headers.items():
                 if name.lower() not in ("content-length", "connection"):
                     self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

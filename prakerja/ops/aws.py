@@ -44,14 +44,32 @@ class Target:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
 
     def describe(self, error: Exception) -> str:
-        return explain(error, self.endpoint_url)
+        message = explain(error, self.endpoint_url)
+        if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _NOT_FOUND_CODES:
+            # AWS does not say which resource; the usual cause is a wrong --env or --table.
+            message += f" (table {self.table_name}, state machine {self.state_machine_arn.rsplit(':', 1)[-1]}; check --env/--table)"
+        return message
+
+
+_environment: dict[str, str | None] = {"name": None}
+
+
+def set_environment(name: str | None) -> None:
+    """The deployed environment whose resources to use: CDK names them `<env>-<name>`
+    (infra/environment.py: DeployEnv.prefixed); the local stack uses the bare names."""
+    _environment["name"] = name or None
+
+
+def physical_name(name: str) -> str:
+    env = _environment["name"]
+    return f"{env}-{name}" if env else name
 
 
 def connect(endpoint_url: str | None, region: str | None, table_name: str | None) -> Target:
     """Points this process (our clients and prakerja_flow's) at the target and checks it answers."""
     endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
     region = region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-    table_name = table_name or catalogue.TABLE_NAME
+    table_name = table_name or physical_name(catalogue.TABLE_NAME)
     if endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url
         if boto3.Session().get_credentials() is None:  # the local stack accepts any credentials
@@ -66,8 +84,11 @@ def connect(endpoint_url: str | None, region: str | None, table_name: str | None
         target.account = target.client("sts").get_caller_identity()["Account"]
     except Exception as error:  # noqa: BLE001 - turned into one line for the operator
         raise OpsError(explain(error, endpoint_url)) from None
-    target.state_machine_arn = catalogue.state_machine_arn(region, target.account)
+    target.state_machine_arn = catalogue.state_machine_arn(region, target.account, physical_name(catalogue.STATE_MACHINE_NAME))
     return target
+
+
+_NOT_FOUND_CODES = ("ResourceNotFoundException", "StateMachineDoesNotExist")
 
 
 def explain(error: Exception, endpoint_url: str | None) -> str:

@@ -14,7 +14,7 @@ import typer
 
 from prakerja_flow import catalogue, clock
 
-from .aws import OpsError, Target, connect
+from .aws import OpsError, Target, connect, set_environment
 
 ops_app = typer.Typer(no_args_is_help=True, help="Operator tooling: find any participant, see why they are not paid, act.")
 wave_app = typer.Typer(no_args_is_help=True, help="Open or close a wave for registration (audited).")
@@ -22,9 +22,17 @@ payouts_app = typer.Typer(no_args_is_help=True, help="Pause or resume every payo
 ops_app.add_typer(wave_app, name="wave")
 ops_app.add_typer(payouts_app, name="payouts")
 
+
+@ops_app.callback()
+def _environment(
+    env: Annotated[str | None, typer.Option("--env", envvar="PRAKERJA_ENV",
+                                            help="Deployed environment (cdk -c env=...): names become <env>-prakerja-flow, <env>-participant-lifecycle. Not needed locally.")] = None,
+) -> None:
+    set_environment(env)
+
 Endpoint = Annotated[str | None, typer.Option("--endpoint-url", help="AWS-compatible endpoint, e.g. http://127.0.0.1:5000 (default: AWS_ENDPOINT_URL, else AWS).")]
 Region = Annotated[str | None, typer.Option(help="AWS region (default: AWS_DEFAULT_REGION, else ap-southeast-3).")]
-Table = Annotated[str, typer.Option(help="DynamoDB table name.")]
+Table = Annotated[str | None, typer.Option(help="DynamoDB table name (default: prakerja-flow, or <env>-prakerja-flow with --env / PRAKERJA_ENV).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 Actor = Annotated[str, typer.Option(help="Who is acting (written to the audit log).")]
 Reason = Annotated[str, typer.Option(help="Why (written to the audit log).")]
@@ -45,7 +53,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _connect(endpoint_url: str | None, region: str | None, table: str) -> Target:
+def _connect(endpoint_url: str | None, region: str | None, table: str | None) -> Target:
     try:
         return connect(endpoint_url, region, table)
     except OpsError as error:
@@ -84,7 +92,7 @@ def _confirm(question: str, yes: bool) -> None:
 @ops_app.command()
 def participant(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
-    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME,
+    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """Profile, lifecycle state, trainings, entitlements and a one-line diagnosis."""
     from . import reads
@@ -121,7 +129,7 @@ def executions(
     older_than: Annotated[str | None, typer.Option(help="Only those in their state at least this long: 14d, 12h, 30m.")] = None,
     wave: Annotated[int | None, typer.Option(min=1, help="Only participants of this wave.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many (longest in state first).")] = 100,
-    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME,
+    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """Lifecycle executions with participant, current state and age."""
     from . import reads
@@ -149,7 +157,7 @@ def _print_executions(r: dict) -> None:
 def history(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
     graph: Annotated[str | None, typer.Option(help="Also write an SVG of the state machine with this path highlighted.")] = None,
-    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME,
+    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """The execution's timeline merged with the participant's ledger."""
     from . import graph as graph_svg
@@ -184,7 +192,7 @@ def _print_history(r: dict) -> None:
 
 @ops_app.command()
 def stuck(
-    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME,
+    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """Participants per waiting state and age bucket, with the oldest five per state."""
     from . import reads
@@ -228,14 +236,14 @@ def _wave(action: str, number: int, actor: str, reason: str, yes: bool, endpoint
 
 @wave_app.command("open")
 def wave_open(number: Annotated[int, typer.Argument(min=1)], actor: Actor, reason: Reason, yes: Yes = False,
-              endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME) -> None:
+              endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
     """Open wave N for registration."""
     _wave("open", number, actor, reason, yes, endpoint_url, region, table)
 
 
 @wave_app.command("close")
 def wave_close(number: Annotated[int, typer.Argument(min=1)], actor: Actor, reason: Reason, yes: Yes = False,
-               endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME) -> None:
+               endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
     """Close wave N for registration."""
     _wave("close", number, actor, reason, yes, endpoint_url, region, table)
 
@@ -251,14 +259,14 @@ def _payouts(paused: bool, actor: str, reason: str, yes: bool, endpoint_url, reg
 
 @payouts_app.command("pause")
 def payouts_pause(actor: Actor, reason: Reason, yes: Yes = False, endpoint_url: Endpoint = None, region: Region = None,
-                  table: Table = catalogue.TABLE_NAME) -> None:
+                  table: Table = None) -> None:
     """Stop every payout run from paying (programme-wide)."""
     _payouts(True, actor, reason, yes, endpoint_url, region, table)
 
 
 @payouts_app.command("resume")
 def payouts_resume(actor: Actor, reason: Reason, yes: Yes = False, endpoint_url: Endpoint = None, region: Region = None,
-                   table: Table = catalogue.TABLE_NAME) -> None:
+                   table: Table = None) -> None:
     """Let payout runs pay again."""
     _payouts(False, actor, reason, yes, endpoint_url, region, table)
 
@@ -274,7 +282,7 @@ def retry(
     kind: Annotated[Kind, typer.Argument(help="POST_TRAINING or SURVEY.")],
     sequence: Annotated[int, typer.Argument(min=1, max=4)],
     actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME,
+    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """Make a FAILED entitlement due now: the next payout run tries it again."""
     from prakerja_flow.services import operator
@@ -292,7 +300,7 @@ def retry(
 def cancel(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
     actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME,
+    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """Cancel a participation: unpaid entitlements CANCELLED, the execution ends in ParticipationCancelled."""
     from prakerja_flow.services import operator
@@ -314,7 +322,7 @@ def cancel(
 def redrive(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
     actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = catalogue.TABLE_NAME,
+    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """Redrive a FAILED execution from the state that failed (Step Functions RedriveExecution)."""
     from prakerja_flow.services import operator

@@ -1,7 +1,9 @@
 """One CDK synthesis per test session, shared by every infra test.
 
 The app is built exactly as infra/app.py builds it (cdk.json context, cdk-nag checks),
-for the environment "staging" given as context, like `cdk synth -c env=staging`.
+for the environment "staging" given as context, like `cdk synth -c env=staging
+-c paymentProvider=http -c paymentProviderUrl=... -c operatorPrincipalArn=...`
+(infra_testlib.TEST_CONTEXT).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import aws_cdk as cdk  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
 from infra.system import System, add_compliance_checks, build, cdk_json_context  # noqa: E402
-from infra_testlib import TEST_ENV  # noqa: E402
+from infra_testlib import TEST_CONTEXT  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def _nag_failures(outdir: Path) -> str:
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app = cdk.App(context={**cdk_json_context(), "env": TEST_ENV}, outdir=str(outdir), analytics_reporting=False)
+    app = cdk.App(context={**cdk_json_context(), **TEST_CONTEXT}, outdir=str(outdir), analytics_reporting=False)
     system = build(app)
     add_compliance_checks(app)
     try:

@@ -6,6 +6,16 @@ import aws_cdk as cdk
 
 # The environment the session synthesizes (as `-c env=staging`).
 TEST_ENV = "staging"
+# ...deployed with the HTTP payment provider, as a real environment is
+# (-c paymentProvider=http -c paymentProviderUrl=...), and an operator principal.
+TEST_PAYMENT_PROVIDER_URL = "https://disbursement.example.test/v1"
+TEST_OPERATOR_PRINCIPAL = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-southeast-3/AWSReservedSSO_PrakerjaOperator_0123456789abcdef"
+TEST_CONTEXT = {
+    "env": TEST_ENV,
+    "paymentProvider": "http",
+    "paymentProviderUrl": TEST_PAYMENT_PROVIDER_URL,
+    "operatorPrincipalArn": TEST_OPERATOR_PRINCIPAL,
+}
 
 
 def resources(template: dict, type_: str) -> dict[str, dict]:

@@ -1,4 +1,6 @@
-"""ApiStack: REST API -> platform-api function, validation, logs, throttling, usage plan, WAF."""
+"""ApiStack: REST API -> platform-api function, one method per route (routes.py), the
+signature authorizer and its grants, gateway responses, validation, logs, throttling,
+usage plan, WAF."""
 
 from __future__ import annotations
 
@@ -6,9 +8,18 @@ import json
 
 import pytest
 from infra import defaults
-from infra.stacks.api import API_FUNCTION_KEY, BODY_METHODS, BODYLESS_METHODS, STAGE_NAME, waf_body_inspection_limit
+from infra.stacks.api import (
+    API_FUNCTION_KEY,
+    AUTHORIZER_FUNCTION_KEY,
+    BODY_METHODS,
+    IDEMPOTENCY_ACTIONS,
+    STAGE_NAME,
+    waf_body_inspection_limit,
+)
 from infra_testlib import getatt_arn, imported, lid, one, ref, resources
-from prakerja_flow import catalogue, config
+from prakerja_flow import catalogue, config, routes
+from prakerja_flow.auth import signing
+from prakerja_flow.data import schema
 
 
 @pytest.fixture(scope="module")
@@ -36,22 +47,30 @@ def test_regional_rest_api(template):
     assert rest_api["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
 
 
-def test_root_and_proxy_methods_are_lambda_proxy_integrations(template, api, handler_arn):
-    methods = resources(template, "AWS::ApiGateway::Method").values()
-    proxy_lid = next(k for k, r in resources(template, "AWS::ApiGateway::Resource").items() if r["Properties"]["PathPart"] == "{proxy+}")
-    root = {"Fn::GetAtt": [lid(api.api), "RootResourceId"]}
+def _resource_paths(template, api) -> dict:
+    """Logical id (or the root's GetAtt) of every API Gateway resource -> its full path."""
+    found = {json.dumps({"Fn::GetAtt": [lid(api.api), "RootResourceId"]}): ""}
+    pending = dict(resources(template, "AWS::ApiGateway::Resource"))
+    while pending:
+        for logical_id, resource in list(pending.items()):
+            parent = json.dumps(resource["Properties"]["ParentId"])
+            if parent in found:
+                found[json.dumps({"Ref": logical_id})] = found[parent] + "/" + resource["Properties"]["PathPart"]
+                del pending[logical_id]
+    return found
+
+
+def test_methods_are_exactly_the_routes_each_a_lambda_proxy_integration(template, api, handler_arn):
+    paths = _resource_paths(template, api)
     seen = set()
-    for method in methods:
+    for method in resources(template, "AWS::ApiGateway::Method").values():
         props = method["Properties"]
-        where = "root" if props["ResourceId"] == root else ("proxy" if props["ResourceId"] == {"Ref": proxy_lid} else None)
-        assert where, props["ResourceId"]
-        seen.add((where, props["HttpMethod"]))
+        seen.add((props["HttpMethod"], paths[json.dumps(props["ResourceId"])]))
         integration = props["Integration"]
         assert integration["Type"] == "AWS_PROXY"
         assert integration["IntegrationHttpMethod"] == "POST"
         assert json.dumps(handler_arn) in json.dumps(integration["Uri"])
-    verbs = set(BODYLESS_METHODS) | set(BODY_METHODS)
-    assert seen == {(w, v) for w in ("root", "proxy") for v in verbs}
+    assert seen == {(r.method, r.path) for r in routes.ROUTES}, "no catch-all: the gateway serves the routes the local one does"
 
 
 def test_bodies_are_validated_as_json_objects(template):
@@ -70,10 +89,86 @@ def test_bodies_are_validated_as_json_objects(template):
             assert "RequestModels" not in props
 
 
-def test_methods_are_open_until_the_authorizer_seam_is_used(template):
-    # A later issue passes ApiStack(authorizer=...); then this test changes with it.
+def test_protected_routes_use_the_signature_authorizer_and_only_docs_are_public(template, api):
+    (authorizer_lid, _) = one(template, "AWS::ApiGateway::Authorizer")
+    paths = _resource_paths(template, api)
     for method in resources(template, "AWS::ApiGateway::Method").values():
-        assert method["Properties"]["AuthorizationType"] == "NONE"
+        props = method["Properties"]
+        route = routes.by_path(props["HttpMethod"], paths[json.dumps(props["ResourceId"])])
+        if route.public:
+            assert props["AuthorizationType"] == "NONE" and route.family == "docs"
+        else:
+            assert props["AuthorizationType"] == "CUSTOM"
+            assert props["AuthorizerId"] == {"Ref": authorizer_lid}
+
+
+def test_authorizer_is_the_catalogue_function_uncached_invoked_by_its_own_role(synth, template):
+    (_, authorizer) = one(template, "AWS::ApiGateway::Authorizer")
+    props = authorizer["Properties"]
+    assert props["Type"] == "REQUEST"
+    assert props["AuthorizerResultTtlInSeconds"] == 0, "signatures are unique per request: nothing to cache"
+    assert props["IdentitySource"] == f"method.request.header.{signing.KEY_ID},method.request.header.{signing.SIGNATURE}"
+    workflow = synth.system.workflow
+    authorizer_arn = imported(synth.raw(workflow), getatt_arn(workflow.functions[AUTHORIZER_FUNCTION_KEY]))
+    assert json.dumps(authorizer_arn) in json.dumps(props["AuthorizerUri"])
+    role_lid = props["AuthorizerCredentials"]["Fn::GetAtt"][0]
+    role = template["Resources"][role_lid]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    (policy,) = [p["Properties"] for p in resources(template, "AWS::IAM::Policy").values() if {"Ref": role_lid} in p["Properties"]["Roles"]]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": authorizer_arn}
+    ]
+
+
+def test_gateway_answers_in_the_one_error_shape(template):
+    answers = {r["Properties"]["ResponseType"]: r["Properties"] for r in resources(template, "AWS::ApiGateway::GatewayResponse").values()}
+    assert set(answers) == set(routes.GATEWAY_RESPONSES)
+    for response_type, error in routes.GATEWAY_RESPONSES.items():
+        props = answers[response_type]
+        assert props["StatusCode"] == str(error.status)
+        body = json.loads(props["ResponseTemplates"]["application/json"])
+        assert body == {"error": {"code": error.code, "message": error.message, "request_id": "$context.requestId"}}
+    assert json.loads(answers["ACCESS_DENIED"]["ResponseTemplates"]["application/json"])["error"]["code"] == "$context.authorizer.code"
+
+
+def _statements(template, policy) -> list[dict]:
+    return template["Resources"][lid(policy)]["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_authorizer_reads_only_client_secrets_and_writes_only_nonces(synth, template, api):
+    data = synth.system.data
+    request_table = imported(synth.raw(data), getatt_arn(data.idempotency_table))
+    statements = {s["Sid"]: s for s in _statements(template, api.authorizer_policy)}
+    assert set(statements) == {"ReadClientSecrets", "RememberNonces", "RequestTableKey"}
+    assert statements["RememberNonces"]["Action"] == "dynamodb:PutItem"
+    assert statements["RememberNonces"]["Resource"] == request_table
+    assert statements["ReadClientSecrets"]["Action"] == "secretsmanager:GetSecretValue"
+    secret_arn = json.dumps(statements["ReadClientSecrets"]["Resource"])
+    assert f":secret:{data.table_name}/api-clients/*" in secret_arn
+    assert "dynamodb." in json.dumps(statements["RequestTableKey"]["Condition"])
+    (attached,) = template["Resources"][lid(api.authorizer_policy)]["Properties"]["Roles"]
+    assert lid(synth.system.workflow.roles[AUTHORIZER_FUNCTION_KEY]) in json.dumps(attached)
+
+
+def test_api_function_keeps_idempotency_records_in_the_request_table_only(synth, template, api):
+    data = synth.system.data
+    request_table = imported(synth.raw(data), getatt_arn(data.idempotency_table))
+    statements = {s["Sid"]: s for s in _statements(template, api.api_function_policy)}
+    assert set(statements) == {"IdempotencyRecords", "RequestTableKey"}
+    assert set(statements["IdempotencyRecords"]["Action"]) == set(IDEMPOTENCY_ACTIONS)
+    assert statements["IdempotencyRecords"]["Resource"] == request_table
+    (attached,) = template["Resources"][lid(api.api_function_policy)]["Properties"]["Roles"]
+    assert lid(synth.system.workflow.roles[API_FUNCTION_KEY]) in json.dumps(attached)
+
+
+def test_request_table_is_the_one_the_functions_derive(synth):
+    from prakerja_flow.auth import store
+
+    data = synth.system.data
+    definition = schema.idempotency_table_definition(data.table_name)
+    assert synth.raw(data)["Resources"][lid(data.idempotency_table)]["Properties"]["TableName"] == definition["TableName"]
+    assert definition["TableName"] == data.table_name + schema.IDEMPOTENCY_TABLE_SUFFIX
+    assert store.secret_name("k", data.table_name) == f"{data.table_name}/api-clients/k"
 
 
 def test_lambda_permission_is_scoped_to_this_api(template, api, handler_arn):
@@ -128,13 +223,21 @@ def test_web_acl_rules(template):
     assert (common["VendorName"], common["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
     assert common["RuleActionOverrides"] == [{"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
 
+    def refusal(rule, response_type):
+        error = routes.GATEWAY_RESPONSES[response_type]
+        response = rule["Action"]["Block"]["CustomResponse"]
+        assert response["ResponseCode"] == error.status
+        body = props["CustomResponseBodies"][response["CustomResponseBodyKey"]]
+        assert body["ContentType"] == "APPLICATION_JSON"
+        assert json.loads(body["Content"]) == {"error": {"code": error.code, "message": error.message, "request_id": None}}
+
     rate = rules["RateLimitPerIp"]
-    assert rate["Action"] == {"Block": {}}
+    refusal(rate, "THROTTLED")
     assert rate["Statement"]["RateBasedStatement"]["Limit"] == defaults.WAF_RATE_LIMIT_PER_IP_5_MIN
     assert rate["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
 
     size = rules["BodyTooLarge"]
-    assert size["Action"] == {"Block": {}}
+    refusal(size, "REQUEST_TOO_LARGE")
     constraint = size["Statement"]["SizeConstraintStatement"]
     assert constraint["Size"] == config.MAX_REQUEST_BODY_BYTES
     assert constraint["ComparisonOperator"] == "GT"

@@ -21,9 +21,13 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-L1",  # python3.13 is the newest runtime the project supports
     "AwsSolutions-IAM5[Resource::*]",  # X-Ray, Step Functions task tokens, SFN log delivery: no resource-level permissions
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
-    "AwsSolutions-APIG4",  # no authorizer yet: seam ApiStack(authorizer=...)
-    "AwsSolutions-COG4",  # same
+    "AwsSolutions-APIG4",  # the public API documentation routes (/openapi.json, /swagger)
+    "AwsSolutions-COG4",  # machine clients sign requests (Lambda REQUEST authorizer), not Cognito users
+    # API client secrets: one per key, created by operators, <table>/api-clients/*
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:staging-prakerja-flow/api-clients/*]",
     "AwsSolutions-SQS3",  # the queue is the DLQ
+    # operator policy (prakerja ops): executions are named per participant at run time
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:staging-participant-lifecycle:*]",
 }
 
 

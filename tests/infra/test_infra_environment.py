@@ -48,3 +48,20 @@ def test_package_json_pins_asl_validator_exactly():
     assert version[0].isdigit(), f"asl-validator must be pinned to an exact version, not {version!r}"
     lock = json.loads((catalogue.PROJECT_ROOT / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/asl-validator"]["version"] == version
+
+
+def test_payment_provider_url_comes_from_context_and_must_be_https():
+    app = cdk.App(context={"paymentProvider": "http", "paymentProviderUrl": "https://api.provider.example/v2"})
+    assert DeployEnv.from_context(app).payment_provider_url == "https://api.provider.example/v2"
+    with pytest.raises(ValueError, match="https://"):
+        DeployEnv("dev", payment_provider_url="http://api.provider.example")
+    with pytest.raises(ValueError, match="paymentProviderUrl"):
+        DeployEnv("dev", payment_provider="http")  # the HTTP provider cannot run without a URL
+    assert DeployEnv("dev").payment_provider_url is None  # the fake provider needs none
+
+
+def test_operator_principal_comes_from_context_and_must_be_an_arn():
+    arn = "arn:aws:iam::111122223333:role/Operators"
+    assert DeployEnv.from_context(cdk.App(context={"operatorPrincipalArn": arn})).operator_principal_arn == arn
+    with pytest.raises(ValueError, match="operatorPrincipalArn"):
+        DeployEnv("dev", operator_principal_arn="Operators")

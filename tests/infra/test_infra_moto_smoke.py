@@ -23,7 +23,7 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
-from prakerja_flow import catalogue
+from prakerja_flow import catalogue, routes
 from prakerja_flow.data import schema
 
 REGION = "ap-southeast-3"
@@ -167,6 +167,12 @@ def test_state_machine_definition_names_the_deployed_functions(world, synth):
             assert arns[synth.system.workflow.function_name(spec)] in definition
 
 
+def _path_prefixes(path: str) -> list[str]:
+    """/a/b/c -> /a, /a/b, /a/b/c: the API Gateway resources a route needs."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: n + 1]) for n in range(len(parts))]
+
+
 def test_other_key_resources_exist(world, synth):
     session, _ = world
     system = synth.system
@@ -182,6 +188,6 @@ def test_other_key_resources_exist(world, synth):
     apis = session.client("apigateway").get_rest_apis()["items"]
     (api,) = [a for a in apis if a["name"] == env.prefixed(f"{catalogue.SERVICE_NAME}-api")]
     paths = {r["path"] for r in session.client("apigateway").get_resources(restApiId=api["id"])["items"]}
-    assert paths == {"/", "/{proxy+}"}
+    assert paths - {"/"} == {prefix for r in routes.ROUTES for prefix in _path_prefixes(r.path)}
     dashboards = [d["DashboardName"] for d in session.client("cloudwatch").list_dashboards()["DashboardEntries"]]
     assert env.prefixed(catalogue.SERVICE_NAME) in dashboards

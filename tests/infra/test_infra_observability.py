@@ -6,7 +6,7 @@ import json
 
 import pytest
 from infra import defaults
-from infra.stacks.observability import PAYOUT_AMOUNT_METRIC, PAYOUT_METRICS
+from infra.stacks.observability import PAYOUT_AMOUNT_METRIC, PAYOUT_METRICS, RECONCILIATION_MISMATCH_METRIC
 from infra_testlib import TEST_ENV, imported, lid, one, ref, resources
 from prakerja_flow import catalogue
 
@@ -39,7 +39,9 @@ def test_every_alarm_notifies_the_topic(alarms, observability):
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [ref(observability.topic)]
         assert alarm["OKActions"] == [ref(observability.topic)]
-        assert alarm["TreatMissingData"] == "notBreaching"
+        # Only the once-a-day reconciliation alarm keeps its state between runs (see below).
+        expected_missing = "ignore" if alarm["AlarmName"] == _name("ReconciliationMismatches") else "notBreaching"
+        assert alarm["TreatMissingData"] == expected_missing
 
 
 @pytest.mark.parametrize("metric", ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled"])
@@ -105,6 +107,7 @@ def test_dashboard_shows_what_an_operator_needs(template):
         "ApproximateNumberOfMessagesVisible",
         "Errors",
         "Throttles",
+        RECONCILIATION_MISMATCH_METRIC,
     ):
         assert needle in body, needle
 
@@ -112,3 +115,22 @@ def test_dashboard_shows_what_an_operator_needs(template):
 def test_payout_metric_names_come_from_the_catalogue():
     assert set(PAYOUT_METRICS) == set(catalogue.PAYOUT_OUTCOME_METRICS.values())
     assert PAYOUT_AMOUNT_METRIC == catalogue.PAYOUT_AMOUNT_METRIC
+
+
+def test_reconciliation_mismatch_alarm(alarms, observability):
+    """Any mismatch between the provider's statement and the ledger (issue 4) pages the
+    topic, and the alarm holds until a later reconciliation run reports 0."""
+    alarm = alarms[_name("ReconciliationMismatches")]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (catalogue.METRICS_NAMESPACE, catalogue.RECONCILIATION_MISMATCH_METRIC)
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": catalogue.SERVICE_NAME}]  # Powertools' default dimension
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
+    assert alarm["TreatMissingData"] == "ignore"
+    assert alarm["AlarmActions"] == [ref(observability.topic)]
+    assert RECONCILIATION_MISMATCH_METRIC == catalogue.RECONCILIATION_MISMATCH_METRIC == "ReconciliationMismatches"
+
+
+def test_dashboard_has_a_reconciliation_widget(template):
+    (_, dashboard) = one(template, "AWS::CloudWatch::Dashboard")
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert "Reconciliation mismatches" in body
+    assert body.count(catalogue.RECONCILIATION_MISMATCH_METRIC) >= 2  # a graph and the last run's value

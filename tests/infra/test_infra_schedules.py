@@ -119,3 +119,15 @@ def test_rate_expression(every, expression):
 def test_rate_expression_rejects_what_scheduler_cannot_do(every):
     with pytest.raises(ValueError):
         rate_expression(every)
+
+
+@pytest.mark.parametrize("key", ["payout-run", "deadline-sweep", "reconcile"])
+def test_issue_jobs_are_scheduled_with_retries_and_dead_letters(template, schedules, key):
+    """The jobs issues 4 and 5 name (the reconciliation job among them) each have a
+    schedule, a retry policy and the jobs DLQ; a failed run also lands in the DLQ."""
+    spec = catalogue.by_key(key)
+    assert spec.schedule is not None and spec.calls_payment_provider == (key != "deadline-sweep")
+    target = template["Resources"][lid(schedules.schedules[key])]["Properties"]["Target"]
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == defaults.SCHEDULE_RETRY_ATTEMPTS > 0
+    assert target["DeadLetterConfig"] == {"Arn": getatt_arn(schedules.dlq)}
+    assert spec in SCHEDULED  # so test_failed_job_runs_go_to_the_dead_letter_queue covers it too

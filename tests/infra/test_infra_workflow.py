@@ -9,7 +9,7 @@ import re
 import pytest
 from infra import defaults, powertools
 from infra.stacks.workflow import ENV_PAYMENT_PROVIDER_SECRET, SEND_TASK_ACTIONS
-from infra_testlib import TEST_ENV, as_list, getatt_arn, imported, lid, one, ref, resources
+from infra_testlib import TEST_ENV, TEST_PAYMENT_PROVIDER_URL, as_list, getatt_arn, imported, lid, one, ref, resources
 from prakerja_flow import catalogue, config
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -28,7 +28,12 @@ def template(synth, workflow) -> dict:
 
 @pytest.fixture(scope="module")
 def all_templates(synth) -> list[dict]:
-    return [synth.raw(stack) for stack in synth.system.stacks]
+    # The API stack's grants to the request table and the API client secrets are not the
+    # catalogue's; tests/infra/test_infra_api.py checks them exactly.
+    api = synth.system.api
+    api_grants = {lid(api.authorizer_policy), lid(api.api_function_policy)}
+    templates = [synth.raw(stack) for stack in synth.system.stacks]
+    return [{**t, "Resources": {k: v for k, v in t["Resources"].items() if k not in api_grants}} for t in templates]
 
 
 def _function(template, workflow, key) -> dict:
@@ -89,6 +94,7 @@ def test_function_environment(synth, template, workflow, key):
     expected["POWERTOOLS_LOG_LEVEL"] = "INFO"
     if spec.calls_payment_provider:
         expected[ENV_PAYMENT_PROVIDER_SECRET] = imported(synth.raw(data), ref(data.payment_provider_secret))
+        expected[catalogue.ENV_PAYMENT_PROVIDER_URL] = TEST_PAYMENT_PROVIDER_URL
     expected.update(spec.env)
     assert env == expected
 
@@ -152,6 +158,22 @@ def test_function_role_is_exactly_what_the_catalogue_grants(template, all_templa
     star_actions = {a for a, res in granted.items() if "*" in res}
     assert star_actions <= XRAY_ACTIONS | set(SEND_TASK_ACTIONS)
     assert set(SEND_TASK_ACTIONS) & star_actions == (set(SEND_TASK_ACTIONS) if spec.sends_task_tokens else set())
+
+
+def test_payment_provider_url_and_secret_reach_exactly_the_functions_that_call_it(synth, template, workflow, all_templates):
+    """-c paymentProviderUrl=... ends up in PAYMENT_PROVIDER_BASE_URL of the functions that
+    call the provider (payout run, reconciliation), with read access to the secret only."""
+    callers = {key for key, spec in SPECS.items() if spec.calls_payment_provider}
+    assert {"payout-run", "reconcile"} <= callers
+    data = synth.system.data
+    secret = imported(synth.raw(data), ref(data.payment_provider_secret))
+    for key in SPECS:
+        env = _function(template, workflow, key)["Properties"]["Environment"]["Variables"]
+        assert (env.get(catalogue.ENV_PAYMENT_PROVIDER_URL) == TEST_PAYMENT_PROVIDER_URL) == (key in callers)
+        assert (env.get(catalogue.ENV_PAYMENT_PROVIDER) == "http")
+        reads = [s for s in _statements_of_role(all_templates, lid(workflow.roles[key]))
+                 if "secretsmanager:GetSecretValue" in _actions(s)]
+        assert [as_list(s["Resource"]) for s in reads] == ([[secret]] if key in callers else [])
 
 
 @pytest.mark.parametrize("key", list(SPECS))

@@ -8,7 +8,7 @@ from prakerja.local.cloud import LocalCloud
 from prakerja_flow import config
 from prakerja_flow.domain.nik import build_nik
 
-PLATFORM = "pijarmahir"
+PLATFORM = "pijarmahir"  # the local platform client LocalCloud.request signs as by default
 REVIEW = "Instruktur menjelaskan dengan jelas."
 
 
@@ -30,7 +30,7 @@ def register(cloud: LocalCloud, sequence: int = 1, wave: int = 1) -> str:
 def purchase_body(purchase_id: str, price: int, training: str = "T1", extra_lines: int = 0) -> dict:
     lines = [{"training_id": training, "institution_id": "LPK1", "price_idr": price}]
     lines += [{"training_id": f"{training}-{n}", "institution_id": f"LPK{n + 2}", "price_idr": 100_000} for n in range(extra_lines)]
-    return {"purchase_id": purchase_id, "platform_id": PLATFORM, "trainings": lines}
+    return {"purchase_id": purchase_id, "trainings": lines}
 
 
 def buy(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1", price: int = config.TRAINING_BALANCE_IDR, training: str = "T1") -> dict:
@@ -41,13 +41,13 @@ def buy(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1", price: int = con
 
 def complete(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1", training: str = "T1") -> None:
     status, body = cloud.request("POST", f"/participants/{pid}/purchases/{purchase_id}/completion",
-                                 {"platform_id": PLATFORM, "training_id": training, "certificate_id": f"CERT-{purchase_id}"})
+                                 {"training_id": training, "certificate_id": f"CERT-{purchase_id}"})
     assert status == 200, body
 
 
 def rate(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1") -> None:
     status, body = cloud.request("POST", f"/participants/{pid}/purchases/{purchase_id}/rating",
-                                 {"platform_id": PLATFORM, "instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW})
+                                 {"instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW})
     assert status == 200, body
 
 

@@ -8,12 +8,12 @@ from lifecycle_steps import PLATFORM, buy, complete, nik, open_wave, purchase_bo
 from prakerja_flow import config
 
 
-def refused(cloud, method, path, body, status, code):
+def refused(cloud, method, path, body, status, code, **request):
     # Executions still consuming the previous accepted event would change the table on
     # their own; only the refused request's effect is under test.
     cloud.settle(quiet=0.2)
     before = table_state(cloud)
-    got_status, got = cloud.request(method, path, body)
+    got_status, got = cloud.request(method, path, body, **request)
     assert (got_status, got["error"]["code"]) == (status, code), got
     assert got["error"]["message"] and got["error"]["request_id"]
     assert table_state(cloud) == before, "a refused request changed the table"
@@ -101,7 +101,7 @@ def test_rating_out_of_range_and_before_completion(cloud):
     open_wave(cloud)
     pid = register(cloud)
     buy(cloud, pid)
-    rating = {"platform_id": PLATFORM, "instructor": 6, "facilities": 4, "programme": 5, "review": "cukup bagus sekali"}
+    rating = {"instructor": 6, "facilities": 4, "programme": 5, "review": "cukup bagus sekali"}
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/rating", rating, 422, "ValidationError")
     rating["instructor"] = 5
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/rating", rating, 409, "NotCompleted")
@@ -111,10 +111,11 @@ def test_completion_of_another_training_is_a_mismatch(cloud):
     open_wave(cloud)
     pid = register(cloud)
     buy(cloud, pid)
-    body = {"platform_id": PLATFORM, "training_id": "T-OTHER", "certificate_id": "C1"}
+    body = {"training_id": "T-OTHER", "certificate_id": "C1"}
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", body, 409, "CompletionMismatch")
-    other_platform = {"platform_id": "sekolahmu", "training_id": "T1", "certificate_id": "C1"}
-    refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", other_platform, 404, "PurchaseNotFound")
+    other_platform = {"training_id": "T1", "certificate_id": "C1"}
+    refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", other_platform, 404, "PurchaseNotFound",
+            principal="platform:sekolahmu")
 
 
 def test_unknown_routes_participants_and_oversized_bodies(cloud):
@@ -133,10 +134,10 @@ def test_duplicated_platform_callbacks_are_refused_and_pay_nothing_twice(cloud):
     buy(cloud, pid)
     refused(cloud, "POST", f"/participants/{pid}/purchases", purchase_body("ORD1", config.TRAINING_BALANCE_IDR), 409, "DuplicatePurchase")
     complete(cloud, pid)
-    completion = {"platform_id": PLATFORM, "training_id": "T1", "certificate_id": "CERT-ORD1"}
+    completion = {"training_id": "T1", "certificate_id": "CERT-ORD1"}
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", completion, 409, "AlreadyCompleted")
     rate(cloud, pid)
-    rating = {"platform_id": PLATFORM, "instructor": 5, "facilities": 5, "programme": 5, "review": "sangat bermanfaat sekali"}
+    rating = {"instructor": 5, "facilities": 5, "programme": 5, "review": "sangat bermanfaat sekali"}
     cloud.wait_for_token(pid, "PAYOUT#1")
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/rating", rating, 409, "AlreadyRated")
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days)

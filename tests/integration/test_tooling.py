@@ -14,6 +14,7 @@ import pytest
 
 from prakerja import api_docs, statement_check
 from prakerja.local import invoker
+from prakerja.local.credentials import signed_headers
 from prakerja_flow import catalogue
 
 
@@ -97,7 +98,8 @@ def test_local_up_serves_the_api_and_an_aws_endpoint_with_shared_state():
         def http(method, path, body=None):
             request = urllib.request.Request(f"http://127.0.0.1:{api_port}{path}", method=method,
                                              data=json.dumps(body).encode() if body is not None else None,
-                                             headers={"Content-Type": "application/json"})
+                                             headers={"Content-Type": "application/json",  # signed as the route family's local client
+                                                      **signed_headers(method, path, json.dumps(body) if body is not None else None)})
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     return response.status, json.loads(response.read() or b"null")

@@ -10,6 +10,7 @@ import sys
 import threading
 import urllib.request
 
+from prakerja.local.credentials import signed_headers
 from prakerja_flow.data import dynamo, workflow
 
 
@@ -22,7 +23,8 @@ def free_port() -> int:
 def http(port: int, method: str, path: str, body=None):
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
                                      data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",  # signed as the route family's local client
+                                                      **signed_headers(method, path, json.dumps(body) if body is not None else None)})
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, json.loads(response.read() or b"null")
 

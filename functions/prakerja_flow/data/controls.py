@@ -7,7 +7,10 @@
                       config.CASH_INCENTIVE_BUDGET_IDR)
 
 The budget is one counter item changed by conditional updates, so two payout runs
-can never both take the last room under the ceiling (see docs/decisions/0004)."""
+can never both take the last room under the ceiling (see docs/decisions/0004). The
+payout run changes it only inside the entitlement's own transactions
+(repository.commit_cash / release_cash), so at every instant committed_idr equals the
+sum of the SENT and PAID entitlements that hold a reservation (`budget_reserved_idr`)."""
 
 from __future__ import annotations
 
@@ -103,52 +106,79 @@ def set_budget_ceiling(ceiling_idr: int | None, actor: str, reason: str, at: dat
     return get_budget()
 
 
-def reserve_budget(amount_idr: int, seen: Budget | None = None) -> Budget | None:
-    """Takes `amount_idr` from the budget if it fits under the ceiling, atomically.
-    Returns the budget as now known, or None when it does not fit (exhausted).
+class BudgetExhausted(Exception):
+    """The amount does not fit under the ceiling; `budget` is the budget as read then."""
 
-    `seen` is a budget read earlier (a run reads it once); the update is guarded by that
-    ceiling, so a concurrent change of the ceiling makes us read again, never overspend."""
+    def __init__(self, budget: Budget):
+        super().__init__(f"Rp{budget.committed_idr:,} of Rp{budget.ceiling_idr:,} committed")
+        self.budget = budget
+
+
+def reserve_update(amount_idr: int, seen: Budget) -> dict:
+    """The conditional counter update that takes `amount_idr` from the budget, as a
+    TransactWriteItems item: repository.commit_cash puts it in the same transaction as
+    DUE -> SENT, so a reservation exists exactly when a SENT/PAID entitlement holds it.
+
+    Guarded by the ceiling `seen` (a run reads the budget once), so a concurrent change
+    of the ceiling cancels the transaction (read again), never overspends."""
+    ceiling_guard = "ceiling_idr = :ceil" if seen.overridden else "attribute_not_exists(ceiling_idr)"
+    return {"Update": {
+        "TableName": table(),
+        "Key": key(BUDGET_PK, BUDGET_SK),
+        "UpdateExpression": "SET committed_idr = if_not_exists(committed_idr, :zero) + :amt, #t = :type",
+        # No arithmetic in conditions: "committed + amount <= ceiling" is
+        # "committed <= ceiling - amount"; a missing counter is 0.
+        "ConditionExpression": f"{ceiling_guard} AND (committed_idr <= :room OR (attribute_not_exists(committed_idr) AND :zero <= :room))",
+        "ExpressionAttributeNames": {"#t": "type"},
+        "ExpressionAttributeValues": values(
+            zero=0, amt=amount_idr, room=seen.ceiling_idr - amount_idr, type="BUDGET",
+            **({"ceil": seen.ceiling_idr} if seen.overridden else {}),
+        ),
+    }}
+
+
+def release_update(amount_idr: int) -> dict:
+    """The counter update that gives a reservation back, as a transaction item
+    (repository.release_cash, together with SENT -> FAILED). The condition can only fail
+    if the counter was edited by hand below what SENT/PAID entitlements hold."""
+    return {"Update": {
+        "TableName": table(),
+        "Key": key(BUDGET_PK, BUDGET_SK),
+        "UpdateExpression": "SET committed_idr = committed_idr - :amt",
+        "ConditionExpression": "committed_idr >= :amt",
+        "ExpressionAttributeValues": values(amt=amount_idr),
+    }}
+
+
+def ceiling_changed(seen: Budget, fresh: Budget) -> bool:
+    return (fresh.ceiling_idr, fresh.overridden) != (seen.ceiling_idr, seen.overridden)
+
+
+def reserve_budget(amount_idr: int, seen: Budget | None = None) -> Budget | None:
+    """Takes `amount_idr` from the budget on its own (an operator's correction, e.g.
+    seeding the counter with money paid before it existed). Payouts never call this:
+    their reservation is part of commit_cash. Returns the budget as now known, or None
+    when it does not fit (exhausted)."""
     budget = seen or get_budget()
     for _ in range(3):
-        ceiling_guard = "ceiling_idr = :ceil" if budget.overridden else "attribute_not_exists(ceiling_idr)"
         try:
-            client().update_item(
-                TableName=table(),
-                Key=key(BUDGET_PK, BUDGET_SK),
-                UpdateExpression="SET committed_idr = if_not_exists(committed_idr, :zero) + :amt, #t = :type",
-                # No arithmetic in conditions: "committed + amount <= ceiling" is
-                # "committed <= ceiling - amount"; a missing counter is 0.
-                ConditionExpression=f"{ceiling_guard} AND (committed_idr <= :room OR (attribute_not_exists(committed_idr) AND :zero <= :room))",
-                ExpressionAttributeNames={"#t": "type"},
-                ExpressionAttributeValues=values(
-                    zero=0, amt=amount_idr, room=budget.ceiling_idr - amount_idr, type="BUDGET",
-                    **({"ceil": budget.ceiling_idr} if budget.overridden else {}),
-                ),
-            )
+            client().update_item(**reserve_update(amount_idr, budget)["Update"])
             return Budget(budget.ceiling_idr, budget.committed_idr + amount_idr, budget.overridden)
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
         fresh = get_budget()
-        if fresh.ceiling_idr == budget.ceiling_idr and fresh.overridden == budget.overridden:
+        if not ceiling_changed(budget, fresh):
             return None  # same ceiling, no room: exhausted
         budget = fresh  # the ceiling changed under us: try again with the new one
     return None
 
 
 def release_budget(amount_idr: int) -> bool:
-    """Gives back a reservation whose transfer did not happen. Call exactly once per
-    successful reserve_budget whose money was not sent. The counter never goes below 0
-    (False then: there was no such reservation to give back)."""
+    """Gives back `amount_idr` on its own (an operator's correction). The counter never
+    goes below 0 (False then: there was no such reservation to give back)."""
     try:
-        client().update_item(
-            TableName=table(),
-            Key=key(BUDGET_PK, BUDGET_SK),
-            UpdateExpression="SET committed_idr = committed_idr - :amt",
-            ConditionExpression="committed_idr >= :amt",
-            ExpressionAttributeValues=values(amt=amount_idr),
-        )
+        client().update_item(**release_update(amount_idr)["Update"])
         return True
     except ClientError as error:
         if is_condition_failure(error):

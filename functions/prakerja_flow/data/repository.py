@@ -6,8 +6,10 @@ condition-guarded request or transaction, so retries, duplicates and races end i
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,7 +17,7 @@ from botocore.exceptions import ClientError
 from .. import clock, config
 from ..domain import errors
 from ..domain import incentives as inc
-from . import schema
+from . import controls, schema
 from .dynamo import (
     cancellation_codes,
     client,
@@ -618,29 +620,64 @@ def _cash_update(participant_id: str, expression: str, condition: str | None, **
     return {"Update": update}
 
 
-def commit_cash(ent: dict, at: datetime) -> dict | None:
-    """DUE -> SENT and reserve the amount under the participant's cash cap, atomically:
-    the cap is checked before any money can leave."""
+def commit_cash(ent: dict, at: datetime, budget: controls.Budget | None = None) -> tuple[dict, controls.Budget] | None:
+    """DUE -> SENT, the amount reserved under the participant's cash cap and under the
+    programme budget, in one transaction: both limits are checked before any money can
+    leave, and a crash can never leave a reservation without its SENT entitlement (or
+    the reverse). Returns the SENT entitlement and the budget as now known; None if
+    someone else moved the entitlement first (or the budget item stayed contended:
+    nothing written, the next run tries again). Raises IncentiveCapExceeded, or
+    controls.BudgetExhausted (with the budget as read).
+
+    `budget` is the budget as the caller last saw it (a run reads it once); the
+    reservation is guarded by that ceiling, so a ceiling changed meanwhile makes us read
+    it again and retry, never overspend."""
+    amount = ent["amount_idr"]
+    budget = budget or controls.get_budget()
     request, sent = _entitlement_update(
-        ent, inc.SENT, at, sent_at=clock.iso(at), attempts=ent.get("attempts", 0) + 1, failure_code=None, failure_reason=None
+        ent, inc.SENT, at, sent_at=clock.iso(at), attempts=ent.get("attempts", 0) + 1, failure_code=None, failure_reason=None,
+        # Marks that this entitlement holds a budget reservation, so release_cash gives
+        # back exactly what was taken (entitlements SENT before the budget existed hold none).
+        budget_reserved_idr=amount,
     )
     # DynamoDB conditions have no arithmetic: "committed + amount <= cap" is written
     # as "committed <= cap - amount".
     reserve = _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr + :amt", "cash_committed_idr <= :room",
-                           amt=ent["amount_idr"], room=config.CASH_INCENTIVE_CAP_IDR - ent["amount_idr"])
-    codes = _transact([{"Update": request}, reserve])
-    if codes is None:
-        return sent
-    if codes[1] == "ConditionalCheckFailed":
-        raise errors.IncentiveCapExceeded(f"paying {ent['idempotency_key']} would exceed the Rp{config.CASH_INCENTIVE_CAP_IDR:,} cap")
-    return None
+                           amt=amount, room=config.CASH_INCENTIVE_CAP_IDR - amount)
+    for _ in range(3):
+        codes = _transact([{"Update": request}, reserve, controls.reserve_update(amount, budget)])
+        if codes is None:
+            return sent, controls.Budget(budget.ceiling_idr, budget.committed_idr + amount, budget.overridden)
+        if codes[0] == "ConditionalCheckFailed":
+            return None
+        if codes[1] == "ConditionalCheckFailed":
+            raise errors.IncentiveCapExceeded(f"paying {ent['idempotency_key']} would exceed the Rp{config.CASH_INCENTIVE_CAP_IDR:,} cap")
+        if codes[2] == "ConditionalCheckFailed":
+            fresh = controls.get_budget()
+            if not controls.ceiling_changed(budget, fresh):
+                raise controls.BudgetExhausted(fresh)  # same ceiling, no room
+            budget = fresh  # the ceiling changed under us: try again with the new one
+        elif "TransactionConflict" not in codes:
+            raise RuntimeError(f"cash commit transaction cancelled: {codes}")
+        # A TransactionConflict (another run's transaction on the budget item at the same
+        # moment) wrote nothing: try again.
+    return None  # still contended: left DUE for the next run, nothing written
 
 
 def release_cash(ent: dict, at: datetime, failure_code: str, reason: str) -> dict | None:
-    """SENT -> FAILED: the provider refused, so the reservation is given back."""
-    request, failed = _entitlement_update(ent, inc.FAILED, at, failure_code=failure_code, failure_reason=reason, failed_at=clock.iso(at))
-    release = _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr - :amt", None, amt=ent["amount_idr"])
-    return failed if _transact([{"Update": request}, release]) is None else None
+    """SENT -> FAILED: the provider refused, so the participant's reservation and (if
+    this entitlement holds one) the programme budget reservation are given back, in the
+    same transaction. None if someone else moved the entitlement first."""
+    reserved = ent.get("budget_reserved_idr")
+    request, failed = _entitlement_update(ent, inc.FAILED, at, failure_code=failure_code, failure_reason=reason,
+                                          failed_at=clock.iso(at), budget_reserved_idr=None)
+    items = [
+        {"Update": request},
+        _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr - :amt", None, amt=ent["amount_idr"]),
+    ]
+    if reserved:
+        items.append(controls.release_update(reserved))
+    return failed if _transact(items) is None else None
 
 
 def mark_paid(ent: dict, transfer_id: str, at: datetime, inbox: tuple[str, dict] | None) -> dict | None:
@@ -681,16 +718,37 @@ def get_pause() -> dict | None:
     return _get("PAUSE", "PAUSE")
 
 
+def audit_sort_key(at: datetime, wall_ns: int | None = None, suffix: str | None = None) -> str:
+    """Sort key of an audit entry: `<at, microseconds>#<wall-clock ns>#<random>`.
+
+    `at` comes from the injectable clock, which has 1-second precision (and is simulated
+    locally), so two actions in the same second share it. The wall-clock nanoseconds
+    order them as they were written (across processes as far as the clocks agree), and
+    the random suffix keeps two writers in the same nanosecond apart. Fixed widths, so
+    the string order is the time order."""
+    moment = at.astimezone(UTC)
+    wall = time.time_ns() if wall_ns is None else wall_ns
+    return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z#{wall:020d}#{suffix or secrets.token_hex(4)}"
+
+
 def audit(actor: str, action: str, reason: str, at: datetime, **details: Any) -> dict:
-    item = {
-        "pk": f"AUDIT#{clock.iso(at)[:10]}",
-        "sk": f"{clock.iso(at)}#{uuid.uuid4().hex[:12]}",
-        "type": "AUDIT",
-        "actor": actor,
-        "action": action,
-        "reason": reason,
-        "at": clock.iso(at),
-        "details": details,
-    }
-    client().put_item(TableName=table(), Item=to_ddb(item))
-    return item
+    """Appends one operator action to the day's audit log. The put never overwrites:
+    on the (astronomically unlikely) clash of keys it takes a new key and tries again."""
+    for _ in range(3):
+        item = {
+            "pk": f"AUDIT#{clock.iso(at)[:10]}",
+            "sk": audit_sort_key(at),
+            "type": "AUDIT",
+            "actor": actor,
+            "action": action,
+            "reason": reason,
+            "at": clock.iso(at),
+            "details": details,
+        }
+        try:
+            client().put_item(TableName=table(), Item=to_ddb(item), ConditionExpression="attribute_not_exists(pk)")
+            return item
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+    raise RuntimeError("could not find a free audit log key after 3 attempts")

@@ -1,7 +1,11 @@
 """The HTTP API behind API Gateway (Lambda proxy integration).
 
 Every error has one shape: {"error": {"code", "message", "request_id"}}, where
-`code` is machine-readable (a DomainError class name, ValidationError, ...)."""
+`code` is machine-readable (a DomainError class name, ValidationError, ...).
+
+Callers are authenticated by the API's Lambda authorizer (handlers/authorizer.py); this
+function re-checks what the authorizer decided (routes.py) and that the body is the one
+that was signed, and takes a platform's identity only from the authorizer's context."""
 
 from __future__ import annotations
 
@@ -11,24 +15,71 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import clock, config
+from .. import clock, config, routes
+from ..auth import signing
 from ..data import repository as repo
 from ..domain.errors import DomainError
 from ..domain.training import TrainingItem
 from ..observability import logger, metrics, tracer
 from ..services import participants, status, training
 from . import api_models as m
+from . import idempotency
 
 app = APIGatewayRestResolver(enable_validation=True)
+
+TITLE, VERSION = "Prakerja Flow API", "1.0.0"
+SECURITY_SCHEME = "PrakerjaSignature"
+SECURITY_SCHEMES = {
+    SECURITY_SCHEME: APIKey(
+        name=signing.SIGNATURE,
+        in_=APIKeyIn.header,
+        description=(
+            "HMAC-SHA256 request signature. Send all of X-Prakerja-Key-Id, X-Prakerja-Timestamp, "
+            "X-Prakerja-Nonce, X-Prakerja-Content-SHA256 and X-Prakerja-Signature; see docs/api.md, "
+            "Signing requests. Platform, portal and operator keys each open their own routes."
+        ),
+    ),
+}
+app.configure_openapi(title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES, security=[{SECURITY_SCHEME: []}])
+app.enable_swagger(path=routes.SWAGGER_PATH, title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES,
+                   security=[{SECURITY_SCHEME: []}])
 
 ParticipantId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 PurchaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 WaveNumber = Annotated[int, Path(ge=1, le=1000)]
 SurveySequence = Annotated[int, Path(ge=1, le=config.SURVEY_COUNT)]
+# Read by handlers/idempotency.py before routing; declared here so that the spec documents it.
+IdempotencyKey = Annotated[str | None, Header(
+    alias=idempotency.HEADER, min_length=1, max_length=config.IDEMPOTENCY_KEY_MAX_CHARS, pattern=idempotency.KEY_PATTERN.pattern,
+    description="Makes a retry safe: a success is replayed for the same key and body; another body gets 422 IdempotencyKeyReused",
+)]
+
+
+_ERRORS = {
+    401: "Unauthenticated: the request is not signed",
+    403: "InvalidSignature, RequestExpired, RequestReplayed, Forbidden or BodyHashMismatch",
+    404: "RouteNotFound, or the participant/purchase/wave is not found (for this caller)",
+    409: "a business rule refused the request, or IdempotencyKeyInProgress",
+    413: "PayloadTooLarge",
+    422: "ValidationError, a business rule refused the input, or IdempotencyKeyReused",
+    429: "Throttled",
+    500: "InternalError: retry with the same Idempotency-Key",
+}
+_BODYLESS_ERRORS = (401, 403, 404, 422, 429, 500)
+
+
+def _answers(status_code: int, model: type, description: str, *, body: bool = True) -> dict:
+    """The route's documented responses: its success and the one error shape for the rest."""
+    codes = sorted(_ERRORS) if body else _BODYLESS_ERRORS
+    responses: dict = {status_code: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": model}}}}
+    for code in codes:
+        responses[code] = {"description": _ERRORS[code], "content": {content_types.APPLICATION_JSON: {"model": m.ErrorBody}}}
+    return responses
 
 
 def error_response(status_code: int, code: str, message: str) -> Response:
@@ -67,25 +118,78 @@ def _unexpected(error: Exception) -> Response[dict]:
     return error_response(500, "InternalError", "an internal error occurred; retry with the same Idempotency-Key")
 
 
+def _error_before_routing(event: dict, status_code: int, code: str, message: str) -> dict:
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    error = {"code": code, "message": message, "request_id": request_id}
+    return {"statusCode": status_code, "headers": {"Content-Type": content_types.APPLICATION_JSON}, "body": json.dumps({"error": error})}
+
+
 def _too_large(event: dict) -> dict | None:
     # Checked before routing: the validation middleware would parse the body first.
     if len((event.get("body") or "").encode()) <= config.MAX_REQUEST_BODY_BYTES:
         return None
-    request_id = (event.get("requestContext") or {}).get("requestId")
-    error = {"code": "PayloadTooLarge", "message": f"request body exceeds {config.MAX_REQUEST_BODY_BYTES} bytes", "request_id": request_id}
-    return {"statusCode": 413, "headers": {"Content-Type": content_types.APPLICATION_JSON}, "body": json.dumps({"error": error})}
+    return _error_before_routing(event, 413, "PayloadTooLarge", f"request body exceeds {config.MAX_REQUEST_BODY_BYTES} bytes")
+
+
+def _authorizer_context(event: dict) -> dict:
+    return (event.get("requestContext") or {}).get("authorizer") or {}
+
+
+def _caller_refused(event: dict) -> dict | None:
+    """Defence in depth behind the authorizer: a protected route needs an authenticated
+    principal of an admitted kind, and the body must be the one whose hash was signed
+    (API Gateway authorizers never see bodies)."""
+    method, path = event.get("httpMethod") or "", event.get("path") or ""
+    route = routes.find(method, path)
+    if route is None:
+        # Refused here, not by the resolver: whatever the resolver would match (a trailing
+        # slash, ...) must not reach a handler without the route table's check.
+        return _error_before_routing(event, 404, "RouteNotFound", f"no route for {method} {path}")
+    if route.public:
+        return None
+    kind = _authorizer_context(event).get("principal_kind")
+    if not kind:
+        return _error_before_routing(event, 401, "Unauthenticated", "the request is not signed; see docs/api.md, Signing requests")
+    if not routes.allows(route, kind):
+        return _error_before_routing(event, 403, "Forbidden", f"a {kind} may not call {route.method} {route.path}")
+    if not signing.body_matches(event.get("headers"), event.get("body")):
+        return _error_before_routing(event, 403, "BodyHashMismatch", f"the body's SHA-256 differs from {signing.CONTENT_SHA256}")
+    return None
+
+
+def _principal_name(event: dict) -> str:
+    context = _authorizer_context(event)
+    return f"{context.get('principal_kind')}:{context.get('principal_id')}"
+
+
+def _platform_id() -> str:
+    """The calling platform, as authenticated: never a field of the body."""
+    context = _authorizer_context(app.current_event.raw_event)
+    if context.get("principal_kind") != routes.PLATFORM or not context.get("principal_id"):
+        raise AssertionError("platform route reached without a platform principal")  # _caller_refused prevents it
+    return context["principal_id"]
+
+
+# --- documentation ---------------------------------------------------------------------
+
+
+@app.get(routes.OPENAPI_PATH, include_in_schema=False)
+def openapi_json() -> Response[str]:
+    return Response(200, content_types.APPLICATION_JSON, app.get_openapi_json_schema())
 
 
 # --- operators -------------------------------------------------------------------------
 
 
-@app.post("/waves/<wave>/open", tags=["operators"], summary="Open a wave for registration")
-def open_wave(wave: WaveNumber, body: m.WaveAction) -> dict:
+@app.post("/waves/<wave>/open", tags=["operators"], summary="Open a wave for registration",
+          responses=_answers(200, m.WaveView, "The wave is open"))
+def open_wave(wave: WaveNumber, body: m.WaveAction, idempotency_key: IdempotencyKey = None) -> dict:
     return _wave_view(participants.change_wave(wave, "open", body.actor, body.reason, clock.now()))
 
 
-@app.post("/waves/<wave>/close", tags=["operators"], summary="Close a wave")
-def close_wave(wave: WaveNumber, body: m.WaveAction) -> dict:
+@app.post("/waves/<wave>/close", tags=["operators"], summary="Close a wave",
+          responses=_answers(200, m.WaveView, "The wave is closed"))
+def close_wave(wave: WaveNumber, body: m.WaveAction, idempotency_key: IdempotencyKey = None) -> dict:
     return _wave_view(participants.change_wave(wave, "close", body.actor, body.reason, clock.now()))
 
 
@@ -96,8 +200,9 @@ def _wave_view(item: dict) -> dict:
 # --- participant portal -------------------------------------------------------------------
 
 
-@app.post("/participants", tags=["participants"], summary="Register in an open wave")
-def register(body: m.Registration) -> Response[dict]:
+@app.post("/participants", tags=["participants"], summary="Register in an open wave",
+          responses=_answers(201, m.Registered, "Registered; the lifecycle has started"))
+def register(body: m.Registration, idempotency_key: IdempotencyKey = None) -> Response[dict]:
     profile = participants.register(body.nik, body.full_name, body.wave, clock.now())
     return Response(201, content_types.APPLICATION_JSON, {
         "participant_id": profile["participant_id"],
@@ -108,19 +213,22 @@ def register(body: m.Registration) -> Response[dict]:
     })
 
 
-@app.get("/participants/<participant_id>", tags=["participants"], summary="Where is this participant, and why")
+@app.get("/participants/<participant_id>", tags=["participants"], summary="Where is this participant, and why",
+         responses=_answers(200, dict, "The participant's standing", body=False))
 def get_participant(participant_id: ParticipantId) -> dict:
     return status.participant_view(participant_id)
 
 
-@app.put("/participants/<participant_id>/payout-account", tags=["participants"], summary="Set the payout account")
+@app.put("/participants/<participant_id>/payout-account", tags=["participants"], summary="Set the payout account",
+         responses=_answers(200, m.PayoutAccountView, "The account is set"))
 def put_payout_account(participant_id: ParticipantId, body: m.PayoutAccount) -> dict:
     account = participants.set_payout_account(participant_id, body.channel, body.account_number, clock.now())
     return {"channel": account["channel"], "account_number_masked": "****" + account["account_number"][-4:]}
 
 
-@app.post("/participants/<participant_id>/surveys/<sequence>", tags=["participants"], summary="Submit a survey")
-def submit_survey(participant_id: ParticipantId, sequence: SurveySequence, body: m.Survey) -> Response[dict]:
+@app.post("/participants/<participant_id>/surveys/<sequence>", tags=["participants"], summary="Submit a survey",
+          responses=_answers(201, m.SurveySubmitted, "The survey is recorded; its payment is scheduled"))
+def submit_survey(participant_id: ParticipantId, sequence: SurveySequence, body: m.Survey, idempotency_key: IdempotencyKey = None) -> Response[dict]:
     ent = participants.submit_survey(participant_id, sequence, body.answers, clock.now())
     return Response(201, content_types.APPLICATION_JSON, {"sequence": sequence, "payment_status": ent["status"], "due_at": ent["due_at"]})
 
@@ -128,10 +236,11 @@ def submit_survey(participant_id: ParticipantId, sequence: SurveySequence, body:
 # --- partner platforms -----------------------------------------------------------------------
 
 
-@app.post("/participants/<participant_id>/purchases", tags=["platforms"], summary="Record a training purchase")
-def record_purchase(participant_id: ParticipantId, body: m.Purchase) -> Response[dict]:
+@app.post("/participants/<participant_id>/purchases", tags=["platforms"], summary="Record a training purchase",
+          responses=_answers(201, m.PurchaseRecorded, "The purchase is recorded and the balance debited"))
+def record_purchase(participant_id: ParticipantId, body: m.Purchase, idempotency_key: IdempotencyKey = None) -> Response[dict]:
     items = [TrainingItem(t.training_id, t.institution_id, t.price_idr) for t in body.trainings]
-    purchase = training.record_purchase(participant_id, body.purchase_id, body.platform_id, items, clock.now())
+    purchase = training.record_purchase(participant_id, body.purchase_id, _platform_id(), items, clock.now())
     remaining = repo.require_participant(participant_id)["balance_idr"]
     return Response(201, content_types.APPLICATION_JSON, {
         "purchase_id": purchase["purchase_id"],
@@ -141,16 +250,17 @@ def record_purchase(participant_id: ParticipantId, body: m.Purchase) -> Response
     })
 
 
-@app.post("/participants/<participant_id>/purchases/<purchase_id>/completion", tags=["platforms"], summary="Report a certificate")
-def record_completion(participant_id: ParticipantId, purchase_id: PurchaseId, body: m.Completion) -> dict:
-    purchase = training.record_completion(participant_id, purchase_id, body.platform_id, body.training_id, body.certificate_id, clock.now())
+@app.post("/participants/<participant_id>/purchases/<purchase_id>/completion", tags=["platforms"], summary="Report a certificate",
+          responses=_answers(200, m.CompletionRecorded, "The completion is recorded"))
+def record_completion(participant_id: ParticipantId, purchase_id: PurchaseId, body: m.Completion, idempotency_key: IdempotencyKey = None) -> dict:
+    purchase = training.record_completion(participant_id, purchase_id, _platform_id(), body.training_id, body.certificate_id, clock.now())
     return {"purchase_id": purchase_id, "status": purchase["status"], "certificate_id": body.certificate_id}
 
 
-@app.post("/participants/<participant_id>/purchases/<purchase_id>/rating", tags=["platforms"], summary="Report the participant's rating")
-def record_rating(participant_id: ParticipantId, purchase_id: PurchaseId, body: m.RatingBody) -> dict:
-    rating = body.model_dump(exclude={"platform_id"})
-    training.record_rating(participant_id, purchase_id, body.platform_id, rating, clock.now())
+@app.post("/participants/<participant_id>/purchases/<purchase_id>/rating", tags=["platforms"], summary="Report the participant's rating",
+          responses=_answers(200, m.RatingRecorded, "The rating is recorded"))
+def record_rating(participant_id: ParticipantId, purchase_id: PurchaseId, body: m.RatingBody, idempotency_key: IdempotencyKey = None) -> dict:
+    training.record_rating(participant_id, purchase_id, _platform_id(), body.model_dump(), clock.now())
     return {"purchase_id": purchase_id, "rated": True}
 
 
@@ -158,4 +268,11 @@ def record_rating(participant_id: ParticipantId, purchase_id: PurchaseId, body: 
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    return _too_large(event) or app.resolve(event, context)
+    refused = _too_large(event) or _caller_refused(event)
+    if refused:
+        return refused
+    return idempotency.run(
+        event, context, _principal_name(event),
+        resolve=lambda: app.resolve(event, context),
+        error=lambda status, code, message: _error_before_routing(event, status, code, message),
+    )

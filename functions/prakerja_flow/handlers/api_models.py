@@ -1,5 +1,6 @@
 """Request bodies of the HTTP API. Unknown fields are refused, numbers are strict
-integers (no floats, no numeric strings): money is integer rupiah."""
+integers (no floats, no numeric strings): money is integer rupiah. No body names the
+calling platform: that is the authenticated principal (routes.py, handlers/authorizer.py)."""
 
 from __future__ import annotations
 
@@ -36,18 +37,15 @@ class TrainingLine(_Body):
 
 class Purchase(_Body):
     purchase_id: Id
-    platform_id: Id
     trainings: Annotated[list[TrainingLine], Field(min_length=1, max_length=20)]
 
 
 class Completion(_Body):
-    platform_id: Id
     training_id: Id
     certificate_id: Id
 
 
 class RatingBody(_Body):
-    platform_id: Id
     instructor: Stars
     facilities: Stars
     programme: Stars
@@ -61,3 +59,62 @@ class PayoutAccount(_Body):
 
 class Survey(_Body):
     answers: Annotated[dict[Id, Annotated[StrictStr, Field(max_length=1000)] | StrictInt], Field(min_length=1, max_length=50)]
+
+
+# --- responses (documented in the spec; schemathesis checks every answer against them) ------
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="machine-readable: a class name such as BundleNotAllowed (docs/api.md, Error codes)")
+    message: str
+    request_id: str | None = Field(description="API Gateway's request id: quote it when asking about a request")
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every 4xx/5xx answer, from the API, the authorizer or the gateway."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: ErrorDetail
+
+
+class WaveView(BaseModel):
+    wave: int
+    status: str
+    updated_at: str
+
+
+class Registered(BaseModel):
+    participant_id: str
+    wave: int
+    status: str
+    balance_idr: int
+    purchase_deadline: str
+
+
+class PayoutAccountView(BaseModel):
+    channel: str
+    account_number_masked: str
+
+
+class SurveySubmitted(BaseModel):
+    sequence: int
+    payment_status: str
+    due_at: str | None
+
+
+class PurchaseRecorded(BaseModel):
+    purchase_id: str
+    training_id: str
+    price_idr: int
+    remaining_balance_idr: int
+
+
+class CompletionRecorded(BaseModel):
+    purchase_id: str
+    status: str
+    certificate_id: str
+
+
+class RatingRecorded(BaseModel):
+    purchase_id: str
+    rated: bool

@@ -91,19 +91,17 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
             return "raced"
     if problem:
         return _fail(ent, now, problem.code, problem.reason)
-    budget = controls.reserve_budget(ent["amount_idr"], report.budget)
-    if budget is None:
-        report.budget = controls.get_budget()
-        return _fail(ent, now, BUDGET_EXHAUSTED, _budget_reason(ent["amount_idr"], report.budget))
-    report.budget = budget
     try:
-        sent = repo.commit_cash(ent, now)
+        # One transaction: DUE -> SENT, the participant's cap and the programme budget.
+        committed = repo.commit_cash(ent, now, report.budget)
     except errors.IncentiveCapExceeded as cap:
-        _release_budget(ent, report)
         return _fail(ent, now, cap.code, cap.message)
-    if sent is None:
-        _release_budget(ent, report)
+    except controls.BudgetExhausted as exhausted:
+        report.budget = exhausted.budget
+        return _fail(ent, now, BUDGET_EXHAUSTED, _budget_reason(ent["amount_idr"], report.budget))
+    if committed is None:
         return "raced"
+    sent, report.budget = committed
     return _send(sent, account, now, provider, report)
 
 
@@ -116,12 +114,12 @@ def _budget_reason(amount_idr: int, budget: controls.Budget) -> str:
             f"paid by the first payout run after the ceiling is raised")
 
 
-def _release_budget(ent: dict, report: RunReport) -> None:
-    """The reservation taken before commit_cash, given back because no money was sent."""
-    controls.release_budget(ent["amount_idr"])
-    if report.budget is not None:
+def _released(ent: dict, report: RunReport) -> None:
+    """Keeps the run's view of the budget in step after release_cash gave a reservation back."""
+    reserved = ent.get("budget_reserved_idr")
+    if reserved and report.budget is not None:
         b = report.budget
-        report.budget = controls.Budget(b.ceiling_idr, b.committed_idr - ent["amount_idr"], b.overridden)
+        report.budget = controls.Budget(b.ceiling_idr, b.committed_idr - reserved, b.overridden)
 
 
 def _fail(ent: dict, now: datetime, code: str, reason: str) -> str:
@@ -146,7 +144,7 @@ def _send(ent: dict, account: dict, now: datetime, provider: PaymentProvider, re
 def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport) -> str:
     if result.status != PAID:
         if repo.release_cash(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}") is not None:
-            _release_budget(ent, report)  # only the run that moved SENT -> FAILED gives it back
+            _released(ent, report)  # the budget went back in release_cash's transaction
         return "failed"
     inbox = None
     if ent["kind"] == inc.POST_TRAINING:
