@@ -21,7 +21,7 @@ import boto3
 from prakerja_flow import catalogue, clock
 from prakerja_flow.auth import signing
 from prakerja_flow.auth import store as auth_store
-from prakerja_flow.data import dynamo, schema, workflow
+from prakerja_flow.data import clients, dynamo, schema, workflow
 from prakerja_flow.payments.fake import FakeProvider
 
 from . import credentials, gateway, invoker, moto_patches
@@ -101,8 +101,7 @@ class LocalCloud:
         invoker.install()
         moto_patches.install()
         invoker.invocation_counts.clear()
-        dynamo.reset_client()
-        workflow.reset_client()
+        clients.reset()
         auth_store.reset()
         FakeProvider.install(self.provider)
         clock.set_source(self.clock)
@@ -121,8 +120,7 @@ class LocalCloud:
             self._mock.stop()
             self._mock = None
             clock.set_source(None)
-            dynamo.reset_client()
-            workflow.reset_client()
+            clients.reset()
             auth_store.reset()
             for k, v in self._saved_env.items():
                 if v is None:

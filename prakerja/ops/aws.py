@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from prakerja_flow import catalogue
-from prakerja_flow.data import dynamo, workflow
+from prakerja_flow.data import clients
 
 DEFAULT_REGION = "ap-southeast-3"
 FAST_FAIL = Config(connect_timeout=3, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"})
@@ -77,8 +77,7 @@ def connect(endpoint_url: str | None, region: str | None, table_name: str | None
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ["AWS_DEFAULT_REGION"] = region
     os.environ[catalogue.ENV_TABLE] = table_name
-    dynamo.reset_client()
-    workflow.reset_client()
+    clients.reset()
     target = Target(endpoint_url, region, table_name)
     try:
         target.account = target.client("sts").get_caller_identity()["Account"]

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from prakerja_flow import catalogue, clock
+from prakerja_flow import clock
 
 from .aws import OpsError, Target, connect, set_environment
 
@@ -58,6 +58,14 @@ def _connect(endpoint_url: str | None, region: str | None, table: str | None) ->
         return connect(endpoint_url, region, table)
     except OpsError as error:
         raise fail(str(error)) from None
+
+
+def _participant(reference: str, endpoint_url: str | None, region: str | None, table: str | None) -> tuple[Target, str]:
+    """The target and the participant id an action names (by id or NIK); exit 1 if unknown."""
+    from .reads import resolve
+
+    target = _connect(endpoint_url, region, table)
+    return target, _run(target, lambda _t: resolve(reference))
 
 
 def _run(target: Target, action, *args, **kwargs):
@@ -287,10 +295,7 @@ def retry(
     """Make a FAILED entitlement due now: the next payout run tries it again."""
     from prakerja_flow.services import operator
 
-    from .reads import resolve
-
-    target = _connect(endpoint_url, region, table)
-    pid = _run(target, lambda _t: resolve(reference))
+    target, pid = _participant(reference, endpoint_url, region, table)
     _confirm(f"retry {kind.value} {sequence} of {pid} at the next payout run?", yes)
     _run(target, lambda _t: operator.retry_entitlement(pid, kind.value, sequence, actor, reason, clock.now()))
     print(f"{kind.value} {sequence} of {pid} is DUE: the next payout run checks the account again and pays it or records why not")
@@ -305,10 +310,7 @@ def cancel(
     """Cancel a participation: unpaid entitlements CANCELLED, the execution ends in ParticipationCancelled."""
     from prakerja_flow.services import operator
 
-    from .reads import resolve
-
-    target = _connect(endpoint_url, region, table)
-    pid = _run(target, lambda _t: resolve(reference))
+    target, pid = _participant(reference, endpoint_url, region, table)
     _confirm(f"cancel the participation of {pid}? This cannot be undone", yes)
     out = _run(target, lambda _t: operator.cancel_participation(pid, actor, reason, clock.now()))
     print(f"{pid} cancelled; entitlements cancelled: {', '.join(out['cancelled_entitlements']) or 'none'}")
@@ -327,10 +329,7 @@ def redrive(
     """Redrive a FAILED execution from the state that failed (Step Functions RedriveExecution)."""
     from prakerja_flow.services import operator
 
-    from .reads import resolve
-
-    target = _connect(endpoint_url, region, table)
-    pid = _run(target, lambda _t: resolve(reference))
+    target, pid = _participant(reference, endpoint_url, region, table)
     arn = target.execution_arn(pid)
     _confirm(f"redrive execution {arn}?", yes)
     out = _run(target, lambda _t: operator.redrive_execution(arn, actor, reason, clock.now()))

@@ -7,21 +7,11 @@ import json
 import time
 
 import pytest
-from lifecycle_steps import buy, complete, open_wave, purchase_body, rate, register, table_state
+from lifecycle_steps import buy, complete, open_wave, purchase_body, rate, refused, register, table_state
 
 from prakerja.local import credentials
 from prakerja_flow import catalogue, config
 from prakerja_flow.auth import signing
-
-
-def refused(cloud, method, path, body, status, code, **request):
-    cloud.settle(quiet=0.2)
-    before = table_state(cloud)
-    got_status, got = cloud.request(method, path, body, **request)
-    assert (got_status, got["error"]["code"]) == (status, code), got
-    assert got["error"]["message"] and got["error"]["request_id"]
-    assert table_state(cloud) == before, "a refused request changed the table"
-    return got
 
 
 @pytest.fixture

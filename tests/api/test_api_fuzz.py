@@ -33,6 +33,7 @@ from prakerja.local import credentials
 from prakerja.local.cloud import LocalCloud
 from prakerja.local.server import make_http_handler
 from prakerja_flow.auth import signing, store
+from prakerja_flow.data import dynamo
 
 # Per operation and generation mode: 9 operations x 2 modes x 60 = 1,080 requests at most
 # (schemathesis stops early on an operation with too few distinct inputs; the count is asserted).
@@ -84,7 +85,7 @@ def snapshot(cloud: LocalCloud) -> list[str]:
 def idempotency_records(cloud: LocalCloud) -> int:
     """Remembered responses in the request table (the replay nonces every signed request
     leaves there, by design, are not counted)."""
-    out = cloud.ddb.scan(TableName=store.request_table(), Select="COUNT", FilterExpression="NOT begins_with(#id, :nonce)",
+    out = cloud.ddb.scan(TableName=dynamo.request_table(), Select="COUNT", FilterExpression="NOT begins_with(#id, :nonce)",
                          ExpressionAttributeNames={"#id": "id"}, ExpressionAttributeValues={":nonce": {"S": store.NONCE_PREFIX}})
     assert "LastEvaluatedKey" not in out
     return out["Count"]

@@ -92,3 +92,16 @@ def view(cloud: LocalCloud, pid: str) -> dict:
 
 def table_state(cloud: LocalCloud) -> list[dict]:
     return sorted(cloud.scan(), key=lambda item: (item["pk"], item["sk"]))
+
+
+def refused(cloud: LocalCloud, method, path, body, status, code, **request) -> dict:
+    """A request refused with this status and error code that wrote nothing."""
+    # Executions still consuming the previous accepted event would change the table on
+    # their own; only the refused request's effect is under test.
+    cloud.settle(quiet=0.2)
+    before = table_state(cloud)
+    got_status, got = cloud.request(method, path, body, **request)
+    assert (got_status, got["error"]["code"]) == (status, code), got
+    assert got["error"]["message"] and got["error"]["request_id"]
+    assert table_state(cloud) == before, "a refused request changed the table"
+    return got

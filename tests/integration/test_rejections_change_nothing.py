@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from lifecycle_steps import PLATFORM, buy, complete, nik, open_wave, purchase_body, register, table_state
+from lifecycle_steps import buy, complete, nik, open_wave, purchase_body, refused, register
 
 from prakerja_flow import config
-
-
-def refused(cloud, method, path, body, status, code, **request):
-    # Executions still consuming the previous accepted event would change the table on
-    # their own; only the refused request's effect is under test.
-    cloud.settle(quiet=0.2)
-    before = table_state(cloud)
-    got_status, got = cloud.request(method, path, body, **request)
-    assert (got_status, got["error"]["code"]) == (status, code), got
-    assert got["error"]["message"] and got["error"]["request_id"]
-    assert table_state(cloud) == before, "a refused request changed the table"
-    return got
 
 
 def test_bundle_is_refused_and_nothing_is_written(cloud):

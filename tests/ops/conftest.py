@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from prakerja.local.cloud import LocalCloud
-from prakerja_flow.data import dynamo, workflow
+from prakerja_flow.data import clients
 from prakerja_flow.payments.fake import FakeProvider
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))  # lifecycle_steps
@@ -21,8 +21,7 @@ def cloud(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with LocalCloud(provider=FakeProvider()) as local:
         yield local
-    dynamo.reset_client()
-    workflow.reset_client()
+    clients.reset()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import threading
 import urllib.request
 
 from prakerja.local.credentials import signed_headers
-from prakerja_flow.data import dynamo, workflow
+from prakerja_flow.data import clients
 
 
 def free_port() -> int:
@@ -58,8 +58,7 @@ def test_ops_participant_against_local_up_endpoint(monkeypatch, ops):
         # ops pointed this process's clients at the endpoint; the server's own threads
         # must drain through moto in-process, not through the endpoint that is going away
         os.environ.pop("AWS_ENDPOINT_URL", None)
-        dynamo.reset_client()
-        workflow.reset_client()
+        clients.reset()
         stop.set()
         server.join(30)
     assert not server.is_alive()

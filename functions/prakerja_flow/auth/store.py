@@ -8,11 +8,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-import boto3
 from botocore.exceptions import ClientError
 
 from .. import config, settings
-from ..data import dynamo, schema
+from ..data import clients, dynamo, schema
 from ..routes import PRINCIPAL_KINDS
 
 SECRET_FOLDER = "api-clients"
@@ -38,29 +37,18 @@ def secret_value(principal_kind: str, principal_id: str, secret: str) -> str:
     return json.dumps({"principal_kind": principal_kind, "principal_id": principal_id, "secret": secret})
 
 
-def request_table() -> str:
-    return settings.table_name() + schema.IDEMPOTENCY_TABLE_SUFFIX
-
-
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, Client | None]] = {}
-_secrets_client = None
 
 
 def reset() -> None:
     """The local runtime calls this when it starts a fresh mock world."""
-    global _secrets_client
     with _lock:
         _cache.clear()
-        _secrets_client = None
 
 
 def _client():
-    global _secrets_client
-    with _lock:
-        if _secrets_client is None:
-            _secrets_client = boto3.client("secretsmanager")
-        return _secrets_client
+    return clients.client("secretsmanager")
 
 
 def client_for(key_id: str, now: float | None = None) -> Client | None:
@@ -97,7 +85,7 @@ def remember_nonce(key_id: str, nonce: str, expires_at: int, now: int) -> bool:
     expired item counts as absent."""
     try:
         dynamo.client().put_item(
-            TableName=request_table(),
+            TableName=dynamo.request_table(),
             Item={schema.IDEMPOTENCY_KEY_ATTR: {"S": f"{NONCE_PREFIX}{key_id}#{nonce}"},
                   schema.IDEMPOTENCY_TTL_ATTR: {"N": str(expires_at)}},
             ConditionExpression="attribute_not_exists(#id) OR #exp < :now",

@@ -4,39 +4,29 @@ translation of failed conditions into "no" answers the callers can act on."""
 from __future__ import annotations
 
 import hashlib
-import threading
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from .. import config, settings
+from . import clients, schema
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_lock = threading.Lock()
-_client = None
 
 
 def client():
-    """boto3 clients are thread-safe (resources are not), so one is shared."""
-    global _client
-    with _lock:
-        if _client is None:
-            _client = boto3.client("dynamodb")
-        return _client
-
-
-def reset_client() -> None:
-    """The local runtime calls this when it starts a fresh mock world."""
-    global _client
-    with _lock:
-        _client = None
+    return clients.client("dynamodb")
 
 
 def table() -> str:
     return settings.table_name()
+
+
+def request_table() -> str:
+    """Idempotency records and replay nonces: short-lived, so kept apart with a TTL."""
+    return settings.table_name() + schema.IDEMPOTENCY_TABLE_SUFFIX
 
 
 def to_ddb(item: dict[str, Any]) -> dict[str, Any]:

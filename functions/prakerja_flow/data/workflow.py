@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 
-import boto3
 from botocore.exceptions import ClientError
 
 from .. import settings
+from . import clients
 
-_lock = threading.Lock()
-_client = None
 STALE_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
 
 
@@ -20,17 +17,7 @@ class StaleToken(Exception):
 
 
 def client():
-    global _client
-    with _lock:
-        if _client is None:
-            _client = boto3.client("stepfunctions")
-        return _client
-
-
-def reset_client() -> None:
-    global _client
-    with _lock:
-        _client = None
+    return clients.client("stepfunctions")
 
 
 def start_lifecycle(participant_id: str, payload: dict) -> str:

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from .. import config, settings
+from .. import config
 from ..auth import signing
 from ..data import dynamo, schema
 
@@ -85,7 +85,7 @@ def run(event: dict, context, principal: str, resolve: Callable[[], dict], error
         "body_sha256": hashlib.sha256((event.get("body") or "").encode("utf-8")).hexdigest(),
     }
     store = DynamoDBPersistenceLayer(
-        table_name=settings.table_name() + schema.IDEMPOTENCY_TABLE_SUFFIX,
+        table_name=dynamo.request_table(),
         key_attr=schema.IDEMPOTENCY_KEY_ATTR,
         expiry_attr=schema.IDEMPOTENCY_TTL_ATTR,
         boto3_client=dynamo.client(),

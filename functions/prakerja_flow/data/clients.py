@@ -1,0 +1,27 @@
+"""One boto3 client per AWS service per process, created on first use.
+
+boto3 clients are thread-safe (resources are not) and costly to create, so every
+data-access module shares these instead of keeping its own."""
+
+from __future__ import annotations
+
+import threading
+
+import boto3
+
+_lock = threading.Lock()
+_clients: dict[str, object] = {}
+
+
+def client(service: str):
+    with _lock:
+        if service not in _clients:
+            _clients[service] = boto3.client(service)
+        return _clients[service]
+
+
+def reset() -> None:
+    """Forgets every client: the local runtime and `prakerja ops` call this when they
+    point the process at another endpoint (or a fresh mock world)."""
+    with _lock:
+        _clients.clear()
