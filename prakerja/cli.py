@@ -25,9 +25,21 @@ def simulate(
     faults: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of payment-provider calls that fail (0-0.9).")] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     statement: Annotated[str | None, typer.Option(help="Write the provider's statement here (JSON lines).")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Afterwards, keep the simulated world up for `prakerja ops` "
+                                        "(and the API) until Ctrl-C, its clock going on as in `local up`.")] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: port of the platform API.")] = 3000,
+    aws_port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: port of the AWS endpoint.")] = 5000,
+    month_seconds: Annotated[float, typer.Option(min=0.5, help="With --serve: wall-clock seconds per programme month.")] = 60.0,
 ) -> None:
     """Run a wave of synthetic participants through the real API and state machine."""
     from .simulate import HORIZON_DAYS, simulate as run
+
+    if serve and port == aws_port:
+        raise typer.BadParameter("--port and --aws-port must differ")
+    if serve:
+        import os
+
+        os.environ["MOTO_PORT"] = str(aws_port)
 
     progress_cb, progress = None, None
     if sys.stderr.isatty() and not as_json:
@@ -37,17 +49,42 @@ def simulate(
         task = progress.add_task("simulating programme days", total=HORIZON_DAYS)
         progress.start()
         progress_cb = lambda done, total: progress.update(task, completed=done)  # noqa: E731
+    def report_then_serve(cloud, report) -> None:
+        if progress:
+            progress.stop()
+        _report(report.as_dict(), as_json)
+        from .local.server import serve as serve_world
+
+        def ready(cloud) -> None:
+            for line in _endpoint_lines(cloud, port, aws_port, month_seconds):
+                print(line, file=sys.stderr, flush=True)  # stdout stays the summary
+        serve_world(cloud, port, aws_port, month_seconds, ready=ready)
+
     try:
-        report = run(participants, seed, faults, statement, progress_cb)
+        report = run(participants, seed, faults, statement, progress_cb, then=report_then_serve if serve else None)
     finally:
         if progress:
             progress.stop()
     summary = report.as_dict()
+    if not serve:
+        _report(summary, as_json)
+    raise typer.Exit(0 if summary["ok"] else 1)
+
+
+def _report(summary: dict, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(summary, sort_keys=True))
+        print(json.dumps(summary, sort_keys=True), flush=True)
     else:
         _print_summary(summary)
-    raise typer.Exit(0 if summary["ok"] else 1)
+
+
+def _endpoint_lines(cloud, port: int, aws_port: int, month_seconds: float) -> list[str]:
+    return [
+        f"platform API      http://127.0.0.1:{port}",
+        f"AWS endpoint      http://127.0.0.1:{aws_port}  (region ap-southeast-3, any credentials)",
+        f"state machine     {cloud.state_machine_arn}",
+        f"programme clock   {cloud.clock().isoformat()}, one month = {month_seconds:g} s; Ctrl-C stops",
+    ]
 
 
 def _print_summary(summary: dict) -> None:
@@ -90,16 +127,23 @@ def local_up(
         raise typer.BadParameter("--port and --aws-port must differ")
 
     def ready(cloud) -> None:
-        print(f"platform API      http://127.0.0.1:{port}", flush=True)
-        print(f"AWS endpoint      http://127.0.0.1:{aws_port}  (region ap-southeast-3, any credentials)", flush=True)
-        print(f"state machine     {cloud.state_machine_arn}", flush=True)
-        print(f"programme clock   {cloud.clock().isoformat()}, one month = {month_seconds:g} s; Ctrl-C stops", flush=True)
+        for line in _endpoint_lines(cloud, port, aws_port, month_seconds):
+            print(line, flush=True)
 
     up(port, aws_port, month_seconds, start, ready=ready)
 
 
+def _function_logs_to_stderr() -> None:
+    """The functions run in this process log as they do in Lambda, to stdout by default;
+    here stdout is the command's result (`--json` must parse), so their lines go to stderr."""
+    from prakerja_flow.observability import logger
+
+    logger.registered_handler.setStream(sys.stderr)
+
+
 def main() -> None:
     """Bad usage exits 2 with one line on stderr, as the project's CLI standard says."""
+    _function_logs_to_stderr()
     try:
         code = app(standalone_mode=False)
     except typer.Exit as done:

@@ -40,14 +40,9 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    import boto3
-    import botocore.handlers
-    from botocore import parsers
-    from botocore.awsrequest import AWSResponse
     from moto import settings
     from moto.core import config as moto_config
     from moto.core.authorization import ActionAuthenticatorMixin
-    from moto.core.botocore_stubber import MockRawResponse
     from moto.core.models import botocore_stubber
     from moto.core.responses import BaseResponse
     from moto.core.utils import get_equivalent_url_in_aws_domain, utcnow
@@ -125,7 +120,7 @@ def install() -> None:
         return _answer(cls, model, url, headers, body_bytes, request_signer)
 
     def _answer(cls, model, url, headers, body_bytes, request_signer):
-        from moto.iam.models import get_account_id_from, mark_account_as_visited
+        from moto.iam.models import mark_account_as_visited
 
         request = SimpleNamespace(method="POST", values={}, headers=headers, data=body_bytes, path="/",
                                   content_type=headers.get("Content-Type"), raw_url=url, raw_path="/",
@@ -155,12 +150,7 @@ def install() -> None:
         credentials = request_signer._credentials
         access_key = getattr(credentials, "access_key", None) if credentials is not None else None
         h.access_key = access_key or "AKIAEXAMPLE"
-        if "MOTO_ACCOUNT_ID" in os.environ:
-            h.current_account = os.environ["MOTO_ACCOUNT_ID"]
-        elif "x-moto-account-id" in headers:
-            h.current_account = headers["x-moto-account-id"]
-        else:
-            h.current_account = get_account_id_from(h.access_key)
+        h.current_account = current_account(headers, h.access_key)
         mark_account_as_visited(account_id=h.current_account, access_key=h.access_key, service=h.service_name, region=h.region)
 
         try:
@@ -171,26 +161,54 @@ def install() -> None:
             if not isinstance(error, HTTPException):
                 raise
             status, response_headers, response_body = error.code, error.get_headers(), error.get_body()
-        status = int(status)
         raw = response_body if isinstance(response_body, bytes) else (response_body or "").encode("utf-8")
-        http = AWSResponse(url, status, dict(response_headers or {}), MockRawResponse(raw))
-        response_dict = {"headers": http.headers, "status_code": status, "context": {"operation_name": model.name}, "body": raw}
-        parser = parsers.create_parser(model.service_model.resolved_protocol)
-        parsed = parser.parse(response_dict, model.output_shape)
-        if status >= 300:  # as botocore's Endpoint._add_modeled_error_fields
-            code = parsed.get("Error", {}).get("Code")
-            error_shape = model.service_model.shape_for_error_code(code) if code else None
-            if error_shape is not None:
-                parsed.update(parser.parse(response_dict, error_shape))
-        if "ResponseMetadata" in parsed:
-            parsed["ResponseMetadata"]["RetryAttempts"] = 0
-        return http, parsed
+        return botocore_answer(model, url, int(status), response_headers, raw)
 
-    botocore.handlers.BUILTIN_HANDLERS.append(("before-call", before_call))
+    register_before_call("before-call", before_call, "prakerja-moto-direct")
+    _installed = True
+
+
+def botocore_answer(model, url: str, status: int, response_headers, raw: bytes):
+    """(HTTP response, parsed dict): what botocore's Endpoint makes of this answer, for a
+    `before-call` handler to return instead of sending the request."""
+    from botocore import parsers
+    from botocore.awsrequest import AWSResponse
+    from botocore.endpoint import convert_to_response_dict
+    from moto.core.botocore_stubber import MockRawResponse
+
+    http = AWSResponse(url, status, dict(response_headers or {}), MockRawResponse(raw))
+    response_dict = convert_to_response_dict(http, model)
+    parser = parsers.create_parser(model.service_model.resolved_protocol)
+    parsed = parser.parse(response_dict, model.output_shape)
+    if status >= 300:  # as botocore's Endpoint._add_modeled_error_fields
+        code = parsed.get("Error", {}).get("Code")
+        error_shape = model.service_model.shape_for_error_code(code) if code else None
+        if error_shape is not None:
+            parsed.update(parser.parse(response_dict, error_shape))
+    if "ResponseMetadata" in parsed:
+        parsed["ResponseMetadata"]["RetryAttempts"] = 0
+    return http, parsed
+
+
+def current_account(headers, access_key: str) -> str:
+    """The account moto's BaseResponse.setup_class picks for a request."""
+    from moto.iam.models import get_account_id_from
+
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if "x-moto-account-id" in headers:
+        return headers["x-moto-account-id"]
+    return get_account_id_from(access_key)
+
+
+def register_before_call(event: str, handler, unique_id: str) -> None:
+    import boto3
+    import botocore.handlers
+
+    botocore.handlers.BUILTIN_HANDLERS.append((event, handler))
     # Sessions created before this (boto3's default one) do not read BUILTIN_HANDLERS again.
     if boto3.DEFAULT_SESSION is not None:
-        boto3.DEFAULT_SESSION._session.register("before-call", before_call, unique_id="prakerja-moto-direct")
-    _installed = True
+        boto3.DEFAULT_SESSION._session.register(event, handler, unique_id=unique_id)
 
 
 def _headers(raw):

@@ -4,6 +4,8 @@ Each checks that moto still has the shape it patches and fails loudly otherwise.
 Fidelity:
 0. AWS refuses a task token that was already used (TaskTimedOut/InvalidToken); moto
    5.2.5 accepts it silently, which would hide lost events. Here it is refused.
+9. moto 5.2.5 has no RedriveExecution, which operators use after fixing a failure's
+   cause: moto_redrive.py adds it.
 
 Speed (each measured in docs/performance.md; none changes an answer):
 1. moto answers every Query, base table or GSI, by sorting and filtering every item of
@@ -40,7 +42,12 @@ the action; the list is kept per class (classes do not change while running).
 8. moto parses every UpdateExpression twice per request (request checks, then the
 backend) with a hand-written tokenizer and parser. The parsed tree depends only on the
 string, and every consumer either only reads it (`find_clauses`) or deep-copies it
-before changing it (the validators), so one tree per expression string is kept."""
+before changing it (the validators), so one tree per expression string is kept.
+10. moto parses every ConditionExpression twice per write: one parsed tree per
+(expression, names, values) is kept (details at the function).
+11. moto keeps every DynamoDB Item object it ever made (query results, rollback copies)
+in a list for its dashboard: that list holds weak references here, so discarded copies
+are freed (most of `simulate`'s memory; details at the function)."""
 
 from __future__ import annotations
 
@@ -112,9 +119,14 @@ def install() -> None:
     _fast_response_serialisation()
     _method_names_are_kept()
     _update_expressions_are_parsed_once()
+    _condition_expressions_are_parsed_once()  # 10.
+    _copied_items_are_not_kept()  # 11.
     from . import moto_direct
 
     moto_direct.install()  # 7. DynamoDB and Step Functions calls without the HTTP round trip
+    from . import moto_redrive
+
+    moto_redrive.install()  # 9. RedriveExecution
     _installed = True
 
 
@@ -536,3 +548,115 @@ def _update_expressions_are_parsed_once() -> None:
         return tree
 
     UpdateExpressionParser.make = classmethod(cached_make)
+
+
+# --- 10. one parsed condition per (ConditionExpression, names, values) ------------------------
+
+
+def _condition_expressions_are_parsed_once() -> None:
+    """moto parses every ConditionExpression twice per write (the request checks, then the
+    backend) with a hand-written lexer and parser: 8 % of busy samples in `simulate`. The
+    result (an `Op` tree, and the names and values the expression used) depends only on
+    the expression, its names and its values; the tree is only read afterwards (`expr(item)`
+    builds new values), so one tree per (expression, names, values) is kept, parsed from
+    private copies of the names and values (the request's dicts are not kept). Failures
+    are not kept: a bad expression raises on every call, as before."""
+    import copy
+    import hashlib
+    import json
+
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    digest = lambda fn: hashlib.sha256(inspect.getsource(fn).encode()).hexdigest()[:16]  # noqa: E731
+    if digest(ConditionExpressionParser.parse) != "5c9b63c5f49ed5d5" or digest(ConditionExpressionParser.__init__) != "4a3f092d6b0f1a26":
+        raise MotoHookMissing("moto's ConditionExpressionParser changed; moto==5.2.5 is required")
+    original = ConditionExpressionParser.parse
+    parsed: dict[tuple, tuple] = {}
+    lock = threading.Lock()
+
+    def parse(self):
+        try:
+            key = (self.condition_expression, json.dumps(self.expression_attribute_names, sort_keys=True),
+                   json.dumps(self.expression_attribute_values, sort_keys=True))
+        except (TypeError, ValueError):  # not plain JSON: parse as moto does
+            return original(self)
+        found = parsed.get(key)
+        if found is None:
+            private = ConditionExpressionParser(self.condition_expression, copy.deepcopy(self.expression_attribute_names),
+                                                copy.deepcopy(self.expression_attribute_values))
+            found = (original(private), list(private.expr_attr_names_found), list(private.expr_attr_values_found))
+            with lock:
+                if len(parsed) >= 20_000:  # values make keys unique per item: stay bounded
+                    parsed.clear()
+                parsed[key] = found
+        op, names_found, values_found = found
+        self.expr_attr_names_found.extend(names_found)
+        self.expr_attr_values_found.extend(values_found)
+        return op
+
+    ConditionExpressionParser.parse = parse
+
+
+# --- 11. DynamoDB items that nothing references are freed ------------------------------------
+
+
+class _LiveInstances:
+    """What moto's `instances_tracked` list is used for (append, iterate), holding weak
+    references: iteration yields the instances that still exist, in creation order."""
+
+    def __init__(self, instances=()):
+        import weakref
+
+        self._ref = weakref.ref
+        self._lock = threading.Lock()
+        self._refs = [weakref.ref(i) for i in instances]
+        self._compact_at = 1024
+
+    def append(self, instance) -> None:
+        with self._lock:
+            self._refs.append(self._ref(instance))
+            if len(self._refs) >= self._compact_at:  # drop the dead, amortised O(1)
+                self._refs = [r for r in self._refs if r() is not None]
+                self._compact_at = max(1024, 2 * len(self._refs))
+
+    def __iter__(self):
+        with self._lock:
+            refs = list(self._refs)
+        return iter([i for i in (r() for r in refs) if i is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for r in self._refs if r() is not None)
+
+
+def _copied_items_are_not_kept() -> None:
+    """moto records every instance of every model class in `cls.instances_tracked`, for its
+    dashboard (`/moto-api/data.json`) and its reset, and never lets go of them while the mock
+    runs. DynamoDB's `Item` is such a model, and moto makes a new Item for every deep copy:
+    every query result, every update's rollback copy, every ReturnValues. So all of them
+    stayed alive: about 8 discarded copies per stored item, most of the ~0.9 MB per
+    participant of `simulate`. Here Item's tracking holds weak references: the dashboard
+    still lists every Item that exists (those in tables, and copies still in use); the
+    discarded copies are freed. Nothing else reads the list (moto's S3 reads its own
+    classes'); moto's reset replaces it with a plain list, which the next Item replaces
+    again."""
+    from moto.core import model_instances
+    from moto.core.common_models import BaseModel
+    from moto.dynamodb.models.dynamo_type import Item
+
+    new_source = inspect.getsource(BaseModel.__new__)
+    if "cls.instances_tracked.append(instance)" not in new_source or "super().__new__(cls)" not in new_source \
+            or "instances_tracked = []" not in inspect.getsource(model_instances.reset_model_data) \
+            or "__new__" in Item.__dict__ or not issubclass(Item, BaseModel) or "__slots__" in Item.__dict__ \
+            or BaseModel.__dict__.get("__new__") is None:
+        raise MotoHookMissing("moto's model instance tracking (BaseModel.__new__) changed; moto==5.2.5 is required")
+
+    def __new__(cls, *args, **kwargs):
+        instance = object.__new__(cls)
+        tracked = cls.instances_tracked
+        if type(tracked) is not _LiveInstances:  # first Item, or after moto's reset
+            tracked = _LiveInstances(tracked)
+            cls.instances_tracked = tracked
+        tracked.append(instance)
+        return instance
+
+    Item.__new__ = __new__

@@ -80,35 +80,41 @@ def run_scheduler(cloud: LocalCloud, stop: threading.Event, wall_seconds_per_run
 
 
 def up(port: int, aws_port: int, month_seconds: float, start: datetime | None, ready=None, stop: threading.Event | None = None) -> None:
+    os.environ["MOTO_PORT"] = str(aws_port)
+    with LocalCloud(start=start or datetime.now(UTC).replace(microsecond=0)) as cloud:
+        serve(cloud, port, aws_port, month_seconds, ready, stop)
+
+
+def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, ready=None,
+          stop: threading.Event | None = None) -> None:
+    """Serves an entered LocalCloud until `stop` or Ctrl-C: its programme clock goes on from
+    where it is, `scale` times faster than the wall clock, with the daily jobs on it."""
     from moto.server import ThreadedMotoServer
 
-    os.environ["MOTO_PORT"] = str(aws_port)
-    scale = timedelta(days=30).total_seconds() / month_seconds
-    cloud = LocalCloud(start=start or datetime.now(UTC).replace(microsecond=0))
-    cloud.clock = ScaledClock(cloud.clock(), scale)  # type: ignore[assignment]
-    stop = stop or threading.Event()
-    with cloud:
-        from prakerja_flow import clock as flow_clock
+    from prakerja_flow import clock as flow_clock
 
-        flow_clock.set_source(cloud.clock)
-        moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port)
-        moto_server.start()
-        http = ThreadingHTTPServer(("127.0.0.1", port), make_http_handler(cloud))
-        threads = [
-            threading.Thread(target=http.serve_forever, name="api", daemon=True),
-            threading.Thread(target=run_scheduler, args=(cloud, stop, config.PAYOUT_RUN_INTERVAL.total_seconds() / scale), name="scheduler", daemon=True),
-        ]
-        for thread in threads:
-            thread.start()
-        try:
-            if ready:
-                ready(cloud)
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+    scale = timedelta(days=30).total_seconds() / month_seconds
+    cloud.clock = ScaledClock(cloud.clock(), scale)  # type: ignore[assignment]
+    flow_clock.set_source(cloud.clock)
+    stop = stop or threading.Event()
+    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port)
+    moto_server.start()
+    http = ThreadingHTTPServer(("127.0.0.1", port), make_http_handler(cloud))
+    threads = [
+        threading.Thread(target=http.serve_forever, name="api", daemon=True),
+        threading.Thread(target=run_scheduler, args=(cloud, stop, config.PAYOUT_RUN_INTERVAL.total_seconds() / scale), name="scheduler", daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        if ready:
+            ready(cloud)
+        while not stop.wait(0.5):
             pass
-        finally:
-            stop.set()
-            http.shutdown()
-            http.server_close()
-            moto_server.stop()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        http.shutdown()
+        http.server_close()
+        moto_server.stop()

@@ -166,6 +166,12 @@ def participant_report(target: Target, reference: str) -> dict:
     view["in_state_since"] = since
     view["in_state_seconds"] = seconds
     view["problems"] = problems(view)
+    if execution and execution["status"] in PROBLEM_STATUSES:
+        # The table alone cannot know the workflow stopped: without this the line would
+        # describe the step the participant is stuck before as if it were still moving.
+        error = ": ".join(x for x in (execution.get("error"), execution.get("cause")) if x)
+        view["diagnosis"] = (f"lifecycle {execution['status'].lower()} at {state or '?'}"
+                             f"{f' ({error[:160]})' if error else ''}; fix the cause, then: prakerja ops redrive {pid}")
     return view
 
 
@@ -289,6 +295,8 @@ def _event_line(event: dict) -> dict | None:
         if details_key.endswith("EventDetails") and isinstance(value, dict) and ("error" in value or "cause" in value):
             if kind.endswith(("Failed", "TimedOut", "Aborted")):
                 return {**base, "what": "failed", "error": value.get("error"), "cause": (value.get("cause") or "")[:300]}
+    if kind == "ExecutionRedriven":
+        return {**base, "what": "redriven", "redrive_count": event["executionRedrivenEventDetails"].get("redriveCount")}
     if kind in ("ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"):
         return {**base, "what": kind[len("Execution"):].lower()}
     return None

@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from infra import defaults
 from infra.stacks.workflow import lifecycle_definition
 from prakerja_flow import catalogue, config
 

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from infra import defaults, powertools
+from infra import powertools
 from infra.stacks.workflow import ENV_PAYMENT_PROVIDER_SECRET, SEND_TASK_ACTIONS
 from infra_testlib import TEST_ENV, TEST_PAYMENT_PROVIDER_URL, as_list, getatt_arn, imported, lid, one, ref, resources
 from prakerja_flow import catalogue, config

@@ -12,6 +12,7 @@ from prakerja_flow.data import workflow
 from prakerja_flow.services import events
 
 AWAIT_EVENT = catalogue.by_key("await-event").function_name
+VERIFY_COMPLETION = catalogue.by_key("verify-completion").function_name
 
 
 def test_no_rating_means_no_payout_ever(cloud):
@@ -114,10 +115,12 @@ def test_a_mismatched_certificate_sends_the_lifecycle_back_to_await_completion(c
     buy(cloud, pid)
     cloud.wait_for_token(pid, "COMPLETION")
     with invoker.hold(AWAIT_EVENT):
-        complete(cloud, pid)
-        # Tamper with the stored certificate before the state machine checks it.
-        cloud.ddb.update_item(TableName=cloud.table_name, Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": "PURCHASE#ORD1"}},
-                              UpdateExpression="SET completion.training_id = :t", ExpressionAttributeValues={":t": {"S": "T-OTHER"}})
+        with invoker.hold(VERIFY_COMPLETION):  # the check waits until the tampering is done
+            complete(cloud, pid)
+            # Tamper with the stored certificate before the state machine checks it.
+            cloud.ddb.update_item(TableName=cloud.table_name, Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": "PURCHASE#ORD1"}},
+                                  UpdateExpression="SET completion.training_id = :t",
+                                  ExpressionAttributeValues={":t": {"S": "T-OTHER"}})
         cloud.wait_until(lambda: "CompletionMismatch" in str(cloud.history(pid)), what="CompletionMismatch")
     cloud.wait_for_state(pid, "AwaitCompletion")
     assert "AwaitRating" not in str(cloud.history(pid))

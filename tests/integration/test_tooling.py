@@ -25,8 +25,11 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 def test_simulate_json_runs_a_small_wave_with_every_invariant_holding(tmp_path):
     statement = tmp_path / "s.jsonl"
-    done = run_cli("simulate", "--participants", "12", "--seed", "3", "--json", "--statement", str(statement))
+    done = run_cli("simulate", "--participants", "12", "--seed", "3", "--faults", "0.3", "--json",
+                   "--statement", str(statement))
     assert done.returncode == 0, done.stdout + done.stderr
+    # the functions' logs (provider faults log WARNINGs) go to stderr: stdout is the one JSON summary
+    assert '"level":"WARNING"' in done.stderr
     summary = json.loads(done.stdout)
     assert summary["ok"] and summary["invariant_violations"] == [] and summary["unexpected_responses"] == []
     assert sum(summary["executions_by_status"].values()) == 12

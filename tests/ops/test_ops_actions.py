@@ -88,7 +88,7 @@ def test_retry_refuses_what_did_not_fail(cloud, ops):
     assert code == 1 and err == "prakerja: POST_TRAINING 1 is SCHEDULED, not FAILED: nothing to retry\n"
 
 
-def test_failed_execution_history_and_redrive_says_clearly_when_the_endpoint_cannot(cloud, ops, tmp_path):
+def test_failed_execution_history_then_redrive_resumes_where_it_failed(cloud, ops, tmp_path):
     open_wave(cloud)
     pid = register(cloud, 15)
     cloud.wait_for_token(pid, "PURCHASE")
@@ -100,8 +100,19 @@ def test_failed_execution_history_and_redrive_says_clearly_when_the_endpoint_can
     assert code == 1 and hist["failed_state"] == "AwaitTrainingPurchase"
     assert any(line.get("error") == "Boom" for line in hist["timeline"])
     assert 'class="state visited failed" data-state="AwaitTrainingPurchase"' in (tmp_path / "failed.svg").read_text()
-    code, out, err, _ = ops("redrive", pid, "--actor", "a", "--reason", "r", "--yes")
-    assert code == 1 and out == ""
-    assert err == ("prakerja: redrive is not available on this endpoint: it does not implement Step Functions "
-                   "RedriveExecution (moto does not); nothing changed\n")
-    assert "execution.redrive" not in [a["action"] for a in audit_log(cloud)]
+
+    code, out, err, _ = ops("redrive", pid, "--actor", "sari", "--reason", "platform fixed its callback", "--yes")
+    assert (code, err) == (0, "") and out.startswith("redriven at ")
+    cloud.wait_until(lambda: repo.get_token(pid, "PURCHASE") is not None, what="the purchase wait to start again")
+    assert [e["status"] for e in cloud.executions()] == ["RUNNING"]
+    buy(cloud, pid)
+    cloud.wait_for_token(pid, "COMPLETION")
+    code, _, _, hist = ops("history", pid, "--json")
+    assert code == 0 and hist["current_state"] == "AwaitCompletion" and hist["failed_state"] is None
+    assert [line["redrive_count"] for line in hist["timeline"] if line["what"] == "redriven"] == [1]
+    # the states before the failed one are not run again
+    assert hist["path"].count("RegistrationAccepted") == 1 and hist["path"].count("AwaitTrainingPurchase") == 2
+    assert [(a["actor"], a["reason"]) for a in audit_log(cloud) if a["action"] == "execution.redrive"] == \
+        [("sari", "platform fixed its callback")]
+    code, _, err, _ = ops("redrive", pid, "--actor", "a", "--reason", "r", "--yes")
+    assert (code, err) == (1, "prakerja: execution is RUNNING, not FAILED: nothing to redrive\n")

@@ -111,4 +111,4 @@ def redrive_execution(execution_arn: str, actor: str, reason: str, at: datetime)
 
 
 NOT_IMPLEMENTED = ("redrive is not available on this endpoint: it does not implement Step Functions "
-                   "RedriveExecution (moto does not); nothing changed")
+                   "RedriveExecution; nothing changed")

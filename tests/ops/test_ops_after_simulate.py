@@ -1,0 +1,81 @@
+"""Issue 6's acceptance, as a new operator does it with docs/operations.md: one shell runs
+`prakerja simulate --serve`, another runs `prakerja ops` against its AWS endpoint.
+Both are real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from prakerja_flow import catalogue
+
+CLI = [sys.executable, "-c", "from prakerja.cli import main; main()"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
+    api_port, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # a new operator's shell: no AWS set-up
+    stderr = tmp_path / "simulate.stderr"  # a file: the functions' logs would fill a pipe nobody reads
+    server = subprocess.Popen([*CLI, "simulate", "--participants", "40", "--seed", "5", "--faults", "0.2", "--json",
+                               "--serve", "--port", str(api_port), "--aws-port", str(aws_port), "--month-seconds", "3600"],
+                              stdout=subprocess.PIPE, stderr=stderr.open("w"), text=True, cwd=catalogue.PROJECT_ROOT, env=env)
+    try:
+        summary = json.loads(server.stdout.readline())  # the summary first, then it serves
+        assert summary["ok"], summary
+        deadline = time.monotonic() + 60
+        while "AWS endpoint      http://" not in stderr.read_text():
+            assert time.monotonic() < deadline and server.poll() is None, stderr.read_text()[-2000:]
+            time.sleep(0.2)
+        endpoint = f"http://127.0.0.1:{aws_port}"
+
+        def ops(*args: str) -> tuple[int, str, str]:
+            done = subprocess.run([*CLI, "ops", *args, "--endpoint-url", endpoint], capture_output=True, text=True,
+                                  timeout=120, cwd=catalogue.PROJECT_ROOT, env=env)
+            return done.returncode, done.stdout, done.stderr
+
+        code, out, err = ops("executions", "--json", "--limit", "100")
+        assert code == 0, err
+        listing = json.loads(out)
+        assert listing["listed"] == 40 and sum(listing["by_state"].values()) == 40
+        by_state = {}
+        for row in listing["executions"]:
+            by_state.setdefault(row["state"], []).append(row["participant_id"])
+        assert {"LifecycleComplete", "AwaitRating"} <= set(by_state), listing["by_state"]
+
+        code, out, _ = ops("participant", by_state["AwaitRating"][0], "--json")
+        report = json.loads(out)
+        assert code == 0 and report["diagnosis"].startswith("waiting for rating of training ")
+        code, out, _ = ops("participant", by_state["LifecycleComplete"][0])
+        assert code == 0 and "diagnosis" in out and "complete: Rp" in out
+
+        code, out, _ = ops("stuck", "--json")
+        assert code == 0 and json.loads(out)["states"]["AwaitRating"]["waiting"] == len(by_state["AwaitRating"])
+        graph = tmp_path / "rating.svg"
+        code, out, _ = ops("history", by_state["AwaitRating"][0], "--graph", str(graph))
+        assert code == 0 and 'data-state="AwaitRating"' in graph.read_text()
+
+        code, out, err = ops("payouts", "pause", "--actor", "new-operator", "--reason", "trying the runbook", "--yes")
+        assert (code, err) == (0, "")
+        code, out, err = ops("payouts", "resume", "--actor", "new-operator", "--reason", "done trying", "--yes")
+        assert (code, err) == (0, "")
+        code, out, err = ops("participant", "PNOBODY")
+        assert (code, out, err) == (1, "", "prakerja: participant PNOBODY not found\n")
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
+    assert server.returncode == 0, stderr.read_text()[-2000:]
