@@ -40,6 +40,8 @@ SCHEDULED_TIME_FIELD = "scheduled_time"
 # outcome that needs watching, and the rupiah paid.
 PAYOUT_OUTCOME_METRICS = {"paid": "PayoutsPaid", "failed": "PayoutsFailed", "unknown": "PayoutsOutcomeUnknown"}
 PAYOUT_AMOUNT_METRIC = "PayoutsPaidIdr"
+# 1 when a run stopped before its Lambda timeout with payouts still queued (a backlog).
+PAYOUT_RUN_STOPPED_EARLY_METRIC = "PayoutRunStoppedEarly"
 # Reconciliation job: mismatches between the provider's statement and our ledger (alarm on > 0).
 RECONCILIATION_MISMATCH_METRIC = "ReconciliationMismatches"
 

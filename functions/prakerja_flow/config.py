@@ -91,6 +91,12 @@ PAYMENT_PROVIDER_BACKOFF_BASE = timedelta(milliseconds=200)
 PAYMENT_PROVIDER_BACKOFF_MAX = timedelta(seconds=2)
 # How long a fetched API key is reused before Secrets Manager is asked again (rotation).
 PAYMENT_PROVIDER_SECRET_TTL = timedelta(minutes=15)
+# A payout run starts no new payout with less than this left before its Lambda timeout:
+# one payout's worst case is an inquiry and a transfer, each up to MAX_ATTEMPTS x (connect
+# + read timeout) plus backoff, about 2 x 3 x 18 s + 4 s = 112 s. What is left stays
+# queued for the next run, untouched.
+PAYOUT_RUN_STOP_BEFORE_TIMEOUT = 2 * PAYMENT_PROVIDER_MAX_ATTEMPTS * (
+    PAYMENT_PROVIDER_CONNECT_TIMEOUT + PAYMENT_PROVIDER_READ_TIMEOUT) + 2 * PAYMENT_PROVIDER_BACKOFF_MAX
 
 # --- reconciliation ---------------------------------------------------------------
 RECONCILIATION_INTERVAL = timedelta(days=1)

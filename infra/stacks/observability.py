@@ -28,6 +28,7 @@ from .workflow import WorkflowStack
 PAYOUT_METRICS = tuple(catalogue.PAYOUT_OUTCOME_METRICS.values())
 PAYOUT_AMOUNT_METRIC = catalogue.PAYOUT_AMOUNT_METRIC
 RECONCILIATION_MISMATCH_METRIC = catalogue.RECONCILIATION_MISMATCH_METRIC
+PAYOUT_RUN_STOPPED_EARLY_METRIC = catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC
 
 
 def business_metric(name: str, period: Duration, labelled: bool = True) -> cw.Metric:
@@ -136,6 +137,20 @@ class ObservabilityStack(Stack):
             "The reconciliation job found differences between the payment provider's statement and our "
             "ledger (double payment, payment we did not book, or booked payment the provider lacks): "
             "see the reconcile function's log and docs/operations.md",
+            comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            missing=cw.TreatMissingData.IGNORE,
+        )
+
+        # One datapoint per payout run: 1 when it stopped before its timeout with payouts
+        # still queued. Held like the reconciliation alarm: a backlog is over when a run
+        # finishes its queue, not when a period passes without a run.
+        stopped_early = business_metric(PAYOUT_RUN_STOPPED_EARLY_METRIC, self.period, labelled=False)
+        self._alarm(
+            "PayoutBacklog",
+            stopped_early,
+            0,
+            "A payout run stopped before its Lambda timeout with payouts still queued: the rest is paid "
+            "by the next run (nothing is lost or paid twice), but a day late; see docs/capacity.md, limit 1",
             comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
             missing=cw.TreatMissingData.IGNORE,
         )

@@ -12,7 +12,7 @@ import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from prakerja_flow import catalogue
@@ -63,12 +63,16 @@ class LambdaContext:
     memory_limit_in_mb: int
     invoked_function_arn: str
     aws_request_id: str
+    timeout_seconds: float = 30.0
     log_group_name: str = "/aws/lambda/local"
     log_stream_name: str = "local"
     function_version: str = "$LATEST"
+    started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        """As in Lambda: the function's timeout minus the time this invocation has run
+        (the payout run stops before it; a constant would hide that)."""
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
 def _handler_for(handler_path: str):
@@ -80,7 +84,8 @@ def _handler_for(handler_path: str):
     return fn
 
 
-def call(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any) -> tuple[Any, dict | None]:
+def call(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any,
+         timeout_seconds: float = 30.0) -> tuple[Any, dict | None]:
     """Calls a handler as Lambda would. Returns (result, None) or (None, error payload)."""
     gate = _gates.get(function_name)
     if gate is not None:
@@ -88,7 +93,7 @@ def call(function_name: str, function_arn: str, handler_path: str, env: dict[str
     with _activity_lock:
         _activity["in_flight"] += 1
     try:
-        return _call_locked(function_name, function_arn, handler_path, env, memory_mb, event)
+        return _call_locked(function_name, function_arn, handler_path, env, memory_mb, event, timeout_seconds)
     finally:
         with _activity_lock:
             _activity["in_flight"] -= 1
@@ -113,12 +118,13 @@ class hold:
         _gates.pop(self.function_name).set()
 
 
-def _call_locked(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any) -> tuple[Any, dict | None]:
+def _call_locked(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any,
+                 timeout_seconds: float) -> tuple[Any, dict | None]:
     with _lock:
         invocation_counts[function_name] = invocation_counts.get(function_name, 0) + 1
         _apply_environment(env)
         try:
-            context = LambdaContext(function_name, memory_mb, function_arn, str(uuid.uuid4()))
+            context = LambdaContext(function_name, memory_mb, function_arn, str(uuid.uuid4()), timeout_seconds)
             return _handler_for(handler_path)(event, context), None
         except Exception as error:  # noqa: BLE001 - becomes a Lambda function error, as in AWS
             return None, {
@@ -158,7 +164,8 @@ def install() -> None:
     def invoke(self, function_name, qualifier, body, headers, response_headers):
         fn = self.get_function(function_name, qualifier)
         event = json.loads(body) if body else {}
-        result, error = call(fn.function_name, fn.function_arn, fn.handler, dict(fn.environment_vars or {}), int(fn.memory_size or 128), event)
+        result, error = call(fn.function_name, fn.function_arn, fn.handler, dict(fn.environment_vars or {}), int(fn.memory_size or 128), event,
+                             float(fn.timeout or 3))
         if error is not None:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(error).encode()

@@ -39,8 +39,9 @@ def test_every_alarm_notifies_the_topic(alarms, observability):
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [ref(observability.topic)]
         assert alarm["OKActions"] == [ref(observability.topic)]
-        # Only the once-a-day reconciliation alarm keeps its state between runs (see below).
-        expected_missing = "ignore" if alarm["AlarmName"] == _name("ReconciliationMismatches") else "notBreaching"
+        # Only the once-a-day job alarms keep their state between runs (see below).
+        held = (_name("ReconciliationMismatches"), _name("PayoutBacklog"))
+        expected_missing = "ignore" if alarm["AlarmName"] in held else "notBreaching"
         assert alarm["TreatMissingData"] == expected_missing
 
 
@@ -134,3 +135,12 @@ def test_dashboard_has_a_reconciliation_widget(template):
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     assert "Reconciliation mismatches" in body
     assert body.count(catalogue.RECONCILIATION_MISMATCH_METRIC) >= 2  # a graph and the last run's value
+
+
+def test_payout_backlog_alarm(alarms, observability):
+    """A payout run that ran out of time (it stops before its Lambda timeout and leaves the
+    rest queued) pages the topic until a run finishes its queue."""
+    alarm = alarms[_name("PayoutBacklog")]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (catalogue.METRICS_NAMESPACE, catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC)
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
+    assert alarm["TreatMissingData"] == "ignore" and alarm["AlarmActions"] == [ref(observability.topic)]

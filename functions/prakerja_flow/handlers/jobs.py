@@ -15,10 +15,13 @@ from ..services import payouts, reconciliation, sweeps
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def payout_run(event: dict, context: LambdaContext) -> dict:
-    report = payouts.run(clock.from_event(event), get_provider()).as_dict()
+    margin_ms = config.PAYOUT_RUN_STOP_BEFORE_TIMEOUT.total_seconds() * 1000
+    report = payouts.run(clock.from_event(event), get_provider(),
+                         has_time=lambda: context.get_remaining_time_in_millis() > margin_ms).as_dict()
     for outcome, name in catalogue.PAYOUT_OUTCOME_METRICS.items():
         metrics.add_metric(name=name, unit="Count", value=report["outcomes"].get(outcome, 0))
     metrics.add_metric(name=catalogue.PAYOUT_AMOUNT_METRIC, unit="Count", value=report["paid_idr"])
+    metrics.add_metric(name=catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC, unit="Count", value=int(report["stopped_early"]))
     logger.info("payout run finished", extra=report)
     return report
 

@@ -5,6 +5,7 @@ at any point converges to exactly one payment on the next run."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,6 +26,7 @@ from .lifecycle import PAYOUT, SURVEYS, payout_progress, stage_key
 class RunReport:
     as_of: str
     paused: bool = False
+    stopped_early: bool = False  # out of time: the rest stays queued for the next run
     outcomes: Counter = field(default_factory=Counter)
     paid_idr: int = 0
     # Read once per run: waves whose payouts are paused, and the programme budget as last seen.
@@ -32,10 +34,14 @@ class RunReport:
     budget: controls.Budget | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
-        return {"as_of": self.as_of, "paused": self.paused, "outcomes": dict(self.outcomes), "paid_idr": self.paid_idr}
+        return {"as_of": self.as_of, "paused": self.paused, "stopped_early": self.stopped_early,
+                "outcomes": dict(self.outcomes), "paid_idr": self.paid_idr}
 
 
-def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> RunReport:
+def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE,
+        has_time: Callable[[], bool] = lambda: True) -> RunReport:
+    """`has_time()` is asked before each entitlement: a run stops between two of them,
+    never inside one (each is SENT before the provider call, so either is safe)."""
     report = RunReport(clock.iso(now))
     if (repo.get_pause() or {}).get("paused"):
         report.paused = True
@@ -47,6 +53,11 @@ def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOU
         while True:
             batch, start = repo.query_queue(schema.Q_PAYABLE, shard, now, batch_size, start)
             for ent in batch:
+                if not has_time():
+                    report.stopped_early = True
+                    logger.warning("payout run stopped before its timeout; the rest stays queued for the next run",
+                                   extra={"outcomes": dict(report.outcomes), "shard": shard})
+                    return report
                 report.outcomes[_process(ent, now, provider, report)] += 1
             if not start:
                 break
