@@ -45,9 +45,7 @@ def install() -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.core.models import botocore_stubber
     from moto.core.responses import BaseResponse
-    from moto.core.utils import get_equivalent_url_in_aws_domain, utcnow
-    from moto.utilities.utils import get_partition
-    from werkzeug.http import http_date
+    from moto.core.utils import get_equivalent_url_in_aws_domain
 
     for name in ("setup_class", "call_action", "parse_parameters", "get_region_from_url", "_dispatch", "dispatch"):
         if not callable(getattr(BaseResponse, name, None)):
@@ -137,14 +135,7 @@ def install() -> None:
         h.path = "/"
         h.raw_path = "/"
         querystring = {k: [v] for k, v in _qsl(h.body)} or dict(headers)
-        h.querystring = querystring
-        h.data = querystring
-        h.method = "POST"
-        h.region = h.get_region_from_url(request, url)
-        h.partition = get_partition(h.region)
-        h.uri_match = {}
-        h.headers = headers
-        h.response_headers = {"server": "amazon.com", "date": http_date(utcnow())}
+        set_up_post(h, request, url, headers, querystring)
         if h.automated_parameter_parsing and h._get_action():
             h.parse_parameters(request)
         credentials = request_signer._credentials
@@ -188,6 +179,22 @@ def botocore_answer(model, url: str, status: int, response_headers, raw: bytes):
     if "ResponseMetadata" in parsed:
         parsed["ResponseMetadata"]["RetryAttempts"] = 0
     return http, parsed
+
+
+def set_up_post(h, request, url: str, headers, querystring: dict) -> None:
+    """The part of BaseResponse.setup_class every in-process POST shares."""
+    from moto.core.utils import utcnow
+    from moto.utilities.utils import get_partition
+    from werkzeug.http import http_date
+
+    h.querystring = querystring
+    h.data = querystring
+    h.method = "POST"
+    h.region = h.get_region_from_url(request, url)
+    h.partition = get_partition(h.region)
+    h.uri_match = {}
+    h.headers = headers
+    h.response_headers = {"server": "amazon.com", "date": http_date(utcnow())}
 
 
 def current_account(headers, access_key: str) -> str:

@@ -99,12 +99,9 @@ def _usable(url: str) -> bool:
 def answer(url: str, headers: Any, body: bytes, access_key: str | None) -> tuple[int, dict, bytes] | None:
     """moto's (status, headers, body) for a synchronous Invoke request, or None when the
     normal path must answer it (the function is unknown, or the call is not plain)."""
-    from moto.core.utils import utcnow
     from moto.iam.models import mark_account_as_visited
-    from moto.utilities.utils import get_partition
-    from werkzeug.http import http_date
 
-    from .moto_direct import current_account
+    from .moto_direct import current_account, set_up_post
 
     moto = _check_moto()
     h = moto.LambdaResponse()
@@ -125,14 +122,7 @@ def answer(url: str, headers: Any, body: bytes, access_key: str | None) -> tuple
             querystring = {k: [v] for k, v in parse_qsl(h.body, keep_blank_values=True)}
         except (UnicodeEncodeError, UnicodeDecodeError, AttributeError):
             querystring = {}
-    h.querystring = querystring or dict(headers)
-    h.data = h.querystring
-    h.method = "POST"
-    h.region = h.get_region_from_url(request, url)
-    h.partition = get_partition(h.region)
-    h.uri_match = {}
-    h.headers = headers
-    h.response_headers = {"server": "amazon.com", "date": http_date(utcnow())}
+    set_up_post(h, request, url, headers, querystring or dict(headers))
     h.access_key = access_key or "AKIAEXAMPLE"
     h.current_account = current_account(headers, h.access_key)
     try:

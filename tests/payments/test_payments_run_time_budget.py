@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from lifecycle_steps import buy, complete, nik, open_wave, paid_lines, payout_account, rate, register
+from lifecycle_steps import open_wave, paid_lines, trained_and_rated
 
 from prakerja_flow import catalogue, clock, config
 from prakerja_flow.data import repository as repo
@@ -19,15 +19,7 @@ PAYOUT_RUN = "payout-run"
 
 def four_due(cloud) -> list[str]:
     open_wave(cloud)
-    pids = []
-    for sequence in range(1, 5):
-        pid = register(cloud, sequence)
-        payout_account(cloud, pid, nik(sequence), number=f"0812{sequence:08d}")
-        buy(cloud, pid)
-        complete(cloud, pid)
-        rate(cloud, pid)
-        cloud.wait_for_token(pid, "PAYOUT#1")
-        pids.append(pid)
+    pids = [trained_and_rated(cloud, sequence) for sequence in range(1, 5)]
     cloud.clock.advance(config.FIRST_PAYOUT_DELAY + timedelta(hours=1))
     return pids
 
