@@ -272,18 +272,19 @@ def simulate(participants: int, seed: int, faults: float = 0.0, statement: str |
     report = Report(participants, seed, faults)
     provider = FakeProvider(fault_rate=faults, seed=seed)
     started = time.perf_counter()
-    with LocalCloud(start=DEFAULT_START, provider=provider) as cloud, _long_lived_heap():
-        personas = make_personas(participants, rng)
-        sim = Simulation(cloud, personas, rng, report, duplicate_deliveries=faults > 0)
-        sim.run(on_day=(lambda d: progress(d + 1, HORIZON_DAYS)) if progress else None)
-        report.wall_seconds = time.perf_counter() - started
-        summarise(cloud, personas, report)
-        report.violations.extend(check_invariants(cloud, personas))
-        if statement:
-            provider.write_statement(statement)
-        if inspect:
-            inspect(cloud, personas)
-        if then:
+    with LocalCloud(start=DEFAULT_START, provider=provider) as cloud:
+        with _long_lived_heap():
+            personas = make_personas(participants, rng)
+            sim = Simulation(cloud, personas, rng, report, duplicate_deliveries=faults > 0)
+            sim.run(on_day=(lambda d: progress(d + 1, HORIZON_DAYS)) if progress else None)
+            report.wall_seconds = time.perf_counter() - started
+            summarise(cloud, personas, report)
+            report.violations.extend(check_invariants(cloud, personas))
+            if statement:
+                provider.write_statement(statement)
+            if inspect:
+                inspect(cloud, personas)
+        if then:  # e.g. serving for hours: with the collector as usual
             then(cloud, report)
     return report
 
