@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,13 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 
 from prakerja.local.credentials import signed_headers  # noqa: E402
+from prakerja.local.server import free_port  # noqa: E402
 from prakerja_flow.domain.nik import build_nik  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(port: int, method: str, path: str, body=None) -> tuple[int, dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
 from typing import Annotated
@@ -34,12 +35,10 @@ def simulate(
     """Run a wave of synthetic participants through the real API and state machine."""
     from .simulate import HORIZON_DAYS, simulate as run
 
-    if serve and port == aws_port:
-        raise typer.BadParameter("--port and --aws-port must differ")
     if serve:
-        import os
-
-        os.environ["MOTO_PORT"] = str(aws_port)
+        if port == aws_port:
+            raise typer.BadParameter("--port and --aws-port must differ")
+        os.environ["MOTO_PORT"] = str(aws_port)  # as `local up` sets it, before the local cloud exists
 
     progress_cb, progress = None, None
     if sys.stderr.isatty() and not as_json:

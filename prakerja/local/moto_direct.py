@@ -113,11 +113,10 @@ def install() -> None:
         headers = _headers(params.get("headers") or {})
         if "X-Amz-Target" not in headers:
             return None
-        body = params.get("body") or b""
-        body_bytes = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        return _answer(cls, model, url, headers, body_bytes, request_signer)
+        body_bytes, access_key = body_and_access_key(params, request_signer)
+        return _answer(cls, model, url, headers, body_bytes, access_key)
 
-    def _answer(cls, model, url, headers, body_bytes, request_signer):
+    def _answer(cls, model, url, headers, body_bytes, access_key):
         from moto.iam.models import mark_account_as_visited
 
         request = SimpleNamespace(method="POST", values={}, headers=headers, data=body_bytes, path="/",
@@ -138,8 +137,6 @@ def install() -> None:
         set_up_post(h, request, url, headers, querystring)
         if h.automated_parameter_parsing and h._get_action():
             h.parse_parameters(request)
-        credentials = request_signer._credentials
-        access_key = getattr(credentials, "access_key", None) if credentials is not None else None
         h.access_key = access_key or "AKIAEXAMPLE"
         h.current_account = current_account(headers, h.access_key)
         mark_account_as_visited(account_id=h.current_account, access_key=h.access_key, service=h.service_name, region=h.region)
@@ -179,6 +176,14 @@ def botocore_answer(model, url: str, status: int, response_headers, raw: bytes):
     if "ResponseMetadata" in parsed:
         parsed["ResponseMetadata"]["RetryAttempts"] = 0
     return http, parsed
+
+
+def body_and_access_key(params: dict, request_signer) -> tuple[bytes, str | None]:
+    """The request body as bytes and the caller's access key, from a `before-call` event."""
+    body = params.get("body") or b""
+    credentials = request_signer._credentials
+    return (body.encode("utf-8") if isinstance(body, str) else bytes(body),
+            getattr(credentials, "access_key", None) if credentials is not None else None)
 
 
 def set_up_post(h, request, url: str, headers, querystring: dict) -> None:

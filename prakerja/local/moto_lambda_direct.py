@@ -28,7 +28,7 @@ import inspect
 import json
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, quote, urlparse
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlparse
 
 from .invoker import MotoHookMissing
 
@@ -139,8 +139,6 @@ def answer(url: str, headers: Any, body: bytes, access_key: str | None) -> tuple
 
 
 def _unquoted_function_name(path: str) -> str:
-    from urllib.parse import unquote
-
     return unquote(path.rsplit("/", 2)[-2])  # as LambdaResponse.invoke
 
 
@@ -171,7 +169,7 @@ def install() -> None:
         return
     from botocore.awsrequest import HeadersDict
 
-    from .moto_direct import botocore_answer, register_before_call
+    from .moto_direct import body_and_access_key, botocore_answer, register_before_call
 
     _check_moto()
 
@@ -184,11 +182,7 @@ def install() -> None:
                 or headers.get("X-Amz-Invocation-Type") not in (None, "RequestResponse") or "X-Amz-Client-Context" in headers \
                 or not _usable(url):
             return None
-        body = params.get("body") or b""
-        body_bytes = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        credentials = request_signer._credentials
-        access_key = getattr(credentials, "access_key", None) if credentials is not None else None
-        found = answer(url, headers, body_bytes, access_key)
+        found = answer(url, headers, *body_and_access_key(params, request_signer))
         if found is None:
             return None
         status, response_headers, payload = found

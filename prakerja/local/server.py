@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,13 @@ class ScaledClock:
     def __call__(self) -> datetime:
         elapsed = (time.monotonic() - self._start_wall) * self._scale
         return (self._start_programme + timedelta(seconds=elapsed)).replace(microsecond=0)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for `local up` beside other servers: tests, benches)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def make_http_handler(cloud: LocalCloud):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -18,13 +17,8 @@ import pytest
 
 from prakerja import api_docs
 from prakerja.local import credentials
+from prakerja.local.server import free_port
 from prakerja_flow.domain.nik import build_nik
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, timedelta
 
 from prakerja.local.cloud import LocalCloud
@@ -10,6 +11,8 @@ from prakerja_flow.domain.nik import build_nik
 
 PLATFORM = "pijarmahir"  # the local platform client LocalCloud.request signs as by default
 REVIEW = "Instruktur menjelaskan dengan jelas."
+# The `prakerja` command as a subprocess of this interpreter (its venv, no PATH needed).
+CLI = [sys.executable, "-c", "from prakerja.cli import main; main()"]
 
 
 def nik(sequence: int = 1, gender: str = "F", born: date = date(1990, 5, 17)) -> str:

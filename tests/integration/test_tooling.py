@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import sys
 import threading
 import urllib.request
 
 import boto3
 import pytest
+from lifecycle_steps import CLI
 
 from prakerja import api_docs, statement_check
 from prakerja.local import invoker
 from prakerja.local.credentials import signed_headers
+from prakerja.local.server import free_port
 from prakerja_flow import catalogue
 
 
 def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from prakerja.cli import main; main()", *args],
+    return subprocess.run([*CLI, *args],
                           capture_output=True, text=True, timeout=timeout, cwd=catalogue.PROJECT_ROOT)
 
 
@@ -79,12 +79,6 @@ def test_the_runtime_refuses_a_moto_without_its_hook_points(monkeypatch):
     monkeypatch.setattr(LambdaSimpleBackend.__mro__[1], "invoke", None, raising=False)
     with pytest.raises(invoker.MotoHookMissing, match="moto"):
         invoker.require_hook_points()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_local_up_serves_the_api_and_an_aws_endpoint_with_shared_state():

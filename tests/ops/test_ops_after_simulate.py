@@ -7,20 +7,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 
+from lifecycle_steps import CLI
+
+from prakerja.local.server import free_port
 from prakerja_flow import catalogue
-
-CLI = [sys.executable, "-c", "from prakerja.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):

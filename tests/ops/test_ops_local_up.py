@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import threading
 import urllib.request
 
+from lifecycle_steps import CLI
+
 from prakerja.local.credentials import signed_headers
+from prakerja.local.server import free_port
 from prakerja_flow.data import clients
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(port: int, method: str, path: str, body=None):
@@ -66,7 +61,7 @@ def test_ops_participant_against_local_up_endpoint(monkeypatch, ops):
 
 def test_unreachable_endpoint_is_one_line_and_exit_1():
     port = free_port()  # nothing listens there
-    done = subprocess.run([sys.executable, "-c", "from prakerja.cli import main; main()", "ops", "participant", "P1",
+    done = subprocess.run([*CLI, "ops", "participant", "P1",
                            "--endpoint-url", f"http://127.0.0.1:{port}"], capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"})
     assert (done.returncode, done.stdout) == (1, "")
@@ -74,6 +69,6 @@ def test_unreachable_endpoint_is_one_line_and_exit_1():
 
 
 def test_bad_usage_exits_2_with_one_line():
-    done = subprocess.run([sys.executable, "-c", "from prakerja.cli import main; main()", "ops", "executions", "--limit", "0"],
+    done = subprocess.run([*CLI, "ops", "executions", "--limit", "0"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.startswith("prakerja: ") and len(done.stderr.splitlines()) == 1
