@@ -52,6 +52,7 @@ are freed (most of `simulate`'s memory; details at the function)."""
 from __future__ import annotations
 
 import inspect
+import os
 import threading
 
 from .invoker import MotoHookMissing
@@ -343,9 +344,12 @@ def _boto_clients_are_reused() -> None:
     lock = threading.Lock()
 
     def boto_client_for(region, service, state_credentials=None):
-        # The client's endpoint depends on whether moto intercepts boto calls (in-process)
-        # or not (server mode): part of the key. Credentials are too, when a state has them.
-        key = (region, service, repr(state_credentials), boto_client.botocore_stubber.enabled)
+        # Everything the new client's endpoint depends on is part of the key: whether moto
+        # intercepts boto calls (in-process) or not (server mode, MOTO_PORT), and
+        # AWS_ENDPOINT_URL, which boto3 reads when it builds a client (`prakerja ops
+        # --endpoint-url` sets it in-process). Credentials are too, when a state has them.
+        key = (region, service, repr(state_credentials), boto_client.botocore_stubber.enabled,
+               os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("MOTO_PORT"))
         with lock:
             client = clients.get(key)
             if client is None:
