@@ -90,7 +90,13 @@ def _emit(data: dict, as_json: bool, text) -> None:
 
 
 def _confirm(question: str, yes: bool) -> None:
-    if not yes and not typer.confirm(question, default=False):
+    if yes:
+        return
+    try:
+        confirmed = typer.confirm(question, default=False)
+    except typer.Abort:  # no answer: stdin closed (a script without --yes) or Ctrl-C at the prompt
+        confirmed = False
+    if not confirmed:
         raise fail("not confirmed; nothing changed")
 
 

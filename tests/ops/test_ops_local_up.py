@@ -49,6 +49,12 @@ def test_ops_participant_against_local_up_endpoint(monkeypatch, ops):
         assert code == 0 and pid in text and "3171015705900001" not in text
         code, _, err, _ = ops("participant", "PNOBODY", "--endpoint-url", endpoint)
         assert (code, err) == (1, "prakerja: participant PNOBODY not found\n")
+        # An action from a script without --yes and with nothing on stdin: refused, exit 1, one line.
+        done = subprocess.run([*CLI, "ops", "payouts", "pause", "--actor", "a", "--reason", "r", "--endpoint-url", endpoint],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stderr.splitlines()[-1:]) == (1, ["prakerja: not confirmed; nothing changed"])
+        code, _, _, report = ops("participant", pid, "--json", "--endpoint-url", endpoint)
+        assert code == 0  # nothing paused
     finally:
         # ops pointed this process's clients at the endpoint; the server's own threads
         # must drain through moto in-process, not through the endpoint that is going away
