@@ -134,7 +134,13 @@ def local_up(
 
 def _function_logs_to_stderr() -> None:
     """The functions run in this process log as they do in Lambda, to stdout by default;
-    here stdout is the command's result (`--json` must parse), so their lines go to stderr."""
+    here stdout is the command's result (`--json` must parse), so their lines go to stderr.
+    Their logger is built by this import, so the local runtime's Powertools settings (log
+    level WARNING, no tracing or metrics) must be in place first (an explicit setting wins)."""
+    from .local.cloud import LOCAL_ENV
+
+    for name, value in LOCAL_ENV.items():
+        os.environ.setdefault(name, value)
     from prakerja_flow.observability import logger
 
     logger.registered_handler.setStream(sys.stderr)
