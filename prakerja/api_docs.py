@@ -32,7 +32,11 @@ NON_DOMAIN_CODES: dict[str, tuple[int, str]] = {
     "RouteNotFound": (404, "gateway/API: no such method and path"),
     "IdempotencyKeyInProgress": (409, "API: a request with this Idempotency-Key is still running"),
     "PayloadTooLarge": (413, f"WAF/API: body over {config.MAX_REQUEST_BODY_BYTES} bytes"),
-    "ValidationError": (422, "gateway/API: body or parameters break the schema (unknown fields, bounds, types)"),
+    "UnsupportedMediaType": (415, "WAF/API: a POST or PUT whose Content-Type is not application/json (optionally ; charset=utf-8)"),
+    "ValidationError": (422, "gateway/API: the body is not one JSON object, is nested more than "
+                             f"{config.REQUEST_JSON_MAX_DEPTH} levels deep, repeats a key, has an integer of more than "
+                             f"{config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits, or breaks the schema (unknown fields, bounds, "
+                             "types, the text rules); the message says which"),
     "IdempotencyKeyReused": (422, "API: this Idempotency-Key was used with a different body"),
     "BadRequest": (400, "gateway: any other request API Gateway itself refuses"),
     "Throttled": (429, "gateway: rate limit; retry later with the same Idempotency-Key"),
