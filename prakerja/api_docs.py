@@ -126,6 +126,31 @@ Each retry is a new request and needs a fresh signature (timestamp, nonce).
 """
 
 
+TEXT_FIELDS = f"""## Request bodies: what is refused before the fields are read
+
+- A POST or PUT must say `Content-Type: application/json` (optionally `; charset=utf-8`):
+  anything else is 415 `UnsupportedMediaType`.
+- The body is one JSON object, strict JSON (no `NaN`/`Infinity`), nested at most
+  {config.REQUEST_JSON_MAX_DEPTH} levels deep, with no key repeated in any object (a repeated key would
+  otherwise be read as its last value) and no integer longer than {config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits:
+  422 `ValidationError` otherwise, saying which rule. Every integer field has both bounds
+  (below), and so do the path parameters `wave` ({config.WAVE_MIN}-{config.WAVE_MAX}) and `sequence` (1-{config.SURVEY_COUNT}).
+
+## Text fields
+
+`full_name`, `actor`, `reason`, `review` and written survey answers are stored NFC-normalised,
+with leading and trailing whitespace trimmed. None may contain a control character (Unicode
+category Cc: NUL, ESC, ...), a format character (Cf: the right-to-left override, zero-width
+characters, the byte order mark), a line or paragraph separator (Zl, Zp), a surrogate,
+private-use or unassigned code point; the 422 names the field, the character and its
+position (`full_name: character 5 is U+202E RIGHT-TO-LEFT OVERRIDE, a format character (Cf); ...`).
+`full_name`, `actor` and `reason` are one line and may not be empty or only whitespace.
+`review` and survey answers may hold paragraphs: line feeds and tabs (a CR LF or CR is
+stored as a line feed); a review needs {config.REVIEW_MIN_CHARS} characters besides surrounding whitespace, a
+survey answer may be empty.
+"""
+
+
 def markdown(spec: dict) -> str:
     lines = [
         "# API reference",
@@ -139,6 +164,7 @@ def markdown(spec: dict) -> str:
         "Locally, `prakerja local up` also serves this spec at `/openapi.json` and Swagger UI at `/swagger`.",
         "",
         SIGNING,
+        TEXT_FIELDS,
         "## Routes",
         "",
         "| method | path | tag | who may call | summary |",

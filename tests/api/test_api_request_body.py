@@ -16,7 +16,7 @@ from lifecycle_steps import nik, open_wave, purchase_body, refused, register, ta
 from prakerja.local import gateway
 from prakerja_flow import catalogue, config
 from prakerja_flow.handlers import request_body
-from prakerja_flow.handlers.request_body import DuplicateKey, NotAnObject, NotJson, TooDeep
+from prakerja_flow.handlers.request_body import DuplicateKey, NotAnObject, NotJson, NumberTooLong, TooDeep
 
 DEPTH = config.REQUEST_JSON_MAX_DEPTH
 NESTED_ATTACK = '{"a":' * 2_500 + "1" + "}" * 2_500  # issue 12, finding 4: under 16 KiB
@@ -69,8 +69,7 @@ def test_duplicate_keys_at_any_depth_are_refused(text):
     assert "duplicate key" in refused_.value.message
 
 
-@pytest.mark.parametrize("text", ["{", '{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}', "1" * 5_000, '{"a": ' + "9" * 5_000 + "}",
-                                  '{"a": 1} x', "\ufeff{}"])
+@pytest.mark.parametrize("text", ["{", '{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}', '{"a": 1} x', "\ufeff{}", "{'a': 1}"])
 def test_what_is_not_json_is_refused(text):
     with pytest.raises(NotJson):
         request_body.parse_object(text)
@@ -82,10 +81,12 @@ def test_a_body_must_be_an_object(text):
         request_body.parse_object(text)
 
 
-def test_integers_longer_than_dynamodb_numbers_are_refused_while_parsing():
+@pytest.mark.parametrize("text", ['{"a": -%s}' % ("9" * (config.REQUEST_JSON_MAX_INTEGER_DIGITS + 1)), "1" * 5_000,
+                                  '{"a": ' + "9" * 5_000 + "}"])
+def test_integers_longer_than_dynamodb_numbers_are_refused_while_parsing(text):
     assert request_body.parse_object('{"a": %s}' % ("9" * config.REQUEST_JSON_MAX_INTEGER_DIGITS))["a"] > 0
-    with pytest.raises(NotJson) as refused_:
-        request_body.parse_object('{"a": -%s}' % ("9" * (config.REQUEST_JSON_MAX_INTEGER_DIGITS + 1)))
+    with pytest.raises(NumberTooLong) as refused_:
+        request_body.parse(text)
     assert f"{config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits" in refused_.value.message
 
 

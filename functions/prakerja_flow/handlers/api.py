@@ -54,7 +54,7 @@ app.enable_swagger(path=routes.SWAGGER_PATH, title=TITLE, version=VERSION, secur
 
 ParticipantId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 PurchaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
-WaveNumber = Annotated[int, Path(ge=1, le=1000)]
+WaveNumber = Annotated[int, Path(ge=config.WAVE_MIN, le=config.WAVE_MAX)]
 SurveySequence = Annotated[int, Path(ge=1, le=config.SURVEY_COUNT)]
 # Read by handlers/idempotency.py before routing; declared here so that the spec documents it.
 IdempotencyKey = Annotated[str | None, Header(

@@ -60,6 +60,10 @@ class DuplicateKey(Refused):
     """An object names the same key twice."""
 
 
+class NumberTooLong(Refused):
+    """An integer literal longer than config.REQUEST_JSON_MAX_INTEGER_DIGITS."""
+
+
 def media_type_problem(content_type: str | None) -> str | None:
     if content_type is not None and _JSON_MEDIA_TYPE.fullmatch(content_type.lower()):
         return None
@@ -91,7 +95,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _integer(literal: str) -> int:
     if len(literal.lstrip("-")) > config.REQUEST_JSON_MAX_INTEGER_DIGITS:
-        raise NotJson(f"request body has an integer of more than {config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits")
+        raise NumberTooLong(f"request body has an integer of more than {config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits")
     return int(literal)
 
 
