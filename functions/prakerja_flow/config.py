@@ -136,6 +136,12 @@ SURVEY_ANSWER_MAX_CHARS = 1_000
 API_SIGNATURE_TOLERANCE = timedelta(minutes=5)
 # Client secrets are re-read from Secrets Manager after this long (rotation takes effect).
 API_CLIENT_SECRET_TTL = timedelta(minutes=5)
+# Key ids that do not exist are remembered, so that repeating a guess costs no Secrets
+# Manager call, but only this many and this long: each new guess costs one call (it must
+# be looked up) and takes one slot, the oldest slot giving way. A key created after a miss
+# is found at the latest this long after that miss.
+API_UNKNOWN_KEY_CACHE_SIZE = 1_024
+API_UNKNOWN_KEY_CACHE_TTL = timedelta(minutes=1)
 # Every POST may carry an Idempotency-Key; a success is replayed for this long.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX_CHARS = 128
