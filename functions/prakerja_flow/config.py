@@ -110,6 +110,8 @@ LIFECYCLE_TIMEOUT = timedelta(days=300)
 
 # --- API ------------------------------------------------------------------------
 MAX_REQUEST_BODY_BYTES = 16 * 1024
+# API Gateway REST quota: the request line and header values together (10,240 bytes).
+API_MAX_HEADER_BYTES = 10_240
 
 # --- API input limits (handlers/request_body.py, handlers/api_models.py, handlers/text.py) --
 # Checked before the body is parsed: the deepest body the API takes is 3 levels (a

@@ -91,7 +91,9 @@ def authorizer_event(method: str, path: str, resource: str, headers: dict[str, s
     }
 
 
-def gateway_response(response_type: str, request_id: str, authorizer_context: dict | None = None) -> dict:
+def gateway_response(response_type: str, request_id: str, authorizer_context: dict | None = None, detail: str | None = None) -> dict:
+    """API Gateway's own answer of this type; `detail` is appended to its message (the local
+    HTTP server says what was wrong with a request it could not parse)."""
     spec = routes.GATEWAY_RESPONSES[response_type]
     context = authorizer_context or {}
 
@@ -100,7 +102,8 @@ def gateway_response(response_type: str, request_id: str, authorizer_context: di
             return str(context.get(template.removeprefix("$context.authorizer."), ""))
         return template
 
-    error = {"code": render(spec.code), "message": render(spec.message), "request_id": request_id}
+    message = render(spec.message) + (f": {detail}" if detail else "")
+    error = {"code": render(spec.code), "message": message, "request_id": request_id}
     return {"statusCode": spec.status, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"error": error})}
 
 
