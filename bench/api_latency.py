@@ -12,8 +12,10 @@ includes queueing behind the other workers and behind the lifecycle's own tasks.
 `--keep-alive` has each worker send every request on one persistent connection
 (http.client), as an integrator's connection pool would, instead of urllib's new
 connection per request: the difference is the server's connection handling.
+`--server-only` sends only `GET /nowhere` (unsigned; the local gateway answers 404 from
+the route table without invoking a function): the HTTP server and routing alone.
 
-Usage:  .venv/bin/python bench/api_latency.py --seconds 30 --threads 4 [--keep-alive]
+Usage:  .venv/bin/python bench/api_latency.py --seconds 30 --threads 4 [--keep-alive] [--server-only]
 """
 
 from __future__ import annotations
@@ -38,14 +40,19 @@ sys.path.insert(0, str(ROOT / "functions"))
 
 from prakerja.local.credentials import signed_headers  # noqa: E402
 from prakerja.local.server import free_port  # noqa: E402
+from prakerja_flow import routes  # noqa: E402
 from prakerja_flow.domain.nik import build_nik  # noqa: E402
+
+
+def _headers(method: str, path: str, data: bytes | None) -> dict[str, str]:
+    # Signed as the route family's local client (operator, portal or platform), as the API requires.
+    signed = signed_headers(method, path, data) if routes.find(method, path) else {}
+    return {"Content-Type": "application/json", **signed}
 
 
 def http(port: int, method: str, path: str, body=None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    # Signed as the route family's local client (operator, portal or platform), as the API requires.
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data,
-                                     headers={"Content-Type": "application/json", **signed_headers(method, path, data)})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data, headers=_headers(method, path, data))
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -62,7 +69,7 @@ def http_keep_alive(port: int, method: str, path: str, body=None) -> tuple[int, 
     connection = getattr(_connections, "conn", None)
     if connection is None:
         connection = _connections.conn = HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request(method, path, body=data, headers={"Content-Type": "application/json", **signed_headers(method, path, data)})
+    connection.request(method, path, body=data, headers=_headers(method, path, data))
     response = connection.getresponse()
     return response.status, json.loads(response.read() or b"null")
 
@@ -77,6 +84,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--keep-alive", action="store_true", help="one persistent connection per worker")
+    parser.add_argument("--server-only", action="store_true", help="only GET /nowhere: the HTTP server and routing")
     args = parser.parse_args()
     api, aws = free_port(), free_port()
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
@@ -109,6 +117,8 @@ def main() -> int:
 
         def worker(w: int) -> None:
             i = 0
+            while args.server_only and time.monotonic() < stop_at:
+                timed("GET /nowhere (404, no function)", "GET", "/nowhere")
             while time.monotonic() < stop_at:
                 i += 1
                 nik = build_nik(32, 1 + w, 1, date(1980, 1, 1) + timedelta(days=i), "F", i % 9999 + 1)

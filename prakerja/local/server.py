@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
@@ -82,7 +83,7 @@ def wsgi_app(cloud: LocalCloud):
             response = gateway.handle(cloud.invoke_raw, method, path, body, _request_headers(environ), environ.get("QUERY_STRING", ""))
         except Exception:  # noqa: BLE001 - a fault of the local gateway must still be an answer in the one shape
             log.exception("local gateway failed")
-            response = gateway.gateway_response("DEFAULT_5XX", "local")
+            response = gateway.gateway_response("DEFAULT_5XX", str(uuid.uuid4()))
         data = (response.get("body") or "").encode()
         headers = gateway.response_headers(response)
         headers.setdefault("Content-Type", "application/json")
@@ -107,13 +108,13 @@ class _OneShapeErrorTask(ErrorTask):
     connection is closed after it, as waitress does."""
 
     def execute(self) -> None:
-        error = self.request.error
+        error, request_id = self.request.error, str(uuid.uuid4())
         if isinstance(error, RequestEntityTooLarge):
-            response = gateway.gateway_response("REQUEST_TOO_LARGE", "local")
+            response = gateway.gateway_response("REQUEST_TOO_LARGE", request_id)
         elif isinstance(error, InternalServerError):
-            response = gateway.gateway_response("DEFAULT_5XX", "local")
+            response = gateway.gateway_response("DEFAULT_5XX", request_id)
         else:  # BadRequest, header fields too large, an unsupported transfer coding: the client's fault
-            response = gateway.gateway_response("DEFAULT_4XX", "local", detail=f"not a valid HTTP/1.1 request: {error.body}")
+            response = gateway.gateway_response("DEFAULT_4XX", request_id, detail=f"malformed request: {error.body}")
         body = response["body"].encode()
         self.status = _status_line(response["statusCode"])
         self.response_headers.append(("Content-Type", "application/json"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictInt, StrictStr, Tag
 
 from .. import config
 from . import text
@@ -87,15 +87,20 @@ class PayoutAccount(_Body):
     account_number: Annotated[StrictStr, Field(min_length=6, max_length=32, pattern=r"^[0-9]+$")]
 
 
+# Tagged by the JSON type, so that a refusal names the one rule that applies (an untagged
+# union would report both members' errors, under pydantic's internal names).
+SurveyAnswer = Annotated[
+    Annotated[Text(SURVEY_TEXT, "a written answer"), Tag("text")]
+    | Annotated[Annotated[StrictInt, Field(ge=config.SURVEY_ANSWER_INT_MIN, le=config.SURVEY_ANSWER_INT_MAX)], Tag("number")],
+    Discriminator(lambda value: "text" if isinstance(value, str) else "number"),
+]
+
+
 class Survey(_Body):
     """Answers by question id: an integer within the bounds below, or a written answer that
     may hold paragraphs like a review and may be empty."""
 
-    answers: Annotated[
-        dict[Id, Text(SURVEY_TEXT, "a written answer")
-             | Annotated[StrictInt, Field(ge=config.SURVEY_ANSWER_INT_MIN, le=config.SURVEY_ANSWER_INT_MAX)]],
-        Field(min_length=1, max_length=config.SURVEY_MAX_ANSWERS),
-    ]
+    answers: Annotated[dict[Id, SurveyAnswer], Field(min_length=1, max_length=config.SURVEY_MAX_ANSWERS)]
 
 
 # --- responses (documented in the spec; schemathesis checks every answer against them) ------
