@@ -32,7 +32,11 @@ NON_DOMAIN_CODES: dict[str, tuple[int, str]] = {
     "RouteNotFound": (404, "gateway/API: no such method and path"),
     "IdempotencyKeyInProgress": (409, "API: a request with this Idempotency-Key is still running"),
     "PayloadTooLarge": (413, f"WAF/API: body over {config.MAX_REQUEST_BODY_BYTES} bytes"),
-    "ValidationError": (422, "gateway/API: body or parameters break the schema (unknown fields, bounds, types)"),
+    "UnsupportedMediaType": (415, "WAF/API: a POST or PUT whose Content-Type is not application/json (optionally ; charset=utf-8)"),
+    "ValidationError": (422, "gateway/API: the body is not one JSON object, is nested more than "
+                             f"{config.REQUEST_JSON_MAX_DEPTH} levels deep, repeats a key, has an integer of more than "
+                             f"{config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits, or breaks the schema (unknown fields, bounds, "
+                             "types, the text rules); the message says which"),
     "IdempotencyKeyReused": (422, "API: this Idempotency-Key was used with a different body"),
     "BadRequest": (400, "gateway: any other request API Gateway itself refuses"),
     "Throttled": (429, "gateway: rate limit; retry later with the same Idempotency-Key"),
@@ -122,6 +126,31 @@ Each retry is a new request and needs a fresh signature (timestamp, nonce).
 """
 
 
+TEXT_FIELDS = f"""## Request bodies: what is refused before the fields are read
+
+- A POST or PUT must say `Content-Type: application/json` (optionally `; charset=utf-8`):
+  anything else is 415 `UnsupportedMediaType`.
+- The body is one JSON object, strict JSON (no `NaN`/`Infinity`), nested at most
+  {config.REQUEST_JSON_MAX_DEPTH} levels deep, with no key repeated in any object (a repeated key would
+  otherwise be read as its last value) and no integer longer than {config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits:
+  422 `ValidationError` otherwise, saying which rule. Every integer field has both bounds
+  (below), and so do the path parameters `wave` ({config.WAVE_MIN}-{config.WAVE_MAX}) and `sequence` (1-{config.SURVEY_COUNT}).
+
+## Text fields
+
+`full_name`, `actor`, `reason`, `review` and written survey answers are stored NFC-normalised,
+with leading and trailing whitespace trimmed. None may contain a control character (Unicode
+category Cc: NUL, ESC, ...), a format character (Cf: the right-to-left override, zero-width
+characters, the byte order mark), a line or paragraph separator (Zl, Zp), a surrogate,
+private-use or unassigned code point; the 422 names the field, the character and its
+position (`full_name: character 5 is U+202E RIGHT-TO-LEFT OVERRIDE, a format character (Cf); ...`).
+`full_name`, `actor` and `reason` are one line and may not be empty or only whitespace.
+`review` and survey answers may hold paragraphs: line feeds and tabs (a CR LF or CR is
+stored as a line feed); a review needs {config.REVIEW_MIN_CHARS} characters besides surrounding whitespace, a
+survey answer may be empty.
+"""
+
+
 def markdown(spec: dict) -> str:
     lines = [
         "# API reference",
@@ -135,6 +164,7 @@ def markdown(spec: dict) -> str:
         "Locally, `prakerja local up` also serves this spec at `/openapi.json` and Swagger UI at `/swagger`.",
         "",
         SIGNING,
+        TEXT_FIELDS,
         "## Routes",
         "",
         "| method | path | tag | who may call | summary |",
