@@ -1,4 +1,4 @@
-"""The one guard in front of every money movement (docs/decisions/0006-one-payout-guard.md).
+"""The one guard in front of every money movement (docs/decisions/0007-one-payout-guard.md).
 
 Every transfer the payout run starts, the first send of an entitlement and a re-send
 after settlement proved that the provider never received it alike, is cleared here
