@@ -60,6 +60,12 @@ assert len(SURVEY_OPENS_AFTER_FIRST_PAYOUT) == SURVEY_COUNT
 
 # --- payout accounts ------------------------------------------------------------
 PAYOUT_CHANNELS = ("BANK", "OVO", "GOPAY", "LINKAJA", "DANA")
+# A payout account that replaces another is paid only after this long: an account
+# takeover (a stolen portal session) would otherwise divert the very next payout. Three
+# days give the participant time to see the change on the status page and complain;
+# banks hold new payees for a similar time. The first account a participant sets has no
+# hold: there is nothing to divert yet.
+PAYOUT_ACCOUNT_COOLING_OFF = timedelta(days=3)
 
 # --- scheduled jobs (EventBridge Scheduler in AWS, the local scheduler locally) ---
 PAYOUT_RUN_INTERVAL = timedelta(days=1)

@@ -259,7 +259,8 @@ def get_participant(participant_id: ParticipantId) -> dict:
 @app.put("/participants/<participant_id>/payout-account", tags=["participants"], summary="Set the payout account",
          responses=_answers(200, m.PayoutAccountView, "The account is set"))
 def put_payout_account(participant_id: ParticipantId, body: m.PayoutAccount) -> dict:
-    account = participants.set_payout_account(participant_id, body.channel, body.account_number, clock.now())
+    account = participants.set_payout_account(participant_id, body.channel, body.account_number,
+                                              _principal_name(app.current_event.raw_event), clock.now())
     return {"channel": account["channel"], "account_number_masked": "****" + account["account_number"][-4:]}
 
 
