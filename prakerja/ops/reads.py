@@ -89,12 +89,12 @@ def lifecycle_states() -> tuple[str, ...]:
 
 def check_state(state: str | None) -> None:
     if state is not None and state not in lifecycle_states():
-        raise OpsUsageError(f"unknown state {state!r} for --state; states: {', '.join(lifecycle_states())}")
+        raise OpsUsageError(f"unknown state {state!r}; states: {', '.join(lifecycle_states())}")
 
 
 def check_status(status: str | None) -> None:
     if status is not None and status not in EXECUTION_STATUSES:
-        raise OpsUsageError(f"unknown status {status!r} for --status; statuses: {', '.join(EXECUTION_STATUSES)}")
+        raise OpsUsageError(f"unknown status {status!r}; statuses: {', '.join(EXECUTION_STATUSES)}")
 
 
 def check_wave(wave: int | None) -> None:
@@ -104,7 +104,7 @@ def check_wave(wave: int | None) -> None:
     known = sorted(table.waves())
     if wave not in known and not table.wave_intake(wave):  # no such wave, and nobody in it
         listed = ", ".join(map(str, known)) if known else "none exists yet (ops wave open N)"
-        raise OpsUsageError(f"unknown wave {wave} for --wave; waves: {listed}")
+        raise OpsUsageError(f"unknown wave {wave}; waves: {listed}")
 
 
 def resolve(reference: str) -> str:
@@ -367,11 +367,15 @@ def failed_payout_participants(target: Target) -> set[str]:
 
 
 def filter_rows(rows: Iterable[dict], state: str | None = None, older_than: timedelta | None = None,
-                never_paid: bool = False, payout_failed: set[str] | None = None) -> list[dict]:
-    """The filters on rows already read, longest in state first (pure). `never_paid` needs
-    profiled rows; `payout_failed` is failed_payout_participants()."""
+                never_paid: bool = False, payout_failed: set[str] | None = None, status: str | None = None,
+                wave: int | None = None) -> list[dict]:
+    """The filters on rows already read, longest in state first (pure). `never_paid` and
+    `wave` need profiled rows; `payout_failed` is failed_payout_participants(). (The CLI
+    has ListExecutions filter by status and GSI2 by wave instead.)"""
     kept = [r for r in rows
-            if (state is None or r["state"] == state)
+            if (status is None or r["status"] == status)
+            and (wave is None or r["wave"] == wave)
+            and (state is None or r["state"] == state)
             and (older_than is None or (r["in_state_seconds"] or 0) >= older_than.total_seconds())
             and (not never_paid or not r.get("cash_paid_idr"))
             and (payout_failed is None or r["participant_id"] in payout_failed)]

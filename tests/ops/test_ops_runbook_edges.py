@@ -18,9 +18,9 @@ def test_an_unknown_state_status_or_wave_is_bad_usage_naming_the_valid_values(cl
     open_wave(cloud)
     code, out, err, _ = ops("executions", "--state", "AwaitRatng")
     assert (code, out) == (2, "") and len(err.splitlines()) == 1
-    assert err.startswith("prakerja: unknown state 'AwaitRatng' for --state; states: ") and "AwaitRating" in err
+    assert err.startswith("prakerja: unknown state 'AwaitRatng'; states: ") and "AwaitRating" in err
     code, out, err, _ = ops("executions", "--wave", "9")
-    assert (code, out, err) == (2, "", "prakerja: unknown wave 9 for --wave; waves: 1\n")
+    assert (code, out, err) == (2, "", "prakerja: unknown wave 9; waves: 1\n")
     assert ops("executions", "--status", "RUNING")[0] == 2
     assert ops("executions", "--wave", "1", "--json")[0] == 0  # a wave that exists answers
 

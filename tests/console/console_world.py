@@ -1,0 +1,70 @@
+"""A small local world with one participant in each situation the console shows, on the
+real lifecycle (LocalCloud, in-process), and the console served on it. Used by the
+console tests and by scripts/console_screenshots.py."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))  # lifecycle_steps
+
+from lifecycle_steps import (  # noqa: E402
+    advance_days, buy, complete, nik, open_wave, payout_account, rate, register, trained_and_rated,
+)
+
+from prakerja.console.server import ConsoleServer  # noqa: E402
+from prakerja.local.cloud import LocalCloud  # noqa: E402
+from prakerja.ops import actions  # noqa: E402
+from prakerja.ops.aws import connect  # noqa: E402
+from prakerja_flow import config  # noqa: E402
+from prakerja_flow.data import clients  # noqa: E402
+from prakerja_flow.payments.fake import FakeProvider  # noqa: E402
+
+
+@dataclass
+class World:
+    cloud: LocalCloud
+    paid: str  # paid payout 1
+    failed: str  # payout 1 FAILED: e-wallet not KYC-verified
+    rating: str  # waiting for the rating
+    waiting: str  # registered in wave 2, no training bought yet
+    cancelled: str  # cancelled by an operator
+    nik_of: dict[str, str]
+
+
+@contextlib.contextmanager
+def world() -> Iterator[World]:
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    with LocalCloud(provider=FakeProvider()) as cloud:
+        open_wave(cloud)
+        open_wave(cloud, 2)
+        paid = trained_and_rated(cloud, 1)
+        failed = register(cloud, 2)
+        payout_account(cloud, failed, nik(2), verified=False, number="081200000002")
+        buy(cloud, failed)
+        complete(cloud, failed)
+        rate(cloud, failed)
+        rating = register(cloud, 3)
+        buy(cloud, rating, training="T-DATA-ANALYST")
+        complete(cloud, rating, training="T-DATA-ANALYST")
+        waiting = register(cloud, 4, wave=2)
+        cancelled = register(cloud, 5)
+        for pid, stage in ((failed, "PAYOUT#1"), (rating, "RATING"), (waiting, "PURCHASE"), (cancelled, "PURCHASE")):
+            cloud.wait_for_token(pid, stage)
+        target = connect(None, None, None)
+        actions.perform(target, actions.build(actions.CANCEL, {"participant_id": cancelled}), "citra", "fraud report 9")
+        advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)
+        yield World(cloud, paid, failed, rating, waiting, cancelled, {p: nik(n) for n, p in enumerate((paid, failed, rating, waiting, cancelled), 1)})
+    clients.reset()
+
+
+@contextlib.contextmanager
+def console(read_only: bool = False, actor: str = "ani") -> Iterator[ConsoleServer]:
+    """The console on the world of this process (moto in-process), on a free port."""
+    with ConsoleServer(connect(None, None, None), 0, actor, read_only=read_only, refresh=3600) as server:
+        yield server
