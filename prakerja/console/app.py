@@ -38,9 +38,23 @@ class Console:
     extra: dict = field(default_factory=dict)
 
 
-def full_listing(target: Target) -> reads.Listing:
-    """What the snapshot holds: every execution, profiled (wave, cash paid) for the filters."""
-    return reads.execution_rows(target, profile_all=True)
+@dataclass(frozen=True)
+class Lists:
+    """What the snapshot holds: every execution, profiled (wave, cash paid) for the filters;
+    each wave's intake; the payout queue as a run sees it (with who has a FAILED payout)."""
+    listing: reads.Listing
+    intake: dict[int, int]
+    queue: dict
+
+    @property
+    def as_of(self) -> str:
+        return self.listing.as_of
+
+
+def full_read(target: Target) -> Lists:
+    listing = reads.execution_rows(target, profile_all=True)
+    known = set(table.waves()) | {r["wave"] for r in listing.rows if r.get("wave") is not None}
+    return Lists(listing, waves.intake(sorted(known)), payouts.queue_progress(target))
 
 
 def create_app(console: Console, port: int, token: str | None = None) -> tuple[Flask, Gate]:
@@ -52,12 +66,16 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
     app.jinja_env.autoescape = True
     target = console.target
 
-    def listing() -> tuple[reads.Listing, dict]:
+    def lists() -> tuple[Lists, dict]:
         read = console.snapshot.get()
         if read.value is None:
             raise OpsError(f"the execution list could not be read: {read.error}")
         return read.value, {"age": console.snapshot.age(), "seconds": read.seconds, "error": read.error,
                             "as_of": read.value.as_of}
+
+    def listing() -> tuple[reads.Listing, dict]:
+        held, snap = lists()
+        return held.listing, snap
 
     def page(template: str, status: int = 200, **context) -> tuple[str, int]:
         return render_template(template, now=target.now(), **context), status
@@ -153,7 +171,7 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         rows, snap = listing()
         if f["wave"] is not None and f["wave"] not in {r["wave"] for r in rows.rows}:
             reads.check_wave(f["wave"])  # not among the rows: does it exist at all?
-        failed = reads.failed_payout_participants(target) if f["payout_failed"] else None
+        failed = set(lists()[0].queue["failed_participants"]) if f["payout_failed"] else None
         matched = reads.filter_rows(rows.rows, f["state"], f["age"], f["never_paid"], failed, status=f["status"], wave=f["wave"])
         return rows, snap, matched
 
@@ -184,13 +202,14 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         return redirect(back if back.startswith("/") and not back.startswith("//") else "/", code=303)
 
     @app.get("/waves")
-    def waves_page():
-        rows, snap = listing()
-        return page("waves.html", snap=snap, report=waves.waves_report(target, rows.rows))
+    def waves_page():  # status and pauses read now; intake and states from the snapshot
+        held, snap = lists()
+        return page("waves.html", snap=snap, report=waves.waves_report(target, held.listing.rows, held.intake))
 
     @app.get("/payouts")
-    def payouts_page():
-        return page("payouts.html", report=payouts.status_report(target), waves=sorted(table.waves()))
+    def payouts_page():  # pauses and budget read now; the queue from the snapshot
+        held, snap = lists()
+        return page("payouts.html", snap=snap, report=payouts.status_report(target, held.queue), waves=sorted(table.waves()))
 
     @app.get("/audit")
     def audit_page():

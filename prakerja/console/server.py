@@ -10,7 +10,7 @@ from waitress.server import create_server
 
 from prakerja.ops.aws import Target
 
-from .app import Console, create_app, full_listing
+from .app import Console, create_app, full_read
 from .snapshot import Snapshot
 
 HOST = "127.0.0.1"
@@ -28,7 +28,7 @@ class ConsoleServer:
                                      threads=THREADS, ident="prakerja-console", expose_tracebacks=False,
                                      clear_untrusted_proxy_headers=True)
         self.port = self._server.effective_port
-        self.snapshot = Snapshot(lambda: full_listing(target), refresh)
+        self.snapshot = Snapshot(lambda: full_read(target), refresh)
         self.console = Console(target, actor, read_only, self.snapshot, statement,
                                where=target.endpoint_url or f"AWS {target.region}, table {target.table_name}")
         self.app, self.gate = create_app(self.console, self.port, token)

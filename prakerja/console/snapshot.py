@@ -1,5 +1,6 @@
-"""The execution list the console's list pages read: one full read (every execution with
-its state, age and profile: reads.execution_rows), kept and re-read in the background.
+"""What the console's list pages read: one full read (every execution with its state, age
+and profile, each wave's intake, the payout queue: app.full_read), kept and re-read in the
+background.
 
 A full read is what `ops executions` does for every command, and on the local stack it
 costs seconds at a few thousand executions (moto answers a table scan item by item); a
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger("prakerja.console")
+WAIT_PER_READ = 3
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class Read:
 
 
 class Snapshot:
-    """The last result of `read()`, re-read every `every` seconds by a daemon thread."""
+    """The last result of `read()`, re-read by a daemon thread every `every` seconds, or
+    WAIT_PER_READ times as long as the last read took if that is longer: the stack is
+    never kept busy mostly answering the console."""
 
     def __init__(self, read: Callable[[], object], every: float):
         self._read = read
@@ -69,7 +73,7 @@ class Snapshot:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self._every)
+            self._wake.wait(max(self._every, WAIT_PER_READ * (self._last.seconds if self._last else 0.0)))
             self._wake.clear()
             if not self._stop.is_set():
                 self.refresh()

@@ -42,8 +42,11 @@ class ProgrammeClock:
     """Programme time of the stack `prakerja ops` talks to; with no segments, the wall clock."""
 
     def __init__(self, segments: Iterable[Segment] = ()):
-        self.segments = tuple(sorted(segments, key=lambda s: s.wall))
-        self._walls = [s.wall for s in self.segments]
+        self._segments = tuple(sorted(segments, key=lambda s: s.wall))
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return self._segments
 
     @property
     def published(self) -> bool:
@@ -51,13 +54,14 @@ class ProgrammeClock:
 
     def of_wall(self, moment: datetime) -> datetime:
         """The programme time at a wall-clock moment (a Step Functions timestamp)."""
-        if not self.segments:
+        segments = self.segments
+        if not segments:
             return moment
         at = moment.timestamp()
-        index = bisect.bisect_right(self._walls, at) - 1
+        index = bisect.bisect_right([s.wall for s in segments], at) - 1
         if index < 0:  # before the stack started: its first programme moment
-            return self.segments[0].programme
-        segment = self.segments[index]
+            return segments[0].programme
+        segment = segments[index]
         return (segment.programme + timedelta(seconds=(at - segment.wall) * segment.rate)).replace(microsecond=0)
 
     def now(self) -> datetime:
@@ -66,6 +70,22 @@ class ProgrammeClock:
     def as_dict(self) -> dict:
         return {"published": self.published, "now": clock.iso(self.now()),
                 "segments": [[s.wall, clock.iso(s.programme), s.rate] for s in self.segments]}
+
+
+class SteppedClock(ProgrammeClock):
+    """In the stack's own process (tests, screenshot scripts): its simulated clock itself,
+    as it moves (cloud.SimulatedClock and its marks); nothing is published there."""
+
+    def __init__(self, simulated):
+        super().__init__()
+        self._simulated = simulated
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return tuple(Segment(wall, programme, 0.0) for wall, programme in list(self._simulated.marks))
+
+    def now(self) -> datetime:
+        return self._simulated()
 
 
 def segments_of(marks: Iterable[tuple[float, datetime]], serving_from: float, programme_then: datetime,

@@ -65,6 +65,11 @@ class Target:
     def now(self):
         return self.clock.now()
 
+    def use_clock(self, programme_clock: ProgrammeClock) -> Target:
+        """A clock known otherwise (the stack in this very process: programme_clock.SteppedClock)."""
+        self._clock = programme_clock
+        return self
+
     def execution_arn(self, participant_id: str) -> str:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
 

@@ -483,7 +483,7 @@ def console(
     actor: Annotated[str | None, typer.Option(help="Who acts, in the audit log (default: your login name).")] = None,
     statement: Annotated[Path | None, typer.Option(help="A provider statement to reconcile against (JSON lines).",
                                                    exists=True, dir_okay=False, readable=True)] = None,
-    refresh: Annotated[float, typer.Option(min=1.0, help="Seconds between background re-reads of the execution list.")] = 15.0,
+    refresh: Annotated[float, typer.Option(min=1.0, help="Seconds between background re-reads of the lists (at least 3 times what a read takes).")] = 30.0,
     endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """A web console on 127.0.0.1 with the reads and actions of `prakerja ops` (Ctrl-C stops it)."""

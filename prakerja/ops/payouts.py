@@ -62,17 +62,19 @@ def queue_progress(target: Target) -> dict:
                               "participants": sorted({e["participant_id"] for e in ents})[:20]}
                              for code, ents in sorted(failed_by_code.items(), key=lambda kv: -len(kv[1]))],
         "paid_to_resume": _amounts(by_status[inc.PAID]),
+        "failed_participants": sorted({e["participant_id"] for e in by_status[inc.FAILED]}),
         "by_kind": dict(Counter(e["kind"] for e in queued if e["status"] in (inc.DUE, inc.SCHEDULED))),
         "scheduled_later": table.scheduled_after(now),
     }
 
 
-def status_report(target: Target) -> dict:
+def status_report(target: Target, progress: dict | None = None) -> dict:
+    """`progress`: queue_progress() as read already (the console's snapshot); else read now."""
     pauses = table.pauses()
     programme = next((p for p in pauses if p["sk"] == "PAUSE"), None)
     waves = sorted((p for p in pauses if p["sk"].startswith("WAVE#")), key=lambda p: int(p["wave"]))
     budget = controls.get_budget()
-    progress = queue_progress(target)
+    progress = progress or queue_progress(target)
     return {
         "as_of": progress["as_of"],
         "paused": bool(programme and programme.get("paused")),

@@ -363,7 +363,7 @@ def _profile_row(row: dict, profile: dict, target: Target) -> None:
 
 def failed_payout_participants(target: Target) -> set[str]:
     """Participants with a FAILED entitlement: FAILED ones stay in the payout queue."""
-    return {e["participant_id"] for e in table.payable_until(target.now()) if e.get("status") == inc.FAILED}
+    return set(payouts.queue_progress(target)["failed_participants"])
 
 
 def filter_rows(rows: Iterable[dict], state: str | None = None, older_than: timedelta | None = None,

@@ -21,7 +21,7 @@ def local_world():
 
 @pytest.fixture(scope="module")
 def served(local_world):
-    with console() as server:
+    with console(local_world.cloud) as server:
         yield server
 
 

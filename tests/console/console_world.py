@@ -19,6 +19,7 @@ from lifecycle_steps import (  # noqa: E402
 
 from prakerja.console.server import ConsoleServer  # noqa: E402
 from prakerja.local.cloud import LocalCloud  # noqa: E402
+from prakerja.local.programme_clock import SteppedClock  # noqa: E402
 from prakerja.ops import actions  # noqa: E402
 from prakerja.ops.aws import connect  # noqa: E402
 from prakerja_flow import config  # noqa: E402
@@ -64,7 +65,8 @@ def world() -> Iterator[World]:
 
 
 @contextlib.contextmanager
-def console(read_only: bool = False, actor: str = "ani") -> Iterator[ConsoleServer]:
+def console(cloud: LocalCloud, read_only: bool = False, actor: str = "ani") -> Iterator[ConsoleServer]:
     """The console on the world of this process (moto in-process), on a free port."""
-    with ConsoleServer(connect(None, None, None), 0, actor, read_only=read_only, refresh=3600) as server:
+    target = connect(None, None, None).use_clock(SteppedClock(cloud.clock))  # Step Functions' times on the programme's
+    with ConsoleServer(target, 0, actor, read_only=read_only, refresh=3600) as server:
         yield server

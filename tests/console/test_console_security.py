@@ -62,7 +62,7 @@ def test_a_post_without_its_csrf_token_or_with_a_forged_intent_changes_nothing(c
 
 
 def test_read_only_refuses_every_action_even_a_forged_post(local_world):
-    with console(read_only=True, actor="support") as server:
+    with console(local_world.cloud, read_only=True, actor="support") as server:
         support = Client(server)
         page = support.get("/payouts")
         text = page.get_data(as_text=True)
