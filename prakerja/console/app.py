@@ -197,7 +197,7 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
 
     @app.post("/refresh")
     def refresh():
-        console.snapshot.refresh()
+        console.snapshot.soon()  # in the background: a full read takes seconds on the local stack
         back = request.form.get("back") or "/"
         return redirect(back if back.startswith("/") and not back.startswith("//") else "/", code=303)
 
