@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from prakerja.ops import actions, audit, export, graph, payouts, reads, table, waves
+from prakerja.ops import actions, audit, export, graph, listing, payouts, reads, table, waves
 from prakerja.ops import reconcile as recon
 from prakerja.ops.aws import OpsError, OpsUsageError, Target
+from prakerja_flow import clock
 from prakerja_flow.services.operator import OperatorError
 
 from . import views
@@ -25,6 +27,7 @@ from .snapshot import Snapshot
 log = logging.getLogger("prakerja.console")
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024
 DEFAULT_ROWS, MAX_ROWS = 200, 5000
+AUDIT_DEFAULT_DAYS = 7  # the audit page without a day or range: this programme week (the CLI: today)
 
 
 @dataclass
@@ -35,26 +38,36 @@ class Console:
     snapshot: Snapshot
     statement: list[dict] | None = None
     where: str = ""  # which stack, for the header
-    extra: dict = field(default_factory=dict)
+    audit_days: audit.PastDays = field(default_factory=audit.PastDays)
 
 
 @dataclass(frozen=True)
 class Lists:
     """What the snapshot holds: every execution, profiled (wave, cash paid) for the filters;
     each wave's intake; the payout queue as a run sees it (with who has a FAILED payout)."""
-    listing: reads.Listing
+    listing: listing.Listing
     intake: dict[int, int]
     queue: dict
+    reconciliation: dict | None = None  # of the statement given at launch
 
     @property
     def as_of(self) -> str:
         return self.listing.as_of
 
 
-def full_read(target: Target) -> Lists:
-    listing = reads.execution_rows(target, profile_all=True)
-    known = set(table.waves()) | {r["wave"] for r in listing.rows if r.get("wave") is not None}
-    return Lists(listing, waves.intake(sorted(known)), payouts.queue_progress(target))
+def full_read(target: Target, audit_days: audit.PastDays | None = None, statement: list[dict] | None = None) -> Lists:
+    """Everything the list pages show, read once. With `audit_days`, also every ended day of
+    the audit log since the first registration: a participant page then queries only the
+    last day or two of it, not one day per day since they registered. With `statement`
+    (--statement at launch), its reconciliation, which reads every listed participant's ledger."""
+    listed = listing.execution_rows(target, profile_all=True)
+    known = set(table.waves()) | {r["wave"] for r in listed.rows if r.get("wave") is not None}
+    if audit_days is not None:
+        today = target.now().date()
+        first = min((clock.parse(r["accepted_at"]).date() for r in listed.rows if r.get("accepted_at")), default=today)
+        audit.read(max(first, today - timedelta(days=audit.MAX_DAYS - 1)), today, kept=audit_days, today=today)
+    return Lists(listed, waves.intake(sorted(known)), payouts.queue_progress(target),
+                 recon.reconcile_report(target, statement) if statement else None)
 
 
 def create_app(console: Console, port: int, token: str | None = None) -> tuple[Flask, Gate]:
@@ -73,7 +86,7 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         return read.value, {"age": console.snapshot.age(), "seconds": read.seconds, "error": read.error,
                             "as_of": read.value.as_of}
 
-    def listing() -> tuple[reads.Listing, dict]:
+    def execution_list() -> tuple[listing.Listing, dict]:
         held, snap = lists()
         return held.listing, snap
 
@@ -116,12 +129,12 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
 
     @app.get("/")
     def home():
-        rows, snap = listing()
+        rows, snap = execution_list()
         by_status: dict[str, int] = {}
         for row in rows.rows:
             by_status[row["status"]] = by_status.get(row["status"], 0) + 1
         return page("home.html", snap=snap, listing=rows, by_status=dict(sorted(by_status.items())),
-                    stuck=reads.stuck_from_rows(rows.rows, as_of=rows.as_of))
+                    stuck=listing.stuck_from_rows(rows.rows, as_of=rows.as_of))
 
     @app.post("/search")
     def search():
@@ -135,11 +148,26 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         if reads.NIK_PATTERN.match(pid):
             raise OpsUsageError("search by NIK with the search form: a NIK is never put in an address")
         report = reads.participant_report(target, pid)
-        history = reads.history_report(target, pid)
+        history = reads.history_report(target, pid, console.audit_days)
         svg = graph.render(history["path"], history["current_state"], history["failed_state"])
         timeline = [line for line in history["timeline"] if line.get("what") != "exited"]
         trail = [line for line in history["timeline"] if line["source"] == "audit"]
         return page("participant.html", r=report, history=history, svg=svg, timeline=timeline, trail=trail)
+
+    @app.route("/participants/<pid>/nik", methods=["GET", "POST"])
+    def reveal_nik(pid: str):
+        """The full NIK on this one response, after a reason, audited. Read-only consoles may
+        reveal too: it is a read (support staff check a caller's NIK), recorded all the same."""
+        if reads.NIK_PATTERN.match(pid):
+            raise OpsUsageError("search by NIK with the search form: a NIK is never put in an address")
+        if request.method == "GET":
+            return page("reveal.html", pid=pid, reason="", problem=None, nik=None)
+        reason = request.form.get("reason") or ""
+        try:
+            nik = actions.reveal_nik(target, pid, console.actor, reason)
+        except OpsUsageError as error:
+            return page("reveal.html", 400, pid=pid, reason=reason, problem=str(error).split(": ", 1)[-1], nik=None)
+        return page("reveal.html", pid=pid, reason=reason, problem=None, nik=nik)
 
     # --- lists ------------------------------------------------------------------------------------
 
@@ -167,12 +195,12 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         return {"status": status, "state": state, "wave": wave, "older_than": older, "age": age,
                 "never_paid": args.get("never_paid") == "1", "payout_failed": args.get("payout_failed") == "1", "limit": limit}
 
-    def _matching(f: dict) -> tuple[reads.Listing, dict, list[dict]]:
-        rows, snap = listing()
+    def _matching(f: dict) -> tuple[listing.Listing, dict, list[dict]]:
+        rows, snap = execution_list()
         if f["wave"] is not None and f["wave"] not in {r["wave"] for r in rows.rows}:
             reads.check_wave(f["wave"])  # not among the rows: does it exist at all?
         failed = set(lists()[0].queue["failed_participants"]) if f["payout_failed"] else None
-        matched = reads.filter_rows(rows.rows, f["state"], f["age"], f["never_paid"], failed, status=f["status"], wave=f["wave"])
+        matched = listing.filter_rows(rows.rows, f["state"], f["age"], f["never_paid"], failed, status=f["status"], wave=f["wave"])
         return rows, snap, matched
 
     @app.get("/executions")
@@ -192,8 +220,8 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
 
     @app.get("/stuck")
     def stuck():
-        rows, snap = listing()
-        return page("stuck.html", snap=snap, stuck=reads.stuck_from_rows(rows.rows, oldest=10, as_of=rows.as_of))
+        rows, snap = execution_list()
+        return page("stuck.html", snap=snap, stuck=listing.stuck_from_rows(rows.rows, oldest=10, as_of=rows.as_of))
 
     @app.post("/refresh")
     def refresh():
@@ -211,36 +239,41 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         held, snap = lists()
         return page("payouts.html", snap=snap, report=payouts.status_report(target, held.queue), waves=sorted(table.waves()))
 
+    def _audit_report() -> dict:
+        a = request.args
+        since = a.get("since") or None
+        if not (a.get("day") or since or a.get("until")):  # on `local up` a programme day lasts two seconds
+            since = (target.now().date() - timedelta(days=AUDIT_DEFAULT_DAYS - 1)).isoformat()
+        return audit.report(target, a.get("day") or None, since, a.get("until") or None,
+                            a.get("actor") or None, a.get("participant") or None, console.audit_days)
+
     @app.get("/audit")
     def audit_page():
         a = request.args
-        report = audit.report(target, a.get("day") or None, a.get("since") or None, a.get("until") or None,
-                              a.get("actor") or None, a.get("participant") or None)
+        report = _audit_report()
         query = {k: v for k, v in a.items() if v}
         return page("audit.html", report=report, args=a, csv_url=url_for("audit_csv") + (f"?{urlencode(query)}" if query else ""))
 
     @app.get("/audit.csv")
     def audit_csv():
-        a = request.args
-        report = audit.report(target, a.get("day") or None, a.get("since") or None, a.get("until") or None,
-                              a.get("actor") or None, a.get("participant") or None)
+        report = _audit_report()
         return Response(export.to_csv(export.audit_rows(report["entries"]), export.AUDIT_COLUMNS), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=audit.csv"})
 
     @app.route("/reconcile", methods=["GET", "POST"])
     def reconcile_page():
-        lines, source = console.statement, "the statement given at launch (--statement)"
-        if request.method == "POST":
-            upload = request.files.get("statement")
-            if upload is None or not upload.filename:
-                raise OpsUsageError("choose a statement file (JSON lines) to upload")
-            try:
-                lines = recon.parse_statement(upload.read().decode("utf-8"))
-            except UnicodeDecodeError as error:
-                raise OpsUsageError(f"the statement is not UTF-8 text: {error}") from None
-            source = f"the uploaded {upload.filename}"
-        report = recon.reconcile_report(target, lines) if lines else None
-        return page("reconcile.html", report=report, source=source)
+        if request.method == "GET":  # the launch's statement, reconciled with the lists (snapshot)
+            held, snap = lists()
+            return page("reconcile.html", report=held.reconciliation, snap=snap,
+                        source="the statement given at launch (--statement)")
+        upload = request.files.get("statement")
+        if upload is None or not upload.filename:
+            raise OpsUsageError("choose a statement file (JSON lines) to upload")
+        try:
+            lines = recon.parse_statement(upload.read().decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise OpsUsageError(f"the statement is not UTF-8 text: {error}") from None
+        return page("reconcile.html", report=recon.reconcile_report(target, lines), source=f"the uploaded {upload.filename}", snap=None)
 
     # --- actions: form, second screen, done ------------------------------------------------------
 

@@ -28,7 +28,7 @@ class ConsoleServer:
                                      threads=THREADS, ident="prakerja-console", expose_tracebacks=False,
                                      clear_untrusted_proxy_headers=True)
         self.port = self._server.effective_port
-        self.snapshot = Snapshot(lambda: full_read(target), refresh)
+        self.snapshot = Snapshot(lambda: full_read(target, self.console.audit_days, statement), refresh)
         self.console = Console(target, actor, read_only, self.snapshot, statement,
                                where=target.endpoint_url or f"AWS {target.region}, table {target.table_name}")
         self.app, self.gate = create_app(self.console, self.port, token)

@@ -6,7 +6,8 @@ A full read is what `ops executions` does for every command, and on the local st
 costs seconds at a few thousand executions (moto answers a table scan item by item); a
 page must answer in well under one. So lists and counts come from the last read, which
 says how old it is, and an action or the operator's "re-read now" makes a fresh one. The
-participant page and every action read the stack directly, never this."""
+participant page and every action read the stack directly, never this (but for the
+audit log's ended days, which cannot change: audit.PastDays)."""
 
 from __future__ import annotations
 

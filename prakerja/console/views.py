@@ -9,9 +9,8 @@ from markupsafe import Markup
 
 def nik_shown(report: dict) -> str:
     """The only place a page takes a NIK from: always masked (province and regency digits
-    and the last four). A "reveal" belongs here and nowhere else: read the profile's NIK
-    on an explicit request with a reason, write an audit entry (`participant.reveal_nik`,
-    actions.py), and show it on that one response."""
+    and the last four). The full NIK is shown by one page only, reveal.html, after a
+    reason and an audit entry (actions.reveal_nik)."""
     return report["nik_masked"]
 
 

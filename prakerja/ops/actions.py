@@ -22,11 +22,12 @@ from prakerja_flow.handlers import text
 from prakerja_flow.handlers.api_models import ACTOR, REASON
 from prakerja_flow.services import operator
 
-from .aws import OpsUsageError, Target
+from .aws import OpsError, OpsUsageError, Target
 
 WAVE_OPEN, WAVE_CLOSE = "wave.open", "wave.close"
 PAUSE, RESUME = "payouts.pause", "payouts.resume"
 RETRY, CANCEL, REDRIVE = "entitlement.retry", "participant.cancel", "execution.redrive"
+REVEAL_NIK = "participant.reveal_nik"  # not an Action: it changes nothing, but is audited as one
 # The audit log's action names are these names (services/operator.py, services/participants.py).
 NAMES = (WAVE_OPEN, WAVE_CLOSE, PAUSE, RESUME, RETRY, CANCEL, REDRIVE)
 ON_PARTICIPANT = (RETRY, CANCEL, REDRIVE)
@@ -148,3 +149,14 @@ def _pause(action: Action, actor: str, reason: str, at) -> Outcome:
     repo.audit(actor, action.name, reason, at, wave=action.wave)
     return Outcome([f"payouts of wave {action.wave} paused: the payout run pays none of its participants until resumed"
                     if paused else f"payouts of wave {action.wave} resumed"], {"paused": paused, "wave": action.wave})
+
+
+def reveal_nik(target: Target, participant_id: str, actor: str, reason: str) -> str:
+    """A participant's full NIK, for the console's one page that shows it: written to the
+    audit log (who, why, whose) before it is returned, so no NIK is seen unrecorded."""
+    actor, reason = checked_words(actor, reason)
+    profile = repo.get_participant(participant_id)
+    if profile is None or not profile.get("nik"):
+        raise OpsError(f"participant {participant_id} not found")
+    repo.audit(actor, REVEAL_NIK, reason, target.now(), participant_id=participant_id)
+    return profile["nik"]

@@ -166,7 +166,7 @@ def executions(
     as_json: AsJson = False, as_csv: AsCsv = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """Lifecycle executions with participant, current state and age."""
-    from . import export, reads
+    from . import export, listing, reads
 
     _one_format(as_json, as_csv)
     try:
@@ -178,7 +178,7 @@ def executions(
     except OpsUsageError as error:
         raise fail(str(error), 2) from None
     target = _connect(endpoint_url, region, table)
-    report = _run(target, lambda t: reads.executions_report(t, status.value if status else None, state, age, wave, limit,
+    report = _run(target, lambda t: listing.executions_report(t, status.value if status else None, state, age, wave, limit,
                                                             never_paid, payout_failed))
     if as_csv:
         print(export.to_csv(report["executions"], export.EXECUTION_COLUMNS), end="")
@@ -238,10 +238,10 @@ def stuck(
     as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
 ) -> None:
     """Participants per waiting state and age bucket, with the oldest five per state."""
-    from . import reads
+    from . import listing
 
     target = _connect(endpoint_url, region, table)
-    report = _run(target, reads.stuck_report)
+    report = _run(target, listing.stuck_report)
     _emit(report, as_json, _print_stuck)
 
 
@@ -326,10 +326,10 @@ def _print_reconcile(r: dict) -> None:
 @wave_app.command("list")
 def wave_list(as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
     """Every wave: status, intake, payout pause, and where its participants are."""
-    from . import reads, waves
+    from . import listing, waves
 
     target = _connect(endpoint_url, region, table)
-    report = _run(target, lambda t: waves.waves_report(t, reads.execution_rows(t, profile_all=True).rows))
+    report = _run(target, lambda t: waves.waves_report(t, listing.execution_rows(t, profile_all=True).rows))
     _emit(report, as_json, _print_waves)
 
 
@@ -369,147 +369,3 @@ def _print_payouts(r: dict) -> None:
     for f in q["failed_by_reason"]:
         print(f"    {f['count']:>5}  {f['failure_code']}: {f['example']}")
     print(f"later         {q['scheduled_later']} scheduled after now")
-
-
-def _act(target: Target, action, actor: str, reason: str, yes: bool) -> None:
-    from . import actions
-
-    try:
-        actor, reason = actions.checked_words(actor, reason)
-    except OpsUsageError as error:
-        raise fail(str(error), 2) from None
-    _confirm(action.question(), yes)
-    outcome = _run(target, lambda t: actions.perform(t, action, actor, reason))
-    for line in outcome.lines:
-        print(line)
-
-
-def _build(name: str, **params):
-    from . import actions
-
-    try:
-        return actions.build(name, params)
-    except OpsUsageError as error:
-        raise fail(str(error), 2) from None
-
-
-# --- actions (confirmed, audited) ----------------------------------------------------------------------
-
-
-@wave_app.command("open")
-def wave_open(number: Annotated[int, typer.Argument(min=1)], actor: Actor, reason: Reason, yes: Yes = False,
-              endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
-    """Open wave N for registration."""
-    action = _build("wave.open", wave=number)
-    _act(_connect(endpoint_url, region, table), action, actor, reason, yes)
-
-
-@wave_app.command("close")
-def wave_close(number: Annotated[int, typer.Argument(min=1)], actor: Actor, reason: Reason, yes: Yes = False,
-               endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
-    """Close wave N for registration."""
-    action = _build("wave.close", wave=number)
-    _act(_connect(endpoint_url, region, table), action, actor, reason, yes)
-
-
-@payouts_app.command("pause")
-def payouts_pause(actor: Actor, reason: Reason, wave: PauseWave = None, yes: Yes = False, endpoint_url: Endpoint = None,
-                  region: Region = None, table: Table = None) -> None:
-    """Stop every payout run from paying (programme-wide, or one wave's participants)."""
-    action = _build("payouts.pause", wave=wave)
-    _act(_connect(endpoint_url, region, table), action, actor, reason, yes)
-
-
-@payouts_app.command("resume")
-def payouts_resume(actor: Actor, reason: Reason, wave: PauseWave = None, yes: Yes = False, endpoint_url: Endpoint = None,
-                   region: Region = None, table: Table = None) -> None:
-    """Let payout runs pay again (programme-wide, or one wave's participants)."""
-    action = _build("payouts.resume", wave=wave)
-    _act(_connect(endpoint_url, region, table), action, actor, reason, yes)
-
-
-class Kind(str, Enum):
-    POST_TRAINING = "POST_TRAINING"
-    SURVEY = "SURVEY"
-
-
-def _on_participant(name: str, reference: str, actor: str, reason: str, yes: bool, endpoint_url, region, table, **params) -> None:
-    from .reads import resolve
-
-    target = _connect(endpoint_url, region, table)
-    pid = _run(target, lambda _t: resolve(reference))
-    _act(target, _build(name, participant_id=pid, **params), actor, reason, yes)
-
-
-@ops_app.command()
-def retry(
-    reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
-    kind: Annotated[Kind, typer.Argument(help="POST_TRAINING or SURVEY.")],
-    sequence: Annotated[int, typer.Argument(min=1, max=4)],
-    actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
-) -> None:
-    """Make a FAILED entitlement due now: the next payout run tries it again."""
-    _on_participant("entitlement.retry", reference, actor, reason, yes, endpoint_url, region, table, kind=kind.value, sequence=sequence)
-
-
-@ops_app.command()
-def cancel(
-    reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
-    actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
-) -> None:
-    """Cancel a participation: unpaid entitlements CANCELLED, the execution ends in ParticipationCancelled."""
-    _on_participant("participant.cancel", reference, actor, reason, yes, endpoint_url, region, table)
-
-
-@ops_app.command()
-def redrive(
-    reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
-    actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
-) -> None:
-    """Redrive a FAILED execution from the state that failed (Step Functions RedriveExecution)."""
-    _on_participant("execution.redrive", reference, actor, reason, yes, endpoint_url, region, table)
-
-
-# --- the console --------------------------------------------------------------------------------------
-
-
-@ops_app.command()
-def console(
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free one).")] = 8765,
-    read_only: Annotated[bool, typer.Option("--read-only", help="Refuse every action (for support staff).")] = False,
-    actor: Annotated[str | None, typer.Option(help="Who acts, in the audit log (default: your login name).")] = None,
-    statement: Annotated[Path | None, typer.Option(help="A provider statement to reconcile against (JSON lines).",
-                                                   exists=True, dir_okay=False, readable=True)] = None,
-    refresh: Annotated[float, typer.Option(min=1.0, help="Seconds between background re-reads of the lists (at least 3 times what a read takes).")] = 30.0,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
-) -> None:
-    """A web console on 127.0.0.1 with the reads and actions of `prakerja ops` (Ctrl-C stops it)."""
-    import getpass
-
-    from ..console import server
-    from . import actions
-
-    who = actor or getpass.getuser()
-    try:
-        actions.checked_words(who, "console")
-    except OpsUsageError as error:
-        raise fail(str(error), 2) from None
-    target = _connect(endpoint_url, region, table)
-    _run(target, lambda t: None)  # reachable, and on the stack's clock
-    lines = None
-    if statement:
-        from . import reconcile as recon
-
-        try:
-            lines = recon.parse_statement(statement.read_text(encoding="utf-8"))
-        except (OpsUsageError, UnicodeDecodeError) as error:
-            raise fail(f"cannot read {statement}: {error}", 2) from None
-    try:
-        server.serve(target, port, who, read_only, refresh, lines,
-                     ready=lambda url: print(f"console for {who}{' (read-only)' if read_only else ''}: {url}\nCtrl-C stops it",
-                                             flush=True))
-    except OSError as error:
-        raise fail(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}") from None

@@ -1,5 +1,5 @@
-"""The read side of `prakerja ops` and its console: one participant, the executions, one
-timeline, who is stuck where. Functions of a Target that return plain dicts (--json
+"""The read side of `prakerja ops` and its console for one participant: the profile and
+diagnosis, one timeline (many executions at once: listing.py). Functions of a Target that return plain dicts (--json
 prints them as they are; the console renders them).
 
 Every age and date is programme time, on the clock of the stack the Target talks to
@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -21,7 +17,6 @@ from botocore.exceptions import ClientError
 
 from prakerja_flow import catalogue, clock
 from prakerja_flow.data import dynamo
-from prakerja_flow.data import operations as ops_data
 from prakerja_flow.data import repository as repo
 from prakerja_flow.domain import errors
 from prakerja_flow.domain import incentives as inc
@@ -36,9 +31,6 @@ NIK_PATTERN = re.compile(r"^\d{16}$")
 EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 FINAL_STATES = {repo.REVOKED: "Revoked", repo.CANCELLED: "ParticipationCancelled"}
-AGE_BUCKETS = ((timedelta(days=7), "<7d"), (timedelta(days=14), "7-14d"), (timedelta(days=30), "14-30d"), (None, ">30d"))
-HISTORY_WORKERS = 16
-PER_PARTICIPANT_LOOKUPS_UP_TO = 25  # above this, one scan of the table is cheaper than a query each
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -63,7 +55,7 @@ def human(seconds: float | None) -> str:
     return f"{seconds // 60}m{seconds % 60}s"
 
 
-def _since(target: Target, iso_time: str | None) -> float | None:
+def seconds_since(target: Target, iso_time: str | None) -> float | None:
     """Programme seconds from a time the functions wrote (programme time) to now."""
     return None if not iso_time else max(0.0, (target.now() - clock.parse(iso_time)).total_seconds())
 
@@ -73,11 +65,13 @@ def _programme(target: Target, moment: datetime | None) -> datetime | None:
     return None if moment is None else target.clock.of_wall(moment)
 
 
-def _iso(target: Target, moment: datetime | None) -> str | None:
+def programme_iso(target: Target, moment: datetime | None) -> str | None:
+    """A Step Functions timestamp as the programme time it happened at."""
     return None if moment is None else clock.iso(_programme(target, moment))
 
 
-def _since_wall(target: Target, moment: datetime | None) -> float | None:
+def seconds_since_wall(target: Target, moment: datetime | None) -> float | None:
+    """Programme seconds from a Step Functions timestamp (wall clock) to now."""
     return None if moment is None else max(0.0, (target.now() - _programme(target, moment)).total_seconds())
 
 
@@ -192,14 +186,14 @@ def participant_report(target: Target, reference: str) -> dict:
     state, entered = last_entered(target, execution["executionArn"]) if execution else (None, None)
     waiting = next((t for t in tokens.values() if state_of_stage(t["stage"]) == state), None)
     if waiting:
-        since, seconds = waiting["at"], _since(target, waiting["at"])
+        since, seconds = waiting["at"], seconds_since(target, waiting["at"])
     else:
-        since, seconds = _iso(target, entered), _since_wall(target, entered)
+        since, seconds = programme_iso(target, entered), seconds_since_wall(target, entered)
     view["execution"] = None if execution is None else {
         "arn": execution["executionArn"],
         "status": execution["status"],
-        "started": _iso(target, execution.get("startDate")),
-        "stopped": _iso(target, execution.get("stopDate")),
+        "started": programme_iso(target, execution.get("startDate")),
+        "stopped": programme_iso(target, execution.get("stopDate")),
         "error": execution.get("error"),
         "cause": execution.get("cause"),
     }
@@ -261,163 +255,12 @@ def problems(view: dict) -> list[str]:
     return found
 
 
-# --- ops executions -------------------------------------------------------------------------------
-
-
-def list_executions(target: Target, status: str | None = None) -> list[dict]:
-    kwargs = {"stateMachineArn": target.state_machine_arn, "maxResults": 1000}
-    if status:
-        kwargs["statusFilter"] = status
-    found: list[dict] = []
-    while True:
-        out = target.sfn.list_executions(**kwargs)
-        found.extend(out["executions"])
-        if not out.get("nextToken"):
-            return found
-        kwargs["nextToken"] = out["nextToken"]
-
-
-def _waits(names: list[str]) -> dict[str, list[dict]]:
-    """participant id -> its TOKEN items: one query each for a few, one projected scan for many."""
-    found: dict[str, list[dict]] = defaultdict(list)
-    if len(names) <= PER_PARTICIPANT_LOOKUPS_UP_TO:
-        for pid in names:
-            found[pid] = repo.list_tokens(pid)
-        return found
-    for item in ops_data.scan_tokens():
-        found[item["pk"][2:]].append(item)
-    return found
-
-
-@dataclass
-class Listing:
-    """Every matching execution as a row (participant, wave, status, state, age), before the
-    filters that need no further reads; `profiled` when every row carries its profile."""
-    rows: list[dict]
-    listed: int
-    history_lookups: int
-    profiled: bool
-    as_of: str
-
-
-def execution_rows(target: Target, status: str | None = None, wave: int | None = None, need_final: bool = True,
-                   profile_all: bool = False) -> Listing:
-    """Lists the executions (cheap), reads who waits where from the TOKEN items (one
-    scan), profiles only where needed (finished executions, by batch; every row with
-    `profile_all`) and the history only of executions that are neither waiting nor
-    finished (failed, or between states)."""
-    executions = list_executions(target, status)
-    known: dict[str, dict] = {}
-    if wave is not None:
-        known = ops_data.wave_profiles(wave)
-        executions = [e for e in executions if e["name"] in known]
-    waits = _waits([e["name"] for e in executions])
-    wanted = [e["name"] for e in executions] if profile_all else \
-        ([e["name"] for e in executions if e["status"] == "SUCCEEDED"] if need_final else [])
-    profiles = {**known, **table.profiles([pid for pid in wanted if pid not in known])}  # how a finished one ended
-    rows, need_history = [], []
-    for e in executions:
-        if e["status"] == "SUCCEEDED" and not need_final:
-            continue  # a finished execution waits nowhere
-        profile = profiles.get(e["name"]) or {}
-        row = {
-            "participant_id": e["name"],
-            "wave": wave,
-            "status": e["status"],
-            "state": None,
-            "in_state_since": None,
-            "in_state_seconds": None,
-            "started": _iso(target, e.get("startDate")),
-            "age_seconds": _since_wall(target, e.get("startDate")),
-            "state_from": None,
-            "execution_arn": e["executionArn"],
-        }
-        tokens = sorted(waits.get(e["name"], []), key=lambda t: t.get("at", ""))
-        if e["status"] == "RUNNING" and tokens:
-            row.update(state=state_of_stage(tokens[-1]["stage"]), in_state_since=tokens[-1].get("at"),
-                       in_state_seconds=_since(target, tokens[-1].get("at")), state_from="token")
-        elif e["status"] == "SUCCEEDED" and profile:
-            row.update(state=FINAL_STATES.get(profile.get("status"), "LifecycleComplete"), in_state_since=_iso(target, e.get("stopDate")),
-                       in_state_seconds=_since_wall(target, e.get("stopDate")), state_from="profile")
-        else:
-            need_history.append(row)  # moving between states, failed, or no table record
-        rows.append(row)
-    if need_history:
-        with ThreadPoolExecutor(HISTORY_WORKERS) as pool:
-            for row, (name, entered) in zip(need_history, pool.map(lambda r: last_entered(target, r["execution_arn"]), need_history)):
-                row.update(state=name, in_state_since=_iso(target, entered), in_state_seconds=_since_wall(target, entered),
-                           state_from="history")
-    if profile_all:
-        for row in rows:
-            _profile_row(row, profiles.get(row["participant_id"]) or {}, target)
-    return Listing(rows, len(executions), len(need_history), profile_all, clock.iso(target.now()))
-
-
-def _profile_row(row: dict, profile: dict, target: Target) -> None:
-    row["wave"] = profile.get("wave", row["wave"])
-    row["cash_paid_idr"] = profile.get("cash_paid_idr")
-    row["participant_status"] = profile.get("status")
-    if profile.get("accepted_at"):  # programme time, like the token's: same clock as in_state
-        row["age_seconds"] = _since(target, profile["accepted_at"])
-
-
-def failed_payout_participants(target: Target) -> set[str]:
-    """Participants with a FAILED entitlement: FAILED ones stay in the payout queue."""
-    return set(payouts.queue_progress(target)["failed_participants"])
-
-
-def filter_rows(rows: Iterable[dict], state: str | None = None, older_than: timedelta | None = None,
-                never_paid: bool = False, payout_failed: set[str] | None = None, status: str | None = None,
-                wave: int | None = None) -> list[dict]:
-    """The filters on rows already read, longest in state first (pure). `never_paid` and
-    `wave` need profiled rows; `payout_failed` is failed_payout_participants(). (The CLI
-    has ListExecutions filter by status and GSI2 by wave instead.)"""
-    kept = [r for r in rows
-            if (status is None or r["status"] == status)
-            and (wave is None or r["wave"] == wave)
-            and (state is None or r["state"] == state)
-            and (older_than is None or (r["in_state_seconds"] or 0) >= older_than.total_seconds())
-            and (not never_paid or not r.get("cash_paid_idr"))
-            and (payout_failed is None or r["participant_id"] in payout_failed)]
-    kept.sort(key=lambda r: -(r["in_state_seconds"] or 0))
-    return kept
-
-
-def executions_report(target: Target, status: str | None = None, state: str | None = None,
-                      older_than: timedelta | None = None, wave: int | None = None, limit: int = 100,
-                      never_paid: bool = False, payout_failed: bool = False) -> dict:
-    check_status(status)
-    check_state(state)
-    check_wave(wave)
-    final_wanted = state is None or state in (*FINAL_STATES.values(), "LifecycleComplete")
-    listing = execution_rows(target, status, wave, need_final=final_wanted, profile_all=never_paid)
-    rows = filter_rows(listing.rows, state, older_than, never_paid, failed_payout_participants(target) if payout_failed else None)
-    return _report(target, listing, rows, limit)
-
-
-def _report(target: Target, listing: Listing, rows: list[dict], limit: int) -> dict:
-    shown = rows[:limit]
-    if not listing.profiled:  # profiles read only for what is shown
-        shown_profiles = table.profiles([r["participant_id"] for r in shown])
-        for row in shown:
-            _profile_row(row, shown_profiles.get(row["participant_id"]) or {}, target)
-    return {
-        "state_machine_arn": target.state_machine_arn,
-        "as_of": listing.as_of,
-        "listed": listing.listed,
-        "matched": len(rows),
-        "history_lookups": listing.history_lookups,
-        "executions": shown,
-        "by_state": dict(Counter(r["state"] or "?" for r in rows)),
-    }
-
-
 # --- ops history ----------------------------------------------------------------------------------------
 
 
 def _event_line(target: Target, event: dict) -> dict | None:
     kind = event["type"]
-    base = {"at": _iso(target, event["timestamp"]), "source": "execution", "type": kind, "id": event.get("id")}
+    base = {"at": programme_iso(target, event["timestamp"]), "source": "execution", "type": kind, "id": event.get("id")}
     if kind.endswith("StateEntered"):
         return {**base, "state": event["stateEnteredEventDetails"]["name"], "what": "entered"}
     if kind.endswith("StateExited"):
@@ -433,9 +276,9 @@ def _event_line(target: Target, event: dict) -> dict | None:
     return None
 
 
-def history_report(target: Target, reference: str) -> dict:
+def history_report(target: Target, reference: str, kept: audit.PastDays | None = None) -> dict:
     """The execution's events, the ledger and the operator actions on this participant, in
-    programme time order."""
+    programme time order (`kept`: audit days read already)."""
     pid = resolve(reference)
     execution = _describe_execution(target, pid)
     events = history_events(target, execution["executionArn"]) if execution else []
@@ -444,7 +287,7 @@ def history_report(target: Target, reference: str) -> dict:
         lines.append({"at": entry["at"], "source": "ledger", "type": entry["entry"], "what": "ledger",
                       "amount_idr": entry["amount_idr"], "ledger_key": entry["sk"][len("LEDGER#"):]})
     profile = repo.get_participant(pid) or {}
-    for action in audit.for_participant(target, pid, profile.get("accepted_at")):
+    for action in audit.for_participant(target, pid, profile.get("accepted_at"), kept):
         lines.append({"at": action["at"], "source": "audit", "type": action["action"], "what": "operator",
                       "actor": action["actor"], "reason": action["reason"]})
     order = {"execution": 0, "ledger": 1, "audit": 2}
@@ -461,47 +304,3 @@ def history_report(target: Target, reference: str) -> dict:
         "failed_state": failed_state,
         "timeline": lines,
     }
-
-
-# --- ops stuck ------------------------------------------------------------------------------------------------
-
-
-def _bucket(seconds: float) -> str:
-    for limit, name in AGE_BUCKETS:
-        if limit is None or seconds < limit.total_seconds():
-            return name
-    return AGE_BUCKETS[-1][1]
-
-
-def stuck_summary(waits: Iterable[dict], oldest: int = 5, as_of: str = "") -> dict:
-    """Per waiting state: how many, by age bucket, and the oldest few (pure). Each wait is
-    {participant_id, state, since, seconds, wave}."""
-    by_state: dict[str, list[dict]] = defaultdict(list)
-    for w in waits:
-        by_state[w["state"]].append(w)
-    states = {}
-    for state, rows in sorted(by_state.items()):
-        rows.sort(key=lambda r: -r["seconds"])
-        buckets = Counter(_bucket(r["seconds"]) for r in rows)
-        states[state] = {"waiting": len(rows), "buckets": {name: buckets.get(name, 0) for _, name in AGE_BUCKETS},
-                         "oldest": rows[:oldest]}
-    return {"as_of": as_of, "states": states, "total_waiting": sum(s["waiting"] for s in states.values())}
-
-
-def stuck_report(target: Target, oldest: int = 5) -> dict:
-    waits = [{"participant_id": item["pk"][2:], "state": state_of_stage(item["stage"]), "stage": item["stage"],
-              "since": item["at"], "seconds": _since(target, item["at"]), "wave": None}
-             for item in ops_data.scan_tokens() if item.get("at")]
-    summary = stuck_summary(waits, oldest, clock.iso(target.now()))
-    shown = [r for s in summary["states"].values() for r in s["oldest"]]
-    profiles = table.profiles([r["participant_id"] for r in shown])
-    for row in shown:
-        row["wave"] = (profiles.get(row["participant_id"]) or {}).get("wave")
-    return summary
-
-
-def stuck_from_rows(rows: Iterable[dict], oldest: int = 5, as_of: str = "") -> dict:
-    """The same summary from execution rows that were read already (the console's listing)."""
-    return stuck_summary(({"participant_id": r["participant_id"], "state": r["state"], "since": r["in_state_since"],
-                           "seconds": r["in_state_seconds"] or 0, "wave": r["wave"]}
-                          for r in rows if r["state_from"] == "token"), oldest, as_of)

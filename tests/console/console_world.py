@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,8 +66,35 @@ def world() -> Iterator[World]:
 
 
 @contextlib.contextmanager
-def console(cloud: LocalCloud, read_only: bool = False, actor: str = "ani") -> Iterator[ConsoleServer]:
+def console(cloud: LocalCloud, read_only: bool = False, actor: str = "ani",
+            statement: list[dict] | None = None) -> Iterator[ConsoleServer]:
     """The console on the world of this process (moto in-process), on a free port."""
     target = connect(None, None, None).use_clock(SteppedClock(cloud.clock))  # Step Functions' times on the programme's
-    with ConsoleServer(target, 0, actor, read_only=read_only, refresh=3600) as server:
+    with ConsoleServer(target, 0, actor, read_only=read_only, refresh=3600, statement=statement) as server:
         yield server
+
+
+class Client:
+    """Flask's test client, addressed as the browser would (127.0.0.1:<port>), with the
+    launch's cookie; `form_token(page)` is the CSRF token a page carries."""
+
+    def __init__(self, server, authenticated: bool = True):
+        self.server = server
+        self.base = f"http://127.0.0.1:{server.port}"
+        self.http = server.app.test_client()
+        if authenticated:
+            assert self.get(f"/?token={server.gate.token}").status_code == 303
+
+    def get(self, path: str, **kw):
+        return self.http.get(path, base_url=kw.pop("base_url", self.base), **kw)
+
+    def post(self, path: str, data: dict, **kw):
+        return self.http.post(path, data=data, base_url=kw.pop("base_url", self.base), **kw)
+
+    @staticmethod
+    def form_token(page) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))[1]
+
+    @staticmethod
+    def field(page, name: str) -> str:
+        return re.search(rf'name="{name}" value="([^"]+)"', page.get_data(as_text=True))[1]

@@ -8,6 +8,7 @@ import io
 import json
 import re
 
+from console_world import Client, console
 from typer.testing import CliRunner
 
 from prakerja.cli import app as cli
@@ -100,6 +101,17 @@ def test_reconciliation_of_an_uploaded_statement(client, local_world):
     assert bad.status_code == 400 and "line 1 is not JSON" in text(bad)
 
 
+def test_the_statement_given_at_launch_is_reconciled_in_the_background(local_world):
+    lines = local_world.cloud.provider.statement_lines()
+    forged = dict(lines[0], transfer_id="TX-FORGED", idempotency_key=f"{local_world.paid}:POST_TRAINING:2", sequence=2)
+    with console(local_world.cloud, statement=lines) as server:
+        page = text(Client(server).get("/reconcile"))
+        assert "the statement given at launch" in page and "No mismatch." in page and 'class="snapshot"' in page
+    with console(local_world.cloud, statement=[*lines, forged]) as server:
+        page = text(Client(server).get("/reconcile"))
+        assert "paid_not_in_ledger" in page and "TX-FORGED" in page
+
+
 def _act(client, name: str, reason: str, **params) -> tuple:
     form = client.get(f"/act/{name}", query_string=params)
     assert form.status_code == 200
@@ -120,6 +132,7 @@ def test_an_action_needs_a_reason_and_a_second_screen_and_is_audited_as_the_clis
     assert done.status_code == 200 and "payouts paused: the payout run pays nothing until resumed" in text(done)
     assert repo.get_pause()["paused"] is True
     assert "PAUSED programme-wide" in text(client.get("/payouts"))
+    assert "payouts.pause" in text(client.get("/audit"))  # no day given: this programme week
     assert "Payouts are PAUSED programme-wide" in text(client.get(f"/participants/{local_world.failed}"))
     _, confirm = _act(client, "payouts.resume", "incident over")
     client.post("/act/payouts.resume/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
@@ -139,6 +152,8 @@ def test_retry_from_the_participant_page_and_a_refused_action_says_why(client, l
     assert f"retry POST_TRAINING 1 of {local_world.failed}" in text(confirm)
     done = client.post("/act/entitlement.retry/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
     assert "is DUE" in text(done) and repo.get_entitlement(local_world.failed, "POST_TRAINING", 1)["status"] == "DUE"
+    trail = re.search(r'<table id="audit-trail">.*?</table>', text(client.get(f"/participants/{local_world.failed}")), re.S)[0]
+    assert "entitlement.retry" in trail and "ticket 42" in trail  # today's audit entries are read afresh
     _, confirm = _act(client, "entitlement.retry", "again", participant_id=local_world.failed, kind="POST_TRAINING", sequence="1")
     refused = client.post("/act/entitlement.retry/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
     assert refused.status_code == 409 and "is DUE, not FAILED: nothing to retry" in text(refused)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import Client
-from console_world import console
+from console_world import Client, console
 
+from prakerja_flow import clock
+from prakerja_flow.data import operations as ops_data
 from prakerja_flow.data import repository as repo
 
 
@@ -92,3 +93,21 @@ def test_no_page_shows_a_full_nik_and_no_address_carries_one(client, local_world
     assert shown == full[:4] + "*" * 8 + full[-4:]
     unknown = client.post("/search", {"csrf_token": client.form_token(client.get("/")), "q": "3171019999990009"})
     assert unknown.status_code == 404 and "3171019999990009" not in unknown.get_data(as_text=True)
+
+
+def test_a_full_nik_is_shown_only_after_a_reason_and_the_reveal_is_audited(client, local_world):
+    pid, full = local_world.failed, local_world.nik_of[local_world.failed]
+    form = client.get(f"/participants/{pid}/nik")
+    assert form.status_code == 200 and full not in form.get_data(as_text=True)
+    day = clock.iso(local_world.cloud.clock())[:10]
+    before = len(ops_data.list_audit(day))
+    assert client.post(f"/participants/{pid}/nik", {"reason": "caller verified"}).status_code == 400  # no CSRF token
+    empty = client.post(f"/participants/{pid}/nik", {"csrf_token": client.form_token(form), "reason": " "})
+    assert empty.status_code == 400 and full not in empty.get_data(as_text=True) and len(ops_data.list_audit(day)) == before
+    shown = client.post(f"/participants/{pid}/nik", {"csrf_token": client.form_token(form), "reason": "caller verified, ticket 77"})
+    assert shown.status_code == 200 and f'id="nik">{full}<' in shown.get_data(as_text=True)
+    entry = ops_data.list_audit(day)[-1]
+    assert (entry["actor"], entry["action"], entry["reason"], entry["details"]) == \
+        ("ani", "participant.reveal_nik", "caller verified, ticket 77", {"participant_id": pid})
+    assert full not in client.get(f"/participants/{pid}").get_data(as_text=True)  # shown on that one response only
+    assert client.get(f"/participants/{full}/nik").status_code == 400
