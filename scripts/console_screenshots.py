@@ -24,7 +24,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "images"))
     out = Path(parser.parse_args().out)
     out.mkdir(parents=True, exist_ok=True)
-    with world() as w, console(w.cloud, actor="ani") as server, playwright() as driver, chromium(driver, 1280, 900) as page:
+    with world() as w, console(w.cloud, actor="ani", statement=w.cloud.provider.statement_lines()) as server, \
+            playwright() as driver, chromium(driver, 1280, 900) as page:
         base = f"http://127.0.0.1:{server.port}"
         page.goto(server.url)
 
@@ -42,6 +43,7 @@ def main() -> None:
         shot("executions", "/executions")
         shot("stuck", "/stuck")
         shot("waves", "/waves")
+        shot("reconcile", "/reconcile")
         shot("payouts", "/payouts")
         page.click('a[data-action="payouts.pause"]:has-text("Pause all payouts")')
         page.fill("#reason", "provider incident 12")
