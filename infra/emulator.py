@@ -58,6 +58,15 @@ def _secret_ref_as_id(template: dict, endpoint: str) -> dict:
                  if isinstance(n, dict) and set(n) == {"Ref"} and n["Ref"] in secrets else None)
 
 
+def _secret_values_generated(template: dict, endpoint: str) -> dict:
+    # GenerateSecretString {} means AWS's defaults (32 characters); said explicitly, MiniStack generates them too.
+    for lid in _of_type(template, "AWS::SecretsManager::Secret"):
+        props = template["Resources"][lid].setdefault("Properties", {})
+        if props.get("GenerateSecretString") == {}:
+            props["GenerateSecretString"] = {"PasswordLength": 32}
+    return template
+
+
 def _drop_waf_associations(template: dict, endpoint: str) -> dict:
     gone = _of_type(template, "AWS::WAFv2::WebACLAssociation")
     resources = {lid: r for lid, r in template.get("Resources", {}).items() if lid not in gone}
@@ -95,6 +104,8 @@ WORKAROUNDS: tuple[Workaround, ...] = (
     Workaround("secret-ref-as-id", "Ref of an AWS::SecretsManager::Secret returns its name, not its ARN (CDK's "
                "secretName output then fails with 'Fn::Select cannot select nonexistent value at index 6')",
                _secret_ref_as_id),
+    Workaround("secret-values-generated", "a secret with GenerateSecretString {} (AWS's defaults, as CDK writes it) "
+               "is created with an empty value instead of a generated one", _secret_values_generated),
     Workaround("no-waf-association", "AWS::WAFv2::WebACLAssociation is not supported (the web ACL itself is); "
                "the API stage is deployed without it", _drop_waf_associations),
     Workaround("function-urls-on-the-gateway", "a function URL is reported as https://<id>.lambda-url.<region>.on.aws/, "

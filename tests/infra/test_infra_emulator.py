@@ -81,3 +81,12 @@ def test_schedules_are_disabled(templates):
     assert {s["Properties"]["State"] for s in resources(schedules, "AWS::Scheduler::Schedule").values()} == {"ENABLED"}
     rewritten = emulator.rewrite_template(json.loads(json.dumps(schedules)), ENDPOINT)
     assert {s["Properties"]["State"] for s in resources(rewritten, "AWS::Scheduler::Schedule").values()} == {"DISABLED"}
+
+
+def test_generated_secrets_say_the_aws_default_length(templates):
+    data = templates["Data.template.json"]
+    secrets = resources(data, "AWS::SecretsManager::Secret")
+    assert [s["Properties"]["GenerateSecretString"] for s in secrets.values()] == [{}]
+    rewritten = emulator.rewrite_template(json.loads(json.dumps(data)), ENDPOINT)
+    assert [s["Properties"]["GenerateSecretString"] for s in resources(rewritten, "AWS::SecretsManager::Secret").values()] \
+        == [{"PasswordLength": 32}]
