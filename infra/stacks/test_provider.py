@@ -21,7 +21,7 @@ from ..nag import acknowledge
 from .data import DataStack
 from .workflow import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
 
-HANDLER = "prakerja_flow.handlers.test_provider.handler"
+HANDLER = f"{handler_module.__name__}.{handler_module.handler.__name__}"
 # The "times out" number answers after the caller's read timeout; the function outlives that.
 ANSWER_DELAY_SECONDS = config.PAYMENT_PROVIDER_READ_TIMEOUT.total_seconds() + TIMEOUT_MARGIN_SECONDS
 TIMEOUT = Duration.seconds(int(ANSWER_DELAY_SECONDS) + 15)

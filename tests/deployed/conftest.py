@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from infra import emulator  # noqa: E402
 from ministack import ENV_NAME, REGION, MiniStack, dump, load_outputs  # noqa: E402
