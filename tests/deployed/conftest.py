@@ -5,6 +5,9 @@ where the AWS credentials point (docs/deploy.md, "End-to-end against AWS").
 
     PRAKERJA_E2E_TARGET   ministack (default) or aws
     PRAKERJA_E2E_ENV      the environment's name (aws; default dev)
+    PRAKERJA_E2E_MINISTACK  the endpoint of a MiniStack you started and deployed into
+                          yourself (docs/deploy.md, "Try it on MiniStack"): used as it is,
+                          neither deployed into nor stopped
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from infra import emulator  # noqa: E402
-from ministack import ENV_NAME, REGION, MiniStack, dump, load_outputs  # noqa: E402
+from ministack import ENV_NAME, REGION, MiniStack, dump, load_outputs, port_of  # noqa: E402
 from target import Target, boto_factory  # noqa: E402
 
 TIMINGS: dict[str, float] = {}
@@ -34,10 +37,13 @@ def target(tmp_path_factory) -> Target:
     run_id = secrets.token_hex(4)
     stack = None
     if kind == "ministack":
-        stack = MiniStack(tmp_path_factory.mktemp("ministack"))
+        existing = os.environ.get("PRAKERJA_E2E_MINISTACK")
+        log_dir = tmp_path_factory.mktemp("ministack")
+        stack = MiniStack(log_dir, port=port_of(existing)) if existing else MiniStack(log_dir)
         try:
-            stack.start()
-            stack.deploy()
+            if not existing:
+                stack.start()
+                stack.deploy()
             outputs = load_outputs(stack.client("cloudformation"), ENV_NAME)
             deployed = Target("ministack", ENV_NAME, REGION, stack.api_base(outputs["ApiUrl"]), outputs, stack.client,
                               frozenset({emulator.GATEWAY_RESPONSE_AUTHORIZER_CONTEXT}))
@@ -67,7 +73,7 @@ def target(tmp_path_factory) -> Target:
             deployed.delete_clients()
         finally:
             if stack is not None:
-                stack.stop()
+                stack.stop()  # a no-op for a MiniStack this session did not start
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -200,6 +200,13 @@ class MiniStack:
         return {"endpoint": self.endpoint, **{k: round(v, 1) for k, v in self.timings.items()}}
 
 
+def port_of(endpoint: str) -> int:
+    parts = urlsplit(endpoint)
+    if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
+        raise ValueError(f"MiniStack runs on loopback here: http://127.0.0.1:<port>, not {endpoint!r}")
+    return parts.port
+
+
 def load_outputs(cloudformation, env_name: str) -> dict[str, str]:
     """Every output of the environment's stacks, by output key."""
     outputs: dict[str, str] = {}
@@ -212,3 +219,18 @@ def load_outputs(cloudformation, env_name: str) -> dict[str, str]:
 
 def dump(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=1, sort_keys=True))
+
+
+def main(argv: list[str]) -> int:
+    """`python tests/deployed/ministack.py publish-layer`: publishes the dependencies layer
+    into the MiniStack at $AWS_ENDPOINT_URL and prints its ARN (docs/deploy.md)."""
+    if argv != ["publish-layer"] or not os.environ.get("AWS_ENDPOINT_URL"):
+        print("usage: AWS_ENDPOINT_URL=http://127.0.0.1:<port> python tests/deployed/ministack.py publish-layer", file=sys.stderr)
+        return 2
+    stack = MiniStack(EMULATOR_DIR, port=port_of(os.environ["AWS_ENDPOINT_URL"]))
+    print(stack.publish_layer())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
