@@ -24,14 +24,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from infra import emulator  # noqa: E402
-from ministack import ENV_NAME, REGION, MiniStack, dump, load_outputs, port_of  # noqa: E402
-from target import Target, boto_factory  # noqa: E402
+from ministack_deploy import ENV_NAME, REGION, MiniStack, dump, load_outputs, port_of  # noqa: E402
+from deployed_target import Target, boto_factory  # noqa: E402
 
 TIMINGS: dict[str, float] = {}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def target(tmp_path_factory) -> Target:
+    """Module-scoped: the one module that drives it (test_deployed_lifecycle.py) has it for
+    as long as it runs, and MiniStack stops right after, not at the end of the session."""
     started = time.monotonic()
     kind = os.environ.get("PRAKERJA_E2E_TARGET", "ministack")
     run_id = secrets.token_hex(4)

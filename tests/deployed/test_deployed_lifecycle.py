@@ -1,6 +1,8 @@
 """The whole lifecycle through a deployed environment: its API stage (signed requests),
 its state machine and functions, its schedules (fired as Scheduler would, months apart),
 its test payment provider; then the ledger against the provider's own statement.
+(Every test of the deployed environment is in this module: the environment, on MiniStack
+deployed for it, lives as long as the module runs.)
 
 The deployed functions keep the wall clock (only the scheduled jobs run "as of" their
 scheduled time), so survey windows, which open a month after the first payout is due,
@@ -10,17 +12,20 @@ are settled by the deadline sweep after their windows close (EXPIRED)."""
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
 
 from infra import emulator
-from prakerja_flow import clock, config
+from prakerja_flow import catalogue, clock, config
 from prakerja_flow.domain.nik import build_nik
 from prakerja_flow.payments import test_accounts as ta
 
 WAVE = 1
 REVIEW = "Instruktur menjelaskan dengan jelas."
+LONG_AGO = "2000-01-01T00:00:00Z"
+JOBS = [spec.key for spec in catalogue.FUNCTIONS if spec.schedule is not None]
 pytestmark = pytest.mark.deployed
 
 
@@ -78,6 +83,19 @@ def register_and_train(target, number: str) -> str:
     ok(target.call("platform", "POST", f"/participants/{pid}/purchases/ORD1/rating",
                    {"instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW}), 200)
     return pid
+
+
+def test_every_scheduled_job_runs_through_its_schedule(target):
+    """Each job fired through its deployed schedule (target and input as deployed, the time
+    substituted as Scheduler does) for a time long before any participant: nothing is due,
+    nothing changes, every job answers. Side by side, as Scheduler would start them."""
+    with ThreadPoolExecutor(len(JOBS)) as pool:
+        reports = dict(zip(JOBS, pool.map(lambda key: target.fire_schedule(key, LONG_AGO), JOBS)))
+    assert set(reports) == {"payout-run", "reconcile", "deadline-sweep"}
+    assert reports["payout-run"]["as_of"] == LONG_AGO and reports["payout-run"]["outcomes"] == {}
+    assert reports["deadline-sweep"]["as_of"] == LONG_AGO and reports["deadline-sweep"]["outcomes"] == {}
+    # The reconciliation reached the payment provider (its statement) and found nothing to compare.
+    assert reports["reconcile"]["until"] == LONG_AGO and reports["reconcile"]["clean"] is True
 
 
 def test_unsigned_requests_are_401(target):

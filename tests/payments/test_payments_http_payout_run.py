@@ -11,6 +11,7 @@ import pytest
 from lifecycle_steps import advance_days, nik, open_wave, trained_and_rated, view
 
 from prakerja_flow import clock, config
+from prakerja_flow.data import controls
 from prakerja_flow.data import repository as repo
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
@@ -89,8 +90,10 @@ def test_a_misconfigured_provider_url_holds_payouts_and_never_blames_the_partici
     assert report["outcomes"] == {"misconfigured": 1}
     assert ent["status"] in (inc.SCHEDULED, inc.DUE) and "failure_code" not in ent  # left as it was
     diagnosis = view(cloud, pid)["diagnosis"]
-    assert "payment provider misconfigured" in diagnosis and "without /v1" in diagnosis
+    assert "payment provider misconfigured" in diagnosis and "nothing for the participant to fix" in diagnosis
     assert "AccountNotFound" not in diagnosis and "check the number" not in diagnosis
+    assert api.url not in diagnosis  # the provider's address stays with operators (log, alarm)
+    assert "without /v1" in controls.get_provider_problem()["problem"]
 
     monkeypatch.setattr(http, "base_url", api.url)  # fixed: the next run pays, and the diagnosis moves on
     cloud.clock.advance(timedelta(days=1))

@@ -20,6 +20,6 @@ def after_payout_run(report: RunReport, now: datetime) -> None:
         controls.clear_provider_problem()
 
 
-def current_problem() -> str | None:
-    item = controls.get_provider_problem()
-    return item["problem"] if item else None
+def current_problem() -> dict | None:
+    """{"problem", "at"} while the last run that reached the provider found it misconfigured."""
+    return controls.get_provider_problem()

@@ -116,9 +116,9 @@ def diagnose(profile: dict, purchases: list[dict], ents: list[dict], waiting: li
     if upcoming:
         e = min(upcoming, key=lambda x: x["due_at"])
         held = clock.parse(e["due_at"]) <= now and provider_health.current_problem()
-        if held:  # our configuration, never the participant's account: say so
+        if held:  # our configuration, never the participant's account: say so (details stay with operators)
             return (f"{_ent_name(e)} of Rp{e['amount_idr']:,} due on {e['due_at'][:10]} is held: payment provider "
-                    f"misconfigured ({held}); nothing for the participant to fix, operators are alerted")
+                    f"misconfigured since {held['at'][:10]}; nothing for the participant to fix, operators are alerted")
         return f"{_ent_name(e)} of Rp{e['amount_idr']:,} is due on {e['due_at'][:10]}"
     open_surveys = [e for e in ents if e["kind"] == inc.SURVEY and e["status"] == inc.SCHEDULED]
     if open_surveys:

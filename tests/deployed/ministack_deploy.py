@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,6 +80,10 @@ class MiniStack:
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
+    def scratch(self) -> Path:
+        return self.log_dir / "tmp"
+
+    @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -109,7 +114,11 @@ class MiniStack:
             "IOT_MTLS_ENABLED": "0",
             "LOG_LEVEL": "WARNING",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # Each Lambda worker unzips its code and layer into a temporary folder that
+            # MiniStack leaves behind when it is stopped: keep them where stop() removes them.
+            "TMPDIR": str(self.scratch),
         })
+        self.scratch.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / "ministack.log", "w")  # noqa: SIM115 (kept open for the child)
         self.process = subprocess.Popen([str(MINISTACK_PYTHON), "-m", "ministack"], cwd=self.log_dir, env=env,
@@ -128,17 +137,24 @@ class MiniStack:
         raise RuntimeError(f"MiniStack did not answer on {self.endpoint} within {timeout}s")
 
     def stop(self) -> None:
-        """Ends MiniStack and the Lambda workers it started (its own process group)."""
-        if self.process is None or self.process.poll() is not None:
+        """Ends MiniStack and the Lambda workers it started (its own process group), and
+        removes their unzipped code."""
+        if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+            except ProcessLookupError:
+                pass
+        try:  # workers that outlived MiniStack by a moment (they end when their stdin closes)
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
         except ProcessLookupError:
             pass
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     # --- deploying the app ------------------------------------------------------------------
 
@@ -222,10 +238,10 @@ def dump(path: Path, data: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`python tests/deployed/ministack.py publish-layer`: publishes the dependencies layer
+    """`python tests/deployed/ministack_deploy.py publish-layer`: publishes the dependencies layer
     into the MiniStack at $AWS_ENDPOINT_URL and prints its ARN (docs/deploy.md)."""
     if argv != ["publish-layer"] or not os.environ.get("AWS_ENDPOINT_URL"):
-        print("usage: AWS_ENDPOINT_URL=http://127.0.0.1:<port> python tests/deployed/ministack.py publish-layer", file=sys.stderr)
+        print("usage: AWS_ENDPOINT_URL=http://127.0.0.1:<port> python tests/deployed/ministack_deploy.py publish-layer", file=sys.stderr)
         return 2
     stack = MiniStack(EMULATOR_DIR, port=port_of(os.environ["AWS_ENDPOINT_URL"]))
     print(stack.publish_layer())
