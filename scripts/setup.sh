@@ -3,7 +3,8 @@
 # tools; the Node.js tools from package-lock.json (ASL validator, the CDK CLI); and, for the
 # deployed suite (tests/deployed), two Python 3.13 virtualenvs under .emulator/:
 #   ministack/  MiniStack (the dev extra's pin), which runs the Lambda functions on its own
-#               interpreter: Python 3.13, the functions' runtime
+#               interpreter: Python 3.13, the functions' runtime; with the pinned boto3,
+#               which the Lambda runtime provides (the functions' layer leaves it out)
 #   lambda/     exactly the declared runtime dependencies (pyproject [project].dependencies),
 #               nothing else: the functions' layer is built from it
 # Safe to run again.
@@ -56,6 +57,6 @@ build_venv() {  # build_venv DIR REQUIREMENTS: a fresh 3.13 virtualenv with exac
     printf '%s' "$requirements" > "$dir/.requirements"
   fi
 }
-build_venv .emulator/ministack "$(pinned dev | grep '^ministack==')"
+build_venv .emulator/ministack "$(pinned dev | grep '^ministack=='; pinned runtime | grep '^boto3==')"
 build_venv .emulator/lambda "$(pinned runtime)"
 echo "setup done: .venv, node_modules and .emulator/ ready"

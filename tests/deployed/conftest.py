@@ -76,6 +76,8 @@ def target(tmp_path_factory) -> Target:
         finally:
             if stack is not None:
                 stack.stop()  # a no-op for a MiniStack this session did not start
+                if "stop" in stack.timings:
+                    TIMINGS["ministack stop"] = stack.timings["stop"]
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -48,24 +48,32 @@ def site_packages(venv: Path) -> Path:
     return found[0]
 
 
+# What the Lambda Python runtime itself provides (its AWS SDK and what that needs), so not
+# in the layer, as not in AWS's Powertools layer: scripts/setup.sh installs the pinned
+# boto3 beside MiniStack, whose interpreter runs the functions.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "python_dateutil", "six", "urllib3")
+
+
 def layer_zip() -> Path:
     """The functions' dependencies layer, zipped from the runtime virtualenv (only the
-    declared runtime dependencies): what the managed Powertools layer stands for in AWS.
+    declared runtime dependencies, less what the runtime provides): what the managed
+    Powertools layer stands for in AWS.
     Its bytecode is compiled with unchecked hashes, as an unzipped layer's file times say
     nothing: otherwise every cold start would compile the dependencies again."""
     requirements = (LAMBDA_VENV / ".requirements").read_text()
-    path = EMULATOR_DIR / f"layer-{hashlib.sha256(requirements.encode()).hexdigest()[:12]}.zip"
+    fingerprint = hashlib.sha256((requirements + repr(RUNTIME_PROVIDED)).encode()).hexdigest()[:12]
+    path = EMULATOR_DIR / f"layer-{fingerprint}.zip"
     if path.exists():
         return path
     packages = site_packages(LAMBDA_VENV)
     subprocess.run([str(LAMBDA_VENV / "bin" / "python"), "-m", "compileall", "-q", "-f", "-j", "0",
                     "--invalidation-mode", "unchecked-hash", str(packages)], check=True)
-    skip = ("pip", "setuptools", "_distutils_hack", "pkg_resources")
+    skip = ("pip", "setuptools", "_distutils_hack", "pkg_resources", *RUNTIME_PROVIDED)
     partial = path.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for file in sorted(packages.rglob("*")):
             relative = file.relative_to(packages)
-            if file.is_dir() or relative.parts[0].split("-")[0] in skip:
+            if file.is_dir() or relative.parts[0].split("-")[0].removesuffix(".py") in skip:
                 continue
             zf.write(file, Path("python") / relative)
     partial.rename(path)
@@ -141,20 +149,23 @@ class MiniStack:
         removes their unzipped code."""
         if self.process is None:
             return
+        started = time.monotonic()
         if self.process.poll() is None:
             try:
+                # Nothing of its state is kept: no need to wait for a graceful shutdown for long.
                 os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=3)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+                pass
             except ProcessLookupError:
                 pass
-        try:  # workers that outlived MiniStack by a moment (they end when their stdin closes)
+        try:  # MiniStack if it is still shutting down, and its workers
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        self.process.wait(timeout=10)
         shutil.rmtree(self.scratch, ignore_errors=True)
+        self.timings["stop"] = time.monotonic() - started
 
     # --- deploying the app ------------------------------------------------------------------
 
