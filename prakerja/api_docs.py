@@ -8,6 +8,7 @@ import json
 import sys
 
 from prakerja_flow import catalogue, config, routes
+from prakerja_flow.payments import test_accounts as ta
 
 DOCS = catalogue.PROJECT_ROOT / "docs"
 OPENAPI_PATH = DOCS / "openapi.json"
@@ -204,7 +205,7 @@ U=http://127.0.0.1:3000
 python -m prakerja.sign --url $U POST /waves/1/open --body '{{"actor":"me","reason":"try"}}' | sh
 python -m prakerja.sign --url $U POST /participants --body '{{"nik":"3171015705900001","full_name":"Siti","wave":1}}' | sh
 P=...   # participant_id from the answer
-python -m prakerja.sign --url $U PUT /participants/$P/payout-account --body '{{"channel":"OVO","account_number":"081234567890"}}' | sh
+python -m prakerja.sign --url $U PUT /participants/$P/payout-account --body '{{"channel":"OVO","account_number":"{ta.number_for(ta.OWN_VERIFIED)}"}}' | sh
 python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases --idempotency-key order-1 \\
   --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}]}}' | sh
 python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases/O1/completion \\
@@ -218,11 +219,10 @@ python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answ
 
 The platform that sold the training must report its completion and rating (another
 platform gets 403). Payouts go to the registered account only once the payment provider
-confirms it belongs to this participant and is verified; `local up`'s provider knows only its
-test accounts (any other account number fails the payout `AccountNotFound`, and the surveys,
-which open only after the first payout, stay closed). After the rating the lifecycle pays
-{config.POST_TRAINING_PAYOUT_COUNT} monthly payouts and one payment per submitted survey; `GET /participants/<id>` then says
-`complete`.
+confirms it belongs to this participant and is verified: `{ta.number_for(ta.OWN_VERIFIED)}` is such an account on
+`local up`'s provider, and the other test accounts (Test accounts, below) fail in the ways a
+real provider's do. After the rating the lifecycle pays {config.POST_TRAINING_PAYOUT_COUNT} monthly payouts and one payment
+per submitted survey (A whole lifecycle, below); `GET /participants/<id>` then says `complete`.
 
 ## Idempotency
 
@@ -260,6 +260,62 @@ survey answer may be empty.
 """
 
 
+def test_accounts_section() -> str:
+    month = 60  # `prakerja local up`'s default --month-seconds
+    day = month / 30
+    rows = "\n".join(f"| `{a.number}` | {_ACCOUNT_WORDS[a.behaviour]} | {a.outcome} |" for a in ta.TEST_ACCOUNTS)
+    return f"""## Test accounts
+
+Where the payment provider is not a real one (`prakerja local up`, `prakerja simulate`,
+and the test provider a deployed development stack calls), these payout account numbers
+behave the same way on every channel ({", ".join(config.PAYOUT_CHANNELS)}), whoever
+registers them with `PUT /participants/{{id}}/payout-account`:
+
+| number | the account | what happens to a payout |
+| --- | --- | --- |
+{rows}
+
+Any other number is the participant's own verified account (paid), unless the provider is
+configured otherwise (one of {", ".join(f"`{b}`" for b in ta.BEHAVIOURS)}: `-c testAccountsOther=...`
+on a development stack, `FakeProvider(other_accounts=...)` locally). A failed payout is
+paid by the first payout run after the participant registers a number that works; the
+participant's `GET /participants/{{id}}` says why in `diagnosis`.
+
+## A whole lifecycle on `prakerja local up`
+
+After the walkthrough above (registration through rating); the times are at `local up`'s
+default one month per {month} s (`--month-seconds`), ten times as long at 600:
+
+```bash
+python -m prakerja.sign --url $U GET /participants/$P | sh     # status, entitlements (due_at, opens_at, expires_at), diagnosis
+```
+
+- The first payout is due {config.FIRST_PAYOUT_DELAY.days} programme days after the rating (about {config.FIRST_PAYOUT_DELAY.days * day:.0f} s), then one
+  every {config.PAYOUT_INTERVAL.days} days (about {month} s): `PAID`, "Berhasil", in `entitlements`.
+- Survey *n* opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} days after the first payout's due date and stays open
+  {config.SURVEY_WINDOW.days} days (`opens_at`, `expires_at`). Before that, `POST /participants/$P/surveys/1` is
+  refused with 409 `SurveyNotOpen` ("this survey opens on ..."); in the window:
+  `python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya"}}}}' | sh`
+  answers 201, and the next payout run pays Rp{config.SURVEY_PAYMENT_IDR:,}. A window that closes unanswered ends as `EXPIRED`.
+- When every payout and survey is settled, `waiting_for` is empty and `diagnosis` reads
+  `complete: Rp{config.CASH_INCENTIVE_CAP_IDR:,} paid` ({config.POST_TRAINING_PAYOUT_COUNT} x Rp{config.POST_TRAINING_PAYOUT_IDR:,} + {config.SURVEY_COUNT} x Rp{config.SURVEY_PAYMENT_IDR:,}).
+
+The AWS endpoint `local up` prints answers the stock AWS CLI (any credentials), e.g.
+`aws --endpoint-url http://127.0.0.1:5000 --region ap-southeast-3 stepfunctions describe-execution --execution-arn <execution_arn>`.
+"""
+
+
+_ACCOUNT_WORDS = {
+    "own_verified": "the participant's own, KYC-verified, active account",
+    "not_verified": "the participant's own, not KYC-verified",
+    "someone_else": "in someone else's name",
+    "inactive": "the participant's own, inactive",
+    "times_out": "a good account; the provider's answer to the transfer never arrives in time",
+    "provider_rejects": "a good account; the provider rejects the transfer",
+    "not_found": "does not exist",
+}
+
+
 def markdown(spec: dict) -> str:
     lines = [
         "# API reference",
@@ -274,6 +330,7 @@ def markdown(spec: dict) -> str:
         "",
         SIGNING,
         TEXT_FIELDS,
+        test_accounts_section(),
         "## Routes",
         "",
         "| method | path | tag | who may call | summary |",
