@@ -263,9 +263,33 @@ def list_purchases(participant_id: str) -> list[dict]:
     return _query_partition(_p(participant_id), "PURCHASE#")
 
 
-def record_purchase(participant_id: str, purchase: dict, balance_expires_at: str, at: datetime) -> None:
-    """Debits the balance and records the purchase in one transaction. The conditions
-    repeat the rules so that two concurrent purchases cannot both pass."""
+def put_voucher(participant_id: str, code_hash: str, platform_id: str, training_id: str, issued_by: str,
+                at: datetime, expires_at: datetime) -> dict:
+    item = {
+        "pk": _p(participant_id),
+        "sk": f"VOUCHER#{code_hash}",
+        "type": "VOUCHER",
+        "participant_id": participant_id,
+        "platform_id": platform_id,
+        "training_id": training_id,
+        "status": "ISSUED",
+        "issued_by": issued_by,
+        "issued_at": clock.iso(at),
+        "expires_at": clock.iso(expires_at),
+    }
+    client().put_item(TableName=table(), Item=to_ddb(item), ConditionExpression="attribute_not_exists(pk)")
+    return item
+
+
+def get_voucher(participant_id: str, code_hash: str) -> dict | None:
+    return _get(_p(participant_id), f"VOUCHER#{code_hash}")
+
+
+def record_purchase(participant_id: str, purchase: dict, balance_expires_at: str, at: datetime,
+                    voucher_hash: str) -> None:
+    """Debits the balance, records the purchase and uses up the participant's voucher for
+    it in one transaction. The conditions repeat the rules so that two concurrent
+    purchases cannot both pass, nor one voucher pay for two."""
     price = purchase["price_idr"]
     first = "first_purchase_id"
     codes = _transact(
@@ -297,12 +321,28 @@ def record_purchase(participant_id: str, purchase: dict, balance_expires_at: str
             {"Put": {"TableName": table(), "Item": to_ddb(purchase), "ConditionExpression": "attribute_not_exists(pk)"}},
             _ledger_put(participant_id, f"PURCHASE#{purchase['purchase_id']}", "TRAINING_PURCHASE", -price, at,
                         purchase_id=purchase["purchase_id"], platform_id=purchase["platform_id"]),
+            {
+                "Update": {
+                    "TableName": table(),
+                    "Key": key(_p(participant_id), f"VOUCHER#{voucher_hash}"),
+                    "UpdateExpression": "SET #s = :redeemed, purchase_id = :pid, redeemed_at = :now",
+                    "ConditionExpression": "#s = :issued AND platform_id = :platform AND training_id = :training "
+                                           "AND expires_at > :now",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": values(
+                        redeemed="REDEEMED", issued="ISSUED", pid=purchase["purchase_id"], now=clock.iso(at),
+                        platform=purchase["platform_id"], training=purchase["training_id"],
+                    ),
+                }
+            },
         ]
     )
     if codes is None:
         return
     if codes[1] == "ConditionalCheckFailed" or codes[2] == "ConditionalCheckFailed":
         raise errors.DuplicatePurchase(f"purchase {purchase['purchase_id']} is already recorded")
+    if codes[3] == "ConditionalCheckFailed":
+        raise errors.VoucherAlreadyUsed("the voucher was used by another purchase at the same moment; read it again")
     if codes[0] == "ConditionalCheckFailed":
         raise errors.PreviousTrainingNotFinished(
             "the purchase conflicts with the participant's current state (status, balance, deadline or unfinished training); read it again"

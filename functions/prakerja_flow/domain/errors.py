@@ -46,6 +46,10 @@ class WaveNotFound(NotFound):
     pass
 
 
+class VoucherNotFound(NotFound):
+    pass
+
+
 class SurveyNotFound(NotFound):
     pass
 
@@ -72,6 +76,18 @@ class PreviousTrainingNotFinished(DomainError):
 
 
 class DuplicatePurchase(DomainError):
+    pass
+
+
+class VoucherAlreadyUsed(DomainError):
+    pass
+
+
+class VoucherExpired(DomainError):
+    pass
+
+
+class VoucherTrainingMismatch(DomainError):
     pass
 
 

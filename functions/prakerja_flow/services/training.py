@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .. import clock
 from ..data import repository as repo
-from ..domain import errors
+from ..domain import errors, vouchers
 from ..domain import rating as rating_rules
 from ..domain.training import BalanceView, TrainingItem, check_purchase
 from . import events
@@ -15,7 +15,28 @@ from . import events
 PURCHASE, COMPLETION, RATING = "PURCHASE", "COMPLETION", "RATING"
 
 
-def record_purchase(participant_id: str, purchase_id: str, platform_id: str, items: list[TrainingItem], at: datetime) -> dict:
+def issue_voucher(participant_id: str, platform_id: str, training_id: str, issued_by: str, at: datetime) -> dict:
+    """The participant's consent to buy this training on this platform (domain/vouchers.py).
+    The code is returned once, here; the table keeps only its hash."""
+    profile = repo.require_participant(participant_id)
+    if profile["status"] != repo.ACTIVE:
+        raise errors.ParticipantNotActive(f"participant is {profile['status']}; no voucher can be issued")
+    code = vouchers.new_code()
+    expires_at = vouchers.expiry(at)
+    repo.put_voucher(participant_id, vouchers.code_hash(code), platform_id, training_id, issued_by, at, expires_at)
+    return {"voucher_code": code, "platform_id": platform_id, "training_id": training_id, "expires_at": clock.iso(expires_at)}
+
+
+def _voucher(participant_id: str, code: str) -> vouchers.Voucher | None:
+    item = repo.get_voucher(participant_id, vouchers.code_hash(code))
+    if item is None:
+        return None
+    return vouchers.Voucher(participant_id, item["platform_id"], item["training_id"], clock.parse(item["expires_at"]),
+                            item["status"])
+
+
+def record_purchase(participant_id: str, purchase_id: str, platform_id: str, items: list[TrainingItem], voucher_code: str,
+                    at: datetime) -> dict:
     profile = repo.require_participant(participant_id)
     if repo.get_purchase(participant_id, purchase_id):
         raise errors.DuplicatePurchase(f"purchase {purchase_id} is already recorded")
@@ -27,6 +48,7 @@ def record_purchase(participant_id: str, purchase_id: str, platform_id: str, ite
         unfinished_purchase=bool(profile.get("open_purchase_id")),
     )
     item = check_purchase(view, items, at)
+    vouchers.check_redemption(_voucher(participant_id, voucher_code), platform_id, item.training_id, at)
     purchase = {
         "pk": f"P#{participant_id}",
         "sk": f"PURCHASE#{purchase_id}",
@@ -41,7 +63,7 @@ def record_purchase(participant_id: str, purchase_id: str, platform_id: str, ite
         "status": "PURCHASED",
         "purchased_at": clock.iso(at),
     }
-    repo.record_purchase(participant_id, purchase, profile["balance_expires_at"], at)
+    repo.record_purchase(participant_id, purchase, profile["balance_expires_at"], at, vouchers.code_hash(voucher_code))
     if not profile.get("first_purchase_id"):
         events.publish(participant_id, PURCHASE, _purchase_event(purchase), at)
     return purchase
