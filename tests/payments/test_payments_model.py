@@ -88,11 +88,11 @@ class World:
             other, self.other = self.other, None  # one overlap per step, never nested deeper
             other()
 
-    def inquire(self, channel: str, number: str):
+    def inquire(self, channel: str, number: str, holder_nik: str):
         self._maybe_interleave("inquire")
         if self.inquiry_down:
             raise ProviderUnavailable("inquiry service down")
-        return self.fake.inquire(channel, number)
+        return self.fake.inquire(channel, number, holder_nik)
 
     def status(self, key: str):
         self._maybe_interleave("status")

@@ -11,7 +11,6 @@ from prakerja_flow.domain import payout_guard as guard
 from prakerja_flow.domain.accounts import AccountInquiry
 
 NOW = datetime(2020, 8, 1, 8, 0, tzinfo=UTC)
-NIK = "3171015705900001"
 OVO = {"channel": "OVO", "account_number": "081234567890"}
 
 
@@ -38,17 +37,17 @@ def test_a_cooling_off_hold_lasts_until_its_end_exactly(hold_for, held):
 
 @pytest.mark.parametrize(("inquiry", "code"), [
     (AccountInquiry(False), "AccountNotFound"),
-    (AccountInquiry(True, "3171010101900001", True, True), "AccountNotOwned"),
-    (AccountInquiry(True, NIK, True, False), "AccountInactive"),
-    (AccountInquiry(True, NIK, False, True), "AccountNotVerified"),
+    (AccountInquiry(True, holder_matches=False, kyc_verified=True, active=True), "AccountNotOwned"),
+    (AccountInquiry(True, holder_matches=True, kyc_verified=True, active=False), "AccountInactive"),
+    (AccountInquiry(True, holder_matches=True, kyc_verified=False, active=True), "AccountNotVerified"),
 ])
 def test_the_providers_answer_decides_the_rest(inquiry, code):
-    refusal = guard.account_refusal(NIK, OVO, inquiry)
+    refusal = guard.account_refusal(OVO, inquiry)
     assert refusal.code == code and not refusal.hold and not refusal.stops
 
 
 def test_the_participants_own_verified_account_is_cleared_with_its_version():
-    assert guard.account_refusal(NIK, OVO, AccountInquiry(True, NIK, True, True)) is None
+    assert guard.account_refusal(OVO, AccountInquiry(True, holder_matches=True, kyc_verified=True, active=True)) is None
     cleared = guard.clear(OVO, "2020-07-01T08:00:00Z")
     assert (cleared.channel, cleared.account_number, cleared.account_changed_at) == ("OVO", "081234567890", "2020-07-01T08:00:00Z")
 

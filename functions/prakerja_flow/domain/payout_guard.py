@@ -46,7 +46,7 @@ def before_inquiry(status: str, account: dict | None, hold_until: datetime | Non
     if status != ACTIVE:
         return Refusal("ParticipantNotActive", f"participation is {status}; nothing more is paid", stops=True)
     if not account:
-        return account_refusal(None, None, None)
+        return account_refusal(None, None)
     if hold_until is not None and now < hold_until:
         since = f" on {changed_at[:10]}" if changed_at else ""
         return Refusal(
@@ -58,8 +58,9 @@ def before_inquiry(status: str, account: dict | None, hold_until: datetime | Non
     return None
 
 
-def account_refusal(participant_nik: str | None, account: dict | None, inquiry: AccountInquiry | None) -> Refusal | None:
-    problem = account_problem(participant_nik or "", account, inquiry)
+def account_refusal(account: dict | None, inquiry: AccountInquiry | None) -> Refusal | None:
+    """`inquiry` is the provider's answer for this account, asked with the participant's NIK."""
+    problem = account_problem(account, inquiry)
     return Refusal(problem.code, problem.reason) if problem else None
 
 

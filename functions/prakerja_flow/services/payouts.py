@@ -16,7 +16,7 @@ from ..data import schema
 from ..domain import errors
 from ..domain import incentives as inc
 from ..domain import payout_guard as guard
-from ..payments.provider import PAID, PaymentProvider, ProviderUnavailable, TransferRequest, TransferResult
+from ..payments.provider import PAID, PaymentProvider, ProviderMisconfigured, ProviderUnavailable, TransferRequest, TransferResult
 from ..observability import logger
 from . import events
 from .lifecycle import PAYOUT, SURVEYS, payout_progress, stage_key
@@ -32,6 +32,8 @@ class RunReport:
     # Read once per run: waves whose payouts are paused, and the programme budget as last seen.
     paused_waves: frozenset = field(default_factory=frozenset, repr=False)
     budget: controls.Budget | None = field(default=None, repr=False)
+    # Set by the first ProviderMisconfigured: the provider is not asked again this run.
+    provider_problem: str | None = None
 
     def as_dict(self) -> dict:
         return {"as_of": self.as_of, "paused": self.paused, "stopped_early": self.stopped_early,
@@ -58,10 +60,26 @@ def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOU
                     logger.warning("payout run stopped before its timeout; the rest stays queued for the next run",
                                    extra={"outcomes": dict(report.outcomes), "shard": shard})
                     return report
-                report.outcomes[_process(ent, now, provider, report)] += 1
+                report.outcomes[_process_unless_misconfigured(ent, now, provider, report)] += 1
             if not start:
                 break
     return report
+
+
+def _process_unless_misconfigured(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+    """A misconfigured provider is never the participant's problem: the entitlement stays
+    as it is (DUE, or SENT to be settled), like ProviderUnavailable, and is counted."""
+    if report.provider_problem and ent["status"] not in (inc.PAID, inc.CANCELLED, inc.EXPIRED):
+        return MISCONFIGURED
+    try:
+        return _process(ent, now, provider, report)
+    except ProviderMisconfigured as wrong:
+        report.provider_problem = str(wrong)
+        logger.error("payment provider misconfigured; payouts held", extra={"idempotency_key": ent["idempotency_key"], "why": str(wrong)})
+        return MISCONFIGURED
+
+
+MISCONFIGURED = "misconfigured"
 
 
 def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
@@ -117,11 +135,11 @@ def _guard(ent: dict, profile: dict, now: datetime, provider: PaymentProvider) -
     if refusal:
         return refusal
     try:
-        inquiry = provider.inquire(account["channel"], account["account_number"])
+        inquiry = provider.inquire(account["channel"], account["account_number"], profile["nik"])
     except ProviderUnavailable as down:
         logger.warning("account inquiry unavailable", extra={"idempotency_key": ent["idempotency_key"], "why": str(down)})
         return None
-    return guard.account_refusal(profile["nik"], account, inquiry) or guard.clear(account, profile["payout_account_updated_at"])
+    return guard.account_refusal(account, inquiry) or guard.clear(account, profile["payout_account_updated_at"])
 
 
 def _refused(ent: dict, refusal: guard.Refusal, now: datetime) -> str:

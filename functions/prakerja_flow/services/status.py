@@ -9,6 +9,7 @@ from .. import clock
 from ..data import repository as repo
 from ..domain import incentives as inc
 from ..domain.nik import mask_nik
+from . import provider_health
 
 LABELS = {  # what participants saw on the portal
     inc.SCHEDULED: "Menunggu Diproses",
@@ -140,6 +141,10 @@ def diagnose(profile: dict, purchases: list[dict], ents: list[dict], waiting: li
     upcoming = [e for e in ents if e["status"] in (inc.SCHEDULED, inc.DUE) and e.get("due_at")]
     if upcoming:
         e = min(upcoming, key=lambda x: x["due_at"])
+        held = clock.parse(e["due_at"]) <= now and provider_health.current_problem()
+        if held:  # our configuration, never the participant's account: say so (details stay with operators)
+            return (f"{_ent_name(e)} of Rp{e['amount_idr']:,} due on {e['due_at'][:10]} is held: payment provider "
+                    f"misconfigured since {held['at'][:10]}; nothing for the participant to fix, operators are alerted")
         return f"{_ent_name(e)} of Rp{e['amount_idr']:,} is due on {e['due_at'][:10]}"
     open_surveys = [e for e in ents if e["kind"] == inc.SURVEY and e["status"] == inc.SCHEDULED]
     if open_surveys:
