@@ -3,7 +3,7 @@ and the state machine's own Catch rules for named business errors."""
 
 from __future__ import annotations
 
-from lifecycle_steps import advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register, view
+from lifecycle_steps import UNISSUED_VOUCHER, advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register, view
 
 from prakerja.local import invoker
 from prakerja_flow import catalogue, clock, config
@@ -44,7 +44,8 @@ def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud):
     ledger = {entry["entry"]: entry["amount_idr"] for entry in repo.list_ledger(pid)}
     assert ledger == {"BALANCE_GRANTED": config.TRAINING_BALANCE_IDR, "BALANCE_FORFEITED": -config.TRAINING_BALANCE_IDR}
     status, body = cloud.request("POST", f"/participants/{pid}/purchases",
-                                 {"purchase_id": "LATE", "trainings": [{"training_id": "T", "institution_id": "I", "price_idr": 1000}]})
+                                 {"purchase_id": "LATE", "trainings": [{"training_id": "T", "institution_id": "I", "price_idr": 1000}],
+                                  "voucher_code": UNISSUED_VOUCHER})
     assert (status, body["error"]["code"]) == (409, "ParticipantNotActive")
     advance_days(cloud, 2)  # a repeated sweep does not forfeit twice
     assert [e["entry"] for e in repo.list_ledger(pid)].count("BALANCE_FORFEITED") == 1
@@ -87,7 +88,8 @@ def test_a_used_token_cannot_resume_the_execution_twice(cloud):
     except workflow.StaleToken:
         pass
     status, body = cloud.request("POST", f"/participants/{pid}/purchases",
-                                 {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 1000}]})
+                                 {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 1000}],
+                                  "voucher_code": UNISSUED_VOUCHER})
     assert (status, body["error"]["code"]) == (409, "DuplicatePurchase")
     assert view(cloud, pid)["balance_idr"] == 0
 
