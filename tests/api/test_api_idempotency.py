@@ -101,7 +101,7 @@ def test_a_second_request_while_the_first_runs_is_409_and_the_work_runs_once(clo
     """Real overlap, as between two Lambda instances: the first request is held inside
     its work while the second arrives with the same key (the idempotency layer, its
     DynamoDB records and the purchase service; no in-process serialisation)."""
-    from prakerja_flow.data import repository as repo
+    from prakerja_flow.data import participants as profiles
     from prakerja_flow.domain.training import TrainingItem
     from prakerja_flow.services import training
 
@@ -132,4 +132,4 @@ def test_a_second_request_while_the_first_runs_is_409_and_the_work_runs_once(clo
     assert first[0]["statusCode"] == 201 and len(runs) == 1
     third = idempotency.run(event, None, "platform:pijarmahir", work, error)
     assert third["statusCode"] == 201 and third["headers"][idempotency.REPLAYED_HEADER] == "true" and len(runs) == 1
-    assert repo.require_participant(participant)["balance_idr"] == config.TRAINING_BALANCE_IDR - 400_000
+    assert profiles.require(participant)["balance_idr"] == config.TRAINING_BALANCE_IDR - 400_000

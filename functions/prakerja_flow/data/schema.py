@@ -10,7 +10,7 @@ Items (pk / sk):
   P#<id>            / TOKEN#<stage>        task token of the waiting execution
   P#<id>            / INBOX#<stage>        event that may arrive before its token
   P#<id>            / LEDGER#<key>         append-only money ledger
-  AUDIT#<yyyy-mm-dd>/ <at.us>#<ns>#<rand>  operator actions, in the order written (repository.audit_sort_key)
+  AUDIT#<yyyy-mm-dd>/ <at.us>#<ns>#<rand>  operator actions, in the order written (audit.sort_key)
   PAUSE             / PAUSE                programme-wide payout pause
 
 GSI1 is a set of work queues (payout run, deadline sweep): gsi1pk = <queue>#<shard>,

@@ -99,6 +99,10 @@ class ParticipantNotActive(DomainError):
     pass
 
 
+class ParticipationCancelled(DomainError):
+    """Not raised: the error an operator's cancellation fails the waiting execution with."""
+
+
 class CompletionMismatch(DomainError):
     pass
 

@@ -6,7 +6,7 @@ first: the participant is still active, the account on file is past its cooling-
 hold, and the provider confirms that account is the participant's own, active and
 KYC-verified. Pure: the service reads the inputs, asks the provider, and acts on the
 verdict; the write that claims the send re-checks status and account in the same
-transaction (data/repository.commit_cash, claim_resend), so nothing changes between
+transaction (data/cash.commit, claim_resend), so nothing changes between
 the check and the claim."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import clock, config, routes
 from ..auth import signing
-from ..data import repository as repo
+from ..data import participants as profiles
 from ..domain.errors import DomainError
 from ..domain.training import TrainingItem
 from ..observability import logger, metrics, tracer
@@ -287,7 +287,7 @@ def submit_survey(participant_id: ParticipantId, sequence: SurveySequence, body:
 def record_purchase(participant_id: ParticipantId, body: m.Purchase, idempotency_key: IdempotencyKey = None) -> Response[dict]:
     items = [TrainingItem(t.training_id, t.institution_id, t.price_idr) for t in body.trainings]
     purchase = training.record_purchase(participant_id, body.purchase_id, _platform_id(), items, body.voucher_code, clock.now())
-    remaining = repo.require_participant(participant_id)["balance_idr"]
+    remaining = profiles.require(participant_id)["balance_idr"]
     return Response(201, content_types.APPLICATION_JSON, {
         "purchase_id": purchase["purchase_id"],
         "training_id": purchase["training_id"],

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock
-from ..data import repository as repo
+from ..data import keys
+from ..data import participants as profiles
+from ..domain.vocabulary import PurchaseStatus
+from ..domain import participation
 from ..domain import incentives as inc
 from ..domain.nik import mask_nik
 from . import provider_health
@@ -23,14 +26,14 @@ LABELS = {  # what participants saw on the portal
 
 
 def participant_view(participant_id: str) -> dict:
-    items = repo.participant_items(participant_id)
-    profile = next((i for i in items if i["sk"] == "PROFILE"), None)
+    items = profiles.items(participant_id)
+    profile = next((i for i in items if i["sk"] == keys.PROFILE), None)
     if profile is None:
-        repo.require_participant(participant_id)  # raises ParticipantNotFound
-    purchases = sorted((i for i in items if i["sk"].startswith("PURCHASE#")), key=lambda p: p["purchased_at"])
-    ents = sorted((i for i in items if i["sk"].startswith("ENT#")), key=lambda e: (e["kind"] != inc.POST_TRAINING, e["sequence"]))
-    waiting = sorted(i["stage"] for i in items if i["sk"].startswith("TOKEN#"))
-    changes = [i for i in items if i["sk"].startswith("ACCOUNT#")]
+        profiles.require(participant_id)  # raises ParticipantNotFound
+    purchases = sorted((i for i in items if i["sk"].startswith(keys.PURCHASE)), key=lambda p: p["purchased_at"])
+    ents = sorted((i for i in items if i["sk"].startswith(keys.ENTITLEMENT)), key=lambda e: (e["kind"] != inc.POST_TRAINING, e["sequence"]))
+    waiting = sorted(i["stage"] for i in items if i["sk"].startswith(keys.TOKEN))
+    changes = [i for i in items if i["sk"].startswith(keys.ACCOUNT_CHANGE)]
     now = clock.now()
     return {
         "participant_id": participant_id,
@@ -109,9 +112,9 @@ def _days_since(iso_time: str, now: datetime) -> int:
 def diagnose(profile: dict, purchases: list[dict], ents: list[dict], waiting: list[str], now: datetime) -> str:
     """One line in plain words: where this participant is and why money has not arrived."""
     status = profile["status"]
-    if status == repo.REVOKED:
+    if status == participation.REVOKED:
         return f"revoked: {profile.get('revocation_reason', 'participation revoked')}; balance forfeited"
-    if status in (repo.REVOKING, repo.CANCELLED):
+    if status in (participation.REVOKING, participation.CANCELLED):
         return f"participation {status.lower()}"
     failed = [e for e in ents if e["status"] == inc.FAILED]
     if failed:
@@ -122,8 +125,8 @@ def diagnose(profile: dict, purchases: list[dict], ents: list[dict], waiting: li
         return f"waiting for the first training purchase; deadline {profile['purchase_deadline'][:10]}"
     first = purchases[0]
     if not profile.get("incentive_purchase_id"):
-        unrated = [p for p in purchases if p["status"] == "COMPLETED" and not p.get("rating")]
-        if first["status"] == "PURCHASED":
+        unrated = [p for p in purchases if p["status"] == PurchaseStatus.COMPLETED and not p.get("rating")]
+        if first["status"] == PurchaseStatus.PURCHASED:
             return f"waiting for completion of training {first['training_id']} since {_days_since(first['purchased_at'], now)} days"
         if unrated:
             p = unrated[0]
