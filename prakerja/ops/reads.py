@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from botocore.exceptions import ClientError
 
 from prakerja_flow import clock
-from prakerja_flow.data import dynamo
+from prakerja_flow.data import dynamo, keys
+from prakerja_flow.data import operations as ops_data
 from prakerja_flow.data import inbox, ledger, participants as profiles, purchases
 from prakerja_flow.domain import participation
 from prakerja_flow.domain import errors

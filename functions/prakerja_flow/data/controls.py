@@ -106,7 +106,7 @@ class BudgetExhausted(Exception):
         self.budget = budget
 
 
-def reserve_update(amount_idr: int, seen: Budget) -> dict:
+def reserve_update(amount_idr: int, seen: Budget) -> dict[str, Any]:
     """The conditional counter update that takes `amount_idr` from the budget, as a
     TransactWriteItems item: cash.commit puts it in the same transaction as
     DUE -> SENT, so a reservation exists exactly when a SENT/PAID entitlement holds it.
@@ -129,7 +129,7 @@ def reserve_update(amount_idr: int, seen: Budget) -> dict:
     }}
 
 
-def release_update(amount_idr: int) -> dict:
+def release_update(amount_idr: int) -> dict[str, Any]:
     """The counter update that gives a reservation back, as a transaction item
     (cash.release, together with SENT -> FAILED). The condition can only fail
     if the counter was edited by hand below what SENT/PAID entitlements hold."""
@@ -190,6 +190,7 @@ def clear_provider_problem() -> None:
     client().delete_item(TableName=table(), Key=key(keys.PROVIDER_PK, keys.PROVIDER_SK))
 
 
-def get_provider_problem() -> dict | None:
-    out = client().get_item(TableName=table(), Key=key(keys.PROVIDER_PK, keys.PROVIDER_SK), ConsistentRead=True)
-    return from_ddb(out.get("Item"))
+def get_provider_problem() -> dict[str, Any] | None:
+    raw: dict[str, Any] | None = client().get_item(TableName=table(), Key=key(keys.PROVIDER_PK, keys.PROVIDER_SK),
+                                                   ConsistentRead=True).get("Item")
+    return from_ddb(raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -37,6 +37,10 @@ def to_ddb(item: Item) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
 
 
+@overload
+def from_ddb(item: dict[str, Any]) -> Item: ...
+@overload
+def from_ddb(item: None) -> None: ...
 def from_ddb(item: dict[str, Any] | None) -> Item | None:
     if item is None:
         return None
@@ -82,15 +86,15 @@ def cancellation_codes(error: ClientError) -> list[str]:
 
 
 def get(pk: str, sk: str) -> Item | None:
-    out = client().get_item(TableName=table(), Key=key(pk, sk), ConsistentRead=True)
-    return from_ddb(out.get("Item"))
+    raw: dict[str, Any] | None = client().get_item(TableName=table(), Key=key(pk, sk), ConsistentRead=True).get("Item")
+    return from_ddb(raw)
 
 
 def items(operation: str, **request: Any) -> Iterator[Item]:
     """Every item of a Query or Scan, all pages (boto3's paginator follows LastEvaluatedKey)."""
     for page in client().get_paginator(operation).paginate(**request):
         for raw in page.get("Items", []):
-            yield from_ddb(raw)  # type: ignore[misc]
+            yield from_ddb(raw)
 
 
 def partition(pk: str, sk_prefix: str = "") -> list[Item]:
@@ -101,14 +105,14 @@ def partition(pk: str, sk_prefix: str = "") -> list[Item]:
                       ConsistentRead=True))
 
 
-def page(index: str, key_condition: str, vals: dict[str, Any], limit: int, start: dict | None = None) -> tuple[list[Item], dict | None]:
+def page(index: str, key_condition: str, vals: dict[str, Any], limit: int, start: dict[str, Any] | None = None) -> tuple[list[Item], dict[str, Any] | None]:
     """One page of an index query: the jobs process a page at a time and stop between pages."""
     request: dict[str, Any] = {"TableName": table(), "IndexName": index, "KeyConditionExpression": key_condition,
                                "ExpressionAttributeValues": vals, "Limit": limit}
     if start:
         request["ExclusiveStartKey"] = start
     out = client().query(**request)
-    return [from_ddb(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")  # type: ignore[misc]
+    return [from_ddb(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -33,13 +33,14 @@ def _planned(participant_id: str, e: inc.PlannedEntitlement, at: datetime) -> En
         idempotency_key=inc.idempotency_key(participant_id, e.kind, e.sequence), created_at=clock.iso(at), attempts=0,
     )
     if e.due_at is not None:  # a monthly payout: payable from its due date
-        item.update(due_at=clock.iso(e.due_at), gsi1pk=keys.queue(schema.Q_PAYABLE, participant_id),
-                    gsi1sk=keys.queue_position(clock.iso(e.due_at), participant_id, e.kind, e.sequence))
+        item["due_at"] = clock.iso(e.due_at)
+        item["gsi1pk"] = keys.queue(schema.Q_PAYABLE, participant_id)
+        item["gsi1sk"] = keys.queue_position(item["due_at"], participant_id, e.kind, e.sequence)
     else:  # a survey: its window's end is a deadline until it is filled in
         assert e.opens_at is not None and e.expires_at is not None
-        item.update(opens_at=clock.iso(e.opens_at), expires_at=clock.iso(e.expires_at),
-                    gsi1pk=keys.queue(schema.Q_DEADLINES, participant_id),
-                    gsi1sk=keys.queue_position(clock.iso(e.expires_at), participant_id, e.kind, e.sequence))
+        item["opens_at"], item["expires_at"] = clock.iso(e.opens_at), clock.iso(e.expires_at)
+        item["gsi1pk"] = keys.queue(schema.Q_DEADLINES, participant_id)
+        item["gsi1sk"] = keys.queue_position(item["expires_at"], participant_id, e.kind, e.sequence)
     return item
 
 
@@ -83,7 +84,7 @@ def submit_survey(participant_id: str, sequence: int, answers: dict[str, Any], a
         raise
 
 
-def queue_page(queue: str, shard: int, until: datetime, limit: int, start: dict | None = None) -> tuple[list[dynamo.Item], dict | None]:
+def queue_page(queue: str, shard: int, until: datetime, limit: int, start: dict[str, Any] | None = None) -> tuple[list[dynamo.Item], dict[str, Any] | None]:
     """Items of one work-queue shard that are due at or before `until`, a page at a time."""
     return dynamo.page(schema.GSI1, f"{schema.GSI1_PK} = :q AND {schema.GSI1_SK} <= :until",
                        dynamo.values(q=keys.queue_shard(queue, shard), until=keys.queue_until(clock.iso(until))), limit, start)

@@ -38,7 +38,7 @@ def get_profiles(participant_ids: list[str]) -> dict[str, Participant]:
         while request:
             out = dynamo.client().batch_get_item(RequestItems=request)
             for raw in out.get("Responses", {}).get(dynamo.table(), []):
-                item: Participant = dynamo.from_ddb(raw)  # type: ignore[assignment]
+                item: Participant = dynamo.from_ddb(raw)
                 found[item["participant_id"]] = item
             request = out.get("UnprocessedKeys") or None
     return found

@@ -86,7 +86,7 @@ def set_execution_arn(participant_id: str, execution_arn: str) -> None:
     )
 
 
-def wave_page(wave: int, limit: int = 1000, start: dict | None = None) -> tuple[list[Participant], dict | None]:
+def wave_page(wave: int, limit: int = 1000, start: dict[str, Any] | None = None) -> tuple[list[Participant], dict[str, Any] | None]:
     """One page of a wave's participants (GSI2)."""
     return dynamo.page(schema.GSI2, f"{schema.GSI2_PK} = :w", dynamo.values(w=keys.wave(wave)), limit, start)  # type: ignore[return-value]
 

@@ -4,6 +4,8 @@ balance, books the ledger line and uses up the voucher in one transaction."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime
 
 from botocore.exceptions import ClientError
@@ -121,7 +123,7 @@ def complete(participant_id: str, purchase_id: str, completion: dict[str, str], 
         raise errors.AlreadyCompleted(f"purchase {purchase_id} is already completed")
 
 
-def rate(participant_id: str, purchase_id: str, rating: dict, at: datetime) -> None:
+def rate(participant_id: str, purchase_id: str, rating: dict[str, Any], at: datetime) -> None:
     try:
         dynamo.client().update_item(
             TableName=dynamo.table(),

@@ -20,6 +20,8 @@ queries, never scans. GSI2 lists participants by wave.
 
 from __future__ import annotations
 
+from typing import Any
+
 PK, SK = "pk", "sk"
 GSI1, GSI1_PK, GSI1_SK = "gsi1", "gsi1pk", "gsi1sk"
 GSI2, GSI2_PK, GSI2_SK = "gsi2", "gsi2pk", "gsi2sk"
@@ -35,7 +37,7 @@ Q_DEADLINES = "Q#DEADLINES"  # purchase deadlines, balance expiry (profiles), su
 Q_PAYABLE = "Q#PAYABLE"  # SCHEDULED with a due date, DUE, FAILED (retry), SENT (settle), PAID (resume)
 
 
-def table_definition(table_name: str) -> dict:
+def table_definition(table_name: str) -> dict[str, Any]:
     """Arguments for DynamoDB CreateTable (used by the local runtime; CDK mirrors it)."""
     attrs = [PK, SK] + [a for _, pk, sk in GSIS for a in (pk, sk)]
     return {
@@ -54,7 +56,7 @@ def table_definition(table_name: str) -> dict:
     }
 
 
-def idempotency_table_definition(table_name: str) -> dict:
+def idempotency_table_definition(table_name: str) -> dict[str, Any]:
     return {
         "TableName": table_name + IDEMPOTENCY_TABLE_SUFFIX,
         "BillingMode": "PAY_PER_REQUEST",

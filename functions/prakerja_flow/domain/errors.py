@@ -137,3 +137,11 @@ class IncentiveCapExceeded(DomainError):
 
 class IllegalTransition(DomainError):
     pass
+
+
+class TransientError(Exception):
+    """Not a rule saying no: an AWS call failed in a way that is worth trying again (throttled,
+    unavailable, a transaction conflict). The lifecycle tasks raise it in place of botocore's
+    error so the ASL's Retry (backoff and jitter) matches it by this name; a raw ClientError
+    would fail the execution."""
+

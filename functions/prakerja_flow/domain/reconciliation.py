@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .entities import LedgerLine
+from .vocabulary import TransferStatus
 
-PAID = "PAID"
+PAID = TransferStatus.PAID
 MISMATCH_KINDS = ("paid_twice", "paid_not_in_ledger", "in_ledger_not_paid", "amount_differs", "transfer_id_differs")
 
 

@@ -39,6 +39,28 @@ class EntitlementStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+class TransferStatus(StrEnum):
+    """The provider's answer about one transfer (its statement lines carry the same names)."""
+
+    PAID = "PAID"
+    REJECTED = "REJECTED"
+
+
+class ExecutionStatus(StrEnum):
+    """Step Functions' names for how an execution stands."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    ABORTED = "ABORTED"
+    PENDING_REDRIVE = "PENDING_REDRIVE"
+
+
+# An execution that ended in one of these can be redriven (AWS's rule).
+REDRIVABLE = (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT, ExecutionStatus.ABORTED)
+
+
 class Stage(StrEnum):
     """What a waiting execution waits for (its TOKEN#/INBOX# items are named after it)."""
 
@@ -51,7 +73,7 @@ class Stage(StrEnum):
 
 class LifecycleState(StrEnum):
     """State names of statemachines/participant_lifecycle.asl.json that the code names
-    (tests/unit/test_vocabulary.py checks each is a state of the ASL)."""
+    (tests/unit/test_vocabulary.py checks they are exactly the ASL's states)."""
 
     REGISTRATION_ACCEPTED = "RegistrationAccepted"
     AWAIT_TRAINING_PURCHASE = "AwaitTrainingPurchase"
@@ -62,6 +84,7 @@ class LifecycleState(StrEnum):
     CHECK_RATING = "CheckRating"
     GRANT_INCENTIVES = "GrantIncentives"
     AWAIT_PAYOUT = "AwaitPayout"
+    MORE_PAYOUTS = "MorePayouts"
     AWAIT_SURVEYS_SETTLED = "AwaitSurveysSettled"
     LIFECYCLE_COMPLETE = "LifecycleComplete"
     REVOKE_PARTICIPATION = "RevokeParticipation"

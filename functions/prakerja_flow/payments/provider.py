@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..domain.accounts import AccountInquiry
+from ..domain.vocabulary import TransferStatus
 
-PAID, REJECTED = "PAID", "REJECTED"
+PAID, REJECTED = TransferStatus.PAID, TransferStatus.REJECTED
 
 
 @dataclass(frozen=True)

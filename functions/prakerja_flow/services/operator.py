@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from ..data import audit, controls, entitlements, inbox, participants as profiles
 from ..data import workflow
-from ..domain import errors, participation
+from ..domain import errors, participation, vocabulary
 from ..domain import incentives as inc
 from . import events, participants
 
@@ -73,7 +73,7 @@ def cancel_participation(participant_id: str, actor: str, reason: str, at: datet
             "waiting_stages": stages, "execution_told": bool(delivered)}
 
 
-REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+REDRIVABLE = vocabulary.REDRIVABLE  # kept by name: ops and the local runtime read it here
 
 
 def redrive_execution(execution_arn: str, actor: str, reason: str, at: datetime) -> dict:
