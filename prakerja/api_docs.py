@@ -206,8 +206,10 @@ python -m prakerja.sign --url $U POST /waves/1/open --body '{{"actor":"me","reas
 python -m prakerja.sign --url $U POST /participants --body '{{"nik":"3171015705900001","full_name":"Siti","wave":1}}' | sh
 P=...   # participant_id from the answer
 python -m prakerja.sign --url $U PUT /participants/$P/payout-account --body '{{"channel":"OVO","account_number":"{ta.number_for(ta.OWN_VERIFIED)}"}}' | sh
+python -m prakerja.sign --url $U POST /participants/$P/vouchers --body '{{"platform_id":"tokopedia","training_id":"T1"}}' | sh
+V=...   # voucher_code from the answer: the participant's consent to one purchase (valid {int(config.PURCHASE_VOUCHER_VALIDITY.total_seconds() // 3600)} h, this platform and training, once)
 python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases --idempotency-key order-1 \\
-  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}]}}' | sh
+  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}],"voucher_code":"'$V'"}}' | sh
 python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases/O1/completion \\
   --body '{{"training_id":"T1","certificate_id":"C1"}}' | sh
 python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases/O1/rating \\

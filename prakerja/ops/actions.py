@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from prakerja_flow import config
 from prakerja_flow.data import controls
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import audit, participants as profiles
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.errors import DomainError
 from prakerja_flow.handlers import text
@@ -146,7 +146,7 @@ def _pause(action: Action, actor: str, reason: str, at) -> Outcome:
     # A wave's pause (data/controls.py, read by every payout run), audited as the
     # programme-wide one is, with the wave in its details.
     controls.set_wave_pause(action.wave, paused, actor, reason, at)
-    repo.audit(actor, action.name, reason, at, wave=action.wave)
+    audit.append(actor, action.name, reason, at, wave=action.wave)
     return Outcome([f"payouts of wave {action.wave} paused: the payout run pays none of its participants until resumed"
                     if paused else f"payouts of wave {action.wave} resumed"], {"paused": paused, "wave": action.wave})
 
@@ -155,8 +155,8 @@ def reveal_nik(target: Target, participant_id: str, actor: str, reason: str) -> 
     """A participant's full NIK, for the console's one page that shows it: written to the
     audit log (who, why, whose) before it is returned, so no NIK is seen unrecorded."""
     actor, reason = checked_words(actor, reason)
-    profile = repo.get_participant(participant_id)
+    profile = profiles.get(participant_id)
     if profile is None or not profile.get("nik"):
         raise OpsError(f"participant {participant_id} not found")
-    repo.audit(actor, REVEAL_NIK, reason, target.now(), participant_id=participant_id)
+    audit.append(actor, REVEAL_NIK, reason, target.now(), participant_id=participant_id)
     return profile["nik"]

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 from prakerja_flow import clock
-from prakerja_flow.data import operations as ops_data
+from prakerja_flow.data import audit as audit_data
 
 from .aws import OpsUsageError, Target
 
@@ -54,7 +54,7 @@ class PastDays:
         with self._lock:
             if day in self._days:
                 return self._days[day]
-        found = ops_data.list_audit(day)
+        found = audit_data.day(day)
         if day < (today - timedelta(days=self.SETTLED_DAYS)).isoformat():
             with self._lock:
                 self._days[day] = found
@@ -67,7 +67,7 @@ def read(since: date, until: date, actor: str | None = None, participant_id: str
     `kept`, ended days come from it (`today`, the programme's, says which have ended)."""
     if kept is not None and today is None:
         raise ValueError("reading through kept days needs today's date")
-    day_of = (lambda day: kept.entries(day, today)) if kept is not None else ops_data.list_audit
+    day_of = (lambda day: kept.entries(day, today)) if kept is not None else audit_data.day
     with ThreadPoolExecutor(WORKERS) as pool:
         entries = [e for day in pool.map(day_of, days(since, until)) for e in day]
     entries.sort(key=lambda e: e["sk"])

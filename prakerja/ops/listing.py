@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from prakerja_flow import clock
+from prakerja_flow.data import inbox
 from prakerja_flow.data import operations as ops_data
-from prakerja_flow.data import repository as repo
-from prakerja_flow.services.operator import state_of_stage
+from prakerja_flow.domain.vocabulary import state_of_stage_key as state_of_stage
 
 from . import payouts, table
 from .aws import Target
@@ -48,7 +48,7 @@ def _waits(names: list[str]) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = defaultdict(list)
     if len(names) <= PER_PARTICIPANT_LOOKUPS_UP_TO:
         for pid in names:
-            found[pid] = repo.list_tokens(pid)
+            found[pid] = inbox.tokens(pid)
         return found
     for item in ops_data.scan_tokens():
         found[item["pk"][2:]].append(item)

@@ -8,7 +8,6 @@ from collections import Counter, defaultdict
 
 from prakerja_flow import clock
 from prakerja_flow.data import controls
-from prakerja_flow.data import repository as repo
 from prakerja_flow.domain import incentives as inc
 
 from . import table
@@ -29,7 +28,7 @@ def _pause_view(item: dict, scope: str) -> dict:
 def pause_for_wave(wave: int) -> dict | None:
     """The pause that holds the payouts of this wave's participants now, if any: the
     programme-wide one first (the run stops before looking at waves), else the wave's."""
-    programme = repo.get_pause()
+    programme = controls.get_pause()
     if programme and programme.get("paused"):
         return _pause_view(programme, PROGRAMME)
     own = controls.get_wave_pause(wave)

@@ -17,12 +17,13 @@ from botocore.exceptions import ClientError
 
 from prakerja_flow import catalogue, clock
 from prakerja_flow.data import dynamo
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import inbox, ledger, participants as profiles, purchases
+from prakerja_flow.domain import participation
 from prakerja_flow.domain import errors
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import mask_nik
 from prakerja_flow.services import status as status_service
-from prakerja_flow.services.operator import state_of_stage
+from prakerja_flow.domain.vocabulary import state_of_stage_key as state_of_stage
 
 from . import audit, payouts, table
 from .aws import OpsError, OpsUsageError, Target
@@ -30,7 +31,7 @@ from .aws import OpsError, OpsUsageError, Target
 NIK_PATTERN = re.compile(r"^\d{16}$")
 EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
-FINAL_STATES = {repo.REVOKED: "Revoked", repo.CANCELLED: "ParticipationCancelled"}
+FINAL_STATES = {participation.REVOKED: "Revoked", participation.CANCELLED: "ParticipationCancelled"}
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -105,11 +106,11 @@ def resolve(reference: str) -> str:
     """A participant id, or a 16-digit NIK resolved through the NIK guard."""
     reference = reference.strip()
     if NIK_PATTERN.match(reference):
-        pid = repo.find_participant_id_by_nik(reference)
+        pid = profiles.find_id_by_nik(reference)
         if pid is None:
             raise OpsError(f"no participant holds NIK {mask_nik(reference)}")
         return pid
-    if repo.get_participant(reference) is None:
+    if profiles.get(reference) is None:
         raise OpsError(f"participant {reference} not found")
     return reference
 
@@ -175,13 +176,13 @@ def participant_report(target: Target, reference: str) -> dict:
         view = status_service.participant_view(pid)
     except errors.ParticipantNotFound:
         raise OpsError(f"participant {reference} not found") from None
-    profile = repo.get_participant(pid) or {}
-    detail = {p["purchase_id"]: p for p in repo.list_purchases(pid)}
+    profile = profiles.get(pid) or {}
+    detail = {p["purchase_id"]: p for p in purchases.of(pid)}
     for purchase in view["purchases"]:
         raw = detail.get(purchase["purchase_id"], {})
         purchase["completed_at"] = raw.get("completed_at")
         purchase["rated_at"] = (raw.get("rating") or {}).get("rated_at") or raw.get("rated_at")
-    tokens = {t["stage"]: t for t in repo.list_tokens(pid)}
+    tokens = {t["stage"]: t for t in inbox.tokens(pid)}
     execution = _describe_execution(target, pid)
     state, entered = last_entered(target, execution["executionArn"]) if execution else (None, None)
     waiting = next((t for t in tokens.values() if state_of_stage(t["stage"]) == state), None)
@@ -201,7 +202,7 @@ def participant_report(target: Target, reference: str) -> dict:
     view["in_state_since"] = since
     view["in_state_seconds"] = seconds
     view["cancellation"] = ({"by": profile.get("cancelled_by"), "reason": profile.get("cancellation_reason"),
-                             "at": profile.get("cancelled_at")} if profile.get("status") == repo.CANCELLED else None)
+                             "at": profile.get("cancelled_at")} if profile.get("status") == participation.CANCELLED else None)
     view["payouts_paused"] = payouts.pause_for_wave(view["wave"])
     unpaid = [e for e in view["entitlements"] if e["status"] not in inc.TERMINAL]
     for e in view["entitlements"]:
@@ -283,10 +284,10 @@ def history_report(target: Target, reference: str, kept: audit.PastDays | None =
     execution = _describe_execution(target, pid)
     events = history_events(target, execution["executionArn"]) if execution else []
     lines = [line for line in (_event_line(target, e) for e in events) if line]
-    for entry in repo.list_ledger(pid):
+    for entry in ledger.lines(pid):
         lines.append({"at": entry["at"], "source": "ledger", "type": entry["entry"], "what": "ledger",
                       "amount_idr": entry["amount_idr"], "ledger_key": entry["sk"][len("LEDGER#"):]})
-    profile = repo.get_participant(pid) or {}
+    profile = profiles.get(pid) or {}
     for action in audit.for_participant(target, pid, profile.get("accepted_at"), kept):
         lines.append({"at": action["at"], "source": "audit", "type": action["action"], "what": "operator",
                       "actor": action["actor"], "reason": action["reason"]})

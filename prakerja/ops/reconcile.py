@@ -29,8 +29,10 @@ class StatementFile:
             if line["status"] == PAID or known is None or known.status != PAID:
                 self._by_key[line["idempotency_key"]] = TransferResult(line["status"], line["transfer_id"], line.get("reason"))
 
-    def statement_lines(self) -> list[dict]:
-        return list(self.lines)
+    def statement(self, since: str, until: str) -> list[dict]:
+        """PaymentProvider.statement: the lines with since <= at < until."""
+        lo, hi = clock.parse(since), clock.parse(until)
+        return [line for line in self.lines if lo <= clock.parse(line["at"]) < hi]
 
     def status(self, idempotency_key: str) -> TransferResult | None:
         return self._by_key.get(idempotency_key)

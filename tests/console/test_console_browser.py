@@ -9,7 +9,7 @@ import pytest
 from browser import chromium, playwright
 from console_world import console
 
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import controls
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +47,10 @@ def test_pause_and_resume_payouts_through_the_second_screen(page, served, local_
     page.click("text=Continue")
     assert "Confirm: pause every payout run?" in page.inner_text("h1")
     assert page.inner_text("#confirm-reason") == "provider incident 12"
-    assert not (repo.get_pause() or {}).get("paused")  # only the second screen acts
+    assert not (controls.get_pause() or {}).get("paused")  # only the second screen acts
     page.click("#confirm")
     assert "payouts paused" in page.inner_text("#outcome")
-    assert repo.get_pause()["paused"] is True and repo.get_pause()["reason"] == "provider incident 12"
+    assert controls.get_pause()["paused"] is True and controls.get_pause()["reason"] == "provider incident 12"
     page.click("text=Back to payouts")
     assert "PAUSED programme-wide" in page.inner_text("#payouts-state")
     page.goto(f"http://127.0.0.1:{served.port}/participants/{local_world.failed}")
@@ -62,7 +62,7 @@ def test_pause_and_resume_payouts_through_the_second_screen(page, served, local_
     page.click("text=Continue")
     page.click("#confirm")
     assert "payouts resumed" in page.inner_text("#outcome")
-    assert repo.get_pause()["paused"] is False
+    assert controls.get_pause()["paused"] is False
 
 
 def test_a_read_only_console_refuses_the_action(driver, local_world):
@@ -74,4 +74,4 @@ def test_a_read_only_console_refuses_the_action(driver, local_world):
         assert page.locator("span.button.disabled", has_text="Pause all payouts").count() == 1
         response = page.goto(f"http://127.0.0.1:{server.port}/act/payouts.pause")
         assert response.status == 403 and "read-only" in page.inner_text("main")
-        assert not (repo.get_pause() or {}).get("paused")
+        assert not (controls.get_pause() or {}).get("paused")

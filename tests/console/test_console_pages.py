@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 
 from prakerja.cli import app as cli
 from prakerja_flow import clock
-from prakerja_flow.data import operations as ops_data
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import audit, controls, entitlements
 
 
 def ops(*args: str) -> tuple[int, dict]:
@@ -121,27 +120,27 @@ def _act(client, name: str, reason: str, **params) -> tuple:
 
 def test_an_action_needs_a_reason_and_a_second_screen_and_is_audited_as_the_clis(client, local_world):
     day = clock.iso(local_world.cloud.clock())[:10]
-    before = len(ops_data.list_audit(day))
+    before = len(audit.day(day))
     _, empty = _act(client, "payouts.pause", "   ")
     assert empty.status_code == 400 and "may not be empty" in text(empty)
     _, confirm = _act(client, "payouts.pause", "provider incident 7")
     assert confirm.status_code == 200 and "Confirm: pause every payout run?" in text(confirm)
-    assert repo.get_pause() is None or not repo.get_pause()["paused"]  # nothing yet: only the second screen acts
-    assert len(ops_data.list_audit(day)) == before
+    assert controls.get_pause() is None or not controls.get_pause()["paused"]  # nothing yet: only the second screen acts
+    assert len(audit.day(day)) == before
     done = client.post("/act/payouts.pause/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
     assert done.status_code == 200 and "payouts paused: the payout run pays nothing until resumed" in text(done)
-    assert repo.get_pause()["paused"] is True
+    assert controls.get_pause()["paused"] is True
     assert "PAUSED programme-wide" in text(client.get("/payouts"))
     assert "payouts.pause" in text(client.get("/audit"))  # no day given: this programme week
     assert "Payouts are PAUSED programme-wide" in text(client.get(f"/participants/{local_world.failed}"))
     _, confirm = _act(client, "payouts.resume", "incident over")
     client.post("/act/payouts.resume/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
-    assert repo.get_pause()["paused"] is False
+    assert controls.get_pause()["paused"] is False
 
     code, _ = ops("payouts", "pause", "--actor", "ani", "--reason", "provider incident 7", "--yes")
     assert code == 0
     ops("payouts", "resume", "--actor", "ani", "--reason", "incident over", "--yes")
-    entries = ops_data.list_audit(day)[before:]
+    entries = audit.day(day)[before:]
     same = lambda e: (e["actor"], e["action"], e["reason"], e["details"], e["at"][:10])  # noqa: E731
     assert [same(e) for e in entries[:2]] == [same(e) for e in entries[2:]]
     assert [e["action"] for e in entries] == ["payouts.pause", "payouts.resume"] * 2
@@ -151,7 +150,7 @@ def test_retry_from_the_participant_page_and_a_refused_action_says_why(client, l
     _, confirm = _act(client, "entitlement.retry", "ticket 42", participant_id=local_world.failed, kind="POST_TRAINING", sequence="1")
     assert f"retry POST_TRAINING 1 of {local_world.failed}" in text(confirm)
     done = client.post("/act/entitlement.retry/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
-    assert "is DUE" in text(done) and repo.get_entitlement(local_world.failed, "POST_TRAINING", 1)["status"] == "DUE"
+    assert "is DUE" in text(done) and entitlements.get(local_world.failed, "POST_TRAINING", 1)["status"] == "DUE"
     trail = re.search(r'<table id="audit-trail">.*?</table>', text(client.get(f"/participants/{local_world.failed}")), re.S)[0]
     assert "entitlement.retry" in trail and "ticket 42" in trail  # today's audit entries are read afresh
     _, confirm = _act(client, "entitlement.retry", "again", participant_id=local_world.failed, kind="POST_TRAINING", sequence="1")

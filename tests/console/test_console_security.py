@@ -8,8 +8,7 @@ import re
 from console_world import Client, console
 
 from prakerja_flow import clock
-from prakerja_flow.data import operations as ops_data
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import audit, controls
 
 
 def test_it_listens_on_loopback_only_and_prints_a_url_with_the_token(served):
@@ -49,7 +48,7 @@ def test_pages_are_not_cached_framed_or_scripted(client):
 
 
 def test_a_post_without_its_csrf_token_or_with_a_forged_intent_changes_nothing(client):
-    before = repo.get_pause()
+    before = controls.get_pause()
     form = client.get("/act/payouts.pause")
     refused = client.post("/act/payouts.pause/confirm", {"reason": "no csrf"})
     assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
@@ -59,7 +58,7 @@ def test_a_post_without_its_csrf_token_or_with_a_forged_intent_changes_nothing(c
     confirm = client.post("/act/payouts.pause/confirm", {"csrf_token": token, "reason": "drill"})
     other = client.post("/act/payouts.resume/do", {"csrf_token": token, "intent": client.field(confirm, "intent")})
     assert other.status_code == 400 and "another action" in other.get_data(as_text=True)
-    assert repo.get_pause() == before
+    assert controls.get_pause() == before
 
 
 def test_read_only_refuses_every_action_even_a_forged_post(local_world):
@@ -73,7 +72,7 @@ def test_read_only_refuses_every_action_even_a_forged_post(local_world):
         for path in ("/act/payouts.pause/confirm", "/act/payouts.pause/do"):
             refused = support.post(path, {"csrf_token": token, "reason": "try", "intent": "x"})
             assert refused.status_code == 403 and "read-only" in refused.get_data(as_text=True)
-        assert repo.get_pause() is None or not repo.get_pause()["paused"]
+        assert controls.get_pause() is None or not controls.get_pause()["paused"]
         assert support.get(f"/participants/{local_world.failed}").status_code == 200  # reading is what it is for
 
 
@@ -100,13 +99,13 @@ def test_a_full_nik_is_shown_only_after_a_reason_and_the_reveal_is_audited(clien
     form = client.get(f"/participants/{pid}/nik")
     assert form.status_code == 200 and full not in form.get_data(as_text=True)
     day = clock.iso(local_world.cloud.clock())[:10]
-    before = len(ops_data.list_audit(day))
+    before = len(audit.day(day))
     assert client.post(f"/participants/{pid}/nik", {"reason": "caller verified"}).status_code == 400  # no CSRF token
     empty = client.post(f"/participants/{pid}/nik", {"csrf_token": client.form_token(form), "reason": " "})
-    assert empty.status_code == 400 and full not in empty.get_data(as_text=True) and len(ops_data.list_audit(day)) == before
+    assert empty.status_code == 400 and full not in empty.get_data(as_text=True) and len(audit.day(day)) == before
     shown = client.post(f"/participants/{pid}/nik", {"csrf_token": client.form_token(form), "reason": "caller verified, ticket 77"})
     assert shown.status_code == 200 and f'id="nik">{full}<' in shown.get_data(as_text=True)
-    entry = ops_data.list_audit(day)[-1]
+    entry = audit.day(day)[-1]
     assert (entry["actor"], entry["action"], entry["reason"], entry["details"]) == \
         ("ani", "participant.reveal_nik", "caller verified, ticket 77", {"participant_id": pid})
     assert full not in client.get(f"/participants/{pid}").get_data(as_text=True)  # shown on that one response only

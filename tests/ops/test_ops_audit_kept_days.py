@@ -16,7 +16,7 @@ def test_ended_days_are_read_once_and_recent_days_every_time(monkeypatch):
         return [{"pk": f"AUDIT#{day}", "sk": f"{day}T10:00:00Z#1", "type": "AUDIT", "actor": "ani", "action": "wave.open",
                  "reason": "r", "details": {"participant_id": "P1"}}]
 
-    monkeypatch.setattr(audit.ops_data, "list_audit", list_audit)
+    monkeypatch.setattr(audit.audit_data, "day", list_audit)
     kept, today = audit.PastDays(), date(2020, 8, 17)
     first = audit.read(date(2020, 8, 13), today, kept=kept, today=today)
     assert sorted(asked) == ["2020-08-13", "2020-08-14", "2020-08-15", "2020-08-16", "2020-08-17"]
