@@ -8,6 +8,7 @@ import json
 import sys
 
 from prakerja_flow import catalogue, config, routes
+from prakerja_flow.payments import test_accounts as ta
 
 DOCS = catalogue.PROJECT_ROOT / "docs"
 OPENAPI_PATH = DOCS / "openapi.json"
@@ -58,6 +59,49 @@ def _principals(route: routes.Route) -> str:
     return ", ".join(sorted(route.principals)) or "public"
 
 
+# Signing test vectors: fixed inputs and what a correct client computes from them. The
+# values were computed once by an implementation written from the text below alone
+# (hashlib, hmac and urllib.parse, not auth/signing.py); tests/api/test_api_signing_vectors.py
+# checks that auth/signing.py, the documented snippet and the local API agree with them.
+VECTOR_SECRET = "prakerja-example-secret-0123456789abcdef"
+SIGNING_VECTORS = (
+    {"key_id": "example-portal-1", "method": "POST", "path": "/participants", "query": "",
+     "body": '{"nik":"3171015705900001","full_name":"Siti","wave":1}', "timestamp": 1700000000,
+     "nonce": "nonce-0000000000000001", "canonical_query": "",
+     "content_sha256": "8b520eb373298d23d0e97adea10bec6c8a02f02f7c46b95a6259ac0791a4cb98",
+     "signature": "143184eea732731c42a786ce35172901c7ac5a5e644a0c6d1865b1d2a0bf7ce9"},
+    {"key_id": "example-operator-1", "method": "GET", "path": "/participants/P0123456789ABCDEF",
+     "query": "view=full&lang=id+ID&a=%2B&a=b", "body": None, "timestamp": 1700000060,
+     "nonce": "nonce-0000000000000002", "canonical_query": "a=%2B&a=b&lang=id%20ID&view=full",
+     "content_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+     "signature": "744e93c687bb0e6e261152d4be032efbc2dbab58078ac02b1bdd347ea9dc7528"},
+    {"key_id": "example-platform-1", "method": "POST", "path": "/participants/P0123456789ABCDEF/purchases/O1/rating",
+     "query": "", "body": '{"instructor":5,"facilities":4,"programme":5,"review":"Materi jelas sekali."}',
+     "timestamp": 1700000120, "nonce": "nonce-0000000000000003", "canonical_query": "",
+     "content_sha256": "675f92164782332da2035c40e329e7e5eca214d6ce53a5020c8c95a590f0041a",
+     "signature": "51d7f1fa798f6a81263302b1024079ff51cc4dbed301c724d4c06cf4ab200703"},
+)
+
+
+def vector_string_to_sign(vector: dict) -> str:
+    return "\n".join(("PRAKERJA-HMAC-SHA256", vector["method"], vector["path"], vector["canonical_query"],
+                      str(vector["timestamp"]), vector["nonce"], vector["key_id"], vector["content_sha256"]))
+
+
+def _vectors_markdown() -> str:
+    parts = [f"Every vector uses the secret `{VECTOR_SECRET}`. Check your client against them before calling the API.", ""]
+    for n, v in enumerate(SIGNING_VECTORS, 1):
+        request = f"{v['method']} {v['path']}" + (f"?{v['query']}" if v["query"] else "")
+        parts += [f"**Vector {n}**: key id `{v['key_id']}`, timestamp `{v['timestamp']}`, nonce `{v['nonce']}`, "
+                  f"request `{request}`, body {('`' + v['body'] + '`') if v['body'] is not None else 'none'}.", "",
+                  "```text", vector_string_to_sign(v), "```", "",
+                  f"canonical query `{v['canonical_query']}`{' (empty)' if not v['canonical_query'] else ''}; "
+                  f"X-Prakerja-Content-SHA256 `{v['content_sha256']}`; X-Prakerja-Signature `{v['signature']}`", ""]
+    return "\n".join(parts)
+
+
+_LIFECYCLE_DAYS = (config.FIRST_PAYOUT_DELAY + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1] + config.SURVEY_WINDOW).days
+
 SIGNING = f"""## Signing requests
 
 Every route except the documentation needs a signed request. Each client (a partner
@@ -65,59 +109,122 @@ platform, the participant portal, an operator tool) gets a key id and a secret; 
 principal kind (`platform`, `portal`, `operator`) decides which routes it may call, and a
 platform's identity is bound to everything it writes: no request body names a platform.
 
-Send these headers (names are case-insensitive):
+Send these headers (names are case-insensitive), and with every POST or PUT
+`Content-Type: application/json` (optionally `; charset=utf-8`): any other media type is
+refused with 415 `UnsupportedMediaType` before the signature is looked at.
 
 | header | value |
 | --- | --- |
 | `X-Prakerja-Key-Id` | your key id |
 | `X-Prakerja-Timestamp` | unix seconds now; refused when more than {int(config.API_SIGNATURE_TOLERANCE.total_seconds())} s off |
 | `X-Prakerja-Nonce` | 16-64 random characters `A-Z a-z 0-9 _ -`, never reused (a reused one is a replay) |
-| `X-Prakerja-Content-SHA256` | lowercase hex SHA-256 of the exact body bytes (of the empty string without a body) |
-| `X-Prakerja-Signature` | lowercase hex HMAC-SHA256(secret, string to sign) |
+| `X-Prakerja-Content-SHA256` | lowercase hex SHA-256 of the exact body bytes you send (of the empty string without a body) |
+| `X-Prakerja-Signature` | lowercase hex HMAC-SHA256(secret, string to sign), the secret's UTF-8 bytes as the key |
 
-The string to sign is these lines joined by `\\n`: `PRAKERJA-HMAC-SHA256`, the method
-(upper case), the path without the stage (e.g. `/participants/P1/purchases`), the query
-as sorted `name=value` pairs joined by `&` (empty line without one), the timestamp, the
-nonce, the key id, the body's SHA-256.
+The string to sign is these eight lines joined by `\\n` (no line break at the end):
+
+1. `PRAKERJA-HMAC-SHA256`
+2. the method, upper case
+3. the path, without the stage and without the query (e.g. `/participants/P1/purchases`).
+   Send it unescaped and sign exactly what you send: every path parameter is an id of
+   `A-Z a-z 0-9 . _ : -`, which needs no percent-encoding, so the path you send and the
+   path the server checks are the same string. (Percent-escapes have no place in this
+   API's paths: the local gateway, for one, checks the path decoded, so a path signed with
+   its escapes does not match.)
+4. the canonical query: the query's `name=value` pairs decoded as a form is (`+` and
+   `%20` are a space, `%2B` is a plus, a pair without `=` has an empty value), each name
+   and value then percent-encoded as UTF-8 with every byte except `A-Z a-z 0-9 - _ . ~`
+   written `%XX` (upper-case hex; a space is `%20`), the pairs sorted by name, then by value,
+   and joined by `&`. An empty line without a query. `?b=2&a=x+y` and `?a=x%20y&b=2` both
+   give `a=x%20y&b=2`.
+5. the timestamp, as sent
+6. the nonce, as sent
+7. the key id, as sent
+8. the body's SHA-256, as sent in `X-Prakerja-Content-SHA256`
 
 ```python
 import hashlib, hmac, json, secrets, time, urllib.request
+from urllib.parse import parse_qsl, quote
 
-def signed(method, path, body, key_id, secret, base="http://127.0.0.1:3000"):
-    data = json.dumps(body).encode() if body is not None else b""
-    ts, nonce, digest = str(int(time.time())), secrets.token_urlsafe(24), hashlib.sha256(data).hexdigest()
-    text = "\\n".join(["PRAKERJA-HMAC-SHA256", method, path, "", ts, nonce, key_id, digest])
+def canonical_query(query):  # "b=2&a=x+y" -> "a=x%20y&b=2"
+    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in parse_qsl(query, keep_blank_values=True))
+    return "&".join(f"{{k}}={{v}}" for k, v in pairs)
+
+def signed(method, path, body, key_id, secret, base="http://127.0.0.1:3000", query="", ts=None, nonce=None):
+    data = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
+    ts, nonce = str(ts or int(time.time())), nonce or secrets.token_urlsafe(24)
+    digest = hashlib.sha256(data).hexdigest()
+    text = "\\n".join(["PRAKERJA-HMAC-SHA256", method, path, canonical_query(query), ts, nonce, key_id, digest])
     headers = {{"Content-Type": "application/json", "X-Prakerja-Key-Id": key_id, "X-Prakerja-Timestamp": ts,
                "X-Prakerja-Nonce": nonce, "X-Prakerja-Content-SHA256": digest,
                "X-Prakerja-Signature": hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()}}
-    return urllib.request.Request(base + path, data=data or None, method=method, headers=headers)
+    url = base + path + (f"?{{query}}" if query else "")
+    return urllib.request.Request(url, data=data or None, method=method, headers=headers)
 ```
 
-With curl: `python -m prakerja.sign METHOD PATH [--body JSON] [--principal KIND:ID]` prints a
-signed curl command (`| sh` sends it). Against `prakerja local up` the local clients are
-`platform:<id>` (key id `local-platform-<id>`) for pijarmahir, sekolahmu, skillacademy,
-tokopedia, bukalapak, pintaria and maubelajarapa, `portal:web` and `operator:ops`; their
-secrets exist only locally (`prakerja/local/credentials.py`). Register, take a voucher (the
-participant's consent to one purchase: the portal asks for it, the platform redeems it),
-buy, complete and rate:
+### Test vectors
 
-```bash
-python -m prakerja.sign POST /waves/1/open --body '{{"actor":"me","reason":"try"}}' | sh
-python -m prakerja.sign POST /participants --body '{{"nik":"3171015705900001","full_name":"Siti","wave":1}}' | sh
-P=...   # participant_id from the answer
-python -m prakerja.sign POST /participants/$P/vouchers --body '{{"platform_id":"pijarmahir","training_id":"T1"}}' | sh
-V=...   # voucher_code from the answer (valid {int(config.PURCHASE_VOUCHER_VALIDITY.total_seconds() // 3600)} h, for this platform and training, once)
-python -m prakerja.sign POST /participants/$P/purchases --idempotency-key order-1 \\
-  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}],"voucher_code":"'$V'"}}' | sh
-python -m prakerja.sign POST /participants/$P/purchases/O1/completion --body '{{"training_id":"T1","certificate_id":"C1"}}' | sh
-python -m prakerja.sign POST /participants/$P/purchases/O1/rating \\
-  --body '{{"instructor":5,"facilities":4,"programme":5,"review":"Materi jelas sekali."}}' | sh
-```
+{_vectors_markdown()}
+### Keys and secrets
 
 In AWS, an operator creates each client's secret in Secrets Manager as
 `<table name>/api-clients/<key id>` (e.g. `prod-prakerja-flow/api-clients/sekolahmu-2026`) with
 the SecretString `{{"principal_kind": "platform", "principal_id": "sekolahmu", "secret": "<32+ random characters>"}}`;
 rotate by issuing a new key id and deleting the old secret. See docs/decisions/0005-api-authentication.md.
+
+`prakerja local up` creates one client per local principal: `platform:<id>` (key id
+`local-platform-<id>`) for pijarmahir, sekolahmu, skillacademy, tokopedia, bukalapak, pintaria
+and maubelajarapa, `portal:web` (`local-portal-web`) and `operator:ops` (`local-operator-ops`).
+Their secrets exist only in that process; read them as you would in AWS, with the stock AWS CLI
+on the local endpoint (any credentials work there):
+
+```bash
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=ap-southeast-3
+aws --endpoint-url http://127.0.0.1:5000 secretsmanager list-secrets --query 'SecretList[].Name' --output text
+aws --endpoint-url http://127.0.0.1:5000 secretsmanager get-secret-value \\
+    --secret-id prakerja-flow/api-clients/local-platform-tokopedia --query SecretString --output text
+# {{"principal_kind": "platform", "principal_id": "tokopedia", "secret": "..."}}
+```
+
+`python -m prakerja.sign METHOD PATH [--body JSON] [--principal KIND:ID] [--url URL]` prints a
+signed curl command for a local client (`| sh` sends it); for any other key, `--key-id ID
+--secret-env VAR` with the secret in the environment variable VAR, never on the command line.
+
+## Walkthrough: one participant from registration to the last survey, on `prakerja local up`
+
+**Mind the clock.** `local up` runs the programme `30 days / --month-seconds` times faster
+than the wall clock, with the daily payout run and deadline sweep on that clock. With the
+default `--month-seconds 60` a programme day lasts 2 s, so a participant who is not sold a
+training within the {config.PURCHASE_DEADLINE.days}-day purchase deadline, about a minute, is revoked. For a walkthrough by
+hand start it slower: `prakerja local up --month-seconds 600` (a day is 20 s; from the rating to
+the last survey window's close is {_LIFECYCLE_DAYS} programme days, about {round(_LIFECYCLE_DAYS * 20 / 60)} minutes).
+`GET /participants/<id>` says where the participant is (`diagnosis`).
+
+```bash
+U=http://127.0.0.1:3000
+python -m prakerja.sign --url $U POST /waves/1/open --body '{{"actor":"me","reason":"try"}}' | sh
+python -m prakerja.sign --url $U POST /participants --body '{{"nik":"3171015705900001","full_name":"Siti","wave":1}}' | sh
+P=...   # participant_id from the answer
+python -m prakerja.sign --url $U PUT /participants/$P/payout-account --body '{{"channel":"OVO","account_number":"{ta.number_for(ta.OWN_VERIFIED)}"}}' | sh
+python -m prakerja.sign --url $U POST /participants/$P/vouchers --body '{{"platform_id":"tokopedia","training_id":"T1"}}' | sh
+V=...   # voucher_code from the answer: the participant's consent to one purchase (valid {int(config.PURCHASE_VOUCHER_VALIDITY.total_seconds() // 3600)} h, this platform and training, once)
+python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases --idempotency-key order-1 \\
+  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}],"voucher_code":"'$V'"}}' | sh
+python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases/O1/completion \\
+  --body '{{"training_id":"T1","certificate_id":"C1"}}' | sh
+python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases/O1/rating \\
+  --body '{{"instructor":5,"facilities":4,"programme":5,"review":"Materi jelas sekali."}}' | sh
+python -m prakerja.sign --url $U GET /participants/$P | sh       # payout 1 of Rp{config.POST_TRAINING_PAYOUT_IDR:,} is due in {config.FIRST_PAYOUT_DELAY.days} days
+# survey n opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} days after the first payout, each for {config.SURVEY_WINDOW.days} days:
+python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya","q2":4}}}}' | sh
+```
+
+The platform that sold the training must report its completion and rating (another
+platform gets 403). Payouts go to the registered account only once the payment provider
+confirms it belongs to this participant and is verified: `{ta.number_for(ta.OWN_VERIFIED)}` is such an account on
+`local up`'s provider, and the other test accounts (Test accounts, below) fail in the ways a
+real provider's do. After the rating the lifecycle pays {config.POST_TRAINING_PAYOUT_COUNT} monthly payouts and one payment
+per submitted survey (A whole lifecycle, below); `GET /participants/<id>` then says `complete`.
 
 ## Idempotency
 
@@ -156,8 +263,6 @@ survey answer may be empty.
 
 
 def test_accounts_section() -> str:
-    from prakerja_flow.payments import test_accounts as ta
-
     month = 60  # `prakerja local up`'s default --month-seconds
     day = month / 30
     rows = "\n".join(f"| `{a.number}` | {_ACCOUNT_WORDS[a.behaviour]} | {a.outcome} |" for a in ta.TEST_ACCOUNTS)
@@ -180,13 +285,11 @@ participant's `GET /participants/{{id}}` says why in `diagnosis`.
 
 ## A whole lifecycle on `prakerja local up`
 
-`local up` runs the programme clock at one month per {month} s (`--month-seconds`), from
-the time it prints, and the daily payout run and deadline sweep on that clock. With the
-signed requests above (registration through rating), then:
+After the walkthrough above (registration through rating); the times are at `local up`'s
+default one month per {month} s (`--month-seconds`), ten times as long at 600:
 
 ```bash
-python -m prakerja.sign PUT /participants/$P/payout-account --body '{{"channel":"OVO","account_number":"{ta.number_for(ta.OWN_VERIFIED)}"}}' | sh
-python -m prakerja.sign GET /participants/$P | sh     # status, entitlements (due_at, opens_at, expires_at), diagnosis
+python -m prakerja.sign --url $U GET /participants/$P | sh     # status, entitlements (due_at, opens_at, expires_at), diagnosis
 ```
 
 - The first payout is due {config.FIRST_PAYOUT_DELAY.days} programme days after the rating (about {config.FIRST_PAYOUT_DELAY.days * day:.0f} s), then one
@@ -194,7 +297,7 @@ python -m prakerja.sign GET /participants/$P | sh     # status, entitlements (du
 - Survey *n* opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} days after the first payout's due date and stays open
   {config.SURVEY_WINDOW.days} days (`opens_at`, `expires_at`). Before that, `POST /participants/$P/surveys/1` is
   refused with 409 `SurveyNotOpen` ("this survey opens on ..."); in the window:
-  `python -m prakerja.sign POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya"}}}}' | sh`
+  `python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya"}}}}' | sh`
   answers 201, and the next payout run pays Rp{config.SURVEY_PAYMENT_IDR:,}. A window that closes unanswered ends as `EXPIRED`.
 - When every payout and survey is settled, `waiting_for` is empty and `diagnosis` reads
   `complete: Rp{config.CASH_INCENTIVE_CAP_IDR:,} paid` ({config.POST_TRAINING_PAYOUT_COUNT} x Rp{config.POST_TRAINING_PAYOUT_IDR:,} + {config.SURVEY_COUNT} x Rp{config.SURVEY_PAYMENT_IDR:,}).

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from prakerja_flow import catalogue, config
+from prakerja_flow import catalogue, config, ids
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import build_nik
 from prakerja_flow.payments.fake import FakeProvider
@@ -286,7 +286,7 @@ def simulate(participants: int, seed: int, faults: float = 0.0, statement: str |
     report = Report(participants, seed, faults)
     provider = FakeProvider(fault_rate=faults, seed=seed)
     started = time.perf_counter()
-    with LocalCloud(start=DEFAULT_START, provider=provider) as cloud:
+    with ids.seeded_source(seed), LocalCloud(start=DEFAULT_START, provider=provider) as cloud:  # same seed, same ids
         with _long_lived_heap():
             personas = make_personas(participants, rng)
             sim = Simulation(cloud, personas, rng, report, duplicate_deliveries=faults > 0)

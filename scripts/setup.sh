@@ -20,6 +20,17 @@ fi
 if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The browser of the console's tests (tests/console): Debian's Chromium, which Playwright
+# drives through executable_path (Playwright's own browser download is never used).
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "setup: chromium is missing; install it as root: apt-get install chromium" >&2; exit 1; }
+    SUDO="sudo"
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 
 # The interpreter of the Lambda runtime the functions are declared for (python3.13).
 # PYTHON313 may name it; a pyenv shim is asked for 3.13.0.

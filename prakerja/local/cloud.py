@@ -47,6 +47,9 @@ class SimulatedClock:
     def __init__(self, start: datetime = DEFAULT_START):
         self._now = start
         self._lock = threading.Lock()
+        # (wall unix seconds, programme time) at each jump: what the stack publishes so that
+        # `prakerja ops` can date Step Functions' wall-clock history (programme_clock.py).
+        self.marks: list[tuple[float, datetime]] = [(time.time(), start)]
 
     def __call__(self) -> datetime:
         with self._lock:
@@ -55,11 +58,13 @@ class SimulatedClock:
     def advance(self, delta: timedelta) -> datetime:
         with self._lock:
             self._now += delta
+            self.marks.append((time.time(), self._now))
             return self._now
 
     def set(self, moment: datetime) -> None:
         with self._lock:
             self._now = moment
+            self.marks.append((time.time(), moment))
 
 
 def quiet_moto_logging() -> None:

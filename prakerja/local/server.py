@@ -19,7 +19,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import InternalServerError, RequestEntityTooLarge
 
-from . import gateway
+from . import gateway, programme_clock
 from .cloud import LocalCloud
 
 log = logging.getLogger("prakerja.local")
@@ -184,8 +184,10 @@ def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, rea
     from prakerja_flow import clock as flow_clock
 
     scale = timedelta(days=30).total_seconds() / month_seconds
+    marks, serving_from = getattr(cloud.clock, "marks", []), time.time()
     cloud.clock = ScaledClock(cloud.clock(), scale)  # type: ignore[assignment]
     flow_clock.set_source(cloud.clock)
+    programme_clock.publish(programme_clock.segments_of(marks, serving_from, cloud.clock(), scale))  # for `prakerja ops`
     stop = stop or threading.Event()
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port)
     moto_server.start()

@@ -12,7 +12,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from prakerja_flow import catalogue
+from prakerja_flow import clock as flow_clock
 from prakerja_flow.data import clients
+
+from ..local.programme_clock import ProgrammeClock
 
 DEFAULT_REGION = "ap-southeast-3"
 FAST_FAIL = Config(connect_timeout=3, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"})
@@ -20,6 +23,10 @@ FAST_FAIL = Config(connect_timeout=3, read_timeout=60, retries={"max_attempts": 
 
 class OpsError(Exception):
     """One line for stderr; exit status 1."""
+
+
+class OpsUsageError(OpsError):
+    """Bad usage found once connected (an unknown wave, state or status): exit status 2."""
 
 
 @dataclass
@@ -30,6 +37,7 @@ class Target:
     account: str = ""
     state_machine_arn: str = ""
     _sfn: object = None
+    _clock: ProgrammeClock | None = None
 
     def client(self, service: str):
         return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint_url, config=FAST_FAIL)
@@ -39,6 +47,28 @@ class Target:
         if self._sfn is None:
             self._sfn = self.client("stepfunctions")
         return self._sfn
+
+    @property
+    def clock(self) -> ProgrammeClock:
+        """The programme clock of the stack (read once): a local stack publishes its own
+        (prakerja/local/programme_clock.py); AWS runs on the wall clock. Once read, it is
+        this process's clock too, so that everything the functions' code computes here
+        (diagnoses, holds, the audit log's day) is on the stack's programme time."""
+        if self._clock is None:
+            from .table import published_clock
+
+            self._clock = published_clock()
+            if self._clock.published:
+                flow_clock.set_source(self._clock.now)
+        return self._clock
+
+    def now(self):
+        return self.clock.now()
+
+    def use_clock(self, programme_clock: ProgrammeClock) -> Target:
+        """A clock known otherwise (the stack in this very process: programme_clock.SteppedClock)."""
+        self._clock = programme_clock
+        return self
 
     def execution_arn(self, participant_id: str) -> str:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
@@ -52,6 +82,13 @@ class Target:
 
 
 _environment: dict[str, str | None] = {"name": None}
+# Connection options given before the command (`prakerja ops --endpoint-url X executions`);
+# the command's own options win over them.
+_given: dict[str, str | None] = {"endpoint_url": None, "region": None, "table": None}
+
+
+def set_connection_options(endpoint_url: str | None, region: str | None, table: str | None) -> None:
+    _given.update(endpoint_url=endpoint_url, region=region, table=table)
 
 
 def set_environment(name: str | None) -> None:
@@ -67,9 +104,9 @@ def physical_name(name: str) -> str:
 
 def connect(endpoint_url: str | None, region: str | None, table_name: str | None) -> Target:
     """Points this process (our clients and prakerja_flow's) at the target and checks it answers."""
-    endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-    region = region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-    table_name = table_name or physical_name(catalogue.TABLE_NAME)
+    endpoint_url = endpoint_url or _given["endpoint_url"] or os.environ.get("AWS_ENDPOINT_URL") or None
+    region = region or _given["region"] or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    table_name = table_name or _given["table"] or physical_name(catalogue.TABLE_NAME)
     if endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url
         if boto3.Session().get_credentials() is None:  # the local stack accepts any credentials

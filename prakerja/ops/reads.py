@@ -1,19 +1,22 @@
-"""The read side of `prakerja ops`: one participant, the executions, one timeline,
-who is stuck where. Pure functions of a Target that return plain dicts (--json
-prints them as they are)."""
+"""The read side of `prakerja ops` and its console for one participant: the profile and
+diagnosis, one timeline (many executions at once: listing.py). Functions of a Target that return plain dicts (--json
+prints them as they are; the console renders them).
+
+Every age and date is programme time, on the clock of the stack the Target talks to
+(Target.clock: the wall clock in AWS, the published programme clock of a local stack),
+including Step Functions' own timestamps, which are wall-clock time."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import cache
 
 from botocore.exceptions import ClientError
 
-from prakerja_flow import clock
-from prakerja_flow.data import dynamo, keys
-from prakerja_flow.data import operations as ops_data
+from prakerja_flow import catalogue, clock
+from prakerja_flow.data import dynamo
 from prakerja_flow.data import inbox, ledger, participants as profiles, purchases
 from prakerja_flow.domain import participation
 from prakerja_flow.domain import errors
@@ -22,14 +25,13 @@ from prakerja_flow.domain.nik import mask_nik
 from prakerja_flow.services import status as status_service
 from prakerja_flow.domain.vocabulary import state_of_stage_key as state_of_stage
 
-from .aws import OpsError, Target
+from . import audit, payouts, table
+from .aws import OpsError, OpsUsageError, Target
 
 NIK_PATTERN = re.compile(r"^\d{16}$")
+EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 FINAL_STATES = {participation.REVOKED: "Revoked", participation.CANCELLED: "ParticipationCancelled"}
-AGE_BUCKETS = ((timedelta(days=7), "<7d"), (timedelta(days=14), "7-14d"), (timedelta(days=30), "14-30d"), (None, ">30d"))
-HISTORY_WORKERS = 16
-PER_PARTICIPANT_LOOKUPS_UP_TO = 25  # above this, one scan of the table is cheaper than a query each
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -54,18 +56,50 @@ def human(seconds: float | None) -> str:
     return f"{seconds // 60}m{seconds % 60}s"
 
 
-def _programme_seconds_since(iso_time: str | None) -> float | None:
-    """Times written by the functions are programme time: measured with clock.now()."""
-    return None if not iso_time else max(0.0, (clock.now() - clock.parse(iso_time)).total_seconds())
+def seconds_since(target: Target, iso_time: str | None) -> float | None:
+    """Programme seconds from a time the functions wrote (programme time) to now."""
+    return None if not iso_time else max(0.0, (target.now() - clock.parse(iso_time)).total_seconds())
 
 
-def _wall_seconds_since(moment: datetime | None) -> float | None:
-    """Step Functions timestamps are wall-clock time."""
-    return None if moment is None else max(0.0, (datetime.now(UTC) - moment).total_seconds())
+def _programme(target: Target, moment: datetime | None) -> datetime | None:
+    """A Step Functions timestamp (wall clock) on the stack's programme clock."""
+    return None if moment is None else target.clock.of_wall(moment)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else clock.iso(moment)
+def programme_iso(target: Target, moment: datetime | None) -> str | None:
+    """A Step Functions timestamp as the programme time it happened at."""
+    return None if moment is None else clock.iso(_programme(target, moment))
+
+
+def seconds_since_wall(target: Target, moment: datetime | None) -> float | None:
+    """Programme seconds from a Step Functions timestamp (wall clock) to now."""
+    return None if moment is None else max(0.0, (target.now() - _programme(target, moment)).total_seconds())
+
+
+@cache
+def lifecycle_states() -> tuple[str, ...]:
+    """Every state of the lifecycle, from the ASL file (what --state may name)."""
+    return tuple(json.loads(catalogue.LIFECYCLE_ASL.read_text(encoding="utf-8"))["States"])
+
+
+def check_state(state: str | None) -> None:
+    if state is not None and state not in lifecycle_states():
+        raise OpsUsageError(f"unknown state {state!r}; states: {', '.join(lifecycle_states())}")
+
+
+def check_status(status: str | None) -> None:
+    if status is not None and status not in EXECUTION_STATUSES:
+        raise OpsUsageError(f"unknown status {status!r}; statuses: {', '.join(EXECUTION_STATUSES)}")
+
+
+def check_wave(wave: int | None) -> None:
+    """An unknown wave is bad usage, not an empty answer (needs the target: waves live in its table)."""
+    if wave is None:
+        return
+    known = sorted(table.waves())
+    if wave not in known and not table.wave_intake(wave):  # no such wave, and nobody in it
+        listed = ", ".join(map(str, known)) if known else "none exists yet (ops wave open N)"
+        raise OpsUsageError(f"unknown wave {wave}; waves: {listed}")
 
 
 def resolve(reference: str) -> str:
@@ -142,6 +176,7 @@ def participant_report(target: Target, reference: str) -> dict:
         view = status_service.participant_view(pid)
     except errors.ParticipantNotFound:
         raise OpsError(f"participant {reference} not found") from None
+    profile = profiles.get(pid) or {}
     detail = {p["purchase_id"]: p for p in purchases.of(pid)}
     for purchase in view["purchases"]:
         raw = detail.get(purchase["purchase_id"], {})
@@ -152,28 +187,63 @@ def participant_report(target: Target, reference: str) -> dict:
     state, entered = last_entered(target, execution["executionArn"]) if execution else (None, None)
     waiting = next((t for t in tokens.values() if state_of_stage(t["stage"]) == state), None)
     if waiting:
-        since, seconds = waiting["at"], _programme_seconds_since(waiting["at"])
+        since, seconds = waiting["at"], seconds_since(target, waiting["at"])
     else:
-        since, seconds = _iso(entered), _wall_seconds_since(entered)
+        since, seconds = programme_iso(target, entered), seconds_since_wall(target, entered)
     view["execution"] = None if execution is None else {
         "arn": execution["executionArn"],
         "status": execution["status"],
-        "started": _iso(execution.get("startDate")),
-        "stopped": _iso(execution.get("stopDate")),
+        "started": programme_iso(target, execution.get("startDate")),
+        "stopped": programme_iso(target, execution.get("stopDate")),
         "error": execution.get("error"),
         "cause": execution.get("cause"),
     }
     view["current_state"] = state
     view["in_state_since"] = since
     view["in_state_seconds"] = seconds
+    view["cancellation"] = ({"by": profile.get("cancelled_by"), "reason": profile.get("cancellation_reason"),
+                             "at": profile.get("cancelled_at")} if profile.get("status") == participation.CANCELLED else None)
+    view["payouts_paused"] = payouts.pause_for_wave(view["wave"])
+    unpaid = [e for e in view["entitlements"] if e["status"] not in inc.TERMINAL]
+    for e in view["entitlements"]:
+        e["paused"] = bool(view["payouts_paused"]) and e["status"] not in inc.TERMINAL
+    view["paid_by"] = paying_executions(target, view)
     view["problems"] = problems(view)
+    view["diagnosis"] = _diagnosis(view, pid, bool(unpaid))
+    return view
+
+
+def _diagnosis(view: dict, pid: str, has_unpaid: bool) -> str:
+    """The API's line (services/status.py), unless something only an operator sees comes first:
+    the workflow stopped, or a pause holding this person's payouts. (Who cancelled, and why,
+    is `cancellation`.)"""
+    execution = view["execution"]
     if execution and execution["status"] in PROBLEM_STATUSES:
         # The table alone cannot know the workflow stopped: without this the line would
         # describe the step the participant is stuck before as if it were still moving.
         error = ": ".join(x for x in (execution.get("error"), execution.get("cause")) if x)
-        view["diagnosis"] = (f"lifecycle {execution['status'].lower()} at {state or '?'}"
-                             f"{f' ({error[:160]})' if error else ''}; fix the cause, then: prakerja ops redrive {pid}")
-    return view
+        return (f"lifecycle {execution['status'].lower()} at {view['current_state'] or '?'}"
+                f"{f' ({error[:160]})' if error else ''}; fix the cause, then: prakerja ops redrive {pid}")
+    pause = view["payouts_paused"]
+    if pause and has_unpaid:
+        resume = "prakerja ops payouts resume" + (f" --wave {pause['wave']}" if pause["scope"] == "wave" else "")
+        return (f"payouts paused {pause['scope_text']} since {pause['at'][:10]} by {pause['actor']} ({pause['reason']}): "
+                f"nothing is paid until `{resume}`; then {view['diagnosis']}")
+    return view["diagnosis"]
+
+
+def paying_executions(target: Target, view: dict) -> list[dict]:
+    """The executions that paid this participant, with what each paid. Today the daily
+    payout run pays, for the lifecycle execution waiting at AwaitPayout (it resumes it), so
+    every payment belongs to the lifecycle execution. The one place to extend when payouts
+    run as executions of their own (the payout workflow)."""
+    paid = [e for e in view["entitlements"] if e["status"] == inc.PAID]
+    execution = view.get("execution")
+    if not paid or not execution:
+        return []
+    return [{"execution_arn": execution["arn"], "workflow": catalogue.STATE_MACHINE_NAME, "status": execution["status"],
+             "paid": [f"{e['kind']} {e['sequence']}" for e in paid], "paid_idr": sum(e["amount_idr"] for e in paid),
+             "last_paid_at": max(e["paid_at"] or "" for e in paid) or None}]
 
 
 def problems(view: dict) -> list[str]:
@@ -186,108 +256,12 @@ def problems(view: dict) -> list[str]:
     return found
 
 
-# --- ops executions -------------------------------------------------------------------------------
-
-
-def list_executions(target: Target, status: str | None = None) -> list[dict]:
-    kwargs = {"stateMachineArn": target.state_machine_arn, "maxResults": 1000}
-    if status:
-        kwargs["statusFilter"] = status
-    found: list[dict] = []
-    while True:
-        out = target.sfn.list_executions(**kwargs)
-        found.extend(out["executions"])
-        if not out.get("nextToken"):
-            return found
-        kwargs["nextToken"] = out["nextToken"]
-
-
-def _waits(names: list[str]) -> dict[str, list[dict]]:
-    """participant id -> its TOKEN items: one query each for a few, one projected scan for many."""
-    found: dict[str, list[dict]] = defaultdict(list)
-    if len(names) <= PER_PARTICIPANT_LOOKUPS_UP_TO:
-        for pid in names:
-            found[pid] = inbox.tokens(pid)
-        return found
-    for item in ops_data.scan_tokens():
-        found[item["pk"][2:]].append(item)
-    return found
-
-
-def executions_report(target: Target, status: str | None = None, state: str | None = None,
-                      older_than: timedelta | None = None, wave: int | None = None, limit: int = 100) -> dict:
-    """Lists the executions (cheap), reads who waits where from the TOKEN items (one
-    scan), profiles only where needed (finished executions, by batch) and the history
-    only of executions that are neither waiting nor finished (failed, or between states)."""
-    executions = list_executions(target, status)
-    known: dict[str, dict] = {}
-    if wave is not None:
-        known = ops_data.wave_profiles(wave)
-        executions = [e for e in executions if e["name"] in known]
-    waits = _waits([e["name"] for e in executions])
-    final_wanted = state is None or state in (*FINAL_STATES.values(), "LifecycleComplete")
-    finished = [e["name"] for e in executions if e["status"] == "SUCCEEDED"] if final_wanted else []
-    profiles = {**known, **ops_data.get_profiles([pid for pid in finished if pid not in known])}  # how a finished one ended
-    rows, need_history = [], []
-    for e in executions:
-        if e["status"] == "SUCCEEDED" and not final_wanted:
-            continue  # a finished execution waits nowhere
-        profile = profiles.get(e["name"]) or {}
-        row = {
-            "participant_id": e["name"],
-            "wave": wave,
-            "status": e["status"],
-            "state": None,
-            "in_state_since": None,
-            "in_state_seconds": None,
-            "started": _iso(e.get("startDate")),
-            "age_seconds": _wall_seconds_since(e.get("startDate")),
-            "state_from": None,
-            "execution_arn": e["executionArn"],
-        }
-        tokens = sorted(waits.get(e["name"], []), key=lambda t: t.get("at", ""))
-        if e["status"] == "RUNNING" and tokens:
-            row.update(state=state_of_stage(tokens[-1]["stage"]), in_state_since=tokens[-1].get("at"),
-                       in_state_seconds=_programme_seconds_since(tokens[-1].get("at")), state_from="token")
-        elif e["status"] == "SUCCEEDED" and profile:
-            row.update(state=FINAL_STATES.get(profile.get("status"), "LifecycleComplete"), in_state_since=_iso(e.get("stopDate")),
-                       in_state_seconds=_wall_seconds_since(e.get("stopDate")), state_from="profile")
-        else:
-            need_history.append(row)  # moving between states, failed, or no table record
-        rows.append(row)
-    if need_history:
-        with ThreadPoolExecutor(HISTORY_WORKERS) as pool:
-            for row, (name, entered) in zip(need_history, pool.map(lambda r: last_entered(target, r["execution_arn"]), need_history)):
-                row.update(state=name, in_state_since=_iso(entered), in_state_seconds=_wall_seconds_since(entered), state_from="history")
-    if state:
-        rows = [r for r in rows if r["state"] == state]
-    if older_than is not None:
-        rows = [r for r in rows if (r["in_state_seconds"] or 0) >= older_than.total_seconds()]
-    rows.sort(key=lambda r: -(r["in_state_seconds"] or 0))
-    shown = rows[:limit]
-    profiles.update(ops_data.get_profiles([r["participant_id"] for r in shown if r["participant_id"] not in profiles]))
-    shown_profiles = profiles  # read only for what is shown
-    for row in shown:
-        profile = shown_profiles.get(row["participant_id"]) or {}
-        row["wave"] = profile.get("wave", row["wave"])
-        if profile.get("accepted_at"):  # programme time, like the token's: same clock as in_state
-            row["age_seconds"] = _programme_seconds_since(profile["accepted_at"])
-    return {
-        "state_machine_arn": target.state_machine_arn,
-        "listed": len(executions),
-        "matched": len(rows),
-        "history_lookups": len(need_history),
-        "executions": shown,
-        "by_state": dict(Counter(r["state"] or "?" for r in rows)),
-    }
-
-
 # --- ops history ----------------------------------------------------------------------------------------
 
 
-def _event_line(event: dict) -> dict | None:
+def _event_line(target: Target, event: dict) -> dict | None:
     kind = event["type"]
-    base = {"at": _iso(event["timestamp"]), "source": "execution", "type": kind, "id": event.get("id")}
+    base = {"at": programme_iso(target, event["timestamp"]), "source": "execution", "type": kind, "id": event.get("id")}
     if kind.endswith("StateEntered"):
         return {**base, "state": event["stateEnteredEventDetails"]["name"], "what": "entered"}
     if kind.endswith("StateExited"):
@@ -303,15 +277,22 @@ def _event_line(event: dict) -> dict | None:
     return None
 
 
-def history_report(target: Target, reference: str) -> dict:
+def history_report(target: Target, reference: str, kept: audit.PastDays | None = None) -> dict:
+    """The execution's events, the ledger and the operator actions on this participant, in
+    programme time order (`kept`: audit days read already)."""
     pid = resolve(reference)
     execution = _describe_execution(target, pid)
     events = history_events(target, execution["executionArn"]) if execution else []
-    lines = [line for line in map(_event_line, events) if line]
+    lines = [line for line in (_event_line(target, e) for e in events) if line]
     for entry in ledger.lines(pid):
         lines.append({"at": entry["at"], "source": "ledger", "type": entry["entry"], "what": "ledger",
-                      "amount_idr": entry["amount_idr"], "ledger_key": keys.ledger_entry_key(entry["sk"])})
-    lines.sort(key=lambda line: (line["at"] or "", 0 if line["source"] == "execution" else 1, line.get("id") or 0))
+                      "amount_idr": entry["amount_idr"], "ledger_key": entry["sk"][len("LEDGER#"):]})
+    profile = profiles.get(pid) or {}
+    for action in audit.for_participant(target, pid, profile.get("accepted_at"), kept):
+        lines.append({"at": action["at"], "source": "audit", "type": action["action"], "what": "operator",
+                      "actor": action["actor"], "reason": action["reason"]})
+    order = {"execution": 0, "ledger": 1, "audit": 2}
+    lines.sort(key=lambda line: (line["at"] or "", order[line["source"]], line.get("id") or 0))
     path = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
     failed_state = None
     if execution and execution["status"] in PROBLEM_STATUSES:
@@ -324,33 +305,3 @@ def history_report(target: Target, reference: str) -> dict:
         "failed_state": failed_state,
         "timeline": lines,
     }
-
-
-# --- ops stuck ------------------------------------------------------------------------------------------------
-
-
-def _bucket(seconds: float) -> str:
-    for limit, name in AGE_BUCKETS:
-        if limit is None or seconds < limit.total_seconds():
-            return name
-    return AGE_BUCKETS[-1][1]
-
-
-def stuck_report(target: Target, oldest: int = 5) -> dict:
-    waits: dict[str, list[dict]] = defaultdict(list)
-    for item in ops_data.scan_tokens():
-        if item.get("at"):
-            waits[state_of_stage(item["stage"])].append({"participant_id": keys.participant_id_of(item["pk"]), "stage": item["stage"], "since": item["at"],
-                                                        "seconds": _programme_seconds_since(item["at"])})
-    for rows in waits.values():
-        rows.sort(key=lambda r: -r["seconds"])
-    profiles = ops_data.get_profiles([r["participant_id"] for rows in waits.values() for r in rows[:oldest]])
-    states = {}
-    for state, rows in sorted(waits.items()):
-        buckets = Counter(_bucket(r["seconds"]) for r in rows)
-        states[state] = {
-            "waiting": len(rows),
-            "buckets": {name: buckets.get(name, 0) for _, name in AGE_BUCKETS},
-            "oldest": [{**r, "wave": (profiles.get(r["participant_id"]) or {}).get("wave")} for r in rows[:oldest]],
-        }
-    return {"as_of": clock.iso(clock.now()), "states": states, "total_waiting": sum(s["waiting"] for s in states.values())}

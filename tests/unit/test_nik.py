@@ -289,11 +289,11 @@ def test_underage_is_invalid_input_422():
 # --- mask_nik -------------------------------------------------------------------------------
 
 
-def test_mask_keeps_region_and_last_two():
+def test_mask_keeps_province_regency_and_last_four():
     masked = mask_nik(MAN)
-    assert masked == "317101********01"
+    assert masked == "3171********0001"
     assert len(masked) == 16
-    assert "15089000" not in masked  # birth date and sequence hidden
+    assert "011508" not in masked  # district and birth date hidden
 
 
 @pytest.mark.parametrize("text", ["", "1", "123456789012345", "12345678901234567"])
@@ -305,8 +305,8 @@ def test_mask_hides_everything_when_not_16_long(text):
 @FAST
 def test_mask_never_reveals_the_middle(nik):
     masked = mask_nik(nik)
-    assert masked[:6] == nik[:6] and masked[-2:] == nik[-2:]
-    assert masked[6:14] == "*" * 8
+    assert masked[:4] == nik[:4] and masked[-4:] == nik[-4:]
+    assert masked[4:12] == "*" * 8
 
 
 # --- build_nik / parse_nik round trip ------------------------------------------------------------
@@ -341,4 +341,4 @@ def test_build_then_parse_round_trip(parts):
     nik = build_nik(province, regency, district, birth, gender, sequence)
     assert len(nik) == 16 and nik.isascii() and nik.isdigit()
     assert parse_nik(nik, today) == NikInfo(nik, province, regency, district, birth, gender, sequence)
-    assert mask_nik(nik)[:6] == nik[:6]
+    assert mask_nik(nik)[:4] == nik[:4]

@@ -62,11 +62,12 @@ def require_eligible_nik(nik: str, today: date) -> NikInfo:
 
 
 def mask_nik(nik: str) -> str:
-    """Keep the region (first 6) and the last 2 digits: enough for an operator to
-    tell people apart, not enough to reuse the number."""
+    """Keep the province and regency (first 4) and the last 4 digits: enough for an
+    operator to tell people apart and to match what a caller reads out, not enough to
+    reuse the number (district, birth date and gender stay hidden)."""
     if len(nik) != 16:
         return "*" * len(nik)
-    return nik[:6] + "*" * 8 + nik[-2:]
+    return nik[:4] + "*" * 8 + nik[-4:]
 
 
 def build_nik(province: int, regency: int, district: int, birth: date, gender: str, sequence: int) -> str:

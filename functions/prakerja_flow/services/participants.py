@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from .. import clock
+from .. import clock, ids
 from ..data import accounts, audit, entitlements, participants as profiles, waves as waves_data
 from ..domain import participation
 from ..data import workflow
@@ -34,7 +33,7 @@ def register(nik: str, full_name: str, wave: int, at: datetime) -> dict:
     if existing:
         _heal_missing_execution(existing)
         raise errors.DuplicateNik("this NIK already holds a Kartu Prakerja (one person, one card, across all waves)")
-    participant_id = "P" + uuid.uuid4().hex[:16].upper()
+    participant_id = ids.new_participant_id()
     profile = participation.accepted(
         participant_id, nik, full_name, wave, info.gender, info.birth_date.isoformat(), at
     )
