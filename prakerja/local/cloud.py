@@ -24,7 +24,9 @@ from prakerja_flow.auth import store as auth_store
 from prakerja_flow.data import clients, dynamo, schema, workflow
 from prakerja_flow.payments.fake import FakeProvider
 
-from . import credentials, gateway, invoker, moto_lambda_direct, moto_patches
+from . import credentials, gateway, invoker, moto_patches, schedules
+from .moto_patches.fidelity import stop_execution
+from .moto_patches.speed import direct_lambda_invoke
 
 # `principal=` of LocalCloud.request: by default, the local client for the route family.
 BY_ROUTE = object()
@@ -100,7 +102,6 @@ class LocalCloud:
         self._mock.start()
         invoker.install()
         moto_patches.install()
-        moto_lambda_direct.install()
         invoker.invocation_counts.clear()
         clients.reset()
         auth_store.reset()
@@ -150,6 +151,8 @@ class LocalCloud:
         self._apply_function_environments()
         self.ddb.create_table(**schema.table_definition(self.table_name))
         self.ddb.create_table(**schema.idempotency_table_definition(self.table_name))
+        for table, attribute in schema.time_to_live(self.table_name).items():
+            self.ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
         self._create_api_clients()
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(
@@ -177,6 +180,7 @@ class LocalCloud:
             type="STANDARD",
         )
         assert created["stateMachineArn"] == self.state_machine_arn, created["stateMachineArn"]
+        schedules.deploy(lambda service: boto3.client(service, region_name=REGION), self.arn_of)
 
     def _create_api_clients(self) -> None:
         # What an operator does for each real client (docs/api.md): one secret per key.
@@ -199,10 +203,10 @@ class LocalCloud:
     def invoke_raw(self, key: str, event: dict) -> tuple[Any, bool]:
         """(payload, True) for a function error, as API Gateway sees an authorizer fail.
 
-        moto's own Lambda `Invoke` answers in process (moto_lambda_direct.py: the same
-        handler, event, serialisation lock and counting, without botocore and the HTTP
-        stubber); the boto3 call below runs whenever that path steps aside."""
-        direct = moto_lambda_direct.invoke(self.lambda_.meta.region_name, self.arn_of[key], event, self._access_key)
+        moto's own Lambda `Invoke` answers in process (moto_patches/speed/direct_lambda_invoke.py:
+        the same handler, event, serialisation lock and counting, without botocore and the
+        HTTP stubber); the boto3 call below runs whenever that path steps aside."""
+        direct = direct_lambda_invoke.invoke(self.lambda_.meta.region_name, self.arn_of[key], event, self._access_key)
         if direct is not None:
             return direct
         out = self.lambda_.invoke(FunctionName=self.arn_of[key], Payload=json.dumps(event).encode())
@@ -264,7 +268,15 @@ class LocalCloud:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
 
     def history(self, participant_id: str) -> list[dict]:
-        return self.sfn.get_execution_history(executionArn=self.execution_arn(participant_id))["events"]
+        """Every event of the participant's execution, oldest first (all pages)."""
+        kwargs: dict[str, Any] = {"executionArn": self.execution_arn(participant_id), "maxResults": 1000}
+        events: list[dict] = []
+        while True:
+            out = self.sfn.get_execution_history(**kwargs)
+            events.extend(out["events"])
+            if not out.get("nextToken"):
+                return events
+            kwargs["nextToken"] = out["nextToken"]
 
     def current_state(self, participant_id: str) -> str | None:
         entered = [e for e in self.history(participant_id) if e["type"].endswith("StateEntered")]
@@ -303,10 +315,12 @@ class LocalCloud:
 
     def drain(self, rounds: int = 50) -> None:
         """Ends every running execution: their threads would outlive the mock and write
-        into the next world's tables."""
+        into the next world's tables. A stopped execution is ABORTED at once, while a Lambda
+        task it was running finishes: that is waited for too."""
         for _ in range(rounds):
             running = self.executions("RUNNING")
             if not running:
+                stop_execution.wait_all_ended(10.0)
                 return
             for item in self.scan():
                 if item.get("type") == "TOKEN":

@@ -1,59 +1,41 @@
-"""In-process Lambda `Invoke` without the HTTP round trip (a speed patch, like
-moto_direct.py for DynamoDB and Step Functions; docs/performance.md says what it buys).
+"""In-process Lambda `Invoke` skips the HTTP round trip.
 
-Every Lambda invocation of the local runtime (API Gateway's authorizer and proxy calls
-and the scheduled jobs through `LocalCloud.invoke_raw`, the state machine's Lambda
-tasks through moto's interpreter, which calls boto3 `lambda.invoke`) went through
-botocore (serialise, sign, HTTP request), moto's stubber (URL matching against every
-service, a werkzeug request, moto's REST routing) and back. Here the same moto code
-answers without the transport: a `LambdaResponse` is set up as `BaseResponse.setup_class`
-sets it up for that request (path, query string, body, headers, region, account), then
-moto's own `LambdaResponse.invoke` runs (the function lookup, the in-process handler
-dispatch of invoker.py with its serialisation lock and invocation counting, the
-payload-size check, the response headers and CRC), followed by what `call_action` does
-with its answer (`_transform_response`, `_enrich_response`). For boto3 callers the answer
-is then parsed by botocore's own parser, so they get the same dict (StatusCode,
-FunctionError, Payload stream) as before.
+Stands in for `moto.core.botocore_stubber.BotocoreStubber.__call__` and the request half
+of `BaseResponse.setup_class` for Lambda's synchronous Invoke (botocore's
+`before-call.lambda.Invoke` event, and `invoke()` below, which `LocalCloud.invoke_raw` calls
+for API Gateway's authorizer and proxy calls and the scheduled jobs). Every invocation went
+through botocore (serialise, sign, HTTP request), moto's stubber (URL matching against every
+service, a werkzeug request, moto's REST routing) and back. Here the same moto code answers
+without the transport: a `LambdaResponse` is set up as `setup_class` sets it up for that
+request (path, query string, body, headers, region, account), then moto's own
+`LambdaResponse.invoke` runs (the function lookup, the in-process handler dispatch of
+invoker.py with its serialisation lock and invocation counting, the payload-size check, the
+response headers and CRC), followed by what `call_action` does with its answer
+(`_transform_response`, `_enrich_response`). boto3 callers get the answer parsed by
+botocore's own parser: the same dict (StatusCode, FunctionError, Payload stream) as before.
 
 Only synchronous invocations (`RequestResponse`, no log tail, no client context, no
 Qualifier) take this path; anything else, moto's IAM authentication, passthrough or
-allow-lists, a custom endpoint (moto server), or an unknown function, runs the normal
-path. The moto code this relies on is checked by a hash of its source: a different moto
-fails loudly at install time."""
+allow-lists, a custom endpoint (moto server), an unknown function, or this patch not being
+installed, runs the normal path. The moto code this relies on is pinned by a hash of its
+source."""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import json
+import sys
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlparse
 
-from .invoker import MotoHookMissing
+from ..base import SPEED, Patcher, require, require_sources
+from ._inprocess import activate_before_call, body_and_access_key, botocore_answer, current_account, set_up_post
 
-# sha256 (first 16 hex digits) of the source of the moto 5.2.5 code this module stands in for
-# or relies on: if any differs, moto changed and the equivalence must be re-checked.
-_EXPECTED_SOURCES = {
-    "LambdaResponse.invoke": "8f68f0bf023a3eb4",
-    "amz_crc32": "4712cfdc3207d51c",
-    "BaseResponse._transform_response": "8cd539c35ff2f925",
-    "BaseResponse._enrich_response": "86cd4a4051dd20e8",
-    "BaseResponse.call_action": "26076963fd17fd1a",
-    "awslambda.utils.get_backend": "889a2b95548422ae",
-}
-_installed = False
-_moto: SimpleNamespace | None = None
-
-
-def _source_hash(obj) -> str:
-    return hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
+KIND = SPEED
+_moto: SimpleNamespace | None = None  # set while installed
 
 
 def _check_moto() -> SimpleNamespace:
-    global _moto
-    if _moto is not None:
-        return _moto
     from moto import settings
     from moto.awslambda import utils as lambda_utils
     from moto.awslambda.responses import LambdaResponse
@@ -63,29 +45,24 @@ def _check_moto() -> SimpleNamespace:
     from moto.core.responses import BaseResponse
     from moto.utilities import aws_headers
 
-    invoke = getattr(LambdaResponse, "invoke", None)
-    found = {
-        "LambdaResponse.invoke": _source_hash(getattr(invoke, "__wrapped__", invoke)),
-        "amz_crc32": _source_hash(aws_headers.amz_crc32),
-        "BaseResponse._transform_response": _source_hash(BaseResponse._transform_response),
-        "BaseResponse._enrich_response": _source_hash(BaseResponse._enrich_response),
-        "BaseResponse.call_action": _source_hash(BaseResponse.call_action),
-        "awslambda.utils.get_backend": _source_hash(lambda_utils.get_backend),
-    }
-    changed = sorted(name for name, digest in found.items() if _EXPECTED_SOURCES[name] != digest)
-    if changed or LambdaResponse.call_action is not BaseResponse.call_action \
-            or not hasattr(botocore_stubber, "enabled") or not hasattr(ActionAuthenticatorMixin, "request_count"):
-        raise MotoHookMissing(f"moto's Lambda invoke path changed ({', '.join(changed) or 'class layout'}); moto==5.2.5 is required")
-    _moto = SimpleNamespace(LambdaResponse=LambdaResponse, stubber=botocore_stubber, settings=settings, config=moto_config,
-                            auth=ActionAuthenticatorMixin)
-    return _moto
+    require_sources({
+        "LambdaResponse.invoke": (LambdaResponse.invoke, "8f68f0bf023a3eb4"),
+        "amz_crc32": (aws_headers.amz_crc32, "4712cfdc3207d51c"),
+        "BaseResponse._transform_response": (BaseResponse._transform_response, "8cd539c35ff2f925"),
+        "BaseResponse._enrich_response": (BaseResponse._enrich_response, "86cd4a4051dd20e8"),
+        "BaseResponse.call_action": (BaseResponse.call_action, "26076963fd17fd1a"),
+        "awslambda.utils.get_backend": (lambda_utils.get_backend, "889a2b95548422ae"),
+    })
+    require(LambdaResponse.call_action is BaseResponse.call_action and hasattr(botocore_stubber, "enabled")
+            and hasattr(ActionAuthenticatorMixin, "request_count"), "moto's Lambda invoke path (class layout)")
+    return SimpleNamespace(LambdaResponse=LambdaResponse, stubber=botocore_stubber, settings=settings, config=moto_config,
+                           auth=ActionAuthenticatorMixin)
 
 
-def _usable(url: str) -> bool:
+def _usable(moto: SimpleNamespace, url: str) -> bool:
     """True when moto's stubber would answer this URL with the Lambda backend as usual."""
     from moto.core.utils import get_equivalent_url_in_aws_domain
 
-    moto = _check_moto()
     if not moto.stubber.enabled or moto.auth.request_count >= moto.settings.INITIAL_NO_AUTH_ACTION_COUNT:
         return False
     parsed, modified = get_equivalent_url_in_aws_domain(url)
@@ -96,14 +73,11 @@ def _usable(url: str) -> bool:
                 or not moto.config.service_whitelisted("lambda"))
 
 
-def answer(url: str, headers: Any, body: bytes, access_key: str | None) -> tuple[int, dict, bytes] | None:
+def answer(moto: SimpleNamespace, url: str, headers: Any, body: bytes, access_key: str | None) -> tuple[int, dict, bytes] | None:
     """moto's (status, headers, body) for a synchronous Invoke request, or None when the
     normal path must answer it (the function is unknown, or the call is not plain)."""
     from moto.iam.models import mark_account_as_visited
 
-    from .moto_direct import current_account, set_up_post
-
-    moto = _check_moto()
     h = moto.LambdaResponse()
     # What BaseResponse.setup_class sets for this request (a POST with a JSON body).
     parsed_url = urlparse(url)
@@ -127,8 +101,7 @@ def answer(url: str, headers: Any, body: bytes, access_key: str | None) -> tuple
     h.current_account = current_account(headers, h.access_key)
     try:
         # LambdaResponse.invoke looks the function up by the same name, with this qualifier.
-        function_name = _unquoted_function_name(h.path)
-        h.backend.get_function(function_name, h._get_param("qualifier"))
+        h.backend.get_function(unquote(h.path.rsplit("/", 2)[-2]), h._get_param("qualifier"))
     except Exception:  # noqa: BLE001 - unknown function or odd request: moto's normal path answers
         return None
     mark_account_as_visited(account_id=h.current_account, access_key=h.access_key, service=h.service_name, region=h.region)
@@ -136,10 +109,6 @@ def answer(url: str, headers: Any, body: bytes, access_key: str | None) -> tuple
     status, response_headers, payload = h._transform_response(h.response_headers, h.invoke())
     response_headers, payload = h._enrich_response(response_headers, payload)
     return int(status), response_headers, payload if isinstance(payload, bytes) else payload.encode("utf-8")
-
-
-def _unquoted_function_name(path: str) -> str:
-    return unquote(path.rsplit("/", 2)[-2])  # as LambdaResponse.invoke
 
 
 def invocations_url(region: str, function_arn: str) -> str:
@@ -150,28 +119,25 @@ def invocations_url(region: str, function_arn: str) -> str:
 def invoke(region: str, function_arn: str, event: Any, access_key: str | None) -> tuple[Any, bool] | None:
     """(payload, function error?) of a synchronous invocation, as boto3 `lambda.invoke`
     followed by `json.loads(Payload)` and `bool(FunctionError)` gives them; None when the
-    normal path must run (not in process, or an HTTP error status, which boto3 raises)."""
+    normal path must run (patch not installed, not in process, or an HTTP error status,
+    which boto3 raises)."""
+    moto = _moto
     url = invocations_url(region, function_arn)
-    if not _usable(url):
+    if moto is None or not _usable(moto, url):
         return None
     from botocore.awsrequest import HeadersDict
 
-    found = answer(url, HeadersDict({"Content-Type": "application/json"}), json.dumps(event).encode(), access_key)
+    found = answer(moto, url, HeadersDict({"Content-Type": "application/json"}), json.dumps(event).encode(), access_key)
     if found is None or found[0] >= 300:
         return None
     _, headers, payload = found
     return json.loads(payload or b"null"), bool(headers.get("x-amz-function-error"))
 
 
-def install() -> None:
-    global _installed
-    if _installed:
-        return
+def install(patch: Patcher) -> None:
     from botocore.awsrequest import HeadersDict
 
-    from .moto_direct import body_and_access_key, botocore_answer, register_before_call
-
-    _check_moto()
+    moto = _check_moto()
 
     def before_call(model, params, request_signer, context, **_):
         if model.name != "Invoke" or model.service_model.service_name != "lambda":
@@ -180,13 +146,13 @@ def install() -> None:
         headers = HeadersDict(dict((params.get("headers") or {}).items()))
         if params.get("method") != "POST" or urlparse(url).query or headers.get("X-Amz-Log-Type") not in (None, "None") \
                 or headers.get("X-Amz-Invocation-Type") not in (None, "RequestResponse") or "X-Amz-Client-Context" in headers \
-                or not _usable(url):
+                or not _usable(moto, url):
             return None
-        found = answer(url, headers, *body_and_access_key(params, request_signer))
+        found = answer(moto, url, headers, *body_and_access_key(params, request_signer))
         if found is None:
             return None
         status, response_headers, payload = found
         return botocore_answer(model, url, status, response_headers, payload)
 
-    register_before_call("before-call.lambda.Invoke", before_call, "prakerja-moto-lambda-direct")
-    _installed = True
+    patch.replace(sys.modules[__name__], "_moto", moto)
+    activate_before_call(patch, "before-call.lambda.Invoke", "prakerja-moto-lambda-direct", before_call)

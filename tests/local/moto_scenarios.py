@@ -1,0 +1,435 @@
+"""Calls the moto-patch equivalence tests make twice, with a patch and without it, and
+record what a client sees: the parsed answer or the error, and the raw response body.
+
+Each scenario is deterministic (fixed names, keys and order; one worker per execution),
+so two runs can be compared as they are, after dropping what differs between any two runs
+of real AWS too (request ids, dates, task tokens)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from contextlib import contextmanager
+
+import boto3
+from botocore.exceptions import ClientError
+
+from prakerja.local import invoker
+from prakerja.local.cloud import MOTO_CONFIG, REGION
+from prakerja_flow.data import schema
+
+VOLATILE_KEYS = frozenset({"ResponseMetadata", "timestamp", "LastModified"})  # and every *Date, *DateTime
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def normalised(value):
+    """`value` without what differs between two runs of the same calls."""
+    if isinstance(value, dict):
+        return {k: normalised(v) for k, v in value.items()
+                if k not in VOLATILE_KEYS and not k.endswith(("Date", "DateTime"))}
+    if isinstance(value, list):
+        return [normalised(v) for v in value]
+    if isinstance(value, str):
+        return _UUID.sub("<uuid>", value)
+    if isinstance(value, bytes):
+        return normalised(value.decode("utf-8", errors="replace"))
+    return value
+
+
+class Recorder:
+    """Runs boto3 calls; keeps (operation, outcome, parsed answer or error, raw body)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple] = []
+        self._raw: list[bytes] = []
+
+    def client(self, service: str):
+        client = boto3.client(service, region_name=REGION)
+        client.meta.events.register("after-call", self._after_call)
+        return client
+
+    def _after_call(self, http_response, **_) -> None:
+        self._raw.append(http_response.content)
+
+    def __call__(self, client, operation: str, **kwargs):
+        self._raw.clear()
+        try:
+            out = getattr(client, operation)(**kwargs)
+            payload = out.get("Payload")
+            if payload is not None and hasattr(payload, "read"):
+                out = {**out, "Payload": payload.read()}
+            outcome = ("ok", out)
+        except ClientError as error:
+            outcome = ("error", error.response)
+        except Exception as error:  # noqa: BLE001 - moto lets some bad requests escape as Python errors
+            outcome = ("raised", {"type": type(error).__name__, "message": str(error)})
+        raw = self._raw[-1] if self._raw else b""
+        self.seen.append((operation, outcome[0], normalised(outcome[1]), raw))
+        return outcome[1] if outcome[0] == "ok" else None
+
+    def answers(self) -> list[tuple]:
+        """What was seen, the raw bodies decoded and normalised (JSON bodies carry dates)."""
+        out = []
+        for operation, kind, parsed, raw in self.seen:
+            try:
+                body = normalised(json.loads(raw)) if raw else None
+            except ValueError:
+                body = normalised(raw)
+            out.append((operation, kind, parsed, body))
+        return out
+
+
+@contextmanager
+def moto_world():
+    from moto import mock_aws
+
+    with mock_aws(config=MOTO_CONFIG):
+        yield
+
+
+# --- DynamoDB --------------------------------------------------------------------------------
+
+TABLE = "equivalence"
+FLAT = "equivalence-flat"  # hash key only
+
+
+def s(v):
+    return {"S": v}
+
+
+def n(v):
+    return {"N": str(v)}
+
+
+def make_tables(call, ddb) -> None:
+    call(ddb, "create_table", **schema.table_definition(TABLE))
+    call(ddb, "create_table", TableName=FLAT, BillingMode="PAY_PER_REQUEST",
+         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+
+
+def item(p: int, k: int) -> dict:
+    it = {"pk": s(f"P#{p}"), "sk": s(f"ENT#{k:02d}"), "amount": n(100 * k), "kind": s("A" if k % 2 else "B")}
+    if k % 3:
+        it |= {"gsi1pk": s(f"Q#PAYABLE#{p % 3}"), "gsi1sk": s(f"2020-0{1 + k % 9}-01#{p}#{k}")}
+    if p % 2:
+        it |= {"gsi2pk": s(f"WAVE#{p % 4}"), "gsi2sk": s(f"P#{p}")}
+    return it
+
+
+def dynamodb_queries(call) -> None:
+    """Base-table and GSI queries: partitions, sort-key conditions, order, pages, filters,
+    projections, counts, items whose GSI values changed or went away, and bad queries."""
+    ddb = call.client("dynamodb")
+    make_tables(call, ddb)
+    for p in range(12):
+        for k in range(8):
+            call(ddb, "put_item", TableName=TABLE, Item=item(p, k))
+    q = {"TableName": TABLE, "ConsistentRead": True}
+    for p in (0, 5, 99):
+        call(ddb, "query", **q, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s(f"P#{p}")})
+    call(ddb, "query", **q, KeyConditionExpression="pk = :p AND begins_with(sk, :e)",
+         ExpressionAttributeValues={":p": s("P#3"), ":e": s("ENT#0")}, ScanIndexForward=False, Limit=3)
+    call(ddb, "query", **q, KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+         ExpressionAttributeValues={":p": s("P#4"), ":a": s("ENT#02"), ":b": s("ENT#05"), ":m": n(250)},
+         FilterExpression="amount > :m", ExpressionAttributeNames={"#k": "kind"}, ProjectionExpression="sk, #k, amount")
+    # A GSI queue read page by page, as the payout run does.
+    for forward in (True, False):
+        start = None
+        for _ in range(10):
+            kwargs = {"TableName": TABLE, "IndexName": schema.GSI1, "Limit": 4, "ScanIndexForward": forward,
+                      "KeyConditionExpression": "gsi1pk = :q AND gsi1sk <= :t",
+                      "ExpressionAttributeValues": {":q": s("Q#PAYABLE#1"), ":t": s("2020-06-01#")}}
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            out = call(ddb, "query", **kwargs)
+            start = out.get("LastEvaluatedKey")
+            if not start:
+                break
+    # Items leave a queue, move to another, or have their GSI value removed.
+    call(ddb, "update_item", TableName=TABLE, Key={"pk": s("P#1"), "sk": s("ENT#01")},
+         UpdateExpression="SET gsi1pk = :q", ExpressionAttributeValues={":q": s("Q#PAYABLE#2")})
+    call(ddb, "update_item", TableName=TABLE, Key={"pk": s("P#4"), "sk": s("ENT#02")}, UpdateExpression="REMOVE gsi1pk, gsi1sk")
+    call(ddb, "delete_item", TableName=TABLE, Key={"pk": s("P#7"), "sk": s("ENT#04")})
+    call(ddb, "put_item", TableName=TABLE, Item={**item(7, 1), "gsi1pk": s("Q#DEADLINES#0"), "gsi1sk": s("2020-01-01#7")})
+    for queue in ("Q#PAYABLE#1", "Q#PAYABLE#2", "Q#DEADLINES#0", "Q#NONE"):
+        call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, KeyConditionExpression="gsi1pk = :q",
+             ExpressionAttributeValues={":q": s(queue)})
+    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, Select="COUNT",
+         KeyConditionExpression="gsi1pk = :q AND begins_with(gsi1sk, :d)", ExpressionAttributeValues={":q": s("Q#PAYABLE#0"), ":d": s("2020-0")})
+    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI2, KeyConditionExpression="gsi2pk = :w",
+         ExpressionAttributeValues={":w": s("WAVE#1"), ":a": s("A")}, FilterExpression="kind = :a")
+    # Pages cut by moto's 1 MB limit: three 300 KB matches, then a small and a large item
+    # outside the key condition; only the large one takes the page over the limit.
+    for sk, size in (("a1", 300_000), ("a2", 300_000), ("a3", 300_000), ("b0", 10), ("b1", 390_000)):
+        call(ddb, "put_item", TableName=TABLE, Item={"pk": s(f"P#BIG{sk}"), "sk": s("X"), "gsi1pk": s("Q#BIG"), "gsi1sk": s(sk),
+                                                     "blob": s("x" * size)})
+    for limit in (2, 3, 10):
+        call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, Limit=limit, ProjectionExpression="pk, gsi1sk",
+             KeyConditionExpression="gsi1pk = :q AND gsi1sk < :t", ExpressionAttributeValues={":q": s("Q#BIG"), ":t": s("a9")})
+    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, Limit=1, ScanIndexForward=False, ProjectionExpression="pk",
+         KeyConditionExpression="gsi1pk = :q AND gsi1sk > :t", ExpressionAttributeValues={":q": s("Q#BIG"), ":t": s("a9")})
+    for p in range(3):
+        call(ddb, "put_item", TableName=FLAT, Item={"id": s(f"F{p}"), "v": n(p)})
+    call(ddb, "query", TableName=FLAT, KeyConditionExpression="id = :i", ExpressionAttributeValues={":i": s("F1")})
+    # Refused queries: unknown index, a key condition on a non-key attribute, a missing table.
+    call(ddb, "query", TableName=TABLE, IndexName="nope", KeyConditionExpression="gsi1pk = :q", ExpressionAttributeValues={":q": s("x")})
+    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, KeyConditionExpression="kind = :q", ExpressionAttributeValues={":q": s("A")})
+    call(ddb, "query", TableName="missing", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s("P#1")})
+    call(ddb, "scan", TableName=TABLE)
+
+
+def dynamodb_transactions(call) -> None:
+    """Transactions that succeed, and ones that fail part-way (a failed condition, a
+    missing table) and must leave every item as it was."""
+    ddb = call.client("dynamodb")
+    make_tables(call, ddb)
+    for p in range(4):
+        call(ddb, "put_item", TableName=TABLE, Item=item(p, 1))
+    key = {"pk": s("P#1"), "sk": s("ENT#01")}
+    call(ddb, "transact_write_items", TransactItems=[
+        {"Update": {"TableName": TABLE, "Key": key, "UpdateExpression": "SET amount = amount + :d, st = :s",
+                    "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeValues": {":d": n(5), ":s": s("SENT")}}},
+        {"Put": {"TableName": TABLE, "Item": {"pk": s("P#1"), "sk": s("LEDGER#1"), "amount": n(105)},
+                 "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Delete": {"TableName": TABLE, "Key": {"pk": s("P#2"), "sk": s("ENT#01")}}},
+    ])
+    failing = [
+        [{"Update": {"TableName": TABLE, "Key": key, "UpdateExpression": "SET amount = :z", "ExpressionAttributeValues": {":z": n(0)}}},
+         {"Put": {"TableName": TABLE, "Item": {"pk": s("P#9"), "sk": s("NEW"), "gsi1pk": s("Q#PAYABLE#0"), "gsi1sk": s("0")}}},
+         {"ConditionCheck": {"TableName": TABLE, "Key": {"pk": s("P#3"), "sk": s("ENT#01")}, "ConditionExpression": "st = :s",
+                             "ExpressionAttributeValues": {":s": s("PAID")}}}],
+        [{"Delete": {"TableName": TABLE, "Key": {"pk": s("P#0"), "sk": s("ENT#01")}}},
+         {"Put": {"TableName": TABLE, "Item": {"pk": s("P#1"), "sk": s("LEDGER#1")}, "ConditionExpression": "attribute_not_exists(pk)",
+                  "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}],
+        [{"Put": {"TableName": TABLE, "Item": {"pk": s("P#8"), "sk": s("X")}}},
+         {"Put": {"TableName": "missing", "Item": {"pk": s("P#8"), "sk": s("X")}}}],
+    ]
+    for items in failing:
+        call(ddb, "transact_write_items", TransactItems=items)
+    call(ddb, "scan", TableName=TABLE)
+    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, KeyConditionExpression="gsi1pk = :q",
+         ExpressionAttributeValues={":q": s("Q#PAYABLE#0")})
+
+
+def dynamodb_expressions(call) -> None:
+    """Condition and update expressions, each used more than once with different values
+    (the parsed-once caches), ReturnValues, and bad expressions twice (errors every time)."""
+    ddb = call.client("dynamodb")
+    make_tables(call, ddb)
+    key = {"pk": s("P#1"), "sk": s("PROFILE")}
+    for attempt in range(2):
+        call(ddb, "put_item", TableName=TABLE, Item={**key, "balance": n(1000), "tags": {"SS": ["a"]}, "list": {"L": [n(1)]}},
+             ConditionExpression="attribute_not_exists(pk)")
+    for delta in (100, 250, 2000):
+        call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET balance = balance - :d, #u = :u ADD visits :one",
+             ConditionExpression="balance >= :d AND #s <> :closed OR attribute_not_exists(#s)",
+             ExpressionAttributeNames={"#u": "updated", "#s": "status"},
+             ExpressionAttributeValues={":d": n(delta), ":u": s(f"t{delta}"), ":one": n(1), ":closed": s("CLOSED")},
+             ReturnValues="UPDATED_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    call(ddb, "update_item", TableName=TABLE, Key=key,
+         UpdateExpression="SET #l = list_append(#l, :more), first = if_not_exists(first, :f) REMOVE tags",
+         ExpressionAttributeNames={"#l": "list"}, ExpressionAttributeValues={":more": {"L": [n(2), s("x")]}, ":f": s("once")},
+         ReturnValues="ALL_NEW")
+    call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET first = if_not_exists(first, :f)",
+         ExpressionAttributeValues={":f": s("twice")}, ReturnValues="ALL_OLD")
+    call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="ADD tags :t", ExpressionAttributeValues={":t": {"SS": ["b", "c"]}},
+         ReturnValues="UPDATED_OLD")
+    call(ddb, "delete_item", TableName=TABLE, Key=key, ConditionExpression="size(#l) > :n AND contains(tags, :c)",
+         ExpressionAttributeNames={"#l": "list"}, ExpressionAttributeValues={":n": n(10), ":c": s("b")})
+    for _ in range(2):
+        call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET balance = balance +", ExpressionAttributeValues={})
+        call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET a = :a", ConditionExpression="balance >>= :a",
+             ExpressionAttributeValues={":a": n(1)})
+        call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET a = :missing")
+    call(ddb, "get_item", TableName=TABLE, Key=key, ConsistentRead=True)
+
+
+def dynamodb_serialisation(call) -> None:
+    """Items holding every kind of attribute value, answered by GetItem, Query, Scan,
+    BatchGetItem and ReturnValues (the serialiser patches write some directly)."""
+    ddb = call.client("dynamodb")
+    make_tables(call, ddb)
+    nested = {"M": {"s": s("é ☃ \"q\""), "n": n("-1.50"), "b": {"B": b"\x00\xff"}, "null": {"NULL": True}, "t": {"BOOL": False},
+                    "l": {"L": [s("x"), {"M": {"deep": {"L": [n(0), {"BOOL": True}]}}}, {"NS": ["1", "2.5"]}]}}}
+    values = [
+        {"S": ""}, s("plain"), n("12345678901234567890"), {"B": b"bytes"}, {"SS": ["x", "y"]}, {"NS": ["3", "-4"]},
+        {"BS": [b"a", b"b"]}, {"M": {}}, {"L": []}, {"NULL": True}, {"BOOL": True}, nested, {"L": [nested, s("tail")]},
+    ]
+    for i, value in enumerate(values):
+        call(ddb, "put_item", TableName=TABLE, Item={"pk": s("P#S"), "sk": s(f"V#{i:02d}"), "v": value, "gsi1pk": s("Q#S"),
+                                                     "gsi1sk": s(f"{i:02d}")})
+    call(ddb, "get_item", TableName=TABLE, Key={"pk": s("P#S"), "sk": s("V#11")})
+    call(ddb, "query", TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s("P#S")})
+    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, KeyConditionExpression="gsi1pk = :q", ExpressionAttributeValues={":q": s("Q#S")})
+    call(ddb, "scan", TableName=TABLE, FilterExpression="attribute_type(v, :m)", ExpressionAttributeValues={":m": s("M")})
+    call(ddb, "batch_get_item", RequestItems={TABLE: {"Keys": [{"pk": s("P#S"), "sk": s(f"V#{i:02d}")} for i in (0, 3, 12)]}})
+    call(ddb, "update_item", TableName=TABLE, Key={"pk": s("P#S"), "sk": s("V#12")}, UpdateExpression="SET w = :w",
+         ExpressionAttributeValues={":w": nested}, ReturnValues="ALL_NEW")
+    call(ddb, "describe_table", TableName=TABLE)
+
+
+# --- Step Functions and Lambda -------------------------------------------------------------
+
+_attempts: dict[str, int] = {}
+_attempts_lock = threading.Lock()
+
+
+class Flaky(Exception):
+    pass
+
+
+def flaky(event, context):
+    """Fails the first time for each execution, then answers."""
+    with _attempts_lock:
+        _attempts[event["run"]] = _attempts.get(event["run"], 0) + 1
+        attempt = _attempts[event["run"]]
+    if attempt == 1:
+        raise Flaky(f"first attempt of {event['run']}")
+    return {"attempt": attempt, "items": [{"n": i} for i in range(3)], "text": "é"}
+
+
+def double(event, context):
+    if event.get("n") == 2 and event.get("fail"):
+        raise ValueError("two is refused")
+    return {"doubled": 2 * event["n"]}
+
+
+def waiter(event, context):
+    _tokens.append((event["run"], event["token"]))
+    return {"stored": True}
+
+
+_tokens: list[tuple[str, str]] = []
+
+HANDLERS = {"flaky": "moto_scenarios.flaky", "double": "moto_scenarios.double", "waiter": "moto_scenarios.waiter"}
+
+
+def definition(arns: dict[str, str]) -> str:
+    retry = [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}]
+    return json.dumps({
+        "StartAt": "Start",
+        "States": {
+            "Start": {"Type": "Pass", "Parameters": {"run.$": "$.run", "fail.$": "$.fail"}, "Next": "Flaky"},
+            "Flaky": {"Type": "Task", "Resource": arns["flaky"], "Retry": retry, "ResultPath": "$.flaky", "Next": "Each"},
+            "Each": {"Type": "Map", "ItemsPath": "$.flaky.items", "MaxConcurrency": 1,
+                     "ItemSelector": {"n.$": "$$.Map.Item.Value.n", "fail.$": "$.fail"},
+                     "ItemProcessor": {"StartAt": "Double", "States": {"Double": {
+                         "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                         "Parameters": {"FunctionName": arns["double"], "Payload.$": "$"},
+                         "ResultSelector": {"value.$": "$.Payload.doubled"}, "End": True}}},
+                     "ResultPath": "$.doubled", "Catch": [{"ErrorEquals": ["ValueError"], "ResultPath": "$.caught", "Next": "Refused"}],
+                     "Next": "Wait"},
+            "Wait": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                     "Parameters": {"FunctionName": arns["waiter"], "Payload": {"run.$": "$.run", "token.$": "$$.Task.Token"}},
+                     "ResultPath": "$.resumed", "Next": "Which"},
+            "Which": {"Type": "Choice", "Choices": [{"Variable": "$.resumed.ok", "BooleanEquals": True, "Next": "Done"}],
+                      "Default": "Refused"},
+            "Done": {"Type": "Succeed"},
+            "Refused": {"Type": "Fail", "Error": "Refused", "Cause": "not resumed with ok"},
+        },
+    })
+
+
+def step_functions(call) -> None:
+    """Two executions of one definition at once (Retry, inline Map with lambda:invoke and
+    ResultSelector, Catch, waitForTaskToken resumed from outside, Choice), a Lambda
+    invoked directly (an answer, a function error, an unknown function), and the reads an
+    operator makes."""
+    invoker.install()
+    _attempts.clear()
+    _tokens.clear()
+    iam, lam, sfn = call.client("iam"), call.client("lambda"), call.client("stepfunctions")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    arns = {}
+    for name, handler in HANDLERS.items():
+        out = call(lam, "create_function", FunctionName=name, Runtime="python3.13", Role=role, Handler=handler,
+                   Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
+        arns[name] = out["FunctionArn"]
+    call(lam, "invoke", FunctionName="double", Payload=json.dumps({"n": 21}).encode())
+    call(lam, "invoke", FunctionName="double", Payload=json.dumps({"n": 2, "fail": True}).encode())
+    call(lam, "invoke", FunctionName="nobody", Payload=b"{}")
+    machine = call(sfn, "create_state_machine", name="eq", definition=definition(arns), roleArn=role)["stateMachineArn"]
+    runs = {"ok": False, "refused": True}
+    executions = {run: call(sfn, "start_execution", stateMachineArn=machine, name=run,
+                            input=json.dumps({"run": run, "fail": fail}))["executionArn"] for run, fail in runs.items()}
+    _wait(lambda: any(r == "ok" for r, _ in _tokens) and _finished(sfn, executions["refused"]))
+    token = next(t for r, t in _tokens if r == "ok")
+    call(sfn, "send_task_success", taskToken=token, output=json.dumps({"ok": True}))
+    _wait(lambda: _finished(sfn, executions["ok"]))
+    call(sfn, "send_task_success", taskToken=token, output=json.dumps({"ok": True}))  # used: refused
+    call(sfn, "send_task_failure", taskToken="bogus", error="E", cause="C")
+    for arn in executions.values():
+        call(sfn, "describe_execution", executionArn=arn)
+        call(sfn, "get_execution_history", executionArn=arn)
+    call(sfn, "list_executions", stateMachineArn=machine)
+    call(sfn, "describe_execution", executionArn=machine.replace(":stateMachine:", ":execution:") + ":nobody")
+
+
+def _finished(sfn, arn: str) -> bool:
+    return sfn.describe_execution(executionArn=arn)["status"] != "RUNNING"
+
+
+def _wait(predicate, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+SCENARIOS = {f.__name__: f for f in (dynamodb_queries, dynamodb_transactions, dynamodb_expressions, dynamodb_serialisation,
+                                       step_functions)}
+
+
+def run(scenario) -> list[tuple]:
+    """The scenario in a fresh moto world: what its client saw."""
+    recorder = Recorder()
+    with moto_world():
+        scenario(recorder)
+    return recorder.answers()
+
+
+class TokenWorld:
+    """A state machine that waits for a task token (through the `waiter` function) and
+    then succeeds or fails on what it is sent, in the current moto world."""
+
+    WAITING = json.dumps({
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                     "Parameters": {"FunctionName": "waiter", "Payload": {"run.$": "$.run", "token.$": "$$.Task.Token"}},
+                     "ResultPath": "$.resumed", "Next": "Which"},
+            "Which": {"Type": "Choice", "Choices": [{"Variable": "$.resumed.ok", "BooleanEquals": True, "Next": "Done"}],
+                      "Default": "Refused"},
+            "Done": {"Type": "Succeed"},
+            "Refused": {"Type": "Fail", "Error": "Refused", "Cause": "resumed without ok"},
+        },
+    })
+
+    def __init__(self):
+        invoker.install()
+        _tokens.clear()
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        role = boto3.client("iam", region_name=REGION).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        boto3.client("lambda", region_name=REGION).create_function(
+            FunctionName="waiter", Runtime="python3.13", Role=role, Handler=HANDLERS["waiter"], Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
+        self.machine = self.sfn.create_state_machine(name="tokens", definition=self.WAITING, roleArn=role)["stateMachineArn"]
+
+    def start(self, run: str) -> str:
+        return self.sfn.start_execution(stateMachineArn=self.machine, name=run, input=json.dumps({"run": run}))["executionArn"]
+
+    def token(self, run: str) -> str:
+        _wait(lambda: any(r == run for r, _ in _tokens))
+        return next(t for r, t in _tokens if r == run)
+
+    def status(self, arn: str) -> str:
+        return self.sfn.describe_execution(executionArn=arn)["status"]
+
+    def wait_status(self, arn: str, status: str) -> None:
+        _wait(lambda: self.status(arn) == status, timeout=10)
+
+    def backend_execution(self, arn: str):
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        return stepfunctions_parser_backends["123456789012"][REGION].describe_execution(arn)
