@@ -1,6 +1,6 @@
 """In-process DynamoDB and Step Functions calls skip the HTTP round trip.
 
-Stands in for `moto.core.botocore_stubber.BotocoreStubber.__call__` (botocore's
+Stands in for moto 5.2.5's `moto.core.botocore_stubber.BotocoreStubber.__call__` (botocore's
 `before-send` event) and the request half of `moto.core.responses.BaseResponse.setup_class`
 / `dispatch`, for these two services. With `mock_aws`, every boto3 call is serialised by
 botocore, signed (SigV4), turned into an HTTP request, caught by moto's stubber on

@@ -1,6 +1,6 @@
 """In-process Lambda `Invoke` skips the HTTP round trip.
 
-Stands in for `moto.core.botocore_stubber.BotocoreStubber.__call__` and the request half
+Stands in for moto 5.2.5's `moto.core.botocore_stubber.BotocoreStubber.__call__` and the request half
 of `BaseResponse.setup_class` for Lambda's synchronous Invoke (botocore's
 `before-call.lambda.Invoke` event, and `invoke()` below, which `LocalCloud.invoke_raw` calls
 for API Gateway's authorizer and proxy calls and the scheduled jobs). Every invocation went

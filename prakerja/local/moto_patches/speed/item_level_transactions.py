@@ -1,7 +1,7 @@
 """A transaction backs up the items it touches, not every table it touches.
 
 Replaces the `copy` module as seen by `moto.dynamodb.models` (whose
-`DynamoDBBackend.transact_write_items` deep-copies every table a transaction touches, once
+`DynamoDBBackend.transact_write_items`, in moto 5.2.5, deep-copies every table a transaction touches, once
 per transaction item, to roll back on failure: O(table size) per write) and wraps
 `DynamoDBBackend.transact_write_items`. Here whole-table deep copies are no-ops, and the
 wrapper snapshots just the touched items (by key, before moto runs) and puts them back,

@@ -1,7 +1,7 @@
 """moto lists a response class's methods once, not on every request.
 
 Replaces `moto.core.responses.method_names_from_class` (the name `moto.core.responses`
-imported from `moto.core.utils`), which `BaseResponse` calls on every request to find the
+imported from `moto.core.utils`), which moto 5.2.5's `BaseResponse` calls on every request to find the
 action: an `inspect.getmembers` walk over the class. The list is kept per class (response
 classes do not change while running; the patches here change them only at install, when
 this patch starts with an empty list); callers get a copy, as they may change theirs."""

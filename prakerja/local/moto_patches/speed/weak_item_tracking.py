@@ -1,7 +1,7 @@
 """DynamoDB items that nothing references any more are freed.
 
 Gives `moto.dynamodb.models.dynamo_type.Item` its own `__new__` in place of
-`moto.core.common_models.BaseModel.__new__`. moto records every instance of every model
+`moto.core.common_models.BaseModel.__new__`. moto 5.2.5 records every instance of every model
 class in `cls.instances_tracked`, for its dashboard (`/moto-api/data.json`) and its reset,
 and never lets go of them while the mock runs. DynamoDB's `Item` is such a model, and moto
 makes a new Item for every deep copy: every query result, every update's rollback copy,
