@@ -152,7 +152,8 @@ class LocalCloud:
         self.ddb.create_table(**schema.table_definition(self.table_name))
         self.ddb.create_table(**schema.idempotency_table_definition(self.table_name))
         for table, attribute in schema.time_to_live(self.table_name).items():
-            self.ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
+            self.ddb.update_time_to_live(TableName=table,
+                                         TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
         self._create_api_clients()
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(

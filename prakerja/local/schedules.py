@@ -69,12 +69,21 @@ def deploy(session_client, function_arns: dict[str, str]) -> list[str]:
     """Creates the scheduler's role, the jobs' dead-letter queue, the group and the
     schedules; returns the schedule names. `session_client(service)` makes a boto3 client."""
     iam, sqs, scheduler = session_client("iam"), session_client("sqs"), session_client("scheduler")
-    role_arn = iam.create_role(RoleName=SCHEDULER_ROLE, AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }))["Role"]["Arn"]
+    role_arn = iam.create_role(
+        RoleName=SCHEDULER_ROLE,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
     queue_url = sqs.create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
-    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     scheduler.create_schedule_group(Name=GROUP)
     created = definitions(function_arns, role_arn, dead_letter_arn)
     for definition in created:

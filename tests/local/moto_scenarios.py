@@ -27,8 +27,11 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def normalised(value):
     """`value` without what differs between two runs of the same calls."""
     if isinstance(value, dict):
-        return {k: normalised(v) for k, v in value.items()
-                if k not in VOLATILE_KEYS and not k.endswith(("Date", "DateTime"))}
+        return {
+            k: normalised(v)
+            for k, v in value.items()
+            if k not in VOLATILE_KEYS and not k.endswith(("Date", "DateTime"))
+        }
     if isinstance(value, list):
         return [normalised(v) for v in value]
     if isinstance(value, str):
@@ -105,8 +108,14 @@ def n(v):
 
 def make_tables(call, ddb) -> None:
     call(ddb, "create_table", **schema.table_definition(TABLE))
-    call(ddb, "create_table", TableName=FLAT, BillingMode="PAY_PER_REQUEST",
-         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    call(
+        ddb,
+        "create_table",
+        TableName=FLAT,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    )
 
 
 def item(p: int, k: int) -> dict:
@@ -129,18 +138,37 @@ def dynamodb_queries(call) -> None:
     q = {"TableName": TABLE, "ConsistentRead": True}
     for p in (0, 5, 99):
         call(ddb, "query", **q, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s(f"P#{p}")})
-    call(ddb, "query", **q, KeyConditionExpression="pk = :p AND begins_with(sk, :e)",
-         ExpressionAttributeValues={":p": s("P#3"), ":e": s("ENT#0")}, ScanIndexForward=False, Limit=3)
-    call(ddb, "query", **q, KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
-         ExpressionAttributeValues={":p": s("P#4"), ":a": s("ENT#02"), ":b": s("ENT#05"), ":m": n(250)},
-         FilterExpression="amount > :m", ExpressionAttributeNames={"#k": "kind"}, ProjectionExpression="sk, #k, amount")
+    call(
+        ddb,
+        "query",
+        **q,
+        KeyConditionExpression="pk = :p AND begins_with(sk, :e)",
+        ExpressionAttributeValues={":p": s("P#3"), ":e": s("ENT#0")},
+        ScanIndexForward=False,
+        Limit=3,
+    )
+    call(
+        ddb,
+        "query",
+        **q,
+        KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues={":p": s("P#4"), ":a": s("ENT#02"), ":b": s("ENT#05"), ":m": n(250)},
+        FilterExpression="amount > :m",
+        ExpressionAttributeNames={"#k": "kind"},
+        ProjectionExpression="sk, #k, amount",
+    )
     # A GSI queue read page by page, as the payout run does.
     for forward in (True, False):
         start = None
         for _ in range(10):
-            kwargs = {"TableName": TABLE, "IndexName": schema.GSI1, "Limit": 4, "ScanIndexForward": forward,
-                      "KeyConditionExpression": "gsi1pk = :q AND gsi1sk <= :t",
-                      "ExpressionAttributeValues": {":q": s("Q#PAYABLE#1"), ":t": s("2020-06-01#")}}
+            kwargs = {
+                "TableName": TABLE,
+                "IndexName": schema.GSI1,
+                "Limit": 4,
+                "ScanIndexForward": forward,
+                "KeyConditionExpression": "gsi1pk = :q AND gsi1sk <= :t",
+                "ExpressionAttributeValues": {":q": s("Q#PAYABLE#1"), ":t": s("2020-06-01#")},
+            }
             if start:
                 kwargs["ExclusiveStartKey"] = start
             out = call(ddb, "query", **kwargs)
@@ -148,35 +176,106 @@ def dynamodb_queries(call) -> None:
             if not start:
                 break
     # Items leave a queue, move to another, or have their GSI value removed.
-    call(ddb, "update_item", TableName=TABLE, Key={"pk": s("P#1"), "sk": s("ENT#01")},
-         UpdateExpression="SET gsi1pk = :q", ExpressionAttributeValues={":q": s("Q#PAYABLE#2")})
-    call(ddb, "update_item", TableName=TABLE, Key={"pk": s("P#4"), "sk": s("ENT#02")}, UpdateExpression="REMOVE gsi1pk, gsi1sk")
+    call(
+        ddb,
+        "update_item",
+        TableName=TABLE,
+        Key={"pk": s("P#1"), "sk": s("ENT#01")},
+        UpdateExpression="SET gsi1pk = :q",
+        ExpressionAttributeValues={":q": s("Q#PAYABLE#2")},
+    )
+    call(
+        ddb,
+        "update_item",
+        TableName=TABLE,
+        Key={"pk": s("P#4"), "sk": s("ENT#02")},
+        UpdateExpression="REMOVE gsi1pk, gsi1sk",
+    )
     call(ddb, "delete_item", TableName=TABLE, Key={"pk": s("P#7"), "sk": s("ENT#04")})
-    call(ddb, "put_item", TableName=TABLE, Item={**item(7, 1), "gsi1pk": s("Q#DEADLINES#0"), "gsi1sk": s("2020-01-01#7")})
+    call(
+        ddb, "put_item", TableName=TABLE, Item={**item(7, 1), "gsi1pk": s("Q#DEADLINES#0"), "gsi1sk": s("2020-01-01#7")}
+    )
     for queue in ("Q#PAYABLE#1", "Q#PAYABLE#2", "Q#DEADLINES#0", "Q#NONE"):
-        call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, KeyConditionExpression="gsi1pk = :q",
-             ExpressionAttributeValues={":q": s(queue)})
-    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, Select="COUNT",
-         KeyConditionExpression="gsi1pk = :q AND begins_with(gsi1sk, :d)", ExpressionAttributeValues={":q": s("Q#PAYABLE#0"), ":d": s("2020-0")})
-    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI2, KeyConditionExpression="gsi2pk = :w",
-         ExpressionAttributeValues={":w": s("WAVE#1"), ":a": s("A")}, FilterExpression="kind = :a")
+        call(
+            ddb,
+            "query",
+            TableName=TABLE,
+            IndexName=schema.GSI1,
+            KeyConditionExpression="gsi1pk = :q",
+            ExpressionAttributeValues={":q": s(queue)},
+        )
+    call(
+        ddb,
+        "query",
+        TableName=TABLE,
+        IndexName=schema.GSI1,
+        Select="COUNT",
+        KeyConditionExpression="gsi1pk = :q AND begins_with(gsi1sk, :d)",
+        ExpressionAttributeValues={":q": s("Q#PAYABLE#0"), ":d": s("2020-0")},
+    )
+    call(
+        ddb,
+        "query",
+        TableName=TABLE,
+        IndexName=schema.GSI2,
+        KeyConditionExpression="gsi2pk = :w",
+        ExpressionAttributeValues={":w": s("WAVE#1"), ":a": s("A")},
+        FilterExpression="kind = :a",
+    )
     # Pages cut by moto's 1 MB limit: three 300 KB matches, then a small and a large item
     # outside the key condition; only the large one takes the page over the limit.
     for sk, size in (("a1", 300_000), ("a2", 300_000), ("a3", 300_000), ("b0", 10), ("b1", 390_000)):
-        call(ddb, "put_item", TableName=TABLE, Item={"pk": s(f"P#BIG{sk}"), "sk": s("X"), "gsi1pk": s("Q#BIG"), "gsi1sk": s(sk),
-                                                     "blob": s("x" * size)})
+        call(
+            ddb,
+            "put_item",
+            TableName=TABLE,
+            Item={"pk": s(f"P#BIG{sk}"), "sk": s("X"), "gsi1pk": s("Q#BIG"), "gsi1sk": s(sk), "blob": s("x" * size)},
+        )
     for limit in (2, 3, 10):
-        call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, Limit=limit, ProjectionExpression="pk, gsi1sk",
-             KeyConditionExpression="gsi1pk = :q AND gsi1sk < :t", ExpressionAttributeValues={":q": s("Q#BIG"), ":t": s("a9")})
-    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, Limit=1, ScanIndexForward=False, ProjectionExpression="pk",
-         KeyConditionExpression="gsi1pk = :q AND gsi1sk > :t", ExpressionAttributeValues={":q": s("Q#BIG"), ":t": s("a9")})
+        call(
+            ddb,
+            "query",
+            TableName=TABLE,
+            IndexName=schema.GSI1,
+            Limit=limit,
+            ProjectionExpression="pk, gsi1sk",
+            KeyConditionExpression="gsi1pk = :q AND gsi1sk < :t",
+            ExpressionAttributeValues={":q": s("Q#BIG"), ":t": s("a9")},
+        )
+    call(
+        ddb,
+        "query",
+        TableName=TABLE,
+        IndexName=schema.GSI1,
+        Limit=1,
+        ScanIndexForward=False,
+        ProjectionExpression="pk",
+        KeyConditionExpression="gsi1pk = :q AND gsi1sk > :t",
+        ExpressionAttributeValues={":q": s("Q#BIG"), ":t": s("a9")},
+    )
     for p in range(3):
         call(ddb, "put_item", TableName=FLAT, Item={"id": s(f"F{p}"), "v": n(p)})
     call(ddb, "query", TableName=FLAT, KeyConditionExpression="id = :i", ExpressionAttributeValues={":i": s("F1")})
     # Refused queries: unknown index, a key condition on a non-key attribute, a missing table.
-    call(ddb, "query", TableName=TABLE, IndexName="nope", KeyConditionExpression="gsi1pk = :q", ExpressionAttributeValues={":q": s("x")})
-    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, KeyConditionExpression="kind = :q", ExpressionAttributeValues={":q": s("A")})
-    call(ddb, "query", TableName="missing", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s("P#1")})
+    call(
+        ddb,
+        "query",
+        TableName=TABLE,
+        IndexName="nope",
+        KeyConditionExpression="gsi1pk = :q",
+        ExpressionAttributeValues={":q": s("x")},
+    )
+    call(
+        ddb,
+        "query",
+        TableName=TABLE,
+        IndexName=schema.GSI1,
+        KeyConditionExpression="kind = :q",
+        ExpressionAttributeValues={":q": s("A")},
+    )
+    call(
+        ddb, "query", TableName="missing", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s("P#1")}
+    )
     call(ddb, "scan", TableName=TABLE)
 
 
@@ -188,29 +287,81 @@ def dynamodb_transactions(call) -> None:
     for p in range(4):
         call(ddb, "put_item", TableName=TABLE, Item=item(p, 1))
     key = {"pk": s("P#1"), "sk": s("ENT#01")}
-    call(ddb, "transact_write_items", TransactItems=[
-        {"Update": {"TableName": TABLE, "Key": key, "UpdateExpression": "SET amount = amount + :d, st = :s",
-                    "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeValues": {":d": n(5), ":s": s("SENT")}}},
-        {"Put": {"TableName": TABLE, "Item": {"pk": s("P#1"), "sk": s("LEDGER#1"), "amount": n(105)},
-                 "ConditionExpression": "attribute_not_exists(pk)"}},
-        {"Delete": {"TableName": TABLE, "Key": {"pk": s("P#2"), "sk": s("ENT#01")}}},
-    ])
+    call(
+        ddb,
+        "transact_write_items",
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": key,
+                    "UpdateExpression": "SET amount = amount + :d, st = :s",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":d": n(5), ":s": s("SENT")},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": {"pk": s("P#1"), "sk": s("LEDGER#1"), "amount": n(105)},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {"Delete": {"TableName": TABLE, "Key": {"pk": s("P#2"), "sk": s("ENT#01")}}},
+        ],
+    )
     failing = [
-        [{"Update": {"TableName": TABLE, "Key": key, "UpdateExpression": "SET amount = :z", "ExpressionAttributeValues": {":z": n(0)}}},
-         {"Put": {"TableName": TABLE, "Item": {"pk": s("P#9"), "sk": s("NEW"), "gsi1pk": s("Q#PAYABLE#0"), "gsi1sk": s("0")}}},
-         {"ConditionCheck": {"TableName": TABLE, "Key": {"pk": s("P#3"), "sk": s("ENT#01")}, "ConditionExpression": "st = :s",
-                             "ExpressionAttributeValues": {":s": s("PAID")}}}],
-        [{"Delete": {"TableName": TABLE, "Key": {"pk": s("P#0"), "sk": s("ENT#01")}}},
-         {"Put": {"TableName": TABLE, "Item": {"pk": s("P#1"), "sk": s("LEDGER#1")}, "ConditionExpression": "attribute_not_exists(pk)",
-                  "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}],
-        [{"Put": {"TableName": TABLE, "Item": {"pk": s("P#8"), "sk": s("X")}}},
-         {"Put": {"TableName": "missing", "Item": {"pk": s("P#8"), "sk": s("X")}}}],
+        [
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": key,
+                    "UpdateExpression": "SET amount = :z",
+                    "ExpressionAttributeValues": {":z": n(0)},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": {"pk": s("P#9"), "sk": s("NEW"), "gsi1pk": s("Q#PAYABLE#0"), "gsi1sk": s("0")},
+                }
+            },
+            {
+                "ConditionCheck": {
+                    "TableName": TABLE,
+                    "Key": {"pk": s("P#3"), "sk": s("ENT#01")},
+                    "ConditionExpression": "st = :s",
+                    "ExpressionAttributeValues": {":s": s("PAID")},
+                }
+            },
+        ],
+        [
+            {"Delete": {"TableName": TABLE, "Key": {"pk": s("P#0"), "sk": s("ENT#01")}}},
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": {"pk": s("P#1"), "sk": s("LEDGER#1")},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        ],
+        [
+            {"Put": {"TableName": TABLE, "Item": {"pk": s("P#8"), "sk": s("X")}}},
+            {"Put": {"TableName": "missing", "Item": {"pk": s("P#8"), "sk": s("X")}}},
+        ],
     ]
     for items in failing:
         call(ddb, "transact_write_items", TransactItems=items)
     call(ddb, "scan", TableName=TABLE)
-    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, KeyConditionExpression="gsi1pk = :q",
-         ExpressionAttributeValues={":q": s("Q#PAYABLE#0")})
+    call(
+        ddb,
+        "query",
+        TableName=TABLE,
+        IndexName=schema.GSI1,
+        KeyConditionExpression="gsi1pk = :q",
+        ExpressionAttributeValues={":q": s("Q#PAYABLE#0")},
+    )
 
 
 def dynamodb_expressions(call) -> None:
@@ -219,29 +370,82 @@ def dynamodb_expressions(call) -> None:
     ddb = call.client("dynamodb")
     make_tables(call, ddb)
     key = {"pk": s("P#1"), "sk": s("PROFILE")}
-    for attempt in range(2):
-        call(ddb, "put_item", TableName=TABLE, Item={**key, "balance": n(1000), "tags": {"SS": ["a"]}, "list": {"L": [n(1)]}},
-             ConditionExpression="attribute_not_exists(pk)")
+    for _ in range(2):  # the second put is refused by its condition
+        call(
+            ddb,
+            "put_item",
+            TableName=TABLE,
+            Item={**key, "balance": n(1000), "tags": {"SS": ["a"]}, "list": {"L": [n(1)]}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
     for delta in (100, 250, 2000):
-        call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET balance = balance - :d, #u = :u ADD visits :one",
-             ConditionExpression="balance >= :d AND #s <> :closed OR attribute_not_exists(#s)",
-             ExpressionAttributeNames={"#u": "updated", "#s": "status"},
-             ExpressionAttributeValues={":d": n(delta), ":u": s(f"t{delta}"), ":one": n(1), ":closed": s("CLOSED")},
-             ReturnValues="UPDATED_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
-    call(ddb, "update_item", TableName=TABLE, Key=key,
-         UpdateExpression="SET #l = list_append(#l, :more), first = if_not_exists(first, :f) REMOVE tags",
-         ExpressionAttributeNames={"#l": "list"}, ExpressionAttributeValues={":more": {"L": [n(2), s("x")]}, ":f": s("once")},
-         ReturnValues="ALL_NEW")
-    call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET first = if_not_exists(first, :f)",
-         ExpressionAttributeValues={":f": s("twice")}, ReturnValues="ALL_OLD")
-    call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="ADD tags :t", ExpressionAttributeValues={":t": {"SS": ["b", "c"]}},
-         ReturnValues="UPDATED_OLD")
-    call(ddb, "delete_item", TableName=TABLE, Key=key, ConditionExpression="size(#l) > :n AND contains(tags, :c)",
-         ExpressionAttributeNames={"#l": "list"}, ExpressionAttributeValues={":n": n(10), ":c": s("b")})
+        call(
+            ddb,
+            "update_item",
+            TableName=TABLE,
+            Key=key,
+            UpdateExpression="SET balance = balance - :d, #u = :u ADD visits :one",
+            ConditionExpression="balance >= :d AND #s <> :closed OR attribute_not_exists(#s)",
+            ExpressionAttributeNames={"#u": "updated", "#s": "status"},
+            ExpressionAttributeValues={":d": n(delta), ":u": s(f"t{delta}"), ":one": n(1), ":closed": s("CLOSED")},
+            ReturnValues="UPDATED_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    call(
+        ddb,
+        "update_item",
+        TableName=TABLE,
+        Key=key,
+        UpdateExpression="SET #l = list_append(#l, :more), first = if_not_exists(first, :f) REMOVE tags",
+        ExpressionAttributeNames={"#l": "list"},
+        ExpressionAttributeValues={":more": {"L": [n(2), s("x")]}, ":f": s("once")},
+        ReturnValues="ALL_NEW",
+    )
+    call(
+        ddb,
+        "update_item",
+        TableName=TABLE,
+        Key=key,
+        UpdateExpression="SET first = if_not_exists(first, :f)",
+        ExpressionAttributeValues={":f": s("twice")},
+        ReturnValues="ALL_OLD",
+    )
+    call(
+        ddb,
+        "update_item",
+        TableName=TABLE,
+        Key=key,
+        UpdateExpression="ADD tags :t",
+        ExpressionAttributeValues={":t": {"SS": ["b", "c"]}},
+        ReturnValues="UPDATED_OLD",
+    )
+    call(
+        ddb,
+        "delete_item",
+        TableName=TABLE,
+        Key=key,
+        ConditionExpression="size(#l) > :n AND contains(tags, :c)",
+        ExpressionAttributeNames={"#l": "list"},
+        ExpressionAttributeValues={":n": n(10), ":c": s("b")},
+    )
     for _ in range(2):
-        call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET balance = balance +", ExpressionAttributeValues={})
-        call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET a = :a", ConditionExpression="balance >>= :a",
-             ExpressionAttributeValues={":a": n(1)})
+        call(
+            ddb,
+            "update_item",
+            TableName=TABLE,
+            Key=key,
+            UpdateExpression="SET balance = balance +",
+            ExpressionAttributeValues={},
+        )
+        call(
+            ddb,
+            "update_item",
+            TableName=TABLE,
+            Key=key,
+            UpdateExpression="SET a = :a",
+            ConditionExpression="balance >>= :a",
+            ExpressionAttributeValues={":a": n(1)},
+        )
         call(ddb, "update_item", TableName=TABLE, Key=key, UpdateExpression="SET a = :missing")
     call(ddb, "get_item", TableName=TABLE, Key=key, ConsistentRead=True)
 
@@ -251,22 +455,65 @@ def dynamodb_serialisation(call) -> None:
     BatchGetItem and ReturnValues (the serialiser patches write some directly)."""
     ddb = call.client("dynamodb")
     make_tables(call, ddb)
-    nested = {"M": {"s": s("é ☃ \"q\""), "n": n("-1.50"), "b": {"B": b"\x00\xff"}, "null": {"NULL": True}, "t": {"BOOL": False},
-                    "l": {"L": [s("x"), {"M": {"deep": {"L": [n(0), {"BOOL": True}]}}}, {"NS": ["1", "2.5"]}]}}}
+    nested = {
+        "M": {
+            "s": s('é ☃ "q"'),
+            "n": n("-1.50"),
+            "b": {"B": b"\x00\xff"},
+            "null": {"NULL": True},
+            "t": {"BOOL": False},
+            "l": {"L": [s("x"), {"M": {"deep": {"L": [n(0), {"BOOL": True}]}}}, {"NS": ["1", "2.5"]}]},
+        }
+    }
     values = [
-        {"S": ""}, s("plain"), n("12345678901234567890"), {"B": b"bytes"}, {"SS": ["x", "y"]}, {"NS": ["3", "-4"]},
-        {"BS": [b"a", b"b"]}, {"M": {}}, {"L": []}, {"NULL": True}, {"BOOL": True}, nested, {"L": [nested, s("tail")]},
+        {"S": ""},
+        s("plain"),
+        n("12345678901234567890"),
+        {"B": b"bytes"},
+        {"SS": ["x", "y"]},
+        {"NS": ["3", "-4"]},
+        {"BS": [b"a", b"b"]},
+        {"M": {}},
+        {"L": []},
+        {"NULL": True},
+        {"BOOL": True},
+        nested,
+        {"L": [nested, s("tail")]},
     ]
     for i, value in enumerate(values):
-        call(ddb, "put_item", TableName=TABLE, Item={"pk": s("P#S"), "sk": s(f"V#{i:02d}"), "v": value, "gsi1pk": s("Q#S"),
-                                                     "gsi1sk": s(f"{i:02d}")})
+        call(
+            ddb,
+            "put_item",
+            TableName=TABLE,
+            Item={"pk": s("P#S"), "sk": s(f"V#{i:02d}"), "v": value, "gsi1pk": s("Q#S"), "gsi1sk": s(f"{i:02d}")},
+        )
     call(ddb, "get_item", TableName=TABLE, Key={"pk": s("P#S"), "sk": s("V#11")})
     call(ddb, "query", TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s("P#S")})
-    call(ddb, "query", TableName=TABLE, IndexName=schema.GSI1, KeyConditionExpression="gsi1pk = :q", ExpressionAttributeValues={":q": s("Q#S")})
-    call(ddb, "scan", TableName=TABLE, FilterExpression="attribute_type(v, :m)", ExpressionAttributeValues={":m": s("M")})
-    call(ddb, "batch_get_item", RequestItems={TABLE: {"Keys": [{"pk": s("P#S"), "sk": s(f"V#{i:02d}")} for i in (0, 3, 12)]}})
-    call(ddb, "update_item", TableName=TABLE, Key={"pk": s("P#S"), "sk": s("V#12")}, UpdateExpression="SET w = :w",
-         ExpressionAttributeValues={":w": nested}, ReturnValues="ALL_NEW")
+    call(
+        ddb,
+        "query",
+        TableName=TABLE,
+        IndexName=schema.GSI1,
+        KeyConditionExpression="gsi1pk = :q",
+        ExpressionAttributeValues={":q": s("Q#S")},
+    )
+    call(
+        ddb, "scan", TableName=TABLE, FilterExpression="attribute_type(v, :m)", ExpressionAttributeValues={":m": s("M")}
+    )
+    call(
+        ddb,
+        "batch_get_item",
+        RequestItems={TABLE: {"Keys": [{"pk": s("P#S"), "sk": s(f"V#{i:02d}")} for i in (0, 3, 12)]}},
+    )
+    call(
+        ddb,
+        "update_item",
+        TableName=TABLE,
+        Key={"pk": s("P#S"), "sk": s("V#12")},
+        UpdateExpression="SET w = :w",
+        ExpressionAttributeValues={":w": nested},
+        ReturnValues="ALL_NEW",
+    )
     call(ddb, "describe_table", TableName=TABLE)
 
 
@@ -308,28 +555,59 @@ HANDLERS = {"flaky": "moto_scenarios.flaky", "double": "moto_scenarios.double", 
 
 def definition(arns: dict[str, str]) -> str:
     retry = [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}]
-    return json.dumps({
-        "StartAt": "Start",
-        "States": {
-            "Start": {"Type": "Pass", "Parameters": {"run.$": "$.run", "fail.$": "$.fail"}, "Next": "Flaky"},
-            "Flaky": {"Type": "Task", "Resource": arns["flaky"], "Retry": retry, "ResultPath": "$.flaky", "Next": "Each"},
-            "Each": {"Type": "Map", "ItemsPath": "$.flaky.items", "MaxConcurrency": 1,
-                     "ItemSelector": {"n.$": "$$.Map.Item.Value.n", "fail.$": "$.fail"},
-                     "ItemProcessor": {"StartAt": "Double", "States": {"Double": {
-                         "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                         "Parameters": {"FunctionName": arns["double"], "Payload.$": "$"},
-                         "ResultSelector": {"value.$": "$.Payload.doubled"}, "End": True}}},
-                     "ResultPath": "$.doubled", "Catch": [{"ErrorEquals": ["ValueError"], "ResultPath": "$.caught", "Next": "Refused"}],
-                     "Next": "Wait"},
-            "Wait": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                     "Parameters": {"FunctionName": arns["waiter"], "Payload": {"run.$": "$.run", "token.$": "$$.Task.Token"}},
-                     "ResultPath": "$.resumed", "Next": "Which"},
-            "Which": {"Type": "Choice", "Choices": [{"Variable": "$.resumed.ok", "BooleanEquals": True, "Next": "Done"}],
-                      "Default": "Refused"},
-            "Done": {"Type": "Succeed"},
-            "Refused": {"Type": "Fail", "Error": "Refused", "Cause": "not resumed with ok"},
-        },
-    })
+    return json.dumps(
+        {
+            "StartAt": "Start",
+            "States": {
+                "Start": {"Type": "Pass", "Parameters": {"run.$": "$.run", "fail.$": "$.fail"}, "Next": "Flaky"},
+                "Flaky": {
+                    "Type": "Task",
+                    "Resource": arns["flaky"],
+                    "Retry": retry,
+                    "ResultPath": "$.flaky",
+                    "Next": "Each",
+                },
+                "Each": {
+                    "Type": "Map",
+                    "ItemsPath": "$.flaky.items",
+                    "MaxConcurrency": 1,
+                    "ItemSelector": {"n.$": "$$.Map.Item.Value.n", "fail.$": "$.fail"},
+                    "ItemProcessor": {
+                        "StartAt": "Double",
+                        "States": {
+                            "Double": {
+                                "Type": "Task",
+                                "Resource": "arn:aws:states:::lambda:invoke",
+                                "Parameters": {"FunctionName": arns["double"], "Payload.$": "$"},
+                                "ResultSelector": {"value.$": "$.Payload.doubled"},
+                                "End": True,
+                            }
+                        },
+                    },
+                    "ResultPath": "$.doubled",
+                    "Catch": [{"ErrorEquals": ["ValueError"], "ResultPath": "$.caught", "Next": "Refused"}],
+                    "Next": "Wait",
+                },
+                "Wait": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {
+                        "FunctionName": arns["waiter"],
+                        "Payload": {"run.$": "$.run", "token.$": "$$.Task.Token"},
+                    },
+                    "ResultPath": "$.resumed",
+                    "Next": "Which",
+                },
+                "Which": {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": "$.resumed.ok", "BooleanEquals": True, "Next": "Done"}],
+                    "Default": "Refused",
+                },
+                "Done": {"Type": "Succeed"},
+                "Refused": {"Type": "Fail", "Error": "Refused", "Cause": "not resumed with ok"},
+            },
+        }
+    )
 
 
 def step_functions(call) -> None:
@@ -344,16 +622,27 @@ def step_functions(call) -> None:
     role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     arns = {}
     for name, handler in HANDLERS.items():
-        out = call(lam, "create_function", FunctionName=name, Runtime="python3.13", Role=role, Handler=handler,
-                   Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
+        out = call(
+            lam,
+            "create_function",
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role,
+            Handler=handler,
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        )
         arns[name] = out["FunctionArn"]
     call(lam, "invoke", FunctionName="double", Payload=json.dumps({"n": 21}).encode())
     call(lam, "invoke", FunctionName="double", Payload=json.dumps({"n": 2, "fail": True}).encode())
     call(lam, "invoke", FunctionName="nobody", Payload=b"{}")
     machine = call(sfn, "create_state_machine", name="eq", definition=definition(arns), roleArn=role)["stateMachineArn"]
     runs = {"ok": False, "refused": True}
-    executions = {run: call(sfn, "start_execution", stateMachineArn=machine, name=run,
-                            input=json.dumps({"run": run, "fail": fail}))["executionArn"] for run, fail in runs.items()}
+    executions = {
+        run: call(
+            sfn, "start_execution", stateMachineArn=machine, name=run, input=json.dumps({"run": run, "fail": fail})
+        )["executionArn"]
+        for run, fail in runs.items()
+    }
     _wait(lambda: any(r == "ok" for r, _ in _tokens) and _finished(sfn, executions["refused"]))
     token = next(t for r, t in _tokens if r == "ok")
     call(sfn, "send_task_success", taskToken=token, output=json.dumps({"ok": True}))
@@ -378,8 +667,10 @@ def _wait(predicate, timeout: float = 30) -> None:
         time.sleep(0.01)
 
 
-SCENARIOS = {f.__name__: f for f in (dynamodb_queries, dynamodb_transactions, dynamodb_expressions, dynamodb_serialisation,
-                                       step_functions)}
+SCENARIOS = {
+    f.__name__: f
+    for f in (dynamodb_queries, dynamodb_transactions, dynamodb_expressions, dynamodb_serialisation, step_functions)
+}
 
 
 def run(scenario) -> list[tuple]:
@@ -394,30 +685,50 @@ class TokenWorld:
     """A state machine that waits for a task token (through the `waiter` function) and
     then succeeds or fails on what it is sent, in the current moto world."""
 
-    WAITING = json.dumps({
-        "StartAt": "Wait",
-        "States": {
-            "Wait": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                     "Parameters": {"FunctionName": "waiter", "Payload": {"run.$": "$.run", "token.$": "$$.Task.Token"}},
-                     "ResultPath": "$.resumed", "Next": "Which"},
-            "Which": {"Type": "Choice", "Choices": [{"Variable": "$.resumed.ok", "BooleanEquals": True, "Next": "Done"}],
-                      "Default": "Refused"},
-            "Done": {"Type": "Succeed"},
-            "Refused": {"Type": "Fail", "Error": "Refused", "Cause": "resumed without ok"},
-        },
-    })
+    WAITING = json.dumps(
+        {
+            "StartAt": "Wait",
+            "States": {
+                "Wait": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {"FunctionName": "waiter", "Payload": {"run.$": "$.run", "token.$": "$$.Task.Token"}},
+                    "ResultPath": "$.resumed",
+                    "Next": "Which",
+                },
+                "Which": {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": "$.resumed.ok", "BooleanEquals": True, "Next": "Done"}],
+                    "Default": "Refused",
+                },
+                "Done": {"Type": "Succeed"},
+                "Refused": {"Type": "Fail", "Error": "Refused", "Cause": "resumed without ok"},
+            },
+        }
+    )
 
     def __init__(self):
         invoker.install()
         _tokens.clear()
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
-        role = boto3.client("iam", region_name=REGION).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        role = boto3.client("iam", region_name=REGION).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"][
+            "Arn"
+        ]
         boto3.client("lambda", region_name=REGION).create_function(
-            FunctionName="waiter", Runtime="python3.13", Role=role, Handler=HANDLERS["waiter"], Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
-        self.machine = self.sfn.create_state_machine(name="tokens", definition=self.WAITING, roleArn=role)["stateMachineArn"]
+            FunctionName="waiter",
+            Runtime="python3.13",
+            Role=role,
+            Handler=HANDLERS["waiter"],
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        )
+        self.machine = self.sfn.create_state_machine(name="tokens", definition=self.WAITING, roleArn=role)[
+            "stateMachineArn"
+        ]
 
     def start(self, run: str) -> str:
-        return self.sfn.start_execution(stateMachineArn=self.machine, name=run, input=json.dumps({"run": run}))["executionArn"]
+        return self.sfn.start_execution(stateMachineArn=self.machine, name=run, input=json.dumps({"run": run}))[
+            "executionArn"
+        ]
 
     def token(self, run: str) -> str:
         _wait(lambda: any(r == run for r, _ in _tokens))

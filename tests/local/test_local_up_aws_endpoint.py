@@ -30,14 +30,22 @@ class LocalUp:
         self.endpoint = f"http://127.0.0.1:{aws_port}"
 
     def client(self, service: str):
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="ap-southeast-3",
-                            aws_access_key_id="x", aws_secret_access_key="x")
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="ap-southeast-3",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
 
     def http(self, method: str, path: str, body=None) -> tuple[int, dict]:
         raw = json.dumps(body) if body is not None else None
-        request = urllib.request.Request(f"http://127.0.0.1:{self.api_port}{path}", method=method,
-                                         data=raw.encode() if raw else None,
-                                         headers={"Content-Type": "application/json", **signed_headers(method, path, raw)})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.api_port}{path}",
+            method=method,
+            data=raw.encode() if raw else None,
+            headers={"Content-Type": "application/json", **signed_headers(method, path, raw)},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read() or b"null")
@@ -59,8 +67,13 @@ class LocalUp:
             time.sleep(0.02)
 
     def item(self, pid: str, sk: str) -> dict | None:
-        return self.client("dynamodb").get_item(TableName=catalogue.TABLE_NAME, ConsistentRead=True,
-                                                Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": sk}}).get("Item")
+        return (
+            self.client("dynamodb")
+            .get_item(
+                TableName=catalogue.TABLE_NAME, ConsistentRead=True, Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": sk}}
+            )
+            .get("Item")
+        )
 
     def waiting_at(self, pid: str, stage: str) -> None:
         self.wait(lambda: self.item(pid, f"TOKEN#{stage}") is not None, f"{pid} waiting for {stage}")
@@ -74,8 +87,12 @@ def local_up():
     api_port, aws_port = free_port(), free_port()
     ready, stop, clouds = threading.Event(), threading.Event(), []
     # A programme month per 600 s: the daily jobs run every 20 s, and nothing falls due here.
-    server = threading.Thread(target=up, args=(api_port, aws_port, 600.0, None),
-                              kwargs={"ready": lambda cloud: (clouds.append(cloud), ready.set()), "stop": stop}, daemon=True)
+    server = threading.Thread(
+        target=up,
+        args=(api_port, aws_port, 600.0, None),
+        kwargs={"ready": lambda cloud: (clouds.append(cloud), ready.set()), "stop": stop},
+        daemon=True,
+    )
     server.start()
     assert ready.wait(60), "local up did not start"
     running = LocalUp(api_port, aws_port, clouds[0])
@@ -113,8 +130,13 @@ def test_execution_history_pages_newest_first(local_up):
         kwargs["nextToken"] = out["nextToken"]
     assert [len(p) for p in pages[:-1]] == [2] * (len(pages) - 1)
     assert [e["id"] for e in sum(pages, [])] == [e["id"] for e in reversed(everything)]
-    paginated = [e["id"] for page in sfn.get_paginator("get_execution_history").paginate(
-        executionArn=local_up.arn(pid), PaginationConfig={"PageSize": 3}) for e in page["events"]]
+    paginated = [
+        e["id"]
+        for page in sfn.get_paginator("get_execution_history").paginate(
+            executionArn=local_up.arn(pid), PaginationConfig={"PageSize": 3}
+        )
+        for e in page["events"]
+    ]
     assert paginated == [e["id"] for e in everything]
     with pytest.raises(ClientError, match="InvalidToken"):
         sfn.get_execution_history(executionArn=local_up.arn(pid), nextToken="forged")
@@ -127,17 +149,27 @@ def test_stop_execution_aborts_and_the_lifecycle_stays_consistent(local_up):
     token = local_up.item(pid, "TOKEN#PURCHASE")["token"]["S"]
     stopped = sfn.stop_execution(executionArn=arn, error="OperatorStop", cause="wrong wave")
     out = sfn.describe_execution(executionArn=arn)
-    assert (out["status"], out["error"], out["cause"], out["stopDate"]) == ("ABORTED", "OperatorStop", "wrong wave", stopped["stopDate"])
+    assert (out["status"], out["error"], out["cause"], out["stopDate"]) == (
+        "ABORTED",
+        "OperatorStop",
+        "wrong wave",
+        stopped["stopDate"],
+    )
     assert (out["redriveStatus"], out["redriveCount"]) == ("REDRIVABLE", 0)
     last = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1)["events"][0]
-    assert (last["type"], last["executionAbortedEventDetails"]) == ("ExecutionAborted", {"error": "OperatorStop", "cause": "wrong wave"})
+    assert (last["type"], last["executionAbortedEventDetails"]) == (
+        "ExecutionAborted",
+        {"error": "OperatorStop", "cause": "wrong wave"},
+    )
     with pytest.raises(ClientError, match="TaskTimedOut"):
         sfn.send_task_success(taskToken=token, output="{}")
 
     # A purchase for the stopped participant is recorded; nothing raises or hangs; the dead
     # execution's token is dropped and the event stays in the inbox for a redrive.
     started = time.monotonic()
-    status, body = local_up.http("POST", f"/participants/{pid}/purchases", purchase_body("ORD1", config.TRAINING_BALANCE_IDR))
+    status, body = local_up.http(
+        "POST", f"/participants/{pid}/purchases", purchase_body("ORD1", config.TRAINING_BALANCE_IDR)
+    )
     assert status == 201, body
     assert time.monotonic() - started < 10
     assert local_up.item(pid, "TOKEN#PURCHASE") is None and local_up.item(pid, "INBOX#PURCHASE") is not None
@@ -160,7 +192,11 @@ def test_the_scheduled_jobs_are_scheduler_schedules(local_up):
     for spec in scheduled:
         got = scheduler.get_schedule(GroupName=schedules.GROUP, Name=spec.schedule.name)
         assert got["ScheduleExpression"] == schedules.rate_expression(spec.schedule.every) == "rate(1 day)"
-        assert (got["State"], got["FlexibleTimeWindow"], got["Description"]) == ("ENABLED", {"Mode": "OFF"}, spec.schedule.description)
+        assert (got["State"], got["FlexibleTimeWindow"], got["Description"]) == (
+            "ENABLED",
+            {"Mode": "OFF"},
+            spec.schedule.description,
+        )
         assert got["Target"]["Arn"] == local_up.cloud.arn_of[spec.key]
         assert json.loads(got["Target"]["Input"]) == {catalogue.SCHEDULED_TIME_FIELD: "<aws.scheduler.scheduled-time>"}
         assert got["Target"]["DeadLetterConfig"]["Arn"].endswith(f":{schedules.DEAD_LETTER_QUEUE}")

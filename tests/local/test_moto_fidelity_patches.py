@@ -58,15 +58,19 @@ def test_stop_execution_aborts_a_task_waiting_for_its_token(world):
     described = world.sfn.describe_execution(executionArn=arn)
     assert (described["status"], described["error"], described["cause"]) == ("ABORTED", "Manual", "operator said so")
     assert described["stopDate"] == stopped["stopDate"]
-    assert stop_execution.wait_ended(world.backend_execution(arn), 10), "the interpreter thread still waits on its token"
+    assert stop_execution.wait_ended(world.backend_execution(arn), 10), (
+        "the interpreter thread still waits on its token"
+    )
     events = world.sfn.get_execution_history(executionArn=arn)["events"]
     assert events[-1]["type"] == "ExecutionAborted" and events[-1]["previousEventId"] == 0
     assert events[-1]["executionAbortedEventDetails"] == {"error": "Manual", "cause": "operator said so"}
     assert [e["type"] for e in events if e["type"].endswith(("Failed", "TimedOut", "Exited", "Succeeded"))] == []
     # The task is closed: its token is refused, as AWS refuses it.
-    for send in (lambda: world.sfn.send_task_failure(taskToken=token, error="Late"),
-                 lambda: world.sfn.send_task_success(taskToken=token, output="{}"),
-                 lambda: world.sfn.send_task_heartbeat(taskToken=token)):
+    for send in (
+        lambda: world.sfn.send_task_failure(taskToken=token, error="Late"),
+        lambda: world.sfn.send_task_success(taskToken=token, output="{}"),
+        lambda: world.sfn.send_task_heartbeat(taskToken=token),
+    ):
         assert error_code(send) == "TaskTimedOut"
     assert world.sfn.describe_execution(executionArn=arn)["status"] == "ABORTED"
     assert world.sfn.get_execution_history(executionArn=arn)["events"] == events  # nothing written after the abort
@@ -88,8 +92,13 @@ def test_stopping_an_execution_that_ended_changes_nothing(world):
     world.wait_status(arn, "SUCCEEDED")
     before = world.sfn.describe_execution(executionArn=arn)
     assert world.sfn.stop_execution(executionArn=arn, error="Late")["stopDate"] == before["stopDate"]
-    assert world.sfn.describe_execution(executionArn=arn) | {"ResponseMetadata": None} == before | {"ResponseMetadata": None}
-    assert error_code(lambda: world.sfn.stop_execution(executionArn=arn.replace(":done", ":nobody"))) == "ExecutionDoesNotExist"
+    assert world.sfn.describe_execution(executionArn=arn) | {"ResponseMetadata": None} == before | {
+        "ResponseMetadata": None
+    }
+    assert (
+        error_code(lambda: world.sfn.stop_execution(executionArn=arn.replace(":done", ":nobody")))
+        == "ExecutionDoesNotExist"
+    )
 
 
 def test_without_the_patch_stop_leaves_the_execution_running(world):
@@ -130,12 +139,20 @@ def test_history_token_and_page_size_are_checked(world):
     world.token("checked")
     first = world.sfn.get_execution_history(executionArn=arn, maxResults=1)
     token = first["nextToken"]
-    assert error_code(lambda: world.sfn.get_execution_history(executionArn=arn, maxResults=1, nextToken=token,
-                                                              reverseOrder=True)) == "InvalidToken"
-    assert error_code(lambda: world.sfn.get_execution_history(executionArn=arn, nextToken="not-a-token")) == "InvalidToken"
+    assert (
+        error_code(
+            lambda: world.sfn.get_execution_history(executionArn=arn, maxResults=1, nextToken=token, reverseOrder=True)
+        )
+        == "InvalidToken"
+    )
+    assert (
+        error_code(lambda: world.sfn.get_execution_history(executionArn=arn, nextToken="not-a-token")) == "InvalidToken"
+    )
     other = world.start("other")
     assert error_code(lambda: world.sfn.get_execution_history(executionArn=other, nextToken=token)) == "InvalidToken"
-    assert error_code(lambda: world.sfn.get_execution_history(executionArn=arn, maxResults=1001)) == "ValidationException"
+    assert (
+        error_code(lambda: world.sfn.get_execution_history(executionArn=arn, maxResults=1001)) == "ValidationException"
+    )
 
 
 def test_events_written_between_pages_are_neither_skipped_nor_repeated(world):
@@ -168,8 +185,11 @@ def redrive_fields(world, arn: str) -> dict:
 def test_redrive_status_follows_the_execution(world):
     running = world.start("running")
     world.token("running")
-    assert redrive_fields(world, running) == {"redriveCount": 0, "redriveStatus": "NOT_REDRIVABLE",
-                                              "redriveStatusReason": "Execution is RUNNING and cannot be redriven."}
+    assert redrive_fields(world, running) == {
+        "redriveCount": 0,
+        "redriveStatus": "NOT_REDRIVABLE",
+        "redriveStatusReason": "Execution is RUNNING and cannot be redriven.",
+    }
     failed = world.start("failed")
     world.sfn.send_task_success(taskToken=world.token("failed"), output=json.dumps({"ok": False}))
     world.wait_status(failed, "FAILED")
@@ -188,7 +208,11 @@ def test_a_redriven_aborted_execution_counts_its_redrive_and_runs_its_waiting_st
     world.sfn.stop_execution(executionArn=arn, error="Manual")
     redriven = world.sfn.redrive_execution(executionArn=arn)
     fields = redrive_fields(world, arn)
-    assert (fields["redriveCount"], fields["redriveStatus"], fields["redriveDate"]) == (1, "NOT_REDRIVABLE", redriven["redriveDate"])
+    assert (fields["redriveCount"], fields["redriveStatus"], fields["redriveDate"]) == (
+        1,
+        "NOT_REDRIVABLE",
+        redriven["redriveDate"],
+    )
     world.sfn.send_task_success(taskToken=_second_token("again"), output=json.dumps({"ok": True}))
     world.wait_status(arn, "SUCCEEDED")
     events = [e["type"] for e in world.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]]

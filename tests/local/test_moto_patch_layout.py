@@ -18,8 +18,11 @@ from prakerja.local.moto_patches.base import Patcher, argument, argument_positio
 
 
 def modules_in(package) -> set:
-    return {importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)
-            if not m.name.startswith("_")}
+    return {
+        importlib.import_module(f"{package.__name__}.{m.name}")
+        for m in pkgutil.iter_modules(package.__path__)
+        if not m.name.startswith("_")
+    }
 
 
 def test_every_patch_module_is_listed_once_in_its_kind():
@@ -44,7 +47,10 @@ def test_every_patch_is_installed_and_can_be_undone_and_redone():
     from moto.stepfunctions.responses import StepFunctionResponse
 
     def patched_by_us():
-        return [f.__module__.startswith("prakerja.local.moto_patches") for f in (Table.query, StepFunctionResponse.stop_execution)]
+        return [
+            f.__module__.startswith("prakerja.local.moto_patches")
+            for f in (Table.query, StepFunctionResponse.stop_execution)
+        ]
 
     assert patched_by_us() == [moto_patches.speed_patches_enabled(), True]
     with moto_patches.without(*moto_patches.PATCHES):
@@ -128,14 +134,18 @@ def breaks_serialiser(monkeypatch):
     monkeypatch.setattr(serialize, "DEFAULT_ALIAS_PROVIDERS", [serialize.NoAlias])
 
 
-@pytest.mark.parametrize("module,change", [
-    (speed.narrowed_queries, breaks_query_signature),
-    (speed.condition_expressions_parsed_once, breaks_condition_parser),
-    (speed.direct_lambda_invoke, breaks_lambda_invoke),
-    (speed.serialiser_aliases, breaks_serialiser),
-    (fidelity.redrive_execution, implements_redrive),
-    (fidelity.stop_execution, breaks_stop),
-], ids=lambda v: getattr(v, "__name__", "").rsplit(".", 1)[-1])
+@pytest.mark.parametrize(
+    "module,change",
+    [
+        (speed.narrowed_queries, breaks_query_signature),
+        (speed.condition_expressions_parsed_once, breaks_condition_parser),
+        (speed.direct_lambda_invoke, breaks_lambda_invoke),
+        (speed.serialiser_aliases, breaks_serialiser),
+        (fidelity.redrive_execution, implements_redrive),
+        (fidelity.stop_execution, breaks_stop),
+    ],
+    ids=lambda v: getattr(v, "__name__", "").rsplit(".", 1)[-1],
+)
 def test_a_patch_refuses_a_moto_it_does_not_know(monkeypatch, module, change):
     with moto_patches.without(module):
         change(monkeypatch)
@@ -151,8 +161,9 @@ def test_a_patch_refuses_a_moto_it_does_not_know(monkeypatch, module, change):
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+    )
 
 
 def test_the_switch_leaves_every_speed_patch_out():
@@ -164,6 +175,7 @@ def test_the_switch_leaves_every_speed_patch_out():
     assert eval(on.stdout) == [moto_patches._name(m) for m in moto_patches.PATCHES]  # noqa: S307
 
 
+@pytest.mark.skipif(not moto_patches.speed_patches_enabled(), reason="PRAKERJA_MOTO_SPEED_PATCHES=0: no serialiser patch")
 def test_the_serialiser_self_check_compares_every_fast_answer_with_moto(monkeypatch):
     """PRAKERJA_MOTO_PATCH_SELFCHECK=1 (read when the serialiser patches are installed) makes
     every fast answer be checked against moto's own: a moto that answers differently is caught."""
@@ -179,7 +191,9 @@ def test_the_serialiser_self_check_compares_every_fast_answer_with_moto(monkeypa
     try:
         assert scenarios.run(scenarios.dynamodb_serialisation) == plain
         monkeypatch.setattr(serialize.NoAlias, "get_alias", lambda self, key: key + "-renamed")  # moto now disagrees
-        disagreed = [parsed for _, kind, parsed, _ in scenarios.run(scenarios.dynamodb_serialisation) if kind == "raised"]
+        disagreed = [
+            parsed for _, kind, parsed, _ in scenarios.run(scenarios.dynamodb_serialisation) if kind == "raised"
+        ]
         assert disagreed and all("serialiser patch disagrees with moto" in d["message"] for d in disagreed)
     finally:
         monkeypatch.undo()

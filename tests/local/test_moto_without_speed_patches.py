@@ -47,7 +47,8 @@ EXERCISED_BY = {
 CASES = [(patch, scenario) for patch, names in EXERCISED_BY.items() for scenario in names]
 speed_patches_on = pytest.mark.skipif(
     not moto_patches.speed_patches_enabled(),
-    reason=f"{moto_patches.SPEED_SWITCH}=0: no speed patch is installed, so there is nothing to compare")
+    reason=f"{moto_patches.SPEED_SWITCH}=0: no speed patch is installed, so there is nothing to compare",
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,9 @@ def test_the_scenarios_see_answers_and_errors(patched):
     """The comparisons below compare something: answers, refusals, and moto's own errors."""
     kinds = {kind for seen in patched.values() for _, kind, _, _ in seen}
     assert kinds == {"ok", "error", "raised"}
-    pages = [parsed for op, kind, parsed, _ in patched["dynamodb_queries"] if op == "query" and "LastEvaluatedKey" in parsed]
+    pages = [
+        parsed for op, kind, parsed, _ in patched["dynamodb_queries"] if op == "query" and "LastEvaluatedKey" in parsed
+    ]
     assert len(pages) >= 4
 
 
@@ -99,14 +102,21 @@ def test_weak_item_tracking_keeps_every_live_item_and_frees_discarded_copies():
             for k in range(20):
                 recorder(ddb, "put_item", TableName=scenarios.TABLE, Item=scenarios.item(1, k))
             for _ in range(10):  # every query answer is a fresh copy of each item
-                recorder(ddb, "query", TableName=scenarios.TABLE, KeyConditionExpression="pk = :p",
-                         ExpressionAttributeValues={":p": scenarios.s("P#1")})
+                recorder(
+                    ddb,
+                    "query",
+                    TableName=scenarios.TABLE,
+                    KeyConditionExpression="pk = :p",
+                    ExpressionAttributeValues={":p": scenarios.s("P#1")},
+                )
             recorder.seen.clear()
             gc.collect()
             tracked = list(Item.instances_tracked)
             from moto.dynamodb.models import dynamodb_backends
 
-            stored = [i for i in dynamodb_backends["123456789012"][scenarios.REGION].get_table(scenarios.TABLE).all_items()]
+            stored = [
+                i for i in dynamodb_backends["123456789012"][scenarios.REGION].get_table(scenarios.TABLE).all_items()
+            ]
             return len(tracked), {id(i) for i in stored} - {id(i) for i in tracked}
 
     count, untracked = tracked_after_queries()
@@ -137,7 +147,8 @@ def test_a_happy_lifecycle_without_any_speed_patch():
         assert submitted == {1, 2, 3}
         kinds = sorted((line["kind"], line["sequence"], line["amount_idr"]) for line in paid_lines(cloud))
         assert kinds == [(inc.POST_TRAINING, n, config.POST_TRAINING_PAYOUT_IDR) for n in range(1, 5)] + [
-            (inc.SURVEY, n, config.SURVEY_PAYMENT_IDR) for n in range(1, 4)]
+            (inc.SURVEY, n, config.SURVEY_PAYMENT_IDR) for n in range(1, 4)
+        ]
         assert view(cloud, pid)["cash_paid_idr"] == config.CASH_INCENTIVE_CAP_IDR
         assert cloud.current_state(pid) == "LifecycleComplete"
         history = cloud.history(pid)

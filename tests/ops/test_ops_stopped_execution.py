@@ -34,8 +34,10 @@ def test_a_stopped_lifecycle_keeps_its_events_and_continues_after_redrive(cloud,
     assert repo.get_participant(pid)["status"] == profile_before["status"] == repo.ACTIVE
     code, _, _, report = ops("participant", pid, "--json")
     assert code == 1 and report["execution"]["status"] == "ABORTED"
-    assert report["diagnosis"] == (f"lifecycle aborted at AwaitTrainingPurchase (OperatorStop: registered in the wrong wave); "
-                                   f"fix the cause, then: prakerja ops redrive {pid}")
+    assert report["diagnosis"] == (
+        f"lifecycle aborted at AwaitTrainingPurchase (OperatorStop: registered in the wrong wave); "
+        f"fix the cause, then: prakerja ops redrive {pid}"
+    )
 
     code, _, err, _ = ops("redrive", pid, "--actor", "on-call", "--reason", "wave confirmed", "--yes")
     assert (code, err) == (0, "")

@@ -25,8 +25,17 @@ from types import ModuleType
 from . import fidelity, speed
 from .base import FIDELITY, SPEED, MotoHookMissing, Patcher
 
-__all__ = ["FIDELITY", "SPEED", "MotoHookMissing", "PATCHES", "SPEED_SWITCH", "install", "installed", "speed_patches_enabled",
-           "without"]
+__all__ = [
+    "FIDELITY",
+    "SPEED",
+    "MotoHookMissing",
+    "PATCHES",
+    "SPEED_SWITCH",
+    "install",
+    "installed",
+    "speed_patches_enabled",
+    "without",
+]
 
 SPEED_SWITCH = "PRAKERJA_MOTO_SPEED_PATCHES"
 PATCHES: tuple[ModuleType, ...] = fidelity.PATCHES + speed.PATCHES

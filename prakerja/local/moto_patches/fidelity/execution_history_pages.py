@@ -22,7 +22,9 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 
 
-def page(events: list[dict], max_results: int | None, reverse: bool, next_id: int | None) -> tuple[list[dict], int | None]:
+def page(
+    events: list[dict], max_results: int | None, reverse: bool, next_id: int | None
+) -> tuple[list[dict], int | None]:
     """The events to answer and the id of the first one left for the next page (None: last page)."""
     size = max_results or DEFAULT_PAGE
     ordered = sorted(events, key=lambda e: e["id"], reverse=reverse)
@@ -43,8 +45,12 @@ def decode_token(token: str, execution_arn: str, reverse: bool) -> int | None:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, ValueError, UnicodeError):
         return None
-    if not isinstance(data, dict) or data.get("arn") != execution_arn or data.get("reverse") is not reverse \
-            or type(data.get("next")) is not int:
+    if (
+        not isinstance(data, dict)
+        or data.get("arn") != execution_arn
+        or data.get("reverse") is not reverse
+        or type(data.get("next")) is not int
+    ):
         return None
     return data["next"]
 
@@ -54,8 +60,10 @@ def install(patch: Patcher) -> None:
     from moto.stepfunctions.exceptions import InvalidToken, ValidationException
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    require(callable(getattr(StepFunctionResponse, "get_execution_history", None)),
-            "moto's StepFunctionResponse.get_execution_history")
+    require(
+        callable(getattr(StepFunctionResponse, "get_execution_history", None)),
+        "moto's StepFunctionResponse.get_execution_history",
+    )
 
     def get_execution_history(self) -> ActionResult:
         arn = self._get_param("executionArn")
@@ -63,8 +71,10 @@ def install(patch: Patcher) -> None:
         reverse = bool(self._get_bool_param("reverseOrder", False))
         token = self._get_param("nextToken")
         if max_results is not None and not 0 <= max_results <= MAX_PAGE:
-            raise ValidationException(f"1 validation error detected: Value '{max_results}' at 'maxResults' failed to "
-                                      f"satisfy constraint: Member must have value less than or equal to {MAX_PAGE}")
+            raise ValidationException(
+                f"1 validation error detected: Value '{max_results}' at 'maxResults' failed to "
+                f"satisfy constraint: Member must have value less than or equal to {MAX_PAGE}"
+            )
         next_id = None
         if token is not None:
             next_id = decode_token(token, arn, reverse)

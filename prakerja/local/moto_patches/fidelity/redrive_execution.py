@@ -44,10 +44,12 @@ def install(patch: Patcher) -> None:
     from moto.stepfunctions.parser.utils import TMP_THREADS
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    require(callable(getattr(ExecutionWorker, "_get_evaluation_environment", None))
-            and callable(getattr(ExecutionWorker, "_get_evaluation_entrypoint", None))
-            and hasattr(api.HistoryEventType, "ExecutionRedriven"),
-            "moto's Step Functions interpreter (ExecutionWorker)")
+    require(
+        callable(getattr(ExecutionWorker, "_get_evaluation_environment", None))
+        and callable(getattr(ExecutionWorker, "_get_evaluation_entrypoint", None))
+        and hasattr(api.HistoryEventType, "ExecutionRedriven"),
+        "moto's Step Functions interpreter (ExecutionWorker)",
+    )
     if hasattr(StepFunctionsParserBackend, "redrive_execution"):
         raise MotoHookMissing("moto now implements RedriveExecution: drop fidelity/redrive_execution.py")
 
@@ -58,8 +60,9 @@ def install(patch: Patcher) -> None:
         execution = self.describe_execution(execution_arn)
         status = execution.exec_status.value if execution.exec_status else None
         if status not in REDRIVABLE or execution.sm_type != api.StateMachineType.STANDARD:
-            raise ExecutionNotRedrivable(f"Execution is {status}: only a STANDARD execution that "
-                                             f"ended {', '.join(REDRIVABLE)} can be redriven")
+            raise ExecutionNotRedrivable(
+                f"Execution is {status}: only a STANDARD execution that ended {', '.join(REDRIVABLE)} can be redriven"
+            )
         if not stop_execution.wait_ended(execution, ABORTED_THREAD_WAIT_SECONDS):
             raise ExecutionNotRedrivable("Execution is still stopping: its running task has not ended")
         stop_execution.reopen(execution)
@@ -79,7 +82,8 @@ def install(patch: Patcher) -> None:
             context=env.event_history_context,
             event_type=api.HistoryEventType.ExecutionRedriven,
             event_details=EventDetails(
-                executionRedrivenEventDetails=api.ExecutionRedrivenEventDetails(redriveCount=redrive_count)),
+                executionRedrivenEventDetails=api.ExecutionRedrivenEventDetails(redriveCount=redrive_count)
+            ),
         )
         redrive_date = datetime.datetime.now(tz=datetime.timezone.utc)
         execution.redrive_count = redrive_count
@@ -103,7 +107,8 @@ def install(patch: Patcher) -> None:
 
     def redrive_execution_action(self) -> ActionResult:
         redrive_date = self.stepfunction_backend.redrive_execution(
-            self._get_param("executionArn"), self._get_param("clientToken"))
+            self._get_param("executionArn"), self._get_param("clientToken")
+        )
         return ActionResult({"redriveDate": redrive_date})
 
     patch.replace(StepFunctionsParserBackend, "redrive_execution", redrive_execution)

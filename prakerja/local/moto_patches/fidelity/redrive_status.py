@@ -25,8 +25,11 @@ def redrive_fields(execution) -> dict:
         fields["redriveStatus"] = "REDRIVABLE"
     else:
         fields["redriveStatus"] = "NOT_REDRIVABLE"
-        fields["redriveStatusReason"] = (f"Execution is {status} and cannot be redriven." if standard
-                                         else "Execution is EXPRESS and cannot be redriven.")
+        fields["redriveStatusReason"] = (
+            f"Execution is {status} and cannot be redriven."
+            if standard
+            else "Execution is EXPRESS and cannot be redriven."
+        )
     redrive_date = getattr(execution, "redrive_date", None)
     if redrive_date is not None:
         fields["redriveDate"] = redrive_date
@@ -42,8 +45,10 @@ def install(patch: Patcher) -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
 
     original = getattr(StepFunctionResponse, "describe_execution", None)
-    require(callable(original) and callable(getattr(ActionResult, "result", None).fget),
-            "moto's StepFunctionResponse.describe_execution / ActionResult")
+    require(
+        callable(original) and callable(getattr(ActionResult, "result", None).fget),
+        "moto's StepFunctionResponse.describe_execution / ActionResult",
+    )
 
     def describe_execution(self) -> ActionResult:
         answer = original(self)

@@ -63,12 +63,15 @@ def wait_ended(execution, timeout: float) -> bool:
 
 def wait_all_ended(timeout: float) -> bool:
     """Waits for the threads of every aborted execution (a world is torn down only when
-    none of them can still write into it)."""
+    none of them can still write into it). One that does not end in time is given up on
+    (False), so later calls do not wait for it again."""
     deadline = time.monotonic() + timeout
-    for ended in list(_unfinished):
-        if not ended.wait(max(0.0, deadline - time.monotonic())):
-            return False
-    return True
+    ended = True
+    for event in list(_unfinished):
+        if not event.wait(max(0.0, deadline - time.monotonic())):
+            _unfinished.discard(event)
+            ended = False
+    return ended
 
 
 def reopen(execution) -> None:
@@ -110,15 +113,29 @@ def install(patch: Patcher) -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    require(all(callable(getattr(c, n, None)) for c, n in (
-        (StepFunctionResponse, "stop_execution"), (StepFunctionsParserBackend, "stop_execution"), (Environment, "set_stop"),
-        (Environment, "is_running"), (EventManager, "add_event"), (EventManager, "get_event_history"),
-        (CallbackEndpoint, "interrupt_all"), (CallbackEndpoint, "get_outcome"), (StepFunctionsParserBackend, "send_task_success"),
-        (StepFunctionsParserBackend, "send_task_failure"), (StepFunctionsParserBackend, "send_task_heartbeat"),
-        (Execution, "_get_start_execution_worker_comm"))) and hasattr(api.HistoryEventType, "ExecutionAborted")
+    require(
+        all(
+            callable(getattr(c, n, None))
+            for c, n in (
+                (StepFunctionResponse, "stop_execution"),
+                (StepFunctionsParserBackend, "stop_execution"),
+                (Environment, "set_stop"),
+                (Environment, "is_running"),
+                (EventManager, "add_event"),
+                (EventManager, "get_event_history"),
+                (CallbackEndpoint, "interrupt_all"),
+                (CallbackEndpoint, "get_outcome"),
+                (StepFunctionsParserBackend, "send_task_success"),
+                (StepFunctionsParserBackend, "send_task_failure"),
+                (StepFunctionsParserBackend, "send_task_heartbeat"),
+                (Execution, "_get_start_execution_worker_comm"),
+            )
+        )
+        and hasattr(api.HistoryEventType, "ExecutionAborted")
         and "_pool" in vars(CallbackPoolManager(activity_store={}))
         and "self._execution_communication.terminated()" in inspect.getsource(ExecutionWorker._execution_logic),
-        "moto's Step Functions execution stop (Environment.set_stop, CallbackEndpoint, ExecutionWorker)")
+        "moto's Step Functions execution stop (Environment.set_stop, CallbackEndpoint, ExecutionWorker)",
+    )
     original_action = StepFunctionResponse.stop_execution
 
     class TaskTimedOut(AWSError):
@@ -151,9 +168,13 @@ def install(patch: Patcher) -> None:
         manager.add_event = _discard  # closed: the thread records nothing more
         env.set_stop(stop_date=stop_date, cause=cause, error=error)
         details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
-        record(context=EventHistoryContext(previous_event_id=0), event_type=api.HistoryEventType.ExecutionAborted,
-               event_details=EventDetails(executionAbortedEventDetails=api.ExecutionAbortedEventDetails(**details)),
-               timestamp=stop_date, update_source_event_id=False)
+        record(
+            context=EventHistoryContext(previous_event_id=0),
+            event_type=api.HistoryEventType.ExecutionAborted,
+            event_details=EventDetails(executionAbortedEventDetails=api.ExecutionAbortedEventDetails(**details)),
+            timestamp=stop_date,
+            update_source_event_id=False,
+        )
         ended = threading.Event()
         setattr(execution, _ENDED, ended)
         _unfinished.add(ended)
@@ -170,7 +191,9 @@ def install(patch: Patcher) -> None:
         backend = self.stepfunction_backend
         if not isinstance(backend, StepFunctionsParserBackend):
             return original_action(self)  # moto's interpreter-less mock: not what the local runtime runs
-        execution = backend.stop_execution(self._get_param("executionArn"), self._get_param("error"), self._get_param("cause"))
+        execution = backend.stop_execution(
+            self._get_param("executionArn"), self._get_param("error"), self._get_param("cause")
+        )
         return ActionResult({"stopDate": execution.stop_date})
 
     def refusing_closed_tokens(name: str):
@@ -191,5 +214,7 @@ def install(patch: Patcher) -> None:
 
 def _wait_not_running(execution) -> None:
     deadline = time.monotonic() + 10
-    while execution.exec_status is not None and execution.exec_status.value == "RUNNING" and time.monotonic() < deadline:
+    while (
+        execution.exec_status is not None and execution.exec_status.value == "RUNNING" and time.monotonic() < deadline
+    ):
         time.sleep(0.001)

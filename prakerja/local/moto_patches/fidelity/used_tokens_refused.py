@@ -21,8 +21,10 @@ def install(patch: Patcher) -> None:
     from moto.stepfunctions.parser.asl.eval.callback import callback
 
     pool = callback.CallbackPoolManager
-    require(callable(getattr(pool, "notify", None)) and hasattr(callback.CallbackEndpoint, "get_outcome"),
-            "moto's Step Functions callback pool (CallbackPoolManager.notify)")
+    require(
+        callable(getattr(pool, "notify", None)) and hasattr(callback.CallbackEndpoint, "get_outcome"),
+        "moto's Step Functions callback pool (CallbackPoolManager.notify)",
+    )
     original = pool.notify
     lock = threading.Lock()
 

@@ -39,8 +39,10 @@ def body_and_access_key(params: dict, request_signer) -> tuple[bytes, str | None
     """The request body as bytes and the caller's access key, from a `before-call` event."""
     body = params.get("body") or b""
     credentials = request_signer._credentials
-    return (body.encode("utf-8") if isinstance(body, str) else bytes(body),
-            getattr(credentials, "access_key", None) if credentials is not None else None)
+    return (
+        body.encode("utf-8") if isinstance(body, str) else bytes(body),
+        getattr(credentials, "access_key", None) if credentials is not None else None,
+    )
 
 
 def set_up_post(h, request, url: str, headers, querystring: dict) -> None:
@@ -79,6 +81,7 @@ def activate_before_call(patch, event: str, unique_id: str, handler: Callable) -
 
     with _lock:
         if (event, unique_id) not in _registered:
+
             def trampoline(*args, **kwargs):
                 live = _live.get(unique_id)
                 return None if live is None else live(*args, **kwargs)

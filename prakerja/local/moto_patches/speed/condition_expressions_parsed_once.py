@@ -24,22 +24,32 @@ KIND = SPEED
 def install(patch: Patcher) -> None:
     from moto.dynamodb.comparisons import ConditionExpressionParser
 
-    require_sources({"ConditionExpressionParser.parse": (ConditionExpressionParser.parse, "5c9b63c5f49ed5d5"),
-                     "ConditionExpressionParser.__init__": (ConditionExpressionParser.__init__, "4a3f092d6b0f1a26")})
+    require_sources(
+        {
+            "ConditionExpressionParser.parse": (ConditionExpressionParser.parse, "5c9b63c5f49ed5d5"),
+            "ConditionExpressionParser.__init__": (ConditionExpressionParser.__init__, "4a3f092d6b0f1a26"),
+        }
+    )
     original = ConditionExpressionParser.parse
     parsed: dict[tuple, tuple] = {}
     lock = threading.Lock()
 
     def parse(self):
         try:
-            key = (self.condition_expression, json.dumps(self.expression_attribute_names, sort_keys=True),
-                   json.dumps(self.expression_attribute_values, sort_keys=True))
+            key = (
+                self.condition_expression,
+                json.dumps(self.expression_attribute_names, sort_keys=True),
+                json.dumps(self.expression_attribute_values, sort_keys=True),
+            )
         except (TypeError, ValueError):  # not plain JSON: parse as moto does
             return original(self)
         found = parsed.get(key)
         if found is None:
-            private = ConditionExpressionParser(self.condition_expression, copy.deepcopy(self.expression_attribute_names),
-                                                copy.deepcopy(self.expression_attribute_values))
+            private = ConditionExpressionParser(
+                self.condition_expression,
+                copy.deepcopy(self.expression_attribute_names),
+                copy.deepcopy(self.expression_attribute_values),
+            )
             found = (original(private), list(private.expr_attr_names_found), list(private.expr_attr_values_found))
             with lock:
                 if len(parsed) >= 20_000:

@@ -48,8 +48,10 @@ def install(patch: Patcher) -> None:
 
     for name in ("setup_class", "call_action", "parse_parameters", "get_region_from_url", "_dispatch", "dispatch"):
         require(callable(getattr(BaseResponse, name, None)), f"moto's BaseResponse.{name}")
-    require(hasattr(botocore_stubber, "enabled") and hasattr(ActionAuthenticatorMixin, "request_count"),
-            "moto's botocore stubber or IAM request counter")
+    require(
+        hasattr(botocore_stubber, "enabled") and hasattr(ActionAuthenticatorMixin, "request_count"),
+        "moto's botocore stubber or IAM request counter",
+    )
     handler_classes: dict[tuple[str, str], object] = {}
 
     def handler_class(service: str, url: str):
@@ -75,9 +77,11 @@ def install(patch: Patcher) -> None:
                             if re.compile(url_pattern).match(url):
                                 cls = getattr(method, "__self__", None)
                                 standard = (
-                                    isinstance(cls, type) and issubclass(cls, BaseResponse)
+                                    isinstance(cls, type)
+                                    and issubclass(cls, BaseResponse)
                                     and getattr(method, "__func__", None) is BaseResponse.dispatch.__func__
-                                    and cls._dispatch is BaseResponse._dispatch and cls.setup_class is BaseResponse.setup_class
+                                    and cls._dispatch is BaseResponse._dispatch
+                                    and cls.setup_class is BaseResponse.setup_class
                                 )
                                 found = cls if standard else None
                                 break
@@ -90,19 +94,31 @@ def install(patch: Patcher) -> None:
         if not botocore_stubber.enabled:
             return None
         service = model.service_model.service_name
-        if service not in SERVICES or model.service_model.protocol != "json" or model.has_streaming_output \
-                or model.has_event_stream_output:
+        if (
+            service not in SERVICES
+            or model.service_model.protocol != "json"
+            or model.has_streaming_output
+            or model.has_event_stream_output
+        ):
             return None
         if ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT:
             return None  # moto checks signatures now: it needs the signed request
         url = params.get("url", "")
         parsed_url, modified = get_equivalent_url_in_aws_domain(url)
-        if modified or params.get("method") != "POST" or parsed_url.path not in ("", "/") or parsed_url.query \
-                or not parsed_url.netloc.endswith(".amazonaws.com"):
+        if (
+            modified
+            or params.get("method") != "POST"
+            or parsed_url.path not in ("", "/")
+            or parsed_url.query
+            or not parsed_url.netloc.endswith(".amazonaws.com")
+        ):
             return None
         clean_url = f"{parsed_url.scheme}://{parsed_url.netloc}{parsed_url.path}"
-        if moto_config.passthrough_url(clean_url) or moto_config.passthrough_service(service) \
-                or not moto_config.service_whitelisted(service):
+        if (
+            moto_config.passthrough_url(clean_url)
+            or moto_config.passthrough_service(service)
+            or not moto_config.service_whitelisted(service)
+        ):
             return None
         cls = handler_class(service, clean_url)
         if cls is None:
@@ -118,9 +134,17 @@ def install(patch: Patcher) -> None:
         from moto.core.exceptions import HTTPException
         from moto.iam.models import mark_account_as_visited
 
-        request = SimpleNamespace(method="POST", values={}, headers=headers, data=body_bytes, path="/",
-                                  content_type=headers.get("Content-Type"), raw_url=url, raw_path="/",
-                                  from_wsgi_server=False)
+        request = SimpleNamespace(
+            method="POST",
+            values={},
+            headers=headers,
+            data=body_bytes,
+            path="/",
+            content_type=headers.get("Content-Type"),
+            raw_url=url,
+            raw_path="/",
+            from_wsgi_server=False,
+        )
         h = cls()
         # What BaseResponse.setup_class sets for a JSON-protocol POST to "/" (no form data).
         h.is_werkzeug_request = False
@@ -138,7 +162,9 @@ def install(patch: Patcher) -> None:
             h.parse_parameters(request)
         h.access_key = access_key or "AKIAEXAMPLE"
         h.current_account = current_account(headers, h.access_key)
-        mark_account_as_visited(account_id=h.current_account, access_key=h.access_key, service=h.service_name, region=h.region)
+        mark_account_as_visited(
+            account_id=h.current_account, access_key=h.access_key, service=h.service_name, region=h.region
+        )
         try:
             status, response_headers, response_body = h.call_action()
         except HTTPException as error:  # as BotocoreStubber.process_request does

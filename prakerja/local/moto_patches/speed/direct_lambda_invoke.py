@@ -45,18 +45,29 @@ def _check_moto() -> SimpleNamespace:
     from moto.core.responses import BaseResponse
     from moto.utilities import aws_headers
 
-    require_sources({
-        "LambdaResponse.invoke": (LambdaResponse.invoke, "8f68f0bf023a3eb4"),
-        "amz_crc32": (aws_headers.amz_crc32, "4712cfdc3207d51c"),
-        "BaseResponse._transform_response": (BaseResponse._transform_response, "8cd539c35ff2f925"),
-        "BaseResponse._enrich_response": (BaseResponse._enrich_response, "86cd4a4051dd20e8"),
-        "BaseResponse.call_action": (BaseResponse.call_action, "26076963fd17fd1a"),
-        "awslambda.utils.get_backend": (lambda_utils.get_backend, "889a2b95548422ae"),
-    })
-    require(LambdaResponse.call_action is BaseResponse.call_action and hasattr(botocore_stubber, "enabled")
-            and hasattr(ActionAuthenticatorMixin, "request_count"), "moto's Lambda invoke path (class layout)")
-    return SimpleNamespace(LambdaResponse=LambdaResponse, stubber=botocore_stubber, settings=settings, config=moto_config,
-                           auth=ActionAuthenticatorMixin)
+    require_sources(
+        {
+            "LambdaResponse.invoke": (LambdaResponse.invoke, "8f68f0bf023a3eb4"),
+            "amz_crc32": (aws_headers.amz_crc32, "4712cfdc3207d51c"),
+            "BaseResponse._transform_response": (BaseResponse._transform_response, "8cd539c35ff2f925"),
+            "BaseResponse._enrich_response": (BaseResponse._enrich_response, "86cd4a4051dd20e8"),
+            "BaseResponse.call_action": (BaseResponse.call_action, "26076963fd17fd1a"),
+            "awslambda.utils.get_backend": (lambda_utils.get_backend, "889a2b95548422ae"),
+        }
+    )
+    require(
+        LambdaResponse.call_action is BaseResponse.call_action
+        and hasattr(botocore_stubber, "enabled")
+        and hasattr(ActionAuthenticatorMixin, "request_count"),
+        "moto's Lambda invoke path (class layout)",
+    )
+    return SimpleNamespace(
+        LambdaResponse=LambdaResponse,
+        stubber=botocore_stubber,
+        settings=settings,
+        config=moto_config,
+        auth=ActionAuthenticatorMixin,
+    )
 
 
 def _usable(moto: SimpleNamespace, url: str) -> bool:
@@ -69,11 +80,16 @@ def _usable(moto: SimpleNamespace, url: str) -> bool:
     if modified or not parsed.netloc.startswith("lambda.") or not parsed.netloc.endswith(".amazonaws.com"):
         return False
     clean = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
-    return not (moto.config.passthrough_url(clean) or moto.config.passthrough_service("lambda")
-                or not moto.config.service_whitelisted("lambda"))
+    return not (
+        moto.config.passthrough_url(clean)
+        or moto.config.passthrough_service("lambda")
+        or not moto.config.service_whitelisted("lambda")
+    )
 
 
-def answer(moto: SimpleNamespace, url: str, headers: Any, body: bytes, access_key: str | None) -> tuple[int, dict, bytes] | None:
+def answer(
+    moto: SimpleNamespace, url: str, headers: Any, body: bytes, access_key: str | None
+) -> tuple[int, dict, bytes] | None:
     """moto's (status, headers, body) for a synchronous Invoke request, or None when the
     normal path must answer it (the function is unknown, or the call is not plain)."""
     from moto.iam.models import mark_account_as_visited
@@ -104,7 +120,9 @@ def answer(moto: SimpleNamespace, url: str, headers: Any, body: bytes, access_ke
         h.backend.get_function(unquote(h.path.rsplit("/", 2)[-2]), h._get_param("qualifier"))
     except Exception:  # noqa: BLE001 - unknown function or odd request: moto's normal path answers
         return None
-    mark_account_as_visited(account_id=h.current_account, access_key=h.access_key, service=h.service_name, region=h.region)
+    mark_account_as_visited(
+        account_id=h.current_account, access_key=h.access_key, service=h.service_name, region=h.region
+    )
     # BaseResponse.call_action: no IAM check (see _usable), then the action and its answer.
     status, response_headers, payload = h._transform_response(h.response_headers, h.invoke())
     response_headers, payload = h._enrich_response(response_headers, payload)
@@ -144,9 +162,14 @@ def install(patch: Patcher) -> None:
             return None
         url = params.get("url", "")
         headers = HeadersDict(dict((params.get("headers") or {}).items()))
-        if params.get("method") != "POST" or urlparse(url).query or headers.get("X-Amz-Log-Type") not in (None, "None") \
-                or headers.get("X-Amz-Invocation-Type") not in (None, "RequestResponse") or "X-Amz-Client-Context" in headers \
-                or not _usable(moto, url):
+        if (
+            params.get("method") != "POST"
+            or urlparse(url).query
+            or headers.get("X-Amz-Log-Type") not in (None, "None")
+            or headers.get("X-Amz-Invocation-Type") not in (None, "RequestResponse")
+            or "X-Amz-Client-Context" in headers
+            or not _usable(moto, url)
+        ):
             return None
         found = answer(moto, url, headers, *body_and_access_key(params, request_signer))
         if found is None:

@@ -37,9 +37,12 @@ def install(patch: Patcher) -> None:
     from moto.dynamodb.models.table import Table
 
     backend = models.DynamoDBBackend
-    require(getattr(models, "copy", None) is copy and callable(getattr(backend, "transact_write_items", None))
-            and all(callable(getattr(backend, n, None)) for n in ("get_item", "put_item", "delete_item", "get_table")),
-            "moto's DynamoDB transact_write_items (whole-table deepcopy)")
+    require(
+        getattr(models, "copy", None) is copy
+        and callable(getattr(backend, "transact_write_items", None))
+        and all(callable(getattr(backend, n, None)) for n in ("get_item", "put_item", "delete_item", "get_table")),
+        "moto's DynamoDB transact_write_items (whole-table deepcopy)",
+    )
     original = backend.transact_write_items
 
     def transact_write_items(self, transact_items):
@@ -53,7 +56,9 @@ def install(patch: Patcher) -> None:
                 if table.range_key_attr is not None:
                     key[table.range_key_attr] = attrs[table.range_key_attr]
                 current = self.get_item(op["TableName"], key)
-                snapshots.append((op["TableName"], key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+                snapshots.append(
+                    (op["TableName"], key, copy.deepcopy(current.to_json()["Attributes"]) if current else None)
+                )
         except Exception:  # noqa: BLE001 - malformed request: moto's own code reports it
             snapshots = []
         try:

@@ -17,8 +17,10 @@ def install(patch: Patcher) -> None:
     from moto.core import responses, utils
 
     original = getattr(utils, "method_names_from_class", None)
-    require(original is not None and getattr(responses, "method_names_from_class", None) is original,
-            "moto.core.responses.method_names_from_class")
+    require(
+        original is not None and getattr(responses, "method_names_from_class", None) is original,
+        "moto.core.responses.method_names_from_class",
+    )
     kept: dict[type, list[str]] = {}
 
     def method_names_from_class(clazz):

@@ -46,17 +46,31 @@ def install(patch: Patcher) -> None:
     from moto.dynamodb.models.table import Table
 
     backend = models.DynamoDBBackend
-    require(all(callable(getattr(owner, name, None)) for owner, name in (
-        (Table, "query"), (Table, "all_items"), (Table, "put_item"), (Table, "all_indexes"), (backend, "update_item"))),
-        "moto's DynamoDB Table.query/all_items/put_item or DynamoDBBackend.update_item")
+    require(
+        all(
+            callable(getattr(owner, name, None))
+            for owner, name in (
+                (Table, "query"),
+                (Table, "all_items"),
+                (Table, "put_item"),
+                (Table, "all_indexes"),
+                (backend, "update_item"),
+            )
+        ),
+        "moto's DynamoDB Table.query/all_items/put_item or DynamoDBBackend.update_item",
+    )
     original_query, original_all_items = Table.query, Table.all_items
     original_put, original_update = Table.put_item, backend.update_item
-    at = argument_positions(original_query, ("hash_key", "range_comparison", "range_objs", "scan_index_forward", "index_name"))
+    at = argument_positions(
+        original_query, ("hash_key", "range_comparison", "range_objs", "scan_index_forward", "index_name")
+    )
     named = set(inspect.signature(original_query).parameters) - {"self", "filter_kwargs"}
     require({"hash_key_conditions", "range_key_conditions"} <= named, "moto's DynamoDB Table.query (key conditions)")
-    require(getattr(table_module, "RESULT_SIZE_LIMIT", None) == 1_000_000
-            and "> 405000" in inspect.getsource(dynamo_type.LimitedSizeDict.__setitem__),
-            "moto's DynamoDB page size (RESULT_SIZE_LIMIT) or item size limit")
+    require(
+        getattr(table_module, "RESULT_SIZE_LIMIT", None) == 1_000_000
+        and "> 405000" in inspect.getsource(dynamo_type.LimitedSizeDict.__setitem__),
+        "moto's DynamoDB page size (RESULT_SIZE_LIMIT) or item size limit",
+    )
     page_limit = table_module.RESULT_SIZE_LIMIT
     index_attr = f"_prakerja_gsi_index_{id(patch)}"  # this installation's index
 
@@ -84,10 +98,18 @@ def install(patch: Patcher) -> None:
             range_comparison = argument(args, kwargs, "range_comparison", at["range_comparison"])
             range_objs = argument(args, kwargs, "range_objs", at["range_objs"])
             range_conditions = kwargs.get("range_key_conditions")
-            if range_comparison and range_objs and range_conditions and len(range_conditions) == 1 \
-                    and kwargs.keys() <= named and _one_sort_key(self, argument(args, kwargs, "index_name", at["index_name"])):
+            if (
+                range_comparison
+                and range_objs
+                and range_conditions
+                and len(range_conditions) == 1
+                and kwargs.keys() <= named
+                and _one_sort_key(self, argument(args, kwargs, "index_name", at["index_name"]))
+            ):
                 reverse = argument(args, kwargs, "scan_index_forward", at["scan_index_forward"]) is False
-                candidates = _within_range(candidates, range_conditions[-1][0], range_comparison, range_objs, reverse, page_limit)
+                candidates = _within_range(
+                    candidates, range_conditions[-1][0], range_comparison, range_objs, reverse, page_limit
+                )
         _local.subset = (self, candidates)
         try:
             return original_query(self, *args, **kwargs)
@@ -138,7 +160,9 @@ def _within_range(candidates: list, name: str, comparison: str, objs: list, reve
 
 
 def _gsi_hash_attrs(table) -> list[str]:
-    return sorted({key["AttributeName"] for index in table.all_indexes() for key in index.schema if key["KeyType"] == "HASH"})
+    return sorted(
+        {key["AttributeName"] for index in table.all_indexes() for key in index.schema if key["KeyType"] == "HASH"}
+    )
 
 
 def _index_item(table, index_attr: str, item) -> None:
@@ -160,12 +184,14 @@ def _gsi_candidates(table, index_attr: str, conditions) -> list:
             index = {name: {} for name in _gsi_hash_attrs(table)}
             setattr(table, index_attr, index)
             for group in list(table.items.values()):
-                for item in (list(group.values()) if table.range_key_attr else [group]):
+                for item in list(group.values()) if table.range_key_attr else [group]:
                     _index_item(table, index_attr, item)
         name, value = conditions[0]
         by_value = index.get(name)
         if by_value is None:  # not a GSI hash key of this table: let moto answer (and complain)
-            return [item for group in table.items.values() for item in (group.values() if table.range_key_attr else [group])]
+            return [
+                item for group in table.items.values() for item in (group.values() if table.range_key_attr else [group])
+            ]
         keys = by_value.get(value, {})
         found, stale = [], []
         for key in list(keys):

@@ -25,14 +25,24 @@ def install(patch: Patcher) -> None:
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     original = getattr(boto_client, "boto_client_for", None)
-    require(original is not None and list(inspect.signature(original).parameters) == ["region", "service", "state_credentials"]
-            and hasattr(boto_client, "botocore_stubber"), "moto's Step Functions boto_client_for")
+    require(
+        original is not None
+        and list(inspect.signature(original).parameters) == ["region", "service", "state_credentials"]
+        and hasattr(boto_client, "botocore_stubber"),
+        "moto's Step Functions boto_client_for",
+    )
     clients: dict[tuple, object] = {}
     lock = threading.Lock()
 
     def boto_client_for(region, service, state_credentials=None):
-        key = (region, service, repr(state_credentials), boto_client.botocore_stubber.enabled,
-               os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("MOTO_PORT"))
+        key = (
+            region,
+            service,
+            repr(state_credentials),
+            boto_client.botocore_stubber.enabled,
+            os.environ.get("AWS_ENDPOINT_URL"),
+            os.environ.get("MOTO_PORT"),
+        )
         with lock:
             client = clients.get(key)
             if client is None:

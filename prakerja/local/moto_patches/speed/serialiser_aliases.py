@@ -25,12 +25,22 @@ def install(patch: Patcher) -> None:
     from botocore import xform_name
     from moto.core import serialize as ser
 
-    expected = [ser.ExplicitAlias, ser.ShapeNameAlias, ser.NoAlias, ser.ShapePrefixAlias, ser.ClassPrefixAlias, ser.ModelAlias]
+    expected = [
+        ser.ExplicitAlias,
+        ser.ShapeNameAlias,
+        ser.NoAlias,
+        ser.ShapePrefixAlias,
+        ser.ClassPrefixAlias,
+        ser.ModelAlias,
+    ]
     original = getattr(ser.ResponseSerializer, "get_value", None)
-    require(list(getattr(ser, "DEFAULT_ALIAS_PROVIDERS", [])) == expected and original is not None
-            and list(inspect.signature(original).parameters) == ["self", "value", "key", "shape"]
-            and "response_transformers" in inspect.getsource(ser.AttributePicker),
-            "moto's response serialiser (moto.core.serialize.ResponseSerializer.get_value)")
+    require(
+        list(getattr(ser, "DEFAULT_ALIAS_PROVIDERS", [])) == expected
+        and original is not None
+        and list(inspect.signature(original).parameters) == ["self", "value", "key", "shape"]
+        and "response_transformers" in inspect.getsource(ser.AttributePicker),
+        "moto's response serialiser (moto.core.serialize.ResponseSerializer.get_value)",
+    )
     defaults = ser.DEFAULT_ALIAS_PROVIDERS
     pickers = {ser.AttributePicker: False, ser.XFormedAttributePicker: True}
     selfcheck = os.environ.get(SELFCHECK) == "1"
@@ -49,10 +59,10 @@ def install(patch: Patcher) -> None:
         yield key  # NoAlias
         parent = getattr(shape, "parent", None) if shape is not None else None
         if parent is not None and parent.type_name == "structure" and key.lower().startswith(parent.name.lower()):
-            if key[len(parent.name):] not in parent.members:  # ShapePrefixAlias
-                yield key[len(parent.name):]
+            if key[len(parent.name) :] not in parent.members:  # ShapePrefixAlias
+                yield key[len(parent.name) :]
         if key.lower().startswith("dict"):  # ClassPrefixAlias: the object's class is `dict`
-            yield key[len("dict"):]
+            yield key[len("dict") :]
         if shape is not None:  # ModelAlias
             name = shape.serialization.get("name", key)
             if name != key:
@@ -60,7 +70,7 @@ def install(patch: Patcher) -> None:
 
     def pick(value, key, shape, xformed):
         for alias in aliases(key, shape):
-            for candidate in ((alias, xform_name(alias)) if xformed else (alias,)):
+            for candidate in (alias, xform_name(alias)) if xformed else (alias,):
                 if not isinstance(candidate, str) or "." in candidate:
                     return fallback  # a dotted path: moto walks it; let moto answer
                 if candidate in value:
@@ -70,15 +80,22 @@ def install(patch: Patcher) -> None:
     def get_value(self, value, key, shape):
         picker = self._value_picker
         xformed = pickers.get(type(picker))
-        if type(value) is not dict or xformed is None or picker.response_transformers or picker.alias_providers is not defaults \
-                or not isinstance(key, str):
+        if (
+            type(value) is not dict
+            or xformed is None
+            or picker.response_transformers
+            or picker.alias_providers is not defaults
+            or not isinstance(key, str)
+        ):
             return original(self, value, key, shape)
         found = pick(value, key, shape, xformed)
         if found is fallback:
             return original(self, value, key, shape)
         if selfcheck:
             expected_value = original(self, value, key, shape)
-            assert found is expected_value, f"serialiser patch disagrees with moto on {key!r}: {found!r} != {expected_value!r}"
+            assert found is expected_value, (
+                f"serialiser patch disagrees with moto on {key!r}: {found!r} != {expected_value!r}"
+            )
         return found
 
     patch.replace(ser.ResponseSerializer, "get_value", get_value)

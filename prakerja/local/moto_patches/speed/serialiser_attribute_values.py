@@ -25,16 +25,31 @@ def install(patch: Patcher) -> None:
     from moto.core.utils import get_service_model
 
     shape = get_service_model("dynamodb").shape_for("AttributeValue")
-    members = {k: (m.type_name, getattr(getattr(m, "member", None), "type_name", None), bool(m.serialization))
-               for k, m in shape.members.items()}
-    expected = {"S": ("string", None, False), "N": ("string", None, False), "B": ("blob", None, False),
-                "SS": ("list", "string", False), "NS": ("list", "string", False), "BS": ("list", "blob", False),
-                "M": ("map", None, False), "L": ("list", "structure", False), "NULL": ("boolean", None, False),
-                "BOOL": ("boolean", None, False)}
+    members = {
+        k: (m.type_name, getattr(getattr(m, "member", None), "type_name", None), bool(m.serialization))
+        for k, m in shape.members.items()
+    }
+    expected = {
+        "S": ("string", None, False),
+        "N": ("string", None, False),
+        "B": ("blob", None, False),
+        "SS": ("list", "string", False),
+        "NS": ("list", "string", False),
+        "BS": ("list", "blob", False),
+        "M": ("map", None, False),
+        "L": ("list", "structure", False),
+        "NULL": ("boolean", None, False),
+        "BOOL": ("boolean", None, False),
+    }
     original = getattr(ser.BaseJSONSerializer, "_serialize_type_structure", None)
-    require(members == expected and not shape.serialization and original is not None
-            and shape.members["M"].value.name == "AttributeValue" and shape.members["L"].member.name == "AttributeValue",
-            "DynamoDB's AttributeValue shape or moto's JSON serialiser (BaseJSONSerializer._serialize_type_structure)")
+    require(
+        members == expected
+        and not shape.serialization
+        and original is not None
+        and shape.members["M"].value.name == "AttributeValue"
+        and shape.members["L"].member.name == "AttributeValue",
+        "DynamoDB's AttributeValue shape or moto's JSON serialiser (BaseJSONSerializer._serialize_type_structure)",
+    )
     order = list(shape.members)  # moto writes members in shape order
     selfcheck = os.environ.get(SELFCHECK) == "1"
     no = object()
@@ -78,7 +93,11 @@ def install(patch: Patcher) -> None:
         return out
 
     def _serialize_type_structure(self, serialized, value, shape_, key):
-        if key and shape_ is shape or (key and shape_.name == "AttributeValue" and self.service_model.service_name == "dynamodb"):
+        if (
+            key
+            and shape_ is shape
+            or (key and shape_.name == "AttributeValue" and self.service_model.service_name == "dynamodb")
+        ):
             fast = attribute_value(value)
             if fast is not no:
                 if selfcheck:

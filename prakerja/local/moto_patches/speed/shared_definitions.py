@@ -23,10 +23,12 @@ def install(patch: Patcher) -> None:
     from moto.stepfunctions.parser.backend import execution_worker
 
     worker = execution_worker.ExecutionWorker
-    require(callable(getattr(worker, "_get_evaluation_entrypoint", None))
-            and getattr(execution_worker, "AmazonStateLanguageParser", None) is not None
-            and isinstance(getattr(EvalComponent, "heap_key", None), property),
-            "moto's Step Functions ExecutionWorker._get_evaluation_entrypoint / EvalComponent.heap_key")
+    require(
+        callable(getattr(worker, "_get_evaluation_entrypoint", None))
+        and getattr(execution_worker, "AmazonStateLanguageParser", None) is not None
+        and isinstance(getattr(EvalComponent, "heap_key", None), property),
+        "moto's Step Functions ExecutionWorker._get_evaluation_entrypoint / EvalComponent.heap_key",
+    )
     parser = execution_worker.AmazonStateLanguageParser
     programs: dict[str, object] = {}
     lock = threading.Lock()
@@ -53,6 +55,8 @@ def _fix_heap_keys(component, eval_class, seen=None) -> None:
         component.heap_key  # noqa: B018 - the property draws and stores the key
     children = vars(component).values() if hasattr(component, "__dict__") else ()
     for child in children:
-        for value in (child if isinstance(child, (list, tuple)) else child.values() if isinstance(child, dict) else [child]):
+        for value in (
+            child if isinstance(child, (list, tuple)) else child.values() if isinstance(child, dict) else [child]
+        ):
             if hasattr(value, "__dict__") and type(value).__module__.startswith("moto.stepfunctions.parser.asl"):
                 _fix_heap_keys(value, eval_class, seen)

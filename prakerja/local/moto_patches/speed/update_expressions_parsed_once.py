@@ -23,8 +23,10 @@ def install(patch: Patcher) -> None:
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     make = UpdateExpressionParser.__dict__.get("make")
-    require(isinstance(make, classmethod) and "deepcopy(expression)" in inspect.getsource(validators.Validator.__init__),
-            "moto's UpdateExpressionParser.make or Validator")
+    require(
+        isinstance(make, classmethod) and "deepcopy(expression)" in inspect.getsource(validators.Validator.__init__),
+        "moto's UpdateExpressionParser.make or Validator",
+    )
     parsed: dict[str, object] = {}
     lock = threading.Lock()
 

@@ -54,11 +54,16 @@ def install(patch: Patcher) -> None:
     from moto.dynamodb.models.dynamo_type import Item
 
     new_source = inspect.getsource(BaseModel.__new__)
-    require("cls.instances_tracked.append(instance)" in new_source and "super().__new__(cls)" in new_source
-            and "instances_tracked = []" in inspect.getsource(model_instances.reset_model_data)
-            and "__new__" not in Item.__dict__ and issubclass(Item, BaseModel) and "__slots__" not in Item.__dict__
-            and BaseModel.__dict__.get("__new__") is not None,
-            "moto's model instance tracking (BaseModel.__new__)")
+    require(
+        "cls.instances_tracked.append(instance)" in new_source
+        and "super().__new__(cls)" in new_source
+        and "instances_tracked = []" in inspect.getsource(model_instances.reset_model_data)
+        and "__new__" not in Item.__dict__
+        and issubclass(Item, BaseModel)
+        and "__slots__" not in Item.__dict__
+        and BaseModel.__dict__.get("__new__") is not None,
+        "moto's model instance tracking (BaseModel.__new__)",
+    )
 
     def __new__(cls, *args, **kwargs):
         instance = object.__new__(cls)
