@@ -316,24 +316,26 @@ class LocalCloud:
 
     def drain(self, rounds: int = 50) -> None:
         """Ends every running execution: their threads would outlive the mock and write
-        into the next world's tables. A stopped execution is ABORTED at once, while a Lambda
-        task it was running finishes: that is waited for too."""
+        into the next world's tables. StopExecution aborts them at once (a Lambda task one
+        was running finishes: that is waited for too); a task token still waited on (a moto
+        whose stop does not end such a task) is failed."""
         for _ in range(rounds):
             running = self.executions("RUNNING")
             if not running:
                 stop_execution.wait_all_ended(10.0)
                 return
-            for item in self.scan():
-                if item.get("type") == "TOKEN":
-                    try:
-                        workflow.send_failure(item["token"], "Drained", "local runtime shutting down")
-                    except workflow.StaleToken:
-                        pass
             for execution in running:
                 try:
                     self.sfn.stop_execution(executionArn=execution["executionArn"], error="Drained")
                 except Exception:  # noqa: BLE001 - it may have finished meanwhile
                     pass
+            if self.executions("RUNNING"):
+                for item in self.scan():
+                    if item.get("type") == "TOKEN":
+                        try:
+                            workflow.send_failure(item["token"], "Drained", "local runtime shutting down")
+                        except workflow.StaleToken:
+                            pass
             time.sleep(0.02)
 
 

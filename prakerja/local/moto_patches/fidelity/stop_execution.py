@@ -23,7 +23,8 @@ SendTaskHeartbeat answer TaskTimedOut, as AWS does; moto's own path for this,
 with its waiter woken, so the thread ends. A Lambda function already running
 finishes, as in AWS; no state runs after it. `redrive_execution.py` reopens the history,
 once that thread has ended, before it continues an aborted execution. Stopping an execution
-that already ended changes nothing and answers its stopDate, as moto does."""
+that already ended (or is ending by itself) changes nothing and answers its stopDate, as
+moto does."""
 
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def _started_env(worker):
         env = worker.env
         if env is not None and env.event_manager.get_event_history():
             return env
-        time.sleep(0.001)
+        time.sleep(0.005)
     raise RuntimeError("the execution did not start within 10 s")
 
 
@@ -149,13 +150,8 @@ def install(patch: Patcher) -> None:
             env = _started_env(worker)
             with env._state_mutex:
                 if not env.is_running():  # it is ending by itself right now: let it
-                    ending = True
-                else:
-                    ending = False
-                    _abort(execution, worker, env, error, cause)
-            if ending:
-                _wait_not_running(execution)
-                return
+                    return
+                _abort(execution, worker, env, error, cause)
             for endpoint in list(env.callback_pool_manager._pool.values()):
                 if endpoint.get_outcome() is None:
                     _closed_tokens.add(endpoint.callback_id)  # TaskTimedOut from now on
@@ -194,7 +190,8 @@ def install(patch: Patcher) -> None:
         execution = backend.stop_execution(
             self._get_param("executionArn"), self._get_param("error"), self._get_param("cause")
         )
-        return ActionResult({"stopDate": execution.stop_date})
+        # An execution that was ending by itself has no stopDate for a moment: it ends now.
+        return ActionResult({"stopDate": execution.stop_date or datetime.datetime.now(tz=datetime.timezone.utc)})
 
     def refusing_closed_tokens(name: str):
         original = getattr(StepFunctionsParserBackend, name)
@@ -210,11 +207,3 @@ def install(patch: Patcher) -> None:
         patch.replace(StepFunctionsParserBackend, name, refusing_closed_tokens(name))
     patch.replace(StepFunctionsParserBackend, "stop_execution", stop_execution)
     patch.replace(StepFunctionResponse, "stop_execution", stop_execution_action)
-
-
-def _wait_not_running(execution) -> None:
-    deadline = time.monotonic() + 10
-    while (
-        execution.exec_status is not None and execution.exec_status.value == "RUNNING" and time.monotonic() < deadline
-    ):
-        time.sleep(0.001)
