@@ -7,7 +7,8 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from moto_scenarios import TokenWorld, moto_world
+from moto_scenarios import moto_world
+from scenarios_step_functions import TokenWorld
 
 from prakerja.local import moto_patches
 from prakerja.local.moto_patches import fidelity
@@ -222,10 +223,10 @@ def test_a_redriven_aborted_execution_counts_its_redrive_and_runs_its_waiting_st
 
 def _second_token(run: str) -> str:
     """The token the waiting state was given when it ran again."""
-    import moto_scenarios
+    import scenarios_step_functions as sfn
 
-    moto_scenarios._wait(lambda: sum(1 for r, _ in moto_scenarios._tokens if r == run) >= 2)
-    return [t for r, t in moto_scenarios._tokens if r == run][-1]
+    sfn._wait(lambda: sum(1 for r, _ in sfn._tokens if r == run) >= 2)
+    return [t for r, t in sfn._tokens if r == run][-1]
 
 
 def test_without_the_patch_describe_has_no_redrive_fields(world):

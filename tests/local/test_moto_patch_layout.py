@@ -175,7 +175,9 @@ def test_the_switch_leaves_every_speed_patch_out():
     assert eval(on.stdout) == [moto_patches._name(m) for m in moto_patches.PATCHES]  # noqa: S307
 
 
-@pytest.mark.skipif(not moto_patches.speed_patches_enabled(), reason="PRAKERJA_MOTO_SPEED_PATCHES=0: no serialiser patch")
+@pytest.mark.skipif(
+    not moto_patches.speed_patches_enabled(), reason="PRAKERJA_MOTO_SPEED_PATCHES=0: no serialiser patch"
+)
 def test_the_serialiser_self_check_compares_every_fast_answer_with_moto(monkeypatch):
     """PRAKERJA_MOTO_PATCH_SELFCHECK=1 (read when the serialiser patches are installed) makes
     every fast answer be checked against moto's own: a moto that answers differently is caught."""
@@ -185,17 +187,19 @@ def test_the_serialiser_self_check_compares_every_fast_answer_with_moto(monkeypa
         with moto_patches.without(speed.serialiser_aliases, speed.serialiser_attribute_values):
             pass  # installed again on the way out, reading the environment then
 
-    plain = scenarios.run(scenarios.dynamodb_serialisation)
+    plain = scenarios.run(scenarios.SCENARIOS["dynamodb_serialisation"])
     monkeypatch.setenv("PRAKERJA_MOTO_PATCH_SELFCHECK", "1")
     reinstall_serialiser_patches()
     try:
-        assert scenarios.run(scenarios.dynamodb_serialisation) == plain
+        assert scenarios.run(scenarios.SCENARIOS["dynamodb_serialisation"]) == plain
         monkeypatch.setattr(serialize.NoAlias, "get_alias", lambda self, key: key + "-renamed")  # moto now disagrees
         disagreed = [
-            parsed for _, kind, parsed, _ in scenarios.run(scenarios.dynamodb_serialisation) if kind == "raised"
+            parsed
+            for _, kind, parsed, _ in scenarios.run(scenarios.SCENARIOS["dynamodb_serialisation"])
+            if kind == "raised"
         ]
         assert disagreed and all("serialiser patch disagrees with moto" in d["message"] for d in disagreed)
     finally:
         monkeypatch.undo()
         reinstall_serialiser_patches()
-    assert scenarios.run(scenarios.dynamodb_serialisation) == plain
+    assert scenarios.run(scenarios.SCENARIOS["dynamodb_serialisation"]) == plain

@@ -1,6 +1,6 @@
 """The speed patches give moto's own answers, and the system works without them.
 
-1. Equivalence: each scenario of moto_scenarios.py (DynamoDB queries with GSIs and pages,
+1. Equivalence: each scenario of moto_scenarios.SCENARIOS (DynamoDB queries with GSIs and pages,
    transactions and rollbacks, condition and update expressions, response serialisation;
    Step Functions with one definition shared by two executions, the interpreter's boto3
    clients, in-process calls and Lambda's direct invoke) is run with every patch, then
@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import moto_scenarios as scenarios
 import pytest
+import scenarios_dynamodb as dynamodb
 
 from prakerja.local import moto_patches
 from prakerja.local.cloud import LocalCloud
@@ -98,16 +99,16 @@ def test_weak_item_tracking_keeps_every_live_item_and_frees_discarded_copies():
         with scenarios.moto_world():
             recorder = scenarios.Recorder()
             ddb = recorder.client("dynamodb")
-            scenarios.make_tables(recorder, ddb)
+            dynamodb.make_tables(recorder, ddb)
             for k in range(20):
-                recorder(ddb, "put_item", TableName=scenarios.TABLE, Item=scenarios.item(1, k))
+                recorder(ddb, "put_item", TableName=dynamodb.TABLE, Item=dynamodb.item(1, k))
             for _ in range(10):  # every query answer is a fresh copy of each item
                 recorder(
                     ddb,
                     "query",
-                    TableName=scenarios.TABLE,
+                    TableName=dynamodb.TABLE,
                     KeyConditionExpression="pk = :p",
-                    ExpressionAttributeValues={":p": scenarios.s("P#1")},
+                    ExpressionAttributeValues={":p": dynamodb.s("P#1")},
                 )
             recorder.seen.clear()
             gc.collect()
@@ -115,7 +116,7 @@ def test_weak_item_tracking_keeps_every_live_item_and_frees_discarded_copies():
             from moto.dynamodb.models import dynamodb_backends
 
             stored = [
-                i for i in dynamodb_backends["123456789012"][scenarios.REGION].get_table(scenarios.TABLE).all_items()
+                i for i in dynamodb_backends["123456789012"][scenarios.REGION].get_table(dynamodb.TABLE).all_items()
             ]
             return len(tracked), {id(i) for i in stored} - {id(i) for i in tracked}
 
