@@ -31,6 +31,7 @@ from .moto_patches.speed import direct_lambda_invoke
 # `principal=` of LocalCloud.request: by default, the local client for the route family.
 BY_ROUTE = object()
 
+log = logging.getLogger(__name__)
 REGION = "ap-southeast-3"  # Jakarta
 ACCOUNT = "123456789012"  # moto's default account
 DEFAULT_START = datetime(2020, 7, 1, 8, 0, tzinfo=UTC)
@@ -314,15 +315,22 @@ class LocalCloud:
                 return items
             kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
-    def drain(self, rounds: int = 50) -> None:
+    def drain(self, timeout: float = 20.0) -> None:
         """Ends every running execution: their threads would outlive the mock and write
         into the next world's tables. StopExecution aborts them at once (a Lambda task one
         was running finishes: that is waited for too); a task token still waited on (a moto
-        whose stop does not end such a task) is failed."""
-        for _ in range(rounds):
+        whose stop does not end such a task) is failed. Bounded by `timeout` seconds of wall
+        clock, not by a number of rounds: on a loaded machine a round (a listing, a stop per
+        execution, a scan) can take seconds, and an execution that cannot be stopped must not
+        keep a Ctrl-C'd `simulate --serve` or `local up` from exiting."""
+        deadline = time.monotonic() + timeout
+        while True:
             running = self.executions("RUNNING")
             if not running:
-                stop_execution.wait_all_ended(10.0)
+                stop_execution.wait_all_ended(max(0.0, min(10.0, deadline - time.monotonic())))
+                return
+            if time.monotonic() >= deadline:
+                log.warning("drain gave up on %d running executions after %.0f s", len(running), timeout)
                 return
             for execution in running:
                 try:

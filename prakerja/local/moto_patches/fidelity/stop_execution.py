@@ -143,11 +143,15 @@ def install(patch: Patcher) -> None:
         TYPE = "TaskTimedOut"
 
     def abort(execution, error: str | None, cause: str | None) -> None:
+        if execution.exec_status != api.ExecutionStatus.RUNNING:
+            return
+        env = _started_env(execution.exec_worker)  # waited for outside the lock: other stops go on
         with _lock:
             if execution.exec_status != api.ExecutionStatus.RUNNING:
                 return
             worker = execution.exec_worker
-            env = _started_env(worker)
+            if worker.env is not env:  # redriven meanwhile: a new worker (rare; its env is being made now)
+                env = _started_env(worker)
             with env._state_mutex:
                 if not env.is_running():  # it is ending by itself right now: let it
                     return
