@@ -9,12 +9,19 @@ and the overall request rate. The local server hosts every Lambda in one process
 serialises invocations (as one Lambda execution environment would), so latency here
 includes queueing behind the other workers and behind the lifecycle's own tasks.
 
-Usage:  .venv/bin/python bench/api_latency.py --seconds 30 --threads 4
+`--keep-alive` has each worker send every request on one persistent connection
+(http.client), as an integrator's connection pool would, instead of urllib's new
+connection per request: the difference is the server's connection handling.
+`--server-only` sends only `GET /nowhere` (unsigned; the local gateway answers 404 from
+the route table without invoking a function): the HTTP server and routing alone.
+
+Usage:  .venv/bin/python bench/api_latency.py --seconds 30 --threads 4 [--keep-alive] [--server-only]
 """
 
 from __future__ import annotations
 
 import argparse
+from http.client import HTTPConnection
 import json
 import os
 import statistics
@@ -33,19 +40,38 @@ sys.path.insert(0, str(ROOT / "functions"))
 
 from prakerja.local.credentials import signed_headers  # noqa: E402
 from prakerja.local.server import free_port  # noqa: E402
+from prakerja_flow import routes  # noqa: E402
 from prakerja_flow.domain.nik import build_nik  # noqa: E402
+
+
+def _headers(method: str, path: str, data: bytes | None) -> dict[str, str]:
+    # Signed as the route family's local client (operator, portal or platform), as the API requires.
+    signed = signed_headers(method, path, data) if routes.find(method, path) else {}
+    return {"Content-Type": "application/json", **signed}
 
 
 def http(port: int, method: str, path: str, body=None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    # Signed as the route family's local client (operator, portal or platform), as the API requires.
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data,
-                                     headers={"Content-Type": "application/json", **signed_headers(method, path, data)})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data, headers=_headers(method, path, data))
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
+
+
+_connections = threading.local()
+
+
+def http_keep_alive(port: int, method: str, path: str, body=None) -> tuple[int, dict]:
+    """The same request on this thread's persistent connection (opened on first use)."""
+    data = json.dumps(body).encode() if body is not None else None
+    connection = getattr(_connections, "conn", None)
+    if connection is None:
+        connection = _connections.conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(method, path, body=data, headers=_headers(method, path, data))
+    response = connection.getresponse()
+    return response.status, json.loads(response.read() or b"null")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -57,6 +83,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--keep-alive", action="store_true", help="one persistent connection per worker")
+    parser.add_argument("--server-only", action="store_true", help="only GET /nowhere: the HTTP server and routing")
     args = parser.parse_args()
     api, aws = free_port(), free_port()
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
@@ -80,7 +108,7 @@ def main() -> int:
 
         def timed(route: str, method: str, path: str, body=None) -> tuple[int, dict]:
             t = time.perf_counter()
-            status, out = http(api, method, path, body)
+            status, out = (http_keep_alive if args.keep_alive else http)(api, method, path, body)
             ms = (time.perf_counter() - t) * 1000
             with lock:
                 samples[route].append(ms)
@@ -89,6 +117,8 @@ def main() -> int:
 
         def worker(w: int) -> None:
             i = 0
+            while args.server_only and time.monotonic() < stop_at:
+                timed("GET /nowhere (404, no function)", "GET", "/nowhere")
             while time.monotonic() < stop_at:
                 i += 1
                 nik = build_nik(32, 1 + w, 1, date(1980, 1, 1) + timedelta(days=i), "F", i % 9999 + 1)
@@ -113,7 +143,8 @@ def main() -> int:
             t.join()
         elapsed = time.monotonic() - started
         total = sum(len(v) for v in samples.values())
-        print(f"{args.threads} threads, {elapsed:.1f} s, {total} requests, {total / elapsed:.1f} req/s (loopback, local up)")
+        mode = "keep-alive" if args.keep_alive else "a connection per request"
+        print(f"{args.threads} threads, {elapsed:.1f} s, {total} requests, {total / elapsed:.1f} req/s (loopback, local up, {mode})")
         print(f"  {'route':42s} {'n':>5s} {'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s}  statuses")
         for route, values in samples.items():
             print(f"  {route:42s} {len(values):5d} {statistics.median(values):8.1f} {pct(values, 0.99):8.1f} {max(values):8.1f}  {dict(statuses[route])}")

@@ -40,7 +40,7 @@ def setup(cloud: LocalCloud, n: int) -> None:
         repo.register_participant(repo.new_participant_profile(pid, nik, "Bench", 1, "M", "1990-01-01", granted), nik, 1, granted)
         number = f"08{i:010d}"
         cloud.provider.open_account("OVO", number, nik, kyc_verified=True)
-        repo.set_payout_account(pid, {"channel": "OVO", "account_number": number}, granted)
+        repo.set_payout_account(pid, {"channel": "OVO", "account_number": number}, {}, None, "bench", granted)
         assert repo.grant_incentives(pid, "ORD1", plan, granted)
 
 

@@ -19,6 +19,7 @@ from .stacks.api import ApiStack
 from .stacks.data import DataStack
 from .stacks.observability import ObservabilityStack
 from .stacks.schedules import SchedulesStack
+from .stacks.test_provider import TestProviderStack
 from .stacks.workflow import WorkflowStack
 
 CDK_JSON = catalogue.PROJECT_ROOT / "cdk.json"
@@ -32,10 +33,12 @@ class System:
     api: ApiStack
     schedules: SchedulesStack
     observability: ObservabilityStack
+    test_provider: TestProviderStack | None = None  # development environments (-c paymentProvider=test)
 
     @property
     def stacks(self) -> tuple[cdk.Stack, ...]:
-        return (self.data, self.workflow, self.api, self.schedules, self.observability)
+        core = (self.data, self.workflow, self.api, self.schedules, self.observability)
+        return core + ((self.test_provider,) if self.test_provider else ())
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict:
@@ -52,8 +55,17 @@ def build(app: cdk.App) -> System:
         return {"stack_name": deploy_env.stack_name(part), "description": description, "tags": tags}
 
     data = DataStack(app, "Data", deploy_env=deploy_env, **props("data", "Prakerja Flow: tables, keys, secrets (retained)"))
+    test_provider = None
+    provider_url = deploy_env.payment_provider_url
+    if deploy_env.deploys_test_provider:
+        test_provider = TestProviderStack(
+            app, "TestProvider", deploy_env=deploy_env, data=data,
+            **props("testprovider", "Prakerja Flow (development only): test payment provider with the test account numbers"),
+        )
+        provider_url = test_provider.url
     workflow = WorkflowStack(
-        app, "Workflow", deploy_env=deploy_env, data=data, **props("workflow", "Prakerja Flow: Lambda functions and the lifecycle state machine")
+        app, "Workflow", deploy_env=deploy_env, data=data, payment_provider_url=provider_url,
+        **props("workflow", "Prakerja Flow: Lambda functions and the lifecycle state machine")
     )
     api = ApiStack(app, "Api", deploy_env=deploy_env, workflow=workflow, **props("api", "Prakerja Flow: REST API, WAF, usage plan"))
     schedules = SchedulesStack(
@@ -68,7 +80,7 @@ def build(app: cdk.App) -> System:
         schedules=schedules,
         **props("observability", "Prakerja Flow: alarms and dashboard"),
     )
-    return System(deploy_env, data, workflow, api, schedules, observability)
+    return System(deploy_env, data, workflow, api, schedules, observability, test_provider)
 
 
 def add_compliance_checks(app: cdk.App) -> None:

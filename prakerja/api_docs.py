@@ -32,7 +32,11 @@ NON_DOMAIN_CODES: dict[str, tuple[int, str]] = {
     "RouteNotFound": (404, "gateway/API: no such method and path"),
     "IdempotencyKeyInProgress": (409, "API: a request with this Idempotency-Key is still running"),
     "PayloadTooLarge": (413, f"WAF/API: body over {config.MAX_REQUEST_BODY_BYTES} bytes"),
-    "ValidationError": (422, "gateway/API: body or parameters break the schema (unknown fields, bounds, types)"),
+    "UnsupportedMediaType": (415, "WAF/API: a POST or PUT whose Content-Type is not application/json (optionally ; charset=utf-8)"),
+    "ValidationError": (422, "gateway/API: the body is not one JSON object, is nested more than "
+                             f"{config.REQUEST_JSON_MAX_DEPTH} levels deep, repeats a key, has an integer of more than "
+                             f"{config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits, or breaks the schema (unknown fields, bounds, "
+                             "types, the text rules); the message says which"),
     "IdempotencyKeyReused": (422, "API: this Idempotency-Key was used with a different body"),
     "BadRequest": (400, "gateway: any other request API Gateway itself refuses"),
     "Throttled": (429, "gateway: rate limit; retry later with the same Idempotency-Key"),
@@ -122,6 +126,91 @@ Each retry is a new request and needs a fresh signature (timestamp, nonce).
 """
 
 
+TEXT_FIELDS = f"""## Request bodies: what is refused before the fields are read
+
+- A POST or PUT must say `Content-Type: application/json` (optionally `; charset=utf-8`):
+  anything else is 415 `UnsupportedMediaType`.
+- The body is one JSON object, strict JSON (no `NaN`/`Infinity`), nested at most
+  {config.REQUEST_JSON_MAX_DEPTH} levels deep, with no key repeated in any object (a repeated key would
+  otherwise be read as its last value) and no integer longer than {config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits:
+  422 `ValidationError` otherwise, saying which rule. Every integer field has both bounds
+  (below), and so do the path parameters `wave` ({config.WAVE_MIN}-{config.WAVE_MAX}) and `sequence` (1-{config.SURVEY_COUNT}).
+
+## Text fields
+
+`full_name`, `actor`, `reason`, `review` and written survey answers are stored NFC-normalised,
+with leading and trailing whitespace trimmed. None may contain a control character (Unicode
+category Cc: NUL, ESC, ...), a format character (Cf: the right-to-left override, zero-width
+characters, the byte order mark), a line or paragraph separator (Zl, Zp), a surrogate,
+private-use or unassigned code point; the 422 names the field, the character and its
+position (`full_name: character 5 is U+202E RIGHT-TO-LEFT OVERRIDE, a format character (Cf); ...`).
+`full_name`, `actor` and `reason` are one line and may not be empty or only whitespace.
+`review` and survey answers may hold paragraphs: line feeds and tabs (a CR LF or CR is
+stored as a line feed); a review needs {config.REVIEW_MIN_CHARS} characters besides surrounding whitespace, a
+survey answer may be empty.
+"""
+
+
+def test_accounts_section() -> str:
+    from prakerja_flow.payments import test_accounts as ta
+
+    month = 60  # `prakerja local up`'s default --month-seconds
+    day = month / 30
+    rows = "\n".join(f"| `{a.number}` | {_ACCOUNT_WORDS[a.behaviour]} | {a.outcome} |" for a in ta.TEST_ACCOUNTS)
+    return f"""## Test accounts
+
+Where the payment provider is not a real one (`prakerja local up`, `prakerja simulate`,
+and the test provider a deployed development stack calls), these payout account numbers
+behave the same way on every channel ({", ".join(config.PAYOUT_CHANNELS)}), whoever
+registers them with `PUT /participants/{{id}}/payout-account`:
+
+| number | the account | what happens to a payout |
+| --- | --- | --- |
+{rows}
+
+Any other number is the participant's own verified account (paid), unless the provider is
+configured otherwise (one of {", ".join(f"`{b}`" for b in ta.BEHAVIOURS)}: `-c testAccountsOther=...`
+on a development stack, `FakeProvider(other_accounts=...)` locally). A failed payout is
+paid by the first payout run after the participant registers a number that works; the
+participant's `GET /participants/{{id}}` says why in `diagnosis`.
+
+## A whole lifecycle on `prakerja local up`
+
+`local up` runs the programme clock at one month per {month} s (`--month-seconds`), from
+the time it prints, and the daily payout run and deadline sweep on that clock. With the
+signed requests above (registration through rating), then:
+
+```bash
+python -m prakerja.sign PUT /participants/$P/payout-account --body '{{"channel":"OVO","account_number":"{ta.number_for(ta.OWN_VERIFIED)}"}}' | sh
+python -m prakerja.sign GET /participants/$P | sh     # status, entitlements (due_at, opens_at, expires_at), diagnosis
+```
+
+- The first payout is due {config.FIRST_PAYOUT_DELAY.days} programme days after the rating (about {config.FIRST_PAYOUT_DELAY.days * day:.0f} s), then one
+  every {config.PAYOUT_INTERVAL.days} days (about {month} s): `PAID`, "Berhasil", in `entitlements`.
+- Survey *n* opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} days after the first payout's due date and stays open
+  {config.SURVEY_WINDOW.days} days (`opens_at`, `expires_at`). Before that, `POST /participants/$P/surveys/1` is
+  refused with 409 `SurveyNotOpen` ("this survey opens on ..."); in the window:
+  `python -m prakerja.sign POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya"}}}}' | sh`
+  answers 201, and the next payout run pays Rp{config.SURVEY_PAYMENT_IDR:,}. A window that closes unanswered ends as `EXPIRED`.
+- When every payout and survey is settled, `waiting_for` is empty and `diagnosis` reads
+  `complete: Rp{config.CASH_INCENTIVE_CAP_IDR:,} paid` ({config.POST_TRAINING_PAYOUT_COUNT} x Rp{config.POST_TRAINING_PAYOUT_IDR:,} + {config.SURVEY_COUNT} x Rp{config.SURVEY_PAYMENT_IDR:,}).
+
+The AWS endpoint `local up` prints answers the stock AWS CLI (any credentials), e.g.
+`aws --endpoint-url http://127.0.0.1:5000 --region ap-southeast-3 stepfunctions describe-execution --execution-arn <execution_arn>`.
+"""
+
+
+_ACCOUNT_WORDS = {
+    "own_verified": "the participant's own, KYC-verified, active account",
+    "not_verified": "the participant's own, not KYC-verified",
+    "someone_else": "in someone else's name",
+    "inactive": "the participant's own, inactive",
+    "times_out": "a good account; the provider's answer to the transfer never arrives in time",
+    "provider_rejects": "a good account; the provider rejects the transfer",
+    "not_found": "does not exist",
+}
+
+
 def markdown(spec: dict) -> str:
     lines = [
         "# API reference",
@@ -135,6 +224,8 @@ def markdown(spec: dict) -> str:
         "Locally, `prakerja local up` also serves this spec at `/openapi.json` and Swagger UI at `/swagger`.",
         "",
         SIGNING,
+        TEXT_FIELDS,
+        test_accounts_section(),
         "## Routes",
         "",
         "| method | path | tag | who may call | summary |",

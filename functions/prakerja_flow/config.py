@@ -60,6 +60,12 @@ assert len(SURVEY_OPENS_AFTER_FIRST_PAYOUT) == SURVEY_COUNT
 
 # --- payout accounts ------------------------------------------------------------
 PAYOUT_CHANNELS = ("BANK", "OVO", "GOPAY", "LINKAJA", "DANA")
+# A payout account that replaces another is paid only after this long: an account
+# takeover (a stolen portal session) would otherwise divert the very next payout. Three
+# days give the participant time to see the change on the status page and complain;
+# banks hold new payees for a similar time. The first account a participant sets has no
+# hold: there is nothing to divert yet.
+PAYOUT_ACCOUNT_COOLING_OFF = timedelta(days=3)
 
 # --- scheduled jobs (EventBridge Scheduler in AWS, the local scheduler locally) ---
 PAYOUT_RUN_INTERVAL = timedelta(days=1)
@@ -110,6 +116,27 @@ LIFECYCLE_TIMEOUT = timedelta(days=300)
 
 # --- API ------------------------------------------------------------------------
 MAX_REQUEST_BODY_BYTES = 16 * 1024
+# API Gateway REST quota: the request line and header values together (10,240 bytes).
+API_MAX_HEADER_BYTES = 10_240
+
+# --- API input limits (handlers/request_body.py, handlers/api_models.py, handlers/text.py) --
+# Checked before the body is parsed: the deepest body the API takes is 3 levels (a
+# purchase's list of trainings), and a JSON parser that recurses would fail far deeper.
+REQUEST_JSON_MAX_DEPTH = 8
+# DynamoDB numbers hold 38 significant digits; a longer integer literal is refused while
+# parsing (and Python's int() would need quadratic time for thousands of digits).
+REQUEST_JSON_MAX_INTEGER_DIGITS = 38
+# Every number the API accepts has explicit bounds (api_models.py, path parameters).
+WAVE_MIN, WAVE_MAX = 1, 1_000
+PURCHASE_MAX_TRAININGS = 20
+SURVEY_MAX_ANSWERS = 50
+# A survey's numeric answers (a count, a score, an income in rupiah): far inside 38 digits.
+SURVEY_ANSWER_INT_MIN, SURVEY_ANSWER_INT_MAX = -1_000_000_000_000, 1_000_000_000_000
+# Free text (characters, after NFC normalisation; the rules per field are in handlers/text.py).
+FULL_NAME_MAX_CHARS = 128
+ACTOR_MAX_CHARS = 128
+REASON_MAX_CHARS = 500
+SURVEY_ANSWER_MAX_CHARS = 1_000
 
 # --- API authentication (auth/signing.py, handlers/authorizer.py) -------------------------
 # A signed request is accepted this long either side of its X-Prakerja-Timestamp: room for
@@ -117,6 +144,12 @@ MAX_REQUEST_BODY_BYTES = 16 * 1024
 API_SIGNATURE_TOLERANCE = timedelta(minutes=5)
 # Client secrets are re-read from Secrets Manager after this long (rotation takes effect).
 API_CLIENT_SECRET_TTL = timedelta(minutes=5)
+# Key ids that do not exist are remembered, so that repeating a guess costs no Secrets
+# Manager call, but only this many and this long: each new guess costs one call (it must
+# be looked up) and takes one slot, the oldest slot giving way. A key created after a miss
+# is found at the latest this long after that miss.
+API_UNKNOWN_KEY_CACHE_SIZE = 1_024
+API_UNKNOWN_KEY_CACHE_TTL = timedelta(minutes=1)
 # Every POST may carry an Idempotency-Key; a success is replayed for this long.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX_CHARS = 128

@@ -108,6 +108,7 @@ GATEWAY_RESPONSES: dict[str, GatewayError] = {
     "MISSING_AUTHENTICATION_TOKEN": GatewayError(404, "RouteNotFound", "no such route"),
     "BAD_REQUEST_BODY": GatewayError(422, "ValidationError", "request body must be a JSON object"),
     "REQUEST_TOO_LARGE": GatewayError(413, "PayloadTooLarge", "request body too large"),
+    "UNSUPPORTED_MEDIA_TYPE": GatewayError(415, "UnsupportedMediaType", "send request bodies as Content-Type: application/json"),
     "AUTHORIZER_FAILURE": GatewayError(500, "InternalError", "the authorizer failed; retry with the same Idempotency-Key"),
     "AUTHORIZER_CONFIGURATION_ERROR": GatewayError(500, "InternalError", "the authorizer failed; retry with the same Idempotency-Key"),
     "THROTTLED": GatewayError(429, "Throttled", "too many requests; retry later with the same Idempotency-Key"),

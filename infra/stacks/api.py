@@ -28,6 +28,7 @@ from constructs import Construct
 from prakerja_flow import catalogue, config, routes
 from prakerja_flow.auth import signing, store
 from prakerja_flow.data import schema
+from prakerja_flow.handlers import request_body
 
 from .. import defaults
 from ..environment import DeployEnv
@@ -42,7 +43,7 @@ STAGE_NAME = "v1"
 BODY_METHODS = ("POST", "PUT", "PATCH")
 
 # WAF rules that block answer like these gateway responses (routes.GATEWAY_RESPONSES).
-WAF_REFUSALS = ("THROTTLED", "REQUEST_TOO_LARGE")
+WAF_REFUSALS = ("THROTTLED", "REQUEST_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE")
 
 # WAF inspects the first 16 KB of an API Gateway request body by default; larger limits
 # cost extra per request and must be set on the web ACL.
@@ -341,9 +342,48 @@ class ApiStack(Stack):
                 ),
                 visibility_config=visibility("BodyTooLarge"),
             ),
+            # API Gateway validates a body only against the model of its declared content type
+            # and passes any other content type on to a proxy integration unvalidated (and
+            # UNSUPPORTED_MEDIA_TYPE comes only from mapping templates, which proxy
+            # integrations do not have): bodies not declared as JSON are refused here, with
+            # the pattern the API function checks again (handlers/request_body.py).
+            wafv2.CfnWebACL.RuleProperty(
+                name="UnsupportedMediaType",
+                priority=2,
+                action=refuse("UNSUPPORTED_MEDIA_TYPE"),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    and_statement=wafv2.CfnWebACL.AndStatementProperty(
+                        statements=[
+                            wafv2.CfnWebACL.StatementProperty(
+                                regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+                                    regex_string=f"^({'|'.join(BODY_METHODS)})$",
+                                    text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+                                )
+                            ),
+                            wafv2.CfnWebACL.StatementProperty(
+                                not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                                    statement=wafv2.CfnWebACL.StatementProperty(
+                                        regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                                            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                                                single_header={"Name": "content-type"}
+                                            ),
+                                            regex_string=request_body.JSON_MEDIA_TYPE,
+                                            text_transformations=[
+                                                wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="LOWERCASE")
+                                            ],
+                                        )
+                                    )
+                                )
+                            ),
+                        ]
+                    )
+                ),
+                visibility_config=visibility("UnsupportedMediaType"),
+            ),
             wafv2.CfnWebACL.RuleProperty(
                 name="AWSManagedRulesCommonRuleSet",
-                priority=2,
+                priority=3,
                 override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
                 statement=wafv2.CfnWebACL.StatementProperty(
                     managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(

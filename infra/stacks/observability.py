@@ -29,6 +29,7 @@ PAYOUT_METRICS = tuple(catalogue.PAYOUT_OUTCOME_METRICS.values())
 PAYOUT_AMOUNT_METRIC = catalogue.PAYOUT_AMOUNT_METRIC
 RECONCILIATION_MISMATCH_METRIC = catalogue.RECONCILIATION_MISMATCH_METRIC
 PAYOUT_RUN_STOPPED_EARLY_METRIC = catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC
+PAYOUT_MISCONFIGURED_METRIC = catalogue.PAYOUT_MISCONFIGURED_METRIC
 
 
 def business_metric(name: str, period: Duration, labelled: bool = True) -> cw.Metric:
@@ -151,6 +152,20 @@ class ObservabilityStack(Stack):
             0,
             "A payout run stopped before its Lambda timeout with payouts still queued: the rest is paid "
             "by the next run (nothing is lost or paid twice), but a day late; see docs/capacity.md, limit 1",
+            comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            missing=cw.TreatMissingData.IGNORE,
+        )
+
+        # Payouts held because the provider's answers say our configuration is wrong (a route
+        # it does not know, refused credentials): nobody is paid until someone fixes it.
+        misconfigured = business_metric(PAYOUT_MISCONFIGURED_METRIC, self.period, labelled=False)
+        self._alarm(
+            "PaymentProviderMisconfigured",
+            misconfigured,
+            0,
+            "The payout run held payouts because the payment provider's answers say our configuration is wrong "
+            "(an unknown route: check paymentProviderUrl, the API's root without /v1; or refused credentials: "
+            "check the payment provider secret). No participant's account is blamed; see the payout-run log",
             comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
             missing=cw.TreatMissingData.IGNORE,
         )

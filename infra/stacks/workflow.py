@@ -27,7 +27,7 @@ from constructs import Construct
 from prakerja_flow import catalogue, config
 
 from .. import defaults, powertools
-from ..environment import DeployEnv
+from ..environment import HTTP_PAYMENT_PROVIDER, DeployEnv
 from ..nag import acknowledge
 from ..operators import OperatorAccess
 from .data import DataStack
@@ -75,10 +75,14 @@ class JobTarget:
 
 
 class WorkflowStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, deploy_env: DeployEnv, data: DataStack, **kwargs) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, deploy_env: DeployEnv, data: DataStack,
+                 payment_provider_url: str | None = None, **kwargs) -> None:
+        """`payment_provider_url`: where the functions that call the provider find it (the
+        test provider's function URL, or -c paymentProviderUrl)."""
         super().__init__(scope, construct_id, **kwargs)
         self.deploy_env = deploy_env
         self.data = data
+        self.payment_provider_url = payment_provider_url
 
         self.state_machine_name = deploy_env.prefixed(catalogue.STATE_MACHINE_NAME)
         self.state_machine_arn = self.format_arn(
@@ -131,14 +135,15 @@ class WorkflowStack(Stack):
         env = catalogue.function_environment(
             table_name=self.data.table.table_name,
             state_machine=self.state_machine_arn,
-            payment_provider=self.deploy_env.payment_provider,
+            # Deployed, every provider is reached with the HTTP adapter (the test provider too).
+            payment_provider=HTTP_PAYMENT_PROVIDER,
         )
         env["POWERTOOLS_LOG_LEVEL"] = "INFO"
         if spec.calls_payment_provider:
             env[ENV_PAYMENT_PROVIDER_SECRET] = self.data.payment_provider_secret.secret_arn
-            # Only the functions that call the provider learn where it is (-c paymentProviderUrl).
-            if self.deploy_env.payment_provider_url:
-                env[catalogue.ENV_PAYMENT_PROVIDER_URL] = self.deploy_env.payment_provider_url
+            # Only the functions that call the provider learn where it is.
+            if self.payment_provider_url:
+                env[catalogue.ENV_PAYMENT_PROVIDER_URL] = self.payment_provider_url
         env.update(spec.env)
         return env
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 
 from prakerja_flow import catalogue, config, routes
 from prakerja_flow.auth import signing
+from prakerja_flow.handlers import request_body
 
 REGION, ACCOUNT, API_ID, STAGE = "ap-southeast-3", "123456789012", "local", "local"
 # The authorizer's identity sources (infra/stacks/api.py): API Gateway answers 401
@@ -90,7 +91,9 @@ def authorizer_event(method: str, path: str, resource: str, headers: dict[str, s
     }
 
 
-def gateway_response(response_type: str, request_id: str, authorizer_context: dict | None = None) -> dict:
+def gateway_response(response_type: str, request_id: str, authorizer_context: dict | None = None, detail: str | None = None) -> dict:
+    """API Gateway's own answer of this type; `detail` is appended to its message (the local
+    HTTP server says what was wrong with a request it could not parse)."""
     spec = routes.GATEWAY_RESPONSES[response_type]
     context = authorizer_context or {}
 
@@ -99,7 +102,8 @@ def gateway_response(response_type: str, request_id: str, authorizer_context: di
             return str(context.get(template.removeprefix("$context.authorizer."), ""))
         return template
 
-    error = {"code": render(spec.code), "message": render(spec.message), "request_id": request_id}
+    message = render(spec.message) + (f": {detail}" if detail else "")
+    error = {"code": render(spec.code), "message": message, "request_id": request_id}
     return {"statusCode": spec.status, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"error": error})}
 
 
@@ -120,12 +124,18 @@ def allows(policy: dict, arn: str) -> bool:
 
 
 def _not_a_json_object(body: str | None) -> bool:
+    """What the REST API's request validator (a JSON object model) refuses. Nesting too deep
+    for the scan and duplicate keys go on to the function, which names the problem (API
+    Gateway's validator takes duplicate keys); the parser is the function's own."""
     if body is None or body == "":
         return False
     try:
-        return not isinstance(json.loads(body), dict)
-    except ValueError:
+        request_body.parse_object(body)
+    except (request_body.NotJson, request_body.NotAnObject):
         return True
+    except request_body.Refused:
+        return False
+    return False
 
 
 def handle(invoke: Invoke, method: str, path: str, body: str | None, headers: dict[str, str], query: str = "") -> dict:
@@ -135,6 +145,9 @@ def handle(invoke: Invoke, method: str, path: str, body: str | None, headers: di
     if len((body or "").encode()) > config.MAX_REQUEST_BODY_BYTES:
         # The WAF rule BodyTooLarge in front of the REST API (infra/stacks/api.py).
         return gateway_response("REQUEST_TOO_LARGE", request_id)
+    if method in BODY_METHODS and request_body.media_type_problem(signing.header(headers, "Content-Type")):
+        # The WAF rule UnsupportedMediaType (infra/stacks/api.py), before routing.
+        return gateway_response("UNSUPPORTED_MEDIA_TYPE", request_id)
     route = routes.find(method, path)
     if route is None:
         return gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)

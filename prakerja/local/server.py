@@ -8,11 +8,16 @@ import os
 import socket
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote
+from http import HTTPStatus
 
 from prakerja_flow import config
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
+from waitress.utilities import InternalServerError, RequestEntityTooLarge
 
 from . import gateway
 from .cloud import LocalCloud
@@ -40,43 +45,120 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_http_handler(cloud: LocalCloud):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body leave in two writes; with Nagle's algorithm the second waits for
-        # the client's delayed ACK (40 ms per keep-alive request on Linux).
-        disable_nagle_algorithm = True
+# The local API's HTTP/1.1 server is waitress (docs/decisions/0006-local-http-server.md):
+# it parses requests strictly (Content-Length only ASCII digits, chunked bodies, no
+# pipelining past a refused request), reads a whole body before the application runs and
+# never more than MAX_BODY, and closes the connection after any request it refused.
+WORKER_THREADS = 8
+# waitress refuses a body of `max_request_body_size` bytes or more: one more than ours.
+MAX_BODY = config.MAX_REQUEST_BODY_BYTES + 1
 
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > config.MAX_REQUEST_BODY_BYTES * 4:
-                # Refused before reading it, as API Gateway refuses bodies over its limit.
-                self._reply(gateway.gateway_response("REQUEST_TOO_LARGE", "local"))
-                return
-            body = self.rfile.read(length).decode("utf-8", errors="replace") if length else None
-            path, _, query = self.path.partition("?")
-            path = unquote(path)  # API Gateway hands the path on percent-decoded
-            self._reply(gateway.handle(cloud.invoke_raw, self.command, path, body, dict(self.headers.items()), query))
 
-        def _reply(self, response: dict) -> None:
-            # The function's body and headers as they are (JSON, or the Swagger UI's HTML).
-            data = (response.get("body") or "").encode()
-            self.send_response(int(response["statusCode"]))
-            headers = gateway.response_headers(response)
-            headers.setdefault("Content-Type", "application/json")
-            for name, value in headers.items():
-                if name.lower() not in ("content-length", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        def log_message(self, fmt: str, *args) -> None:
-            log.info("%s %s", self.address_string(), fmt % args)
+def _request_headers(environ: dict) -> dict[str, str]:
+    """Header names back from WSGI's HTTP_X_Y form (lookups are case-insensitive anyway)."""
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
+        if environ.get(key):
+            headers[name] = environ[key]
+    return headers
 
-    return Handler
+
+def wsgi_app(cloud: LocalCloud):
+    """The local API Gateway (gateway.handle) as a WSGI application."""
+
+    def app(environ: dict, start_response):
+        method = environ["REQUEST_METHOD"]
+        # WSGI hands the percent-decoded path as latin-1; API Gateway as UTF-8 text.
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", errors="replace") or "/"
+        length = int(environ.get("CONTENT_LENGTH") or 0)  # waitress has checked it and read the body
+        body = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else None
+        try:
+            response = gateway.handle(cloud.invoke_raw, method, path, body, _request_headers(environ), environ.get("QUERY_STRING", ""))
+        except Exception:  # noqa: BLE001 - a fault of the local gateway must still be an answer in the one shape
+            log.exception("local gateway failed")
+            response = gateway.gateway_response("DEFAULT_5XX", str(uuid.uuid4()))
+        data = (response.get("body") or "").encode()
+        headers = gateway.response_headers(response)
+        headers.setdefault("Content-Type", "application/json")
+        out = [(name, value) for name, value in headers.items() if name.lower() not in _HOP_BY_HOP]
+        start_response(_status_line(int(response["statusCode"])), [*out, ("Content-Length", str(len(data)))])
+        log.info("%s %s %s", method, path, response["statusCode"])
+        # A HEAD answer has the headers of the full answer and no body (waitress sends what
+        # the application returns).
+        return [] if method == "HEAD" else [data]
+
+    return app
+
+
+# Set by the server (waitress refuses an application that sets hop-by-hop headers).
+_HOP_BY_HOP = frozenset({"content-length", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+                         "proxy-authenticate", "proxy-authorization"})
+
+
+class _OneShapeErrorTask(ErrorTask):
+    """waitress's answer to a request it refused before the application (bad framing,
+    headers or body too large), in the one error shape instead of text/plain; the
+    connection is closed after it, as waitress does."""
+
+    def execute(self) -> None:
+        error, request_id = self.request.error, str(uuid.uuid4())
+        if isinstance(error, RequestEntityTooLarge):
+            response = gateway.gateway_response("REQUEST_TOO_LARGE", request_id)
+        elif isinstance(error, InternalServerError):
+            response = gateway.gateway_response("DEFAULT_5XX", request_id)
+        else:  # BadRequest, header fields too large, an unsupported transfer coding: the client's fault
+            response = gateway.gateway_response("DEFAULT_4XX", request_id, detail=f"malformed request: {error.body}")
+        body = response["body"].encode()
+        self.status = _status_line(response["statusCode"])
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _OneShapeErrorTask
+
+
+class _Server(TcpWSGIServer):
+    channel_class = _Channel
+
+
+class ApiServer:
+    """The local API on 127.0.0.1:`port` (0: any free port) until stop()."""
+
+    def __init__(self, cloud: LocalCloud, port: int = 0, host: str = "127.0.0.1"):
+        adjustments = Adjustments(
+            host=host, port=port, threads=WORKER_THREADS, ident="prakerja-local",
+            max_request_body_size=MAX_BODY, max_request_header_size=config.API_MAX_HEADER_BYTES,
+            expose_tracebacks=False, clear_untrusted_proxy_headers=True,
+        )
+        self._server = _Server(wsgi_app(cloud), adj=adjustments)
+        self.port = self._server.effective_port
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)
+
+    def start(self) -> ApiServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        # Closed on the server's own loop thread (waitress's trigger), which then ends.
+        self._server.trigger.pull_trigger(self._server.close)
+        self._thread.join(10)
+
+    def __enter__(self) -> ApiServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def run_scheduler(cloud: LocalCloud, stop: threading.Event, wall_seconds_per_run: float) -> None:
@@ -107,13 +189,10 @@ def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, rea
     stop = stop or threading.Event()
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port)
     moto_server.start()
-    http = ThreadingHTTPServer(("127.0.0.1", port), make_http_handler(cloud))
-    threads = [
-        threading.Thread(target=http.serve_forever, name="api", daemon=True),
-        threading.Thread(target=run_scheduler, args=(cloud, stop, config.PAYOUT_RUN_INTERVAL.total_seconds() / scale), name="scheduler", daemon=True),
-    ]
-    for thread in threads:
-        thread.start()
+    api = ApiServer(cloud, port).start()
+    scheduler = threading.Thread(target=run_scheduler, args=(cloud, stop, config.PAYOUT_RUN_INTERVAL.total_seconds() / scale),
+                                 name="scheduler", daemon=True)
+    scheduler.start()
     try:
         if ready:
             ready(cloud)
@@ -123,6 +202,5 @@ def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, rea
         pass
     finally:
         stop.set()
-        http.shutdown()
-        http.server_close()
+        api.stop()
         moto_server.stop()

@@ -1,17 +1,18 @@
 """Schemathesis against the local API over HTTP (the `prakerja local up` server, in a
 thread), from the committed OpenAPI spec: valid and invalid requests, every one signed
-(so that the fuzzer gets past the authorizer; authentication has its own tests).
+(so that the fuzzer gets past the authorizer; authentication has its own tests), then
+schemathesis' coverage cases, which include methods the spec does not have for a path
+(TRACE, OPTIONS, QUERY, ...) and malformed or unsupported content types.
 
 Every response must be in the spec (status, content type, schema), no 5xx, every
-invalid request refused, and no refused request may change the tables."""
+invalid request refused, every 4xx in the one error shape, and no refused request may
+change the tables."""
 
 from __future__ import annotations
 
 import json
 import random
-import threading
 import time
-from http.server import ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -20,6 +21,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from lifecycle_steps import buy, complete, open_wave, register
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import GenerationConfig
+from schemathesis.generation.meta import REQUEST_SHAPE_PROBES
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -31,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from prakerja import api_docs
 from prakerja.local import credentials
 from prakerja.local.cloud import LocalCloud
-from prakerja.local.server import make_http_handler
+from prakerja.local.server import ApiServer
 from prakerja_flow.auth import signing, store
 from prakerja_flow.data import dynamo
 
@@ -68,14 +71,17 @@ def api():
         buy(cloud, pid)
         complete(cloud, pid)
         cloud.wait_for_token(pid, "RATING")
-        server = ThreadingHTTPServer(("127.0.0.1", 0), make_http_handler(cloud))
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield cloud, f"http://127.0.0.1:{server.server_address[1]}", pid
-        finally:
-            server.shutdown()
-            server.server_close()
+        with ApiServer(cloud) as server:
+            yield cloud, server.url, pid
+
+
+def assert_one_error_shape(response) -> None:
+    """Every refusal, documented status or not: exactly {"error": {"code", "message", "request_id"}}."""
+    content_type = (response.headers.get("content-type") or [""])[0]  # schemathesis: lowercase names, lists of values
+    assert content_type.startswith("application/json"), response.headers
+    got = response.json()
+    assert set(got) == {"error"} and set(got["error"]) == {"code", "message", "request_id"}, got
+    assert isinstance(got["error"]["code"], str) and got["error"]["code"] and got["error"]["message"], got
 
 
 def snapshot(cloud: LocalCloud) -> list[str]:
@@ -127,11 +133,14 @@ def test_fuzz_the_api_from_its_spec(api):
                 counts["unsigned"] += signing.SIGNATURE not in response.request.headers
                 case.validate_response(response, checks=CHECKS)
                 if response.status_code >= 400:
+                    assert_one_error_shape(response)
                     counts["refused"] += 1
                     assert snapshot(cloud) == before, f"refused {case.method} {case.formatted_path} changed the table"
                 else:
                     counts["accepted_with_key"] += "idempotency-key" in {h.lower() for h in response.request.headers}
-                    cloud.settle(quiet=0.02)  # an accepted request may start work in the state machine
+                    # An accepted request may start work in the state machine; between two of its
+                    # tasks the interpreter can be busy for tens of ms on a loaded machine.
+                    cloud.settle(quiet=0.2)
                     state[0] = snapshot(cloud)
 
             run()
@@ -143,3 +152,44 @@ def test_fuzz_the_api_from_its_spec(api):
     assert idempotency_records(cloud) - remembered_before <= counts["accepted_with_key"]
     assert counts["requests"] >= MINIMUM_REQUESTS, counts
     assert counts["refused"] < counts["requests"], "nothing was accepted: the signatures or the spec are wrong"
+
+
+def _is_request_shape_probe(case) -> bool:
+    """A method the spec does not have for this path, or a malformed/unsupported content type."""
+    phase = getattr(case._meta, "phase", None)
+    return getattr(getattr(phase, "data", None), "scenario", None) in REQUEST_SHAPE_PROBES
+
+
+def test_methods_and_content_types_outside_the_spec(api):
+    """Schemathesis' coverage cases for every operation (boundary values, missing and
+    duplicate parameters, other methods, other content types): no 5xx, every 4xx in the
+    one error shape, refusals change nothing; cases inside the spec also conform to it."""
+    cloud, base_url, _ = api
+    schema = schemathesis.openapi.from_dict(json.loads(api_docs.OPENAPI_PATH.read_text()))
+    session = SigningSession()
+    counts = {"requests": 0, "probes": 0, "methods": set(), "415": 0}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        cases = schema.iter_coverage_cases(operation, generation_modes=list(schemathesis.GenerationMode),
+                                           generation_config=GenerationConfig())
+        for case in cases:
+            cloud.settle(quiet=0.02)
+            before = snapshot(cloud)
+            response = case.call(base_url=base_url, session=session)
+            counts["requests"] += 1
+            assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text)
+            if _is_request_shape_probe(case):
+                counts["probes"] += 1
+                counts["methods"].add(case.method.upper())
+                counts["415"] += response.status_code == 415
+                assert response.status_code >= 400, (case.method, case.formatted_path, case.headers, response.text)
+            else:
+                case.validate_response(response, checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                                         response_schema_conformance])
+            if response.status_code >= 400:
+                assert_one_error_shape(response)
+                cloud.settle(quiet=0.02)
+                assert snapshot(cloud) == before, f"refused {case.method} {case.formatted_path} changed the table"
+    print(f"\ncoverage: {counts['requests']} requests, {counts['probes']} outside the spec, methods {sorted(counts['methods'])}")
+    assert {"TRACE", "OPTIONS", "DELETE", "PATCH"} <= counts["methods"], counts
+    assert counts["415"] >= 8, counts  # every POST/PUT operation got an unsupported content type

@@ -65,7 +65,7 @@ def test_a_refused_request_is_not_remembered(cloud, participant):
     assert cloud.request("POST", path, purchase_body("ORD1", 400_000), idempotency_key="fix-me")[0] == 201
 
 
-@pytest.mark.parametrize("key", ["", "x" * (config.IDEMPOTENCY_KEY_MAX_CHARS + 1), "has space", "ünï"])
+@pytest.mark.parametrize("key", ["", "x" * (config.IDEMPOTENCY_KEY_MAX_CHARS + 1), "has space", "ünï", "trailing-newline\n"])
 def test_malformed_keys_are_422(cloud, participant, key):
     cloud.wait_for_token(participant, "PURCHASE")
     before = table_state(cloud)

@@ -181,3 +181,36 @@ def test_the_authorizer_answers_as_api_gateway_expects(monkeypatch):
     assert denied["context"]["code"] == "Forbidden" and '"' not in denied["context"]["message"] and "\\" not in denied["context"]["message"]
     with pytest.raises(Exception, match="^Unauthorized$"):
         authorizer.handler({**event, "headers": {}}, None)
+
+
+# Unicode digits that str.isdigit() admits and int() may or may not take, signs, spaces,
+# a trailing newline (which a `$` regex lets through), and one digit too many.
+@pytest.mark.parametrize("timestamp", ["1²", "١٨٠٠٠٠٠٠٠٠", "１８００００００００", "+1800000000", " 1800000000", "1800000000\n",
+                                       "-1", "1_800_000_000", "1" * 13, ""])
+def test_a_timestamp_that_is_not_1_to_12_ascii_digits_is_refused(timestamp):
+    with pytest.raises(Rejected) as refused:
+        signing.parse({**signing.sign(SECRET, "k-platform", "GET", "/p", None, None, NOW), signing.TIMESTAMP: timestamp})
+    assert refused.value.code in ("InvalidSignature", "Unauthenticated")
+    assert signing.TIMESTAMP in refused.value.message
+
+
+@pytest.mark.parametrize(("name", "value"), [(signing.KEY_ID, "k-platform\n"), (signing.NONCE, "n" * 20 + "\n"),
+                                             (signing.SIGNATURE, "a" * 64 + "\n"), (signing.CONTENT_SHA256, "b" * 64 + "\n")])
+def test_signature_headers_must_match_their_pattern_exactly(name, value):
+    with pytest.raises(Rejected) as refused:
+        signing.parse({**signing.sign(SECRET, "k-platform", "GET", "/p", None, None, NOW), name: value})
+    assert refused.value.code == "InvalidSignature"
+
+
+def test_the_authorizer_denies_a_superscript_timestamp_instead_of_failing(monkeypatch):
+    """Finding 3 of issue 12: `1²` passed str.isdigit(), int() raised, the authorizer
+    failed and API Gateway answered 500 to an unauthenticated caller."""
+    from prakerja_flow.handlers import authorizer
+
+    monkeypatch.setattr(authorizer.time, "time", lambda: NOW)
+    headers = {**signed_request().headers, signing.TIMESTAMP: "1²"}
+    event = {"httpMethod": "POST", "path": "/participants/P1/purchases", "resource": PURCHASES, "headers": headers,
+             "methodArn": "arn:aws:execute-api:r:1:api/v1/POST/participants/P1/purchases"}
+    denied = authorizer.handler(event, None)
+    assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert denied["context"]["code"] == "InvalidSignature"

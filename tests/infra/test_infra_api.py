@@ -20,6 +20,7 @@ from infra_testlib import getatt_arn, imported, lid, one, ref, resources
 from prakerja_flow import catalogue, config, routes
 from prakerja_flow.auth import signing
 from prakerja_flow.data import schema
+from prakerja_flow.handlers import request_body
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,7 @@ def test_gateway_answers_in_the_one_error_shape(template):
         body = json.loads(props["ResponseTemplates"]["application/json"])
         assert body == {"error": {"code": error.code, "message": error.message, "request_id": "$context.requestId"}}
     assert json.loads(answers["ACCESS_DENIED"]["ResponseTemplates"]["application/json"])["error"]["code"] == "$context.authorizer.code"
+    assert answers["UNSUPPORTED_MEDIA_TYPE"]["StatusCode"] == "415"
 
 
 def _statements(template, policy) -> list[dict]:
@@ -245,6 +247,19 @@ def test_web_acl_rules(template):
     assert props["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"] == waf_body_inspection_limit(
         config.MAX_REQUEST_BODY_BYTES
     )
+
+    # Proxy integrations pass bodies of undeclared content types on unvalidated: refused by
+    # WAF, before routing and authorisation, as the local gateway does.
+    media = rules["UnsupportedMediaType"]
+    refusal(media, "UNSUPPORTED_MEDIA_TYPE")
+    assert media["Priority"] < rules["AWSManagedRulesCommonRuleSet"]["Priority"]
+    method, not_json = media["Statement"]["AndStatement"]["Statements"]
+    assert method["RegexMatchStatement"]["FieldToMatch"] == {"Method": {}}
+    assert method["RegexMatchStatement"]["RegexString"] == "^(" + "|".join(BODY_METHODS) + ")$"
+    content_type = not_json["NotStatement"]["Statement"]["RegexMatchStatement"]
+    assert content_type["FieldToMatch"] == {"SingleHeader": {"Name": "content-type"}}
+    assert content_type["RegexString"] == request_body.JSON_MEDIA_TYPE
+    assert content_type["TextTransformations"] == [{"Priority": 0, "Type": "LOWERCASE"}]
 
 
 def test_web_acl_is_associated_with_the_stage(template, api):

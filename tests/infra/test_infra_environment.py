@@ -16,9 +16,10 @@ def test_default_environment_is_dev():
 
 
 def test_environment_and_options_come_from_context():
-    app = cdk.App(context={"env": "prod", "alarmEmail": "ops@example.org", "paymentProvider": "xendit"})
+    app = cdk.App(context={"env": "prod", "alarmEmail": "ops@example.org", "paymentProvider": "http",
+                           "paymentProviderUrl": "https://api.provider.example"})
     env = DeployEnv.from_context(app)
-    assert (env.name, env.alarm_email, env.payment_provider) == ("prod", "ops@example.org", "xendit")
+    assert (env.name, env.alarm_email, env.payment_provider) == ("prod", "ops@example.org", "http")
     assert env.prefixed(catalogue.TABLE_NAME) == f"prod-{catalogue.TABLE_NAME}"
 
 
@@ -51,13 +52,49 @@ def test_package_json_pins_asl_validator_exactly():
 
 
 def test_payment_provider_url_comes_from_context_and_must_be_https():
-    app = cdk.App(context={"paymentProvider": "http", "paymentProviderUrl": "https://api.provider.example/v2"})
-    assert DeployEnv.from_context(app).payment_provider_url == "https://api.provider.example/v2"
+    app = cdk.App(context={"paymentProvider": "http", "paymentProviderUrl": "https://api.provider.example/disbursement"})
+    assert DeployEnv.from_context(app).payment_provider_url == "https://api.provider.example/disbursement"
     with pytest.raises(ValueError, match="https://"):
-        DeployEnv("dev", payment_provider_url="http://api.provider.example")
+        DeployEnv("dev", payment_provider="http", payment_provider_url="http://api.provider.example")
     with pytest.raises(ValueError, match="paymentProviderUrl"):
         DeployEnv("dev", payment_provider="http")  # the HTTP provider cannot run without a URL
-    assert DeployEnv("dev").payment_provider_url is None  # the fake provider needs none
+    assert DeployEnv("dev").payment_provider_url is None  # the test provider's URL comes from its stack
+
+
+@pytest.mark.parametrize("url", ["https://api.provider.example/v1", "https://api.provider.example/v1/",
+                                 "https://api.provider.example/disbursement/v2"])
+def test_a_provider_url_ending_in_an_api_version_is_refused(url):
+    """payments/http.py appends /v1/... itself: docs/deploy.md's .../v1 sent every request
+    to /v1/v1/..., whose 404 read as 'account not found' for every participant."""
+    with pytest.raises(ValueError, match="appends /v1"):
+        DeployEnv("staging", payment_provider="http", payment_provider_url=url)
+
+
+@pytest.mark.parametrize("url", ["https://api.provider.example?x=1", "https://api.provider.example#v1", "https:///v1"])
+def test_a_provider_url_with_a_query_fragment_or_no_host_is_refused(url):
+    with pytest.raises(ValueError, match="paymentProviderUrl"):
+        DeployEnv("staging", payment_provider="http", payment_provider_url=url)
+
+
+@pytest.mark.parametrize("name", ["dev", "staging", "prod"])
+def test_the_fake_provider_is_never_deployed(name):
+    """In-process, each Lambda process would have its own empty account directory."""
+    with pytest.raises(ValueError, match="nobody could ever be paid"):
+        DeployEnv(name, payment_provider="fake")
+
+
+def test_development_environments_default_to_the_test_provider_and_only_they_may_have_it():
+    assert DeployEnv("dev").payment_provider == "test" and DeployEnv("devrizky").deploys_test_provider
+    with pytest.raises(ValueError, match="only development environments"):
+        DeployEnv("staging", payment_provider="test")
+    with pytest.raises(ValueError, match="not a development environment"):
+        DeployEnv("staging")  # no silent default outside development
+
+
+def test_test_accounts_other_is_checked():
+    assert DeployEnv("dev", test_accounts_other="not_found").test_accounts_other == "not_found"
+    with pytest.raises(ValueError, match="testAccountsOther"):
+        DeployEnv("dev", test_accounts_other="rich")
 
 
 def test_operator_principal_comes_from_context_and_must_be_an_arn():

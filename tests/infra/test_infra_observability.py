@@ -40,7 +40,7 @@ def test_every_alarm_notifies_the_topic(alarms, observability):
         assert alarm["AlarmActions"] == [ref(observability.topic)]
         assert alarm["OKActions"] == [ref(observability.topic)]
         # Only the once-a-day job alarms keep their state between runs (see below).
-        held = (_name("ReconciliationMismatches"), _name("PayoutBacklog"))
+        held = (_name("ReconciliationMismatches"), _name("PayoutBacklog"), _name("PaymentProviderMisconfigured"))
         expected_missing = "ignore" if alarm["AlarmName"] in held else "notBreaching"
         assert alarm["TreatMissingData"] == expected_missing
 
@@ -144,3 +144,12 @@ def test_payout_backlog_alarm(alarms, observability):
     assert (alarm["Namespace"], alarm["MetricName"]) == (catalogue.METRICS_NAMESPACE, catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC)
     assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
     assert alarm["TreatMissingData"] == "ignore" and alarm["AlarmActions"] == [ref(observability.topic)]
+
+
+def test_provider_misconfigured_alarm(alarms, observability):
+    """Payouts held because the provider says our configuration is wrong page the topic."""
+    alarm = alarms[_name("PaymentProviderMisconfigured")]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (catalogue.METRICS_NAMESPACE, catalogue.PAYOUT_MISCONFIGURED_METRIC)
+    assert catalogue.PAYOUT_OUTCOME_METRICS["misconfigured"] == catalogue.PAYOUT_MISCONFIGURED_METRIC
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
+    assert alarm["AlarmActions"] == [ref(observability.topic)]

@@ -11,7 +11,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 from infra import operators
-from infra_testlib import TEST_ENV, TEST_OPERATOR_PRINCIPAL, as_list, getatt_arn, imported, lid, resources
+from infra_testlib import TEST_CONTEXT, TEST_ENV, TEST_OPERATOR_PRINCIPAL, as_list, getatt_arn, imported, lid, resources
 from prakerja_flow import catalogue
 
 ROOT = catalogue.PROJECT_ROOT
@@ -120,7 +120,8 @@ def test_without_a_principal_there_is_a_policy_but_no_role():
     import aws_cdk as cdk
     from infra.system import build, cdk_json_context
 
-    app = cdk.App(context={**cdk_json_context(), "env": TEST_ENV}, analytics_reporting=False)
+    context = {k: v for k, v in TEST_CONTEXT.items() if k != "operatorPrincipalArn"}
+    app = cdk.App(context={**cdk_json_context(), **context}, analytics_reporting=False)
     system = build(app)
     assert system.workflow.operators.role is None
     assert system.workflow.operators.policy is not None

@@ -107,7 +107,12 @@ class FakeDisbursementApi:
     def _route(self, method, url, body, headers, fault):
         path = url.path
         if method == "POST" and path == "/v1/accounts/inquiry":
-            return 200, self.accounts.get((body["channel"], body["account_number"]), {"found": False})
+            account = self.accounts.get((body["channel"], body["account_number"]))
+            if account is None:
+                return 404, {"code": "account_not_found", "message": "no such account"}
+            # Whether the asker's NIK holds it; never whose it is.
+            return 200, {"found": True, "holder_matches": account["holder_nik"] == body.get("holder_nik"),
+                         "kyc_verified": account["kyc_verified"], "active": account["active"]}
         if method == "POST" and path == "/v1/disbursements":
             key = headers.get("Idempotency-Key")
             if not key:
@@ -132,7 +137,7 @@ class FakeDisbursementApi:
             key = unquote(path[len("/v1/disbursements/"):])
             record = self.transfers.get(key)
             if record is None:
-                return 404, {"code": "not_found"}
+                return 404, {"code": "disbursement_not_found", "message": "never received"}
             if record["status"] == "PENDING":
                 record["status"] = "PAID"
                 self._line(record, "PAID", self.bodies[key])
@@ -144,7 +149,7 @@ class FakeDisbursementApi:
             page = lines[start:start + 2]  # tiny pages, so that paging is exercised
             nxt = str(start + 2) if start + 2 < len(lines) else None
             return 200, {"lines": page, "next_cursor": nxt}
-        return 404, {"code": "no_route"}
+        return 404, {"message": "Not Found"}  # an unknown route, as most HTTP servers answer it
 
     def _line(self, record: dict, status: str, body: dict) -> None:
         self.statement.append({"transfer_id": record["transfer_id"], "idempotency_key": record["idempotency_key"],

@@ -160,6 +160,11 @@ def test_budget_refusal_writes_no_reservation_and_says_why(cloud):
     assert controls.get_budget().committed_idr == 0
 
 
+def account_version(pid: str) -> str:
+    """The payout account version the guard clears (commit_cash re-checks it)."""
+    return repo.require_participant(pid)["payout_account_updated_at"]
+
+
 def view_cash(pid: str) -> int:
     return repo.require_participant(pid)["cash_committed_idr"]
 
@@ -172,7 +177,7 @@ def test_a_ceiling_changed_under_a_running_commit_is_read_again(cloud):
     pid = trained_and_rated(cloud)
     controls.set_budget_ceiling(PAYOUT, "ops", "t: top-up", cloud.clock())
     ent = repo.transition_entitlement(first_payout(pid), inc.DUE, cloud.clock())
-    sent, budget = repo.commit_cash(ent, cloud.clock(), stale)
+    sent, budget = repo.commit_cash(ent, cloud.clock(), stale, account_changed_at=account_version(pid))
     assert sent["status"] == inc.SENT and sent["budget_reserved_idr"] == PAYOUT
     assert (budget.ceiling_idr, budget.committed_idr) == (PAYOUT, PAYOUT)
     assert_budget_matches_entitlements(cloud)
@@ -185,7 +190,7 @@ def test_a_ceiling_lowered_under_a_running_commit_refuses(cloud):
     controls.set_budget_ceiling(PAYOUT - 1, "ops", "emergency stop", cloud.clock())
     ent = repo.transition_entitlement(first_payout(pid), inc.DUE, cloud.clock())
     with pytest.raises(controls.BudgetExhausted) as refused:
-        repo.commit_cash(ent, cloud.clock(), stale)
+        repo.commit_cash(ent, cloud.clock(), stale, account_changed_at=account_version(pid))
     assert refused.value.budget.ceiling_idr == PAYOUT - 1
     assert first_payout(pid)["status"] == inc.DUE
     assert controls.get_budget().committed_idr == 0
@@ -198,7 +203,7 @@ def test_a_sent_entitlement_without_a_reservation_gives_nothing_back(cloud):
     pid = trained_and_rated(cloud)
     controls.reserve_budget(PAYOUT)  # somebody else's reservation
     ent = repo.transition_entitlement(first_payout(pid), inc.DUE, cloud.clock())
-    sent, _ = repo.commit_cash(ent, cloud.clock())
+    sent, _ = repo.commit_cash(ent, cloud.clock(), account_changed_at=account_version(pid))
     cloud.ddb.update_item(TableName=cloud.table_name, Key={"pk": {"S": sent["pk"]}, "sk": {"S": sent["sk"]}},
                           UpdateExpression="REMOVE budget_reserved_idr")
     sent.pop("budget_reserved_idr")
@@ -223,13 +228,13 @@ def test_a_transaction_conflict_on_the_budget_item_is_retried_then_left_for_the_
         return real(items)
 
     monkeypatch.setattr(repo, "_transact", conflicting)
-    sent, _ = repo.commit_cash(ent, cloud.clock())  # one conflict, then it goes through
+    sent, _ = repo.commit_cash(ent, cloud.clock(), account_changed_at=account_version(pid))  # one conflict, then it goes through
     assert sent["status"] == inc.SENT
     assert_budget_matches_entitlements(cloud)
 
     other = repo.transition_entitlement(repo.get_entitlement(pid, inc.POST_TRAINING, 2), inc.DUE, cloud.clock())
     conflicts["left"] = 99
-    assert repo.commit_cash(other, cloud.clock()) is None  # always contended: nothing written
+    assert repo.commit_cash(other, cloud.clock(), account_changed_at=account_version(pid)) is None  # always contended: nothing written
     assert repo.get_entitlement(pid, inc.POST_TRAINING, 2)["status"] == inc.DUE
     assert_budget_matches_entitlements(cloud)
     assert controls.get_budget().committed_idr == PAYOUT

@@ -13,9 +13,10 @@ from prakerja_flow import catalogue
 from prakerja_flow.payments import get_provider
 from prakerja_flow.payments import http as http_provider
 from prakerja_flow.payments.http import HttpProvider, ProviderError, SecretApiKey
-from prakerja_flow.payments.provider import PAID, REJECTED, ProviderUnavailable, TransferRequest
+from prakerja_flow.payments.provider import PAID, REJECTED, ProviderMisconfigured, ProviderUnavailable, TransferRequest
 
 NIK = "3171015705900001"
+OTHER_NIK = "3171015705900002"
 
 
 def request(key: str = "P1:POST_TRAINING:1", amount: int = 600_000, number: str = "0812") -> TransferRequest:
@@ -64,9 +65,10 @@ def make(api, secret_arn, secrets, sleeps):
 def test_inquiry_uses_the_api_key_from_secrets_manager_fetched_once(api, make, secrets):
     api.open_account("OVO", "0812", NIK, kyc_verified=False)
     provider = make()
-    first = provider.inquire("OVO", "0812")
-    assert (first.found, first.holder_nik, first.kyc_verified, first.active) == (True, NIK, False, True)
-    assert provider.inquire("OVO", "0999").found is False
+    first = provider.inquire("OVO", "0812", NIK)
+    assert (first.found, first.holder_matches, first.kyc_verified, first.active) == (True, True, False, True)
+    assert provider.inquire("OVO", "0812", OTHER_NIK).holder_matches is False
+    assert provider.inquire("OVO", "0999", NIK).found is False
     assert secrets.calls == 1  # cached
     assert all(headers["Authorization"] == "Bearer test-key" for _, _, headers in api.requests)
 
@@ -132,7 +134,7 @@ def test_accepted_then_dropped_connection_is_unknown(api, make):
 def test_slow_reads_are_retried_for_inquiries_and_status(api, make):
     api.open_account("OVO", "0812", NIK)
     api.fail_next("slow")
-    assert make().inquire("OVO", "0812").found is True
+    assert make().inquire("OVO", "0812", NIK).found is True
     assert api.count("POST", "/v1/accounts/inquiry") == 2
     api.fail_next("slow", "slow", "slow")
     with pytest.raises(ProviderUnavailable):
@@ -172,14 +174,14 @@ def test_pending_is_not_an_outcome(api, make):
 def test_a_rotated_secret_is_fetched_again_on_401(api, make, secrets, secret_arn):
     api.open_account("OVO", "0812", NIK)
     provider = make()
-    provider.inquire("OVO", "0812")
+    provider.inquire("OVO", "0812", NIK)
     boto3.client("secretsmanager").put_secret_value(SecretId=secret_arn, SecretString=json.dumps({"api_key": "rotated"}))
     api.api_key = "rotated"
-    assert provider.inquire("OVO", "0812").found is True
+    assert provider.inquire("OVO", "0812", NIK).found is True
     assert secrets.calls == 2
     api.api_key = "something-else"
-    with pytest.raises(ProviderError, match="401"):
-        provider.inquire("OVO", "0812")
+    with pytest.raises(ProviderMisconfigured, match="refused our credentials"):
+        provider.inquire("OVO", "0812", NIK)
 
 
 def test_statement_pages_through_the_window(api, make):
@@ -202,7 +204,7 @@ def test_get_provider_selects_http_from_the_environment(api, secret_arn, monkeyp
         assert isinstance(provider, HttpProvider) and provider.base_url == api.url
         assert get_provider() is provider
         api.open_account("BANK", "123", NIK)
-        assert provider.inquire("BANK", "123").holder_nik == NIK
+        assert provider.inquire("BANK", "123", NIK).holder_matches is True
     finally:
         http_provider.reset_shared()
 
@@ -214,3 +216,39 @@ def test_missing_configuration_is_named(monkeypatch):
         HttpProvider(api_key=lambda: "k")
     with pytest.raises(RuntimeError, match=catalogue.ENV_PAYMENT_PROVIDER_SECRET):
         SecretApiKey()
+
+
+def test_the_inquiry_sends_the_nik_and_gets_only_whether_it_matches(api, make):
+    """Less personal data leaves the provider: the answer says whether the asker holds the
+    account, never whose it is."""
+    api.open_account("OVO", "0812", NIK)
+    answer = make().inquire("OVO", "0812", OTHER_NIK)
+    assert (answer.found, answer.holder_matches) == (True, False)
+    assert not hasattr(answer, "holder_nik")
+
+
+def test_a_base_url_ending_in_v1_is_misconfigured_never_account_not_found(api, make):
+    """docs/deploy.md once gave .../v1 while the adapter appends /v1/... itself: every
+    request went to /v1/v1/..., and the provider's 404 for that unknown route read as
+    'account not found', blaming every participant."""
+    api.open_account("OVO", "0812", NIK)
+    provider = make(base_url=api.url + "/v1")
+    with pytest.raises(ProviderMisconfigured, match="without /v1"):
+        provider.inquire("OVO", "0812", NIK)
+    with pytest.raises(ProviderMisconfigured):
+        provider.status("P1:POST_TRAINING:1")  # a 404 here would otherwise mean "never received: send again"
+    with pytest.raises(ProviderMisconfigured):
+        provider.transfer(request())
+    assert api.paid_lines() == []
+
+
+def test_only_the_contracts_404_codes_are_answers(api, make):
+    provider = make()
+    assert provider.inquire("OVO", "0999", NIK).found is False  # 404 account_not_found
+    assert provider.status("P9:POST_TRAINING:1") is None  # 404 disbursement_not_found
+
+
+def test_a_403_is_misconfigured_credentials(api, make, monkeypatch):
+    monkeypatch.setattr(api, "_route", lambda *args: (403, {"message": "Forbidden"}))
+    with pytest.raises(ProviderMisconfigured, match="credentials"):
+        make().inquire("OVO", "0812", NIK)

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import boto3
 import pytest
-from lifecycle_steps import advance_days, nik, open_wave, trained_and_rated
+from lifecycle_steps import advance_days, nik, open_wave, trained_and_rated, view
 
 from prakerja_flow import clock, config
+from prakerja_flow.data import controls
 from prakerja_flow.data import repository as repo
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
@@ -74,3 +75,29 @@ def test_the_provider_down_for_a_whole_run_loses_nothing(cloud, api, http):
     assert api.paid_lines() == []
     advance_days(cloud, 1)
     assert status(pid) == inc.PAID and len(api.paid_lines()) == 1
+
+
+def test_a_misconfigured_provider_url_holds_payouts_and_never_blames_the_participant(cloud, api, http, monkeypatch):
+    """The base URL ending in /v1 (the adapter appends /v1/... itself): the provider's 404
+    for the unknown route used to fail every payout as AccountNotFound."""
+    open_wave(cloud)
+    pid = participant(cloud, api, 4)
+    advance_days(cloud, FIRST_DUE - 1)
+    monkeypatch.setattr(http, "base_url", api.url + "/v1")
+    cloud.clock.advance(timedelta(days=1))
+    report = cloud.invoke("payout-run", {"scheduled_time": clock.iso(cloud.clock())})
+    ent = repo.get_entitlement(pid, inc.POST_TRAINING, 1)
+    assert report["outcomes"] == {"misconfigured": 1}
+    assert ent["status"] in (inc.SCHEDULED, inc.DUE) and "failure_code" not in ent  # left as it was
+    diagnosis = view(cloud, pid)["diagnosis"]
+    assert "payment provider misconfigured" in diagnosis and "nothing for the participant to fix" in diagnosis
+    assert "AccountNotFound" not in diagnosis and "check the number" not in diagnosis
+    assert api.url not in diagnosis  # the provider's address stays with operators (log, alarm)
+    assert "without /v1" in controls.get_provider_problem()["problem"]
+
+    monkeypatch.setattr(http, "base_url", api.url)  # fixed: the next run pays, and the diagnosis moves on
+    cloud.clock.advance(timedelta(days=1))
+    report = cloud.invoke("payout-run", {"scheduled_time": clock.iso(cloud.clock())})
+    cloud.settle()
+    assert report["outcomes"]["paid"] == 1 and status(pid) == inc.PAID
+    assert "misconfigured" not in view(cloud, pid)["diagnosis"]

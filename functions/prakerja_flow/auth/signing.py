@@ -35,9 +35,13 @@ CONTENT_SHA256 = "X-Prakerja-Content-SHA256"
 SIGNATURE = "X-Prakerja-Signature"
 SIGNED_HEADERS = (KEY_ID, TIMESTAMP, NONCE, CONTENT_SHA256, SIGNATURE)
 
-KEY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
-NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# Matched with fullmatch: `$` alone would let a trailing newline through. Character classes
+# spelled out in ASCII: `\d` and str.isdigit() admit other scripts' digits and superscripts
+# ("1²" passed isdigit(), then int() raised: a 500 for an unauthenticated caller).
+KEY_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
+NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+HEX64 = re.compile(r"[0-9a-f]{64}")
+UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
@@ -111,13 +115,13 @@ def parse(headers: Mapping[str, str] | None) -> SignedParts:
     if missing:
         raise Unsigned(f"the request is not signed: missing {', '.join(missing)}")
     key_id, timestamp, nonce, body_hash, sig = (values[n] or "" for n in SIGNED_HEADERS)
-    if not KEY_ID_PATTERN.match(key_id):
+    if not KEY_ID_PATTERN.fullmatch(key_id):
         raise Rejected("InvalidSignature", f"{KEY_ID} is malformed")
-    if not timestamp.isdigit() or len(timestamp) > 12:
-        raise Rejected("InvalidSignature", f"{TIMESTAMP} must be unix seconds")
-    if not NONCE_PATTERN.match(nonce):
+    if not UNIX_SECONDS.fullmatch(timestamp):
+        raise Rejected("InvalidSignature", f"{TIMESTAMP} must be unix seconds: 1-12 ASCII digits")
+    if not NONCE_PATTERN.fullmatch(nonce):
         raise Rejected("InvalidSignature", f"{NONCE} must be 16-64 characters of A-Z a-z 0-9 _ -")
-    if not HEX64.match(body_hash) or not HEX64.match(sig):
+    if not HEX64.fullmatch(body_hash) or not HEX64.fullmatch(sig):
         raise Rejected("InvalidSignature", f"{CONTENT_SHA256} and {SIGNATURE} must be 64 lowercase hex digits")
     return SignedParts(key_id, int(timestamp), nonce, body_hash, sig)
 

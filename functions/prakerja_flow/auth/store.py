@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import ClientError
 
 from .. import config, settings
@@ -37,41 +40,71 @@ def secret_value(principal_kind: str, principal_id: str, secret: str) -> str:
     return json.dumps({"principal_kind": principal_kind, "principal_id": principal_id, "secret": secret})
 
 
+# Found secrets: Powertools Parameters' cache (max_age), which only real clients enter.
+# Misses: a bounded, expiring map of key id -> when the miss was seen, oldest first.
 _lock = threading.Lock()
-_cache: dict[str, tuple[float, Client | None]] = {}
+_provider: SecretsProvider | None = None
+_unknown: OrderedDict[str, float] = OrderedDict()
 
 
 def reset() -> None:
     """The local runtime calls this when it starts a fresh mock world."""
+    global _provider
     with _lock:
-        _cache.clear()
+        _provider = None
+        _unknown.clear()
 
 
-def _client():
-    return clients.client("secretsmanager")
+def cache_sizes() -> dict[str, int]:
+    with _lock:
+        return {"unknown_key_ids": len(_unknown), "client_secrets": len(_provider.store) if _provider else 0}
+
+
+def _secrets() -> SecretsProvider:
+    global _provider
+    boto3_client = clients.client("secretsmanager")
+    with _lock:
+        if _provider is None or _provider.client is not boto3_client:  # clients.reset(): another endpoint
+            _provider = SecretsProvider(boto3_client=boto3_client)
+        return _provider
+
+
+def _known_missing(key_id: str, now: float) -> bool:
+    with _lock:
+        seen = _unknown.get(key_id)
+        if seen is not None and now - seen < config.API_UNKNOWN_KEY_CACHE_TTL.total_seconds():
+            return True
+        _unknown.pop(key_id, None)
+        return False
+
+
+def _remember_missing(key_id: str, now: float) -> None:
+    with _lock:
+        _unknown[key_id] = now
+        _unknown.move_to_end(key_id)
+        while len(_unknown) > config.API_UNKNOWN_KEY_CACHE_SIZE:
+            _unknown.popitem(last=False)
 
 
 def client_for(key_id: str, now: float | None = None) -> Client | None:
-    """The client holding this key, or None when there is no such key (cached, also the
-    misses, so that guessing key ids does not cost a Secrets Manager call each)."""
+    """The client holding this key, or None when there is no such key. `now` (monotonic
+    seconds) dates misses; found secrets expire by Powertools' clock."""
     now = time.monotonic() if now is None else now
-    with _lock:
-        hit = _cache.get(key_id)
-    if hit is not None and now - hit[0] < config.API_CLIENT_SECRET_TTL.total_seconds():
-        return hit[1]
-    found = _fetch(key_id)
-    with _lock:
-        _cache[key_id] = (now, found)
-    return found
-
-
-def _fetch(key_id: str) -> Client | None:
+    if _known_missing(key_id, now):
+        return None
     try:
-        raw = _client().get_secret_value(SecretId=secret_name(key_id))["SecretString"]
-    except ClientError as error:
-        if dynamo.error_code(error) == "ResourceNotFoundException":
+        raw = _secrets().get(secret_name(key_id), max_age=int(config.API_CLIENT_SECRET_TTL.total_seconds()))
+    except GetParameterError as error:
+        # Powertools wraps the SDK's error; the ClientError is its context.
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, ClientError) and dynamo.error_code(cause) == "ResourceNotFoundException":
+            _remember_missing(key_id, now)
             return None
         raise
+    return _client_of(key_id, raw)
+
+
+def _client_of(key_id: str, raw: str) -> Client:
     value = json.loads(raw)
     if value.get("principal_kind") not in PRINCIPAL_KINDS or not value.get("principal_id") or len(value.get("secret", "")) < 32:
         # A malformed client secret is an operator mistake; refuse rather than guess.

@@ -5,6 +5,8 @@
   BUDGET / BUDGET     programme-wide cash budget: "committed_idr" (reserved or paid),
                       optional "ceiling_idr" (operator override of
                       config.CASH_INCENTIVE_BUDGET_IDR)
+  PROVIDER / PROVIDER the payment provider found misconfigured by a payout run:
+                      {"problem", "at"}; deleted by the first run that reaches it again
 
 The budget is one counter item changed by conditional updates, so two payout runs
 can never both take the last room under the ceiling (see docs/decisions/0004). The
@@ -25,6 +27,7 @@ from .dynamo import client, from_ddb, is_condition_failure, key, table, to_ddb, 
 
 PAUSE_PK = "PAUSE"
 BUDGET_PK = BUDGET_SK = "BUDGET"
+PROVIDER_PK = PROVIDER_SK = "PROVIDER"
 
 
 def _wave_sk(wave: int) -> str:
@@ -184,3 +187,20 @@ def release_budget(amount_idr: int) -> bool:
         if is_condition_failure(error):
             return False
         raise
+
+
+# --- payment provider misconfiguration (services/provider_health.py) ---------------------
+
+
+def set_provider_problem(problem: str, at: datetime) -> None:
+    item = {"pk": PROVIDER_PK, "sk": PROVIDER_SK, "type": "PROVIDER_PROBLEM", "problem": problem, "at": clock.iso(at)}
+    client().put_item(TableName=table(), Item=to_ddb(item))
+
+
+def clear_provider_problem() -> None:
+    client().delete_item(TableName=table(), Key=key(PROVIDER_PK, PROVIDER_SK))
+
+
+def get_provider_problem() -> dict | None:
+    out = client().get_item(TableName=table(), Key=key(PROVIDER_PK, PROVIDER_SK), ConsistentRead=True)
+    return from_ddb(out.get("Item"))

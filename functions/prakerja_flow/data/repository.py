@@ -197,19 +197,45 @@ def set_execution_arn(participant_id: str, execution_arn: str) -> None:
     )
 
 
-def set_payout_account(participant_id: str, account: dict, at: datetime) -> None:
-    try:
-        client().update_item(
-            TableName=table(),
-            Key=key(_p(participant_id), "PROFILE"),
-            UpdateExpression="SET payout_account = :acc, payout_account_updated_at = :at",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues=values(acc=account, at=clock.iso(at)),
-        )
-    except ClientError as error:
-        if is_condition_failure(error):
-            raise errors.ParticipantNotFound(f"participant {participant_id} does not exist") from None
-        raise
+def set_payout_account(participant_id: str, account: dict, seen: dict, hold_until: datetime | None, actor: str,
+                       at: datetime) -> bool:
+    """Replaces the payout account the participant had when `seen` (the profile) was read,
+    and appends the change to the participant's account history (who, from what, to
+    what, and the cooling-off hold), in one transaction. False when the account changed
+    meanwhile (nothing written: read again)."""
+    previous = seen.get("payout_account")
+    expected_at = seen.get("payout_account_updated_at")
+    history = {
+        "pk": _p(participant_id),
+        "sk": f"ACCOUNT#{clock.iso(at)}#{secrets.token_hex(4)}",
+        "type": "ACCOUNT_CHANGE",
+        "participant_id": participant_id,
+        "previous": previous,
+        "account": account,
+        "changed_by": actor,
+        "at": clock.iso(at),
+        "hold_until": clock.iso(hold_until) if hold_until else None,
+    }
+    sets = "payout_account = :acc, payout_account_updated_at = :at, payout_account_changed_by = :actor"
+    sets += ", payout_account_hold_until = :hold" if hold_until else ""
+    update = {
+        "TableName": table(),
+        "Key": key(_p(participant_id), "PROFILE"),
+        "UpdateExpression": f"SET {sets}" + ("" if hold_until else " REMOVE payout_account_hold_until"),
+        # The account we decided about is still the one on file (or there still is none).
+        "ConditionExpression": "attribute_exists(pk) AND "
+        + ("payout_account_updated_at = :seen" if expected_at else "attribute_not_exists(payout_account_updated_at)"),
+        "ExpressionAttributeValues": values(
+            acc=account, at=clock.iso(at), actor=actor,
+            **({"hold": clock.iso(hold_until)} if hold_until else {}), **({"seen": expected_at} if expected_at else {}),
+        ),
+    }
+    put = {"Put": {"TableName": table(), "Item": to_ddb(history), "ConditionExpression": "attribute_not_exists(pk)"}}
+    return _transact([{"Update": update}, put]) is None
+
+
+def list_account_changes(participant_id: str) -> list[dict]:
+    return _query_partition(_p(participant_id), "ACCOUNT#")
 
 
 def list_wave_participants(wave: int, limit: int = 1000, start: dict | None = None) -> tuple[list[dict], dict | None]:
@@ -572,11 +598,13 @@ def query_queue(queue: str, shard: int, until: datetime, limit: int, start: dict
     return [from_ddb(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")
 
 
-def _entitlement_update(ent: dict, target: str, at: datetime, **fields: Any) -> tuple[dict, dict]:
+def _entitlement_update(ent: dict, target: str, at: datetime, reclaim: bool = False, **fields: Any) -> tuple[dict, dict]:
     """The guarded update of an entitlement from the status and version we read to
     `target` (None fields are removed). Returns the Update request and the item as it
-    will be, so a concurrent or repeated run loses instead of acting twice."""
-    inc.require_transition(ent["status"], target)
+    will be, so a concurrent or repeated run loses instead of acting twice. `reclaim`:
+    the status stays as it is and only the version moves (claim_resend)."""
+    if not (reclaim and target == ent["status"]):
+        inc.require_transition(ent["status"], target)
     updates = {"status": target, "updated_at": clock.iso(at), "version": ent.get("version", 0) + 1, **fields}
     removes = [k for k, v in updates.items() if v is None]
     sets = {k: v for k, v in updates.items() if v is not None}
@@ -620,7 +648,8 @@ def _cash_update(participant_id: str, expression: str, condition: str | None, **
     return {"Update": update}
 
 
-def commit_cash(ent: dict, at: datetime, budget: controls.Budget | None = None) -> tuple[dict, controls.Budget] | None:
+def commit_cash(ent: dict, at: datetime, budget: controls.Budget | None = None, *,
+                account_changed_at: str) -> tuple[dict, controls.Budget] | None:
     """DUE -> SENT, the amount reserved under the participant's cash cap and under the
     programme budget, in one transaction: both limits are checked before any money can
     leave, and a crash can never leave a reservation without its SENT entitlement (or
@@ -631,7 +660,9 @@ def commit_cash(ent: dict, at: datetime, budget: controls.Budget | None = None) 
 
     `budget` is the budget as the caller last saw it (a run reads it once); the
     reservation is guarded by that ceiling, so a ceiling changed meanwhile makes us read
-    it again and retry, never overspend."""
+    it again and retry, never overspend. `account_changed_at` is the version of the
+    payout account the guard cleared (domain/payout_guard.py): the participant must still
+    be ACTIVE with that account, or nothing is written (None: the next run looks again)."""
     amount = ent["amount_idr"]
     budget = budget or controls.get_budget()
     request, sent = _entitlement_update(
@@ -642,8 +673,10 @@ def commit_cash(ent: dict, at: datetime, budget: controls.Budget | None = None) 
     )
     # DynamoDB conditions have no arithmetic: "committed + amount <= cap" is written
     # as "committed <= cap - amount".
-    reserve = _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr + :amt", "cash_committed_idr <= :room",
-                           amt=amount, room=config.CASH_INCENTIVE_CAP_IDR - amount)
+    reserve = _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr + :amt",
+                           f"cash_committed_idr <= :room AND {_CLEARED}",
+                           amt=amount, room=config.CASH_INCENTIVE_CAP_IDR - amount, **_cleared_values(account_changed_at))
+    reserve["Update"]["ExpressionAttributeNames"] = {"#s": "status"}
     for _ in range(3):
         codes = _transact([{"Update": request}, reserve, controls.reserve_update(amount, budget)])
         if codes is None:
@@ -651,6 +684,8 @@ def commit_cash(ent: dict, at: datetime, budget: controls.Budget | None = None) 
         if codes[0] == "ConditionalCheckFailed":
             return None
         if codes[1] == "ConditionalCheckFailed":
+            if not _still_cleared(ent["participant_id"], account_changed_at):
+                return None  # cancelled, or the account changed, since the guard cleared it
             raise errors.IncentiveCapExceeded(f"paying {ent['idempotency_key']} would exceed the Rp{config.CASH_INCENTIVE_CAP_IDR:,} cap")
         if codes[2] == "ConditionalCheckFailed":
             fresh = controls.get_budget()
@@ -664,10 +699,42 @@ def commit_cash(ent: dict, at: datetime, budget: controls.Budget | None = None) 
     return None  # still contended: left DUE for the next run, nothing written
 
 
+def claim_resend(ent: dict, at: datetime, account_changed_at: str) -> dict | None:
+    """SENT -> SENT again, for a re-send after settlement proved that the provider never
+    received the transfer: the claim that makes one worker, and only one, send it again
+    (a concurrent run then finds it in flight), with the participant still ACTIVE on the
+    account the guard cleared. None if someone else claimed or moved it first, or the
+    participant or account changed meanwhile."""
+    request, claimed = _entitlement_update(ent, inc.SENT, at, reclaim=True, sent_at=clock.iso(at),
+                                           attempts=ent.get("attempts", 0) + 1)
+    check = {"ConditionCheck": {
+        "TableName": table(),
+        "Key": key(_p(ent["participant_id"]), "PROFILE"),
+        "ConditionExpression": _CLEARED,
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": values(**_cleared_values(account_changed_at)),
+    }}
+    return claimed if _transact([{"Update": request}, check]) is None else None
+
+
+# The profile condition of every write that claims a send: still active, same account.
+_CLEARED = "#s = :active AND payout_account_updated_at = :account_changed_at"
+
+
+def _cleared_values(account_changed_at: str) -> dict[str, Any]:
+    return {"active": ACTIVE, "account_changed_at": account_changed_at}
+
+
+def _still_cleared(participant_id: str, account_changed_at: str) -> bool:
+    profile = get_participant(participant_id) or {}
+    return profile.get("status") == ACTIVE and profile.get("payout_account_updated_at") == account_changed_at
+
+
 def release_cash(ent: dict, at: datetime, failure_code: str, reason: str) -> dict | None:
-    """SENT -> FAILED: the provider refused, so the participant's reservation and (if
-    this entitlement holds one) the programme budget reservation are given back, in the
-    same transaction. None if someone else moved the entitlement first."""
+    """SENT -> FAILED: the provider refused, or settlement proved that it never received
+    the transfer and the guard refuses to send it again. The participant's reservation and
+    (if this entitlement holds one) the programme budget reservation are given back, in
+    the same transaction. None if someone else moved the entitlement first."""
     reserved = ent.get("budget_reserved_idr")
     request, failed = _entitlement_update(ent, inc.FAILED, at, failure_code=failure_code, failure_reason=reason,
                                           failed_at=clock.iso(at), budget_reserved_idr=None)

@@ -11,10 +11,12 @@ from .. import config
 
 @dataclass(frozen=True)
 class AccountInquiry:
-    """What the payment provider knows about an account."""
+    """What the payment provider says about an account, asked with the participant's NIK.
+    It answers whether the account is held by that person (`holder_matches`), never
+    whose it is: less personal data leaves the provider."""
 
     found: bool
-    holder_nik: str | None = None
+    holder_matches: bool = False
     kyc_verified: bool = False
     active: bool = False
 
@@ -25,7 +27,8 @@ class AccountProblem:
     reason: str
 
 
-def account_problem(participant_nik: str, account: dict | None, inquiry: AccountInquiry | None) -> AccountProblem | None:
+def account_problem(account: dict | None, inquiry: AccountInquiry | None) -> AccountProblem | None:
+    """`inquiry` is the provider's answer for this account asked with the participant's NIK."""
     if not account:
         return AccountProblem("NoPayoutAccount", "no payout account registered; add a bank or e-wallet account")
     channel = account.get("channel")
@@ -38,7 +41,7 @@ def account_problem(participant_nik: str, account: dict | None, inquiry: Account
         )
     if inquiry is None or not inquiry.found:
         return AccountProblem("AccountNotFound", f"{label} does not exist at the provider; check the number")
-    if inquiry.holder_nik != participant_nik:
+    if not inquiry.holder_matches:
         return AccountProblem("AccountNotOwned", f"{label} is in someone else's name; register an account in your own name")
     if not inquiry.active:
         return AccountProblem("AccountInactive", f"{label} is inactive; reactivate it with {channel}")

@@ -28,9 +28,12 @@ from ..domain.training import TrainingItem
 from ..observability import logger, metrics, tracer
 from ..services import participants, status, training
 from . import api_models as m
-from . import idempotency
+from . import idempotency, request_body
 
-app = APIGatewayRestResolver(enable_validation=True)
+# One JSON parser for every body (request_body.py): the resolver's own json.loads would
+# take duplicate keys and recurse on deep nesting.
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_body.parse_object)
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 TITLE, VERSION = "Prakerja Flow API", "1.0.0"
 SECURITY_SCHEME = "PrakerjaSignature"
@@ -51,7 +54,7 @@ app.enable_swagger(path=routes.SWAGGER_PATH, title=TITLE, version=VERSION, secur
 
 ParticipantId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 PurchaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
-WaveNumber = Annotated[int, Path(ge=1, le=1000)]
+WaveNumber = Annotated[int, Path(ge=config.WAVE_MIN, le=config.WAVE_MAX)]
 SurveySequence = Annotated[int, Path(ge=1, le=config.SURVEY_COUNT)]
 # Read by handlers/idempotency.py before routing; declared here so that the spec documents it.
 IdempotencyKey = Annotated[str | None, Header(
@@ -66,7 +69,8 @@ _ERRORS = {
     404: "RouteNotFound, or the participant/purchase/wave is not found (for this caller)",
     409: "a business rule refused the request, or IdempotencyKeyInProgress",
     413: "PayloadTooLarge",
-    422: "ValidationError, a business rule refused the input, or IdempotencyKeyReused",
+    415: "UnsupportedMediaType: send the body as Content-Type: application/json",
+    422: "ValidationError (schema, text rules, JSON nested too deep, duplicate keys), a business rule refused the input, or IdempotencyKeyReused",
     429: "Throttled",
     500: "InternalError: retry with the same Idempotency-Key",
 }
@@ -95,6 +99,11 @@ def error_response(status_code: int, code: str, message: str) -> Response:
 def _domain_error(error: DomainError) -> Response[dict]:
     metrics.add_metric(name=f"Rejected_{error.code}", unit="Count", value=1)
     return error_response(error.http_status, error.code, error.message)
+
+
+@app.exception_handler(request_body.Refused)
+def _body_refused_in_resolver(error: request_body.Refused) -> Response[dict]:
+    return error_response(error.status, error.code, error.message)
 
 
 @app.exception_handler(RequestValidationError)
@@ -129,6 +138,34 @@ def _too_large(event: dict) -> dict | None:
     if len((event.get("body") or "").encode()) <= config.MAX_REQUEST_BODY_BYTES:
         return None
     return _error_before_routing(event, 413, "PayloadTooLarge", f"request body exceeds {config.MAX_REQUEST_BODY_BYTES} bytes")
+
+
+def _header(event: dict, name: str) -> str | None:
+    return signing.header(event.get("headers"), name)
+
+
+def _unsupported_media_type(event: dict) -> dict | None:
+    """Bodies are JSON. The WAF rule UnsupportedMediaType refuses the rest in front of the
+    deployed API (API Gateway validates a body only against the model of its declared
+    content type, and passes other content types on unvalidated); this is the same check,
+    for requests that reach the function another way."""
+    if (event.get("httpMethod") or "").upper() not in BODY_METHODS:
+        return None
+    problem = request_body.media_type_problem(_header(event, "Content-Type"))
+    return _error_before_routing(event, 415, "UnsupportedMediaType", problem) if problem else None
+
+
+def _body_refused(event: dict) -> dict | None:
+    """Depth, duplicate keys and strict JSON, before the resolver parses the body (an
+    empty body goes on: the route's validation says which fields are missing)."""
+    body = event.get("body")
+    if (event.get("httpMethod") or "").upper() not in BODY_METHODS or not body:
+        return None
+    try:
+        request_body.parse_object(body)
+    except request_body.Refused as refused:
+        return _error_before_routing(event, refused.status, refused.code, refused.message)
+    return None
 
 
 def _authorizer_context(event: dict) -> dict:
@@ -222,7 +259,8 @@ def get_participant(participant_id: ParticipantId) -> dict:
 @app.put("/participants/<participant_id>/payout-account", tags=["participants"], summary="Set the payout account",
          responses=_answers(200, m.PayoutAccountView, "The account is set"))
 def put_payout_account(participant_id: ParticipantId, body: m.PayoutAccount) -> dict:
-    account = participants.set_payout_account(participant_id, body.channel, body.account_number, clock.now())
+    account = participants.set_payout_account(participant_id, body.channel, body.account_number,
+                                              _principal_name(app.current_event.raw_event), clock.now())
     return {"channel": account["channel"], "account_number_masked": "****" + account["account_number"][-4:]}
 
 
@@ -268,7 +306,8 @@ def record_rating(participant_id: ParticipantId, purchase_id: PurchaseId, body: 
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    refused = _too_large(event) or _caller_refused(event)
+    # The order of the deployed API: WAF (size, media type), route and authorizer, body.
+    refused = _too_large(event) or _unsupported_media_type(event) or _caller_refused(event) or _body_refused(event)
     if refused:
         return refused
     return idempotency.run(

@@ -26,6 +26,7 @@ from ..auth import signing
 from ..data import dynamo, schema
 
 HEADER = "Idempotency-Key"
+# fullmatch: with match, `$` would also accept a trailing newline.
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,%d}$" % config.IDEMPOTENCY_KEY_MAX_CHARS)
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -39,7 +40,7 @@ class _NotRemembered(Exception):
 
 
 def key_problem(key: str) -> str | None:
-    if KEY_PATTERN.match(key):
+    if KEY_PATTERN.fullmatch(key):
         return None
     return f"{HEADER} must be 1-{config.IDEMPOTENCY_KEY_MAX_CHARS} characters of A-Z a-z 0-9 . _ : -"
 

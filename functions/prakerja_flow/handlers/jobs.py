@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from .. import catalogue, clock, config
 from ..observability import logger, metrics, tracer
 from ..payments import get_provider
-from ..services import payouts, reconciliation, sweeps
+from ..services import payouts, provider_health, reconciliation, sweeps
 
 
 @logger.inject_lambda_context
@@ -16,8 +16,10 @@ from ..services import payouts, reconciliation, sweeps
 @metrics.log_metrics
 def payout_run(event: dict, context: LambdaContext) -> dict:
     margin_ms = config.PAYOUT_RUN_STOP_BEFORE_TIMEOUT.total_seconds() * 1000
-    report = payouts.run(clock.from_event(event), get_provider(),
-                         has_time=lambda: context.get_remaining_time_in_millis() > margin_ms).as_dict()
+    now = clock.from_event(event)
+    run = payouts.run(now, get_provider(), has_time=lambda: context.get_remaining_time_in_millis() > margin_ms)
+    provider_health.after_payout_run(run, now)
+    report = run.as_dict()
     for outcome, name in catalogue.PAYOUT_OUTCOME_METRICS.items():
         metrics.add_metric(name=name, unit="Count", value=report["outcomes"].get(outcome, 0))
     metrics.add_metric(name=catalogue.PAYOUT_AMOUNT_METRIC, unit="Count", value=report["paid_idr"])

@@ -1,6 +1,10 @@
 """A local payment provider that behaves like a careful real one: idempotent by key,
 with an account directory for pre-validation, its own statement (one line per
-transfer attempt) and optional injected faults. Process-wide and thread-safe."""
+transfer attempt) and optional injected faults. Process-wide and thread-safe.
+
+Accounts opened with `open_account` answer from that directory; every other number
+follows the test account table (payments/test_accounts.py), as the deployed test
+provider does, so an integrator on `prakerja local up` can be paid without one."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import ClassVar
 
 from .. import clock
 from ..domain.accounts import AccountInquiry
+from . import test_accounts
 from .provider import PAID, REJECTED, ProviderUnavailable, TransferRequest, TransferResult
 
 FAULT_KINDS = ("unavailable_before", "timeout_after_accept")
@@ -29,13 +34,22 @@ class StatementLine:
     at: str
 
 
+@dataclass(frozen=True)
+class DirectoryAccount:
+    holder_nik: str
+    kyc_verified: bool = True
+    active: bool = True
+
+
 @dataclass
 class FakeProvider:
     fault_rate: float = 0.0
     seed: int = 0
-    accounts: dict[tuple[str, str], AccountInquiry] = field(default_factory=dict)
+    accounts: dict[tuple[str, str], DirectoryAccount] = field(default_factory=dict)
     transfers: dict[str, TransferResult] = field(default_factory=dict)
     statement: list[StatementLine] = field(default_factory=list)
+    # How a number that is neither opened nor in the test account table behaves.
+    other_accounts: str = test_accounts.DEFAULT_OTHER
 
     _shared: ClassVar[FakeProvider | None] = None
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
@@ -61,11 +75,14 @@ class FakeProvider:
 
     def open_account(self, channel: str, number: str, holder_nik: str, kyc_verified: bool = True, active: bool = True) -> None:
         with self._lock:
-            self.accounts[(channel, number)] = AccountInquiry(True, holder_nik, kyc_verified, active)
+            self.accounts[(channel, number)] = DirectoryAccount(holder_nik, kyc_verified, active)
 
-    def inquire(self, channel: str, account_number: str) -> AccountInquiry:
+    def inquire(self, channel: str, account_number: str, holder_nik: str) -> AccountInquiry:
         with self._lock:
-            return self.accounts.get((channel, account_number), AccountInquiry(False))
+            account = self.accounts.get((channel, account_number))
+        if account is None:
+            return test_accounts.inquiry(account_number, self.other_accounts)
+        return AccountInquiry(True, account.holder_nik == holder_nik, account.kyc_verified, account.active)
 
     # --- transfers ----------------------------------------------------------------------
 
@@ -82,13 +99,15 @@ class FakeProvider:
                 return known
             account = self.accounts.get((request.channel, request.account_number))
             transfer_id = f"TRF{len(self.transfers) + 1:09d}"
-            if account is None or not account.active:
-                result = TransferResult(REJECTED, transfer_id, "destination account not found or inactive")
+            if account is not None:
+                rejection = None if account.active else "destination account not found or inactive"
             else:
-                result = TransferResult(PAID, transfer_id)
+                rejection = test_accounts.transfer_rejection(request.account_number, self.other_accounts)
+            result = TransferResult(REJECTED, transfer_id, rejection) if rejection else TransferResult(PAID, transfer_id)
             self.transfers[request.idempotency_key] = result
             self._line(request, transfer_id, result.status, at)
-            if fault == "timeout_after_accept":
+            if fault == "timeout_after_accept" or (
+                    account is None and test_accounts.times_out(request.account_number, self.other_accounts)):
                 raise ProviderUnavailable("timed out waiting for the provider's answer (it had accepted)")
             return result
 

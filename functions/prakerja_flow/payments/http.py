@@ -2,8 +2,9 @@
 
 The API (documented in docs/decisions/0004-payment-provider.md):
 
-    POST /v1/accounts/inquiry              {"channel", "account_number"}
-        200 {"found", "holder_nik", "kyc_verified", "active"}
+    POST /v1/accounts/inquiry              {"channel", "account_number", "holder_nik"}
+        200 {"found": true, "holder_matches", "kyc_verified", "active"}
+        404 {"code": "account_not_found"}                  -> the account does not exist
     POST /v1/disbursements                 header Idempotency-Key: <entitlement key>
          {"participant_id", "kind", "sequence", "amount_idr", "currency": "IDR", "channel", "account_number"}
         201 (new) or 200 (a replay of a known key: the first outcome, no money moved)
@@ -11,13 +12,20 @@ The API (documented in docs/decisions/0004-payment-provider.md):
         409 the same key is still being processed          -> outcome unknown
         422 the key was used before with a different body  -> outcome unknown (settled via GET)
     GET  /v1/disbursements/{idempotency_key}
-        200 as above; 404 the provider never received that key
+        200 as above; 404 {"code": "disbursement_not_found"}: the provider never received that key
     GET  /v1/statement?since=&until=&cursor=
         200 {"lines": [{"transfer_id", "idempotency_key", "participant_id", "kind", "sequence",
                         "amount_idr", "status", "at"}, ...], "next_cursor": str | null}
 
 Every request carries `Authorization: Bearer <api key>`; the key is read from Secrets
-Manager (ARN in catalogue.ENV_PAYMENT_PROVIDER_SECRET) and cached.
+Manager (ARN in catalogue.ENV_PAYMENT_PROVIDER_SECRET) and cached. The base URL
+(catalogue.ENV_PAYMENT_PROVIDER_URL) is the API's root, without /v1: the paths above
+are appended to it.
+
+A 404 is an answer about an account or a transfer only when its body carries the
+contract's code; any other 404 means the route itself is unknown (a wrong base URL), and
+a 401 after a fresh key or a 403 means the provider refuses our credentials: both raise
+ProviderMisconfigured, never an account problem that would blame the participant.
 
 Failure policy: connection errors and 5xx are retried with exponential backoff (every
 call is idempotent, transfers by their Idempotency-Key); once the attempts are used up
@@ -43,9 +51,20 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionErro
 
 from .. import catalogue, config
 from ..domain.accounts import AccountInquiry
-from .provider import PAID, REJECTED, ProviderUnavailable, TransferRequest, TransferResult
+from .provider import PAID, REJECTED, ProviderMisconfigured, ProviderUnavailable, TransferRequest, TransferResult
 
 PENDING = "PENDING"
+# The codes of the contract's 404 bodies: the only 404s that are answers.
+ACCOUNT_NOT_FOUND = "account_not_found"
+DISBURSEMENT_NOT_FOUND = "disbursement_not_found"
+# Refusals of our credentials (401 even after fetching the key again, 403).
+CREDENTIALS_REFUSED = (401, 403)
+
+
+API_VERSION_PREFIX = "/v1"
+INQUIRY_PATH = f"{API_VERSION_PREFIX}/accounts/inquiry"
+DISBURSEMENTS_PATH = f"{API_VERSION_PREFIX}/disbursements"
+STATEMENT_PATH = f"{API_VERSION_PREFIX}/statement"
 
 
 class ProviderError(RuntimeError):
@@ -120,13 +139,16 @@ class HttpProvider:
 
     # --- the protocol --------------------------------------------------------------------
 
-    def inquire(self, channel: str, account_number: str) -> AccountInquiry:
-        status, body = self._call("POST", "/v1/accounts/inquiry", {"channel": channel, "account_number": account_number},
+    def inquire(self, channel: str, account_number: str, holder_nik: str) -> AccountInquiry:
+        status, body = self._call("POST", INQUIRY_PATH,
+                                  {"channel": channel, "account_number": account_number, "holder_nik": holder_nik},
                                   retry_read_timeout=True)
-        if status == 404:
+        if status == 404 and body.get("code") == ACCOUNT_NOT_FOUND:
             return AccountInquiry(False)
         self._require(status, body, 200)
-        return AccountInquiry(bool(body.get("found")), body.get("holder_nik"), bool(body.get("kyc_verified")), bool(body.get("active")))
+        if not body.get("found"):
+            return AccountInquiry(False)
+        return AccountInquiry(True, body.get("holder_matches") is True, body.get("kyc_verified") is True, body.get("active") is True)
 
     def transfer(self, request: TransferRequest) -> TransferResult:
         payload = {
@@ -140,7 +162,7 @@ class HttpProvider:
         }
         # A read timeout is not retried: the provider may be working on it, and the
         # payout run settles SENT entitlements by asking for the key later.
-        status, body = self._call("POST", "/v1/disbursements", payload, {"Idempotency-Key": request.idempotency_key},
+        status, body = self._call("POST", DISBURSEMENTS_PATH, payload, {"Idempotency-Key": request.idempotency_key},
                                   retry_read_timeout=False)
         if status == 409:
             raise ProviderUnavailable(f"the provider is still processing {request.idempotency_key}")
@@ -152,8 +174,8 @@ class HttpProvider:
         return self._result(body, request.idempotency_key)
 
     def status(self, idempotency_key: str) -> TransferResult | None:
-        status, body = self._call("GET", f"/v1/disbursements/{quote(idempotency_key, safe='')}", retry_read_timeout=True)
-        if status == 404:
+        status, body = self._call("GET", f"{DISBURSEMENTS_PATH}/{quote(idempotency_key, safe='')}", retry_read_timeout=True)
+        if status == 404 and body.get("code") == DISBURSEMENT_NOT_FOUND:
             return None
         self._require(status, body, 200)
         return self._result(body, idempotency_key)
@@ -164,7 +186,7 @@ class HttpProvider:
         cursor = None
         while True:
             query = {"since": since, "until": until, **({"cursor": cursor} if cursor else {})}
-            status, body = self._call("GET", f"/v1/statement?{urlencode(query)}", retry_read_timeout=True)
+            status, body = self._call("GET", f"{STATEMENT_PATH}?{urlencode(query)}", retry_read_timeout=True)
             self._require(status, body, 200)
             lines.extend(body.get("lines") or [])
             cursor = body.get("next_cursor")
@@ -183,11 +205,18 @@ class HttpProvider:
         # PENDING (or anything we do not know): not an outcome yet.
         raise ProviderUnavailable(f"transfer {idempotency_key} is {state or 'of unknown status'} at the provider")
 
-    @staticmethod
-    def _require(status: int, body: dict, *ok: int) -> None:
+    def _require(self, status: int, body: dict, *ok: int) -> None:
         if status in ok:
             return
-        raise ProviderError(f"the provider answered {status}: {body.get('message') or body.get('code') or body}")
+        said = body.get("message") or body.get("code") or body
+        if status == 404:
+            raise ProviderMisconfigured(
+                f"the payment provider answered 404 ({said}) without a code of the contract: the route is unknown at "
+                f"{self.base_url}; {catalogue.ENV_PAYMENT_PROVIDER_URL} must be the API's root, without /v1")
+        if status in CREDENTIALS_REFUSED:
+            raise ProviderMisconfigured(f"the payment provider refused our credentials ({status}: {said}); "
+                                        "check the payment provider secret")
+        raise ProviderError(f"the provider answered {status}: {said}")
 
     def _call(self, method: str, path: str, payload: dict | None = None, headers: dict | None = None,
               retry_read_timeout: bool = True) -> tuple[int, dict]:

@@ -33,8 +33,18 @@ class ProviderUnavailable(Exception):
     The entitlement stays SENT and a later run asks the provider."""
 
 
+class ProviderMisconfigured(Exception):
+    """The provider's answer means *our* configuration is wrong, not the participant's
+    account: an unknown route (a wrong base URL, e.g. one ending in /v1 when the adapter
+    appends /v1/... itself) or credentials it refuses. Nothing is decided for the
+    entitlement: the payout run leaves it as it is, counts it (an alarm watches) and
+    the participant's diagnosis says "payment provider misconfigured"."""
+
+
 class PaymentProvider(Protocol):
-    def inquire(self, channel: str, account_number: str) -> AccountInquiry: ...
+    def inquire(self, channel: str, account_number: str, holder_nik: str) -> AccountInquiry:
+        """What the provider knows about the account, and whether `holder_nik` holds it."""
+        ...
 
     def transfer(self, request: TransferRequest) -> TransferResult:
         """Must be idempotent by `request.idempotency_key`: a repeat returns the first outcome."""

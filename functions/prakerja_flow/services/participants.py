@@ -9,6 +9,7 @@ from .. import clock
 from ..data import repository as repo
 from ..data import workflow
 from ..domain import errors, nik as nik_rules, waves
+from ..domain import payout_guard as guard
 from ..domain import incentives as inc
 from ..domain.training import programme_date
 from ..observability import logger, masked
@@ -64,10 +65,23 @@ def _heal_missing_execution(participant_id: str) -> None:
         _start(profile)
 
 
-def set_payout_account(participant_id: str, channel: str, account_number: str, at: datetime) -> dict:
-    repo.require_participant(participant_id)
+def set_payout_account(participant_id: str, channel: str, account_number: str, actor: str, at: datetime) -> dict:
+    """Sets the payout account; replacing another starts a cooling-off hold before the new
+    one is paid (domain/payout_guard.hold_after_change). The change, who made it and what
+    it replaced are kept in the participant's account history."""
     account = {"channel": channel, "account_number": account_number}
-    repo.set_payout_account(participant_id, account, at)
+    for _ in range(3):
+        profile = repo.require_participant(participant_id)
+        previous = profile.get("payout_account")
+        if previous == account:
+            break  # no change: nothing written, an existing hold stays as it is
+        hold_until = guard.hold_after_change(previous, account, at)
+        if repo.set_payout_account(participant_id, account, profile, hold_until, actor, at):
+            logger.info("payout account changed", extra={"participant_id": participant_id, "actor": actor,
+                                                          "hold_until": clock.iso(hold_until) if hold_until else None})
+            break
+    else:
+        raise errors.IllegalTransition("the payout account changed concurrently; read it again")
     return account
 
 

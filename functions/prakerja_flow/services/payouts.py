@@ -15,8 +15,8 @@ from ..data import repository as repo
 from ..data import schema
 from ..domain import errors
 from ..domain import incentives as inc
-from ..domain.accounts import AccountProblem, account_problem
-from ..payments.provider import PAID, PaymentProvider, ProviderUnavailable, TransferRequest, TransferResult
+from ..domain import payout_guard as guard
+from ..payments.provider import PAID, PaymentProvider, ProviderMisconfigured, ProviderUnavailable, TransferRequest, TransferResult
 from ..observability import logger
 from . import events
 from .lifecycle import PAYOUT, SURVEYS, payout_progress, stage_key
@@ -32,6 +32,8 @@ class RunReport:
     # Read once per run: waves whose payouts are paused, and the programme budget as last seen.
     paused_waves: frozenset = field(default_factory=frozenset, repr=False)
     budget: controls.Budget | None = field(default=None, repr=False)
+    # Set by the first ProviderMisconfigured: the provider is not asked again this run.
+    provider_problem: str | None = None
 
     def as_dict(self) -> dict:
         return {"as_of": self.as_of, "paused": self.paused, "stopped_early": self.stopped_early,
@@ -58,10 +60,26 @@ def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOU
                     logger.warning("payout run stopped before its timeout; the rest stays queued for the next run",
                                    extra={"outcomes": dict(report.outcomes), "shard": shard})
                     return report
-                report.outcomes[_process(ent, now, provider, report)] += 1
+                report.outcomes[_process_unless_misconfigured(ent, now, provider, report)] += 1
             if not start:
                 break
     return report
+
+
+def _process_unless_misconfigured(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+    """A misconfigured provider is never the participant's problem: the entitlement stays
+    as it is (DUE, or SENT to be settled), like ProviderUnavailable, and is counted."""
+    if report.provider_problem and ent["status"] not in (inc.PAID, inc.CANCELLED, inc.EXPIRED):
+        return MISCONFIGURED
+    try:
+        return _process(ent, now, provider, report)
+    except ProviderMisconfigured as wrong:
+        report.provider_problem = str(wrong)
+        logger.error("payment provider misconfigured; payouts held", extra={"idempotency_key": ent["idempotency_key"], "why": str(wrong)})
+        return MISCONFIGURED
+
+
+MISCONFIGURED = "misconfigured"
 
 
 def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
@@ -78,33 +96,24 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
         if profile.get("wave") in report.paused_waves:
             return "paused"  # left exactly as it is; paid by the first run after the wave resumes
     if status == inc.SENT:
-        return _settle(ent, now, provider, report)
+        return _settle(ent, profile, now, provider, report)
     profile = profile or repo.require_participant(ent["participant_id"])
-    account = profile.get("payout_account")
-    if profile["status"] != repo.ACTIVE:
-        problem = AccountProblem("ParticipantNotActive", f"participation is {profile['status']}")
-    else:
-        try:
-            inquiry = provider.inquire(account["channel"], account["account_number"]) if account else None
-        except ProviderUnavailable as down:
-            # Nothing sent and nothing decided: left as it is for the next run.
-            logger.warning("account inquiry unavailable", extra={"idempotency_key": ent["idempotency_key"], "why": str(down)})
-            return "unknown"
-        problem = account_problem(profile["nik"], account, inquiry)
-    if problem and status == inc.FAILED and ent.get("failure_code") == problem.code:
-        return "still_failing"  # retried once the cause is fixed; nothing to write until then
-    if (not problem and status == inc.FAILED and ent.get("failure_code") == BUDGET_EXHAUSTED
+    verdict = _guard(ent, profile, now, provider)
+    if verdict is None:
+        return "unknown"  # the provider could not be asked: nothing sent, nothing decided
+    if isinstance(verdict, guard.Refusal):
+        return _refused(ent, verdict, now)
+    if (status == inc.FAILED and ent.get("failure_code") == BUDGET_EXHAUSTED
             and report.budget is not None and report.budget.remaining_idr < ent["amount_idr"]):
         return "still_failing"  # the budget has not grown since; nothing to write
     if status != inc.DUE:
         ent = repo.transition_entitlement(ent, inc.DUE, now)
         if ent is None:
             return "raced"
-    if problem:
-        return _fail(ent, now, problem.code, problem.reason)
     try:
-        # One transaction: DUE -> SENT, the participant's cap and the programme budget.
-        committed = repo.commit_cash(ent, now, report.budget)
+        # One transaction: DUE -> SENT, the participant's cap and the programme budget,
+        # and the participant still ACTIVE on the account the guard cleared.
+        committed = repo.commit_cash(ent, now, report.budget, account_changed_at=verdict.account_changed_at)
     except errors.IncentiveCapExceeded as cap:
         return _fail(ent, now, cap.code, cap.message)
     except controls.BudgetExhausted as exhausted:
@@ -113,7 +122,40 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
     if committed is None:
         return "raced"
     sent, report.budget = committed
-    return _send(sent, account, now, provider, report)
+    return _send(sent, verdict, now, provider, report)
+
+
+def _guard(ent: dict, profile: dict, now: datetime, provider: PaymentProvider) -> guard.Cleared | guard.Refusal | None:
+    """The one guard (domain/payout_guard.py) for every send, first or again: None when
+    the provider could not be asked about the account."""
+    account = profile.get("payout_account")
+    hold = profile.get("payout_account_hold_until")
+    refusal = guard.before_inquiry(profile["status"], account, clock.parse(hold) if hold else None,
+                                   profile.get("payout_account_updated_at"), now)
+    if refusal:
+        return refusal
+    try:
+        inquiry = provider.inquire(account["channel"], account["account_number"], profile["nik"])
+    except ProviderUnavailable as down:
+        logger.warning("account inquiry unavailable", extra={"idempotency_key": ent["idempotency_key"], "why": str(down)})
+        return None
+    return guard.account_refusal(account, inquiry) or guard.clear(account, profile["payout_account_updated_at"])
+
+
+def _refused(ent: dict, refusal: guard.Refusal, now: datetime) -> str:
+    """A DUE or FAILED entitlement the guard will not send now."""
+    if refusal.hold:
+        return "held"  # nothing to write: the hold ends by itself and the next run looks again
+    if refusal.stops:
+        done = repo.transition_entitlement(ent, inc.CANCELLED, now, cancelled_reason=refusal.reason)
+        return "cancelled" if done else "raced"
+    if ent["status"] == inc.FAILED and ent.get("failure_code") == refusal.code:
+        return "still_failing"  # retried once the cause is fixed; nothing to write until then
+    if ent["status"] != inc.DUE:
+        ent = repo.transition_entitlement(ent, inc.DUE, now)
+        if ent is None:
+            return "raced"
+    return _fail(ent, now, refusal.code, refusal.reason)
 
 
 BUDGET_EXHAUSTED = "BudgetExhausted"
@@ -139,10 +181,12 @@ def _fail(ent: dict, now: datetime, code: str, reason: str) -> str:
     return "failed"
 
 
-def _send(ent: dict, account: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+def _send(ent: dict, cleared: guard.Cleared, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+    """The only call that moves money. `cleared` exists only as the guard's verdict, and
+    `ent` only as the claim (commit_cash or claim_resend) that this worker won."""
     request = TransferRequest(
         ent["idempotency_key"], ent["participant_id"], ent["kind"], ent["sequence"], ent["amount_idr"],
-        account["channel"], account["account_number"],
+        cleared.channel, cleared.account_number,
     )
     try:
         result = provider.transfer(request)
@@ -168,21 +212,36 @@ def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport)
     return "paid"
 
 
-def _settle(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+def _settle(ent: dict, profile: dict | None, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
     if now < clock.parse(ent["sent_at"]) + config.SENT_SETTLEMENT_AFTER:
-        return "in_flight"
+        return "in_flight"  # another worker's send (or re-send) may still be under way
     try:
         known = provider.status(ent["idempotency_key"])
     except ProviderUnavailable:
         return "unknown"
     if known is not None:
         return _record(ent, known, now, report)
-    # The provider never got it (we crashed or it failed before accepting): send again,
-    # with the same key, to the account on file now.
-    account = (repo.require_participant(ent["participant_id"]).get("payout_account")) or {}
-    if not account:
+    # The provider never received it (we crashed, or it failed before accepting). Send it
+    # again only through the same guard as a first send, and only as the one worker whose
+    # claim wins; otherwise give the reservation back and say why.
+    verdict = _guard(ent, profile or repo.require_participant(ent["participant_id"]), now, provider)
+    if verdict is None:
         return "unknown"
-    return _send(ent, account, now, provider, report)
+    if isinstance(verdict, guard.Refusal):
+        if verdict.hold:
+            return "held"
+        failed = repo.release_cash(ent, now, verdict.code, verdict.reason)
+        if failed is None:
+            return "raced"
+        _released(ent, report)
+        if verdict.stops:
+            repo.transition_entitlement(failed, inc.CANCELLED, now, cancelled_reason=verdict.reason)
+            return "cancelled"
+        return "failed"
+    claimed = repo.claim_resend(ent, now, verdict.account_changed_at)
+    if claimed is None:
+        return "raced"
+    return _send(claimed, verdict, now, provider, report)
 
 
 def _after_paid(ent: dict, now: datetime) -> None:

@@ -9,6 +9,7 @@ from .. import clock
 from ..data import repository as repo
 from ..domain import incentives as inc
 from ..domain.nik import mask_nik
+from . import provider_health
 
 LABELS = {  # what participants saw on the portal
     inc.SCHEDULED: "Menunggu Diproses",
@@ -29,6 +30,8 @@ def participant_view(participant_id: str) -> dict:
     purchases = sorted((i for i in items if i["sk"].startswith("PURCHASE#")), key=lambda p: p["purchased_at"])
     ents = sorted((i for i in items if i["sk"].startswith("ENT#")), key=lambda e: (e["kind"] != inc.POST_TRAINING, e["sequence"]))
     waiting = sorted(i["stage"] for i in items if i["sk"].startswith("TOKEN#"))
+    changes = [i for i in items if i["sk"].startswith("ACCOUNT#")]
+    now = clock.now()
     return {
         "participant_id": participant_id,
         "nik_masked": mask_nik(profile["nik"]),
@@ -38,7 +41,8 @@ def participant_view(participant_id: str) -> dict:
         "purchase_deadline": profile["purchase_deadline"],
         "balance_idr": profile["balance_idr"],
         "cash_paid_idr": profile["cash_paid_idr"],
-        "payout_account": _account_view(profile.get("payout_account")),
+        "payout_account": _account_view(profile, now),
+        "account_changes": [_change_view(c) for c in sorted(changes, key=lambda c: c["sk"])],
         "waiting_for": waiting,
         "execution_arn": profile.get("execution_arn"),
         "purchases": [
@@ -71,14 +75,31 @@ def participant_view(participant_id: str) -> dict:
             }
             for e in ents
         ],
-        "diagnosis": diagnose(profile, purchases, ents, waiting, clock.now()),
+        "diagnosis": diagnose(profile, purchases, ents, waiting, now),
     }
 
 
-def _account_view(account: dict | None) -> dict | None:
+def _masked(account: dict | None) -> str | None:
+    return f"{account['channel']} ****{str(account['account_number'])[-4:]}" if account else None
+
+
+def _account_view(profile: dict, now: datetime) -> dict | None:
+    account = profile.get("payout_account")
     if not account:
         return None
-    return {"channel": account["channel"], "account_number_masked": "*" * 4 + str(account["account_number"])[-4:]}
+    hold = profile.get("payout_account_hold_until")
+    return {
+        "channel": account["channel"],
+        "account_number_masked": "*" * 4 + str(account["account_number"])[-4:],
+        "changed_at": profile.get("payout_account_updated_at"),
+        # Shown while it lasts: payouts to a changed account wait for it (payout_guard).
+        "hold_until": hold if hold and clock.parse(hold) > now else None,
+    }
+
+
+def _change_view(change: dict) -> dict:
+    return {"at": change["at"], "changed_by": change["changed_by"], "from": _masked(change.get("previous")),
+            "to": _masked(change["account"]), "hold_until": change.get("hold_until")}
 
 
 def _days_since(iso_time: str, now: datetime) -> int:
@@ -108,12 +129,22 @@ def diagnose(profile: dict, purchases: list[dict], ents: list[dict], waiting: li
             p = unrated[0]
             return f"waiting for rating of training {p['training_id']} since {_days_since(p['completed_at'], now)} days"
         return "rating received; incentive being granted"
+    hold = profile.get("payout_account_hold_until")
+    waiting_payment = [e for e in ents if e["status"] in (inc.SCHEDULED, inc.DUE, inc.SENT) and e.get("due_at")]
+    if hold and now < clock.parse(hold) and waiting_payment:
+        e = min(waiting_payment, key=lambda x: x["due_at"])
+        return (f"{_ent_name(e)} held: the payout account was changed on {profile['payout_account_updated_at'][:10]}; "
+                f"payouts to it start on {hold[:10]} (cooling-off after an account change)")
     sent = [e for e in ents if e["status"] == inc.SENT]
     if sent:
         return f"{_ent_name(sent[0])} sent to the payment provider; outcome pending"
     upcoming = [e for e in ents if e["status"] in (inc.SCHEDULED, inc.DUE) and e.get("due_at")]
     if upcoming:
         e = min(upcoming, key=lambda x: x["due_at"])
+        held = clock.parse(e["due_at"]) <= now and provider_health.current_problem()
+        if held:  # our configuration, never the participant's account: say so (details stay with operators)
+            return (f"{_ent_name(e)} of Rp{e['amount_idr']:,} due on {e['due_at'][:10]} is held: payment provider "
+                    f"misconfigured since {held['at'][:10]}; nothing for the participant to fix, operators are alerted")
         return f"{_ent_name(e)} of Rp{e['amount_idr']:,} is due on {e['due_at'][:10]}"
     open_surveys = [e for e in ents if e["kind"] == inc.SURVEY and e["status"] == inc.SCHEDULED]
     if open_surveys:

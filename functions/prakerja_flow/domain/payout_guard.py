@@ -1,0 +1,76 @@
+"""The one guard in front of every money movement (docs/decisions/0007-one-payout-guard.md).
+
+Every transfer the payout run starts, the first send of an entitlement and a re-send
+after settlement proved that the provider never received it alike, is cleared here
+first: the participant is still active, the account on file is past its cooling-off
+hold, and the provider confirms that account is the participant's own, active and
+KYC-verified. Pure: the service reads the inputs, asks the provider, and acts on the
+verdict; the write that claims the send re-checks status and account in the same
+transaction (data/repository.commit_cash, claim_resend), so nothing changes between
+the check and the claim."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import config
+from .accounts import AccountInquiry, account_problem
+
+ACTIVE = "ACTIVE"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    reason: str
+    # The cause ends by itself (a cooling-off hold): write nothing, look again next run.
+    hold: bool = False
+    # Participation ended (cancelled, revoked): the entitlement will never be paid.
+    stops: bool = False
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """What a send may use: the account as checked, and the version of it (its change
+    time) that the claiming write must still find on the profile."""
+
+    channel: str
+    account_number: str
+    account_changed_at: str
+
+
+def before_inquiry(status: str, account: dict | None, hold_until: datetime | None, changed_at: str | None,
+                   now: datetime) -> Refusal | None:
+    """The checks that need no provider call, in the order an operator would read them."""
+    if status != ACTIVE:
+        return Refusal("ParticipantNotActive", f"participation is {status}; nothing more is paid", stops=True)
+    if not account:
+        return account_refusal(None, None)
+    if hold_until is not None and now < hold_until:
+        since = f" on {changed_at[:10]}" if changed_at else ""
+        return Refusal(
+            "AccountCoolingOff",
+            f"the payout account was changed{since}; payouts to the new account start on {hold_until.date().isoformat()} "
+            "(cooling-off after an account change, against account takeover)",
+            hold=True,
+        )
+    return None
+
+
+def account_refusal(account: dict | None, inquiry: AccountInquiry | None) -> Refusal | None:
+    """`inquiry` is the provider's answer for this account, asked with the participant's NIK."""
+    problem = account_problem(account, inquiry)
+    return Refusal(problem.code, problem.reason) if problem else None
+
+
+def clear(account: dict, changed_at: str) -> Cleared:
+    return Cleared(account["channel"], account["account_number"], changed_at)
+
+
+def hold_after_change(previous: dict | None, account: dict, at: datetime) -> datetime | None:
+    """The cooling-off hold an account change starts (None for the first account: there
+    is nothing to divert yet). Setting the same account again is no change."""
+    if not previous:
+        return None
+    return at + config.PAYOUT_ACCOUNT_COOLING_OFF

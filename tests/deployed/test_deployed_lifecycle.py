@@ -1,0 +1,166 @@
+"""The whole lifecycle through a deployed environment: its API stage (signed requests),
+its state machine and functions, its schedules (fired as Scheduler would, months apart),
+its test payment provider; then the ledger against the provider's own statement.
+(Every test of the deployed environment is in this module: the environment, on MiniStack
+deployed for it, lives as long as the module runs.)
+
+The deployed functions keep the wall clock (only the scheduled jobs run "as of" their
+scheduled time), so survey windows, which open a month after the first payout is due,
+are not open for the API during the run: the suite checks the refusal, and the surveys
+are settled by the deadline sweep after their windows close (EXPIRED)."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pytest
+
+from infra import emulator
+from prakerja_flow import catalogue, clock, config
+from prakerja_flow.domain.nik import build_nik
+from prakerja_flow.payments import test_accounts as ta
+
+WAVE = 1
+REVIEW = "Instruktur menjelaskan dengan jelas."
+LONG_AGO = "2000-01-01T00:00:00Z"
+JOBS = [spec.key for spec in catalogue.FUNCTIONS if spec.schedule is not None]
+pytestmark = pytest.mark.deployed
+
+
+def a_nik() -> str:
+    rng = random.SystemRandom()
+    return build_nik(31, 71, 1, date(1975, 1, 1) + timedelta(days=rng.randrange(9000)), rng.choice("MF"), rng.randrange(1, 9999))
+
+
+def ok(answer: tuple[int, dict], status: int) -> dict:
+    assert answer[0] == status, answer
+    return answer[1]
+
+
+def refused(target, answer: tuple[int, dict], status: int, code: str | None) -> dict:
+    got, body = answer
+    assert got == status, answer
+    error = body["error"]
+    assert error["message"] and error["request_id"], body  # the one error shape
+    if code is not None:
+        assert error["code"] == code, body
+    return error
+
+
+def view(target, pid: str) -> dict:
+    return ok(target.call("portal", "GET", f"/participants/{pid}"), 200)
+
+
+def waiting_for(target, pid: str, stage: str) -> dict:
+    def check():
+        standing = view(target, pid)
+        return standing if stage in standing["waiting_for"] else None
+
+    return target.wait(f"{pid} to wait for {stage}", check)
+
+
+def entitlement(standing: dict, kind: str, sequence: int) -> dict:
+    return next(e for e in standing["entitlements"] if e["kind"] == kind and e["sequence"] == sequence)
+
+
+def open_wave(target) -> None:
+    status, body = target.call("operator", "POST", f"/waves/{WAVE}/open", {"actor": "e2e", "reason": "deployed suite"})
+    assert status == 200 or (status == 409 and "already OPEN" in body["error"]["message"]), body
+
+
+def register_and_train(target, number: str) -> str:
+    pid = ok(target.call("portal", "POST", "/participants", {"nik": a_nik(), "full_name": "Siti Aminah", "wave": WAVE}), 201)["participant_id"]
+    ok(target.call("portal", "PUT", f"/participants/{pid}/payout-account", {"channel": "OVO", "account_number": number}), 200)
+    bundle = {"purchase_id": "ORD0", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 500_000},
+                                                    {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000}]}
+    refused(target, target.call("platform", "POST", f"/participants/{pid}/purchases", bundle), 422, "BundleNotAllowed")
+    one = {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": config.TRAINING_BALANCE_IDR}]}
+    ok(target.call("platform", "POST", f"/participants/{pid}/purchases", one), 201)
+    ok(target.call("platform", "POST", f"/participants/{pid}/purchases/ORD1/completion",
+                   {"training_id": "T1", "certificate_id": f"CERT-{pid}"}), 200)
+    ok(target.call("platform", "POST", f"/participants/{pid}/purchases/ORD1/rating",
+                   {"instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW}), 200)
+    return pid
+
+
+def test_every_scheduled_job_runs_through_its_schedule(target):
+    """Each job fired through its deployed schedule (target and input as deployed, the time
+    substituted as Scheduler does) for a time long before any participant: nothing is due,
+    nothing changes, every job answers. Side by side, as Scheduler would start them."""
+    with ThreadPoolExecutor(len(JOBS)) as pool:
+        reports = dict(zip(JOBS, pool.map(lambda key: target.fire_schedule(key, LONG_AGO), JOBS)))
+    assert set(reports) == {"payout-run", "reconcile", "deadline-sweep"}
+    assert reports["payout-run"]["as_of"] == LONG_AGO and reports["payout-run"]["outcomes"] == {}
+    assert reports["deadline-sweep"]["as_of"] == LONG_AGO and reports["deadline-sweep"]["outcomes"] == {}
+    # The reconciliation reached the payment provider (its statement) and found nothing to compare.
+    assert reports["reconcile"]["until"] == LONG_AGO and reports["reconcile"]["clean"] is True
+
+
+def test_unsigned_requests_are_401(target):
+    error = refused(target, target.call(None, "POST", "/participants", {"nik": a_nik(), "full_name": "Siti", "wave": WAVE}),
+                    401, "Unauthenticated")
+    assert "Signing requests" in error["message"]
+
+
+def test_a_platform_on_an_operator_route_is_403(target):
+    # MiniStack leaves $context.authorizer.* of the gateway response literal (infra/emulator.py).
+    code = None if emulator.GATEWAY_RESPONSE_AUTHORIZER_CONTEXT in target.gaps else "Forbidden"
+    refused(target, target.call("platform", "POST", f"/waves/{WAVE}/open", {"actor": "e2e", "reason": "not mine"}), 403, code)
+
+
+def test_one_participant_through_the_whole_lifecycle(target):
+    started = clock.now()
+    open_wave(target)
+    pid = register_and_train(target, ta.number_for(ta.OWN_VERIFIED))
+    # A second participant whose number is in someone else's name: refused, then fixed.
+    other = register_and_train(target, ta.number_for(ta.SOMEONE_ELSE))
+    standing = waiting_for(target, pid, "PAYOUT#1")
+    waiting_for(target, other, "PAYOUT#1")
+    assert [e["status"] for e in standing["entitlements"]] == ["SCHEDULED"] * 7
+
+    # Surveys open a month after the first payout is due: the API refuses one now.
+    refused(target, target.call("portal", "POST", f"/participants/{pid}/surveys/1", {"answers": {"q1": "ya"}}), 409, "SurveyNotOpen")
+
+    dues = [entitlement(standing, "POST_TRAINING", n)["due_at"] for n in range(1, config.POST_TRAINING_PAYOUT_COUNT + 1)]
+    for n, due in enumerate(dues, start=1):
+        # A run an hour after the due time: both participants' payouts are due by then.
+        report = target.fire_schedule("payout-run", clock.iso(clock.parse(due) + timedelta(hours=1)))
+        assert report["outcomes"].get("misconfigured", 0) == 0, report
+        if n == 1:
+            failed = entitlement(view(target, other), "POST_TRAINING", 1)
+            assert (failed["status"], failed["failure_code"]) == ("FAILED", "AccountNotOwned")
+            assert "someone else's name" in view(target, other)["diagnosis"]
+            ok(target.call("portal", "PUT", f"/participants/{other}/payout-account",
+                           {"channel": "DANA", "account_number": ta.number_for(ta.OWN_VERIFIED)}), 200)
+            retried = target.fire_schedule("payout-run", clock.iso(clock.parse(due) + timedelta(hours=2)))
+            assert retried["outcomes"].get("paid") == 1, retried
+        paid = entitlement(view(target, pid), "POST_TRAINING", n)
+        assert paid["status"] == "PAID" and paid["label"] == "Berhasil", paid
+        if n < config.POST_TRAINING_PAYOUT_COUNT:
+            waiting_for(target, pid, f"PAYOUT#{n + 1}")
+
+    standing = waiting_for(target, pid, "SURVEYS")
+    assert standing["cash_paid_idr"] == config.POST_TRAINING_PAYOUT_IDR * config.POST_TRAINING_PAYOUT_COUNT
+    last_window = max(entitlement(standing, "SURVEY", n)["expires_at"] for n in range(1, config.SURVEY_COUNT + 1))
+    target.fire_schedule("deadline-sweep", clock.iso(clock.parse(last_window) + timedelta(days=1)))
+    target.wait("the lifecycle to complete", lambda: target.execution(pid)["status"] == "SUCCEEDED")
+
+    final = view(target, pid)
+    paid_total = config.POST_TRAINING_PAYOUT_IDR * config.POST_TRAINING_PAYOUT_COUNT
+    assert final["diagnosis"] == f"complete: Rp{paid_total:,} paid"
+    assert sorted(e["status"] for e in final["entitlements"]) == ["EXPIRED"] * 3 + ["PAID"] * 4
+
+    # The ledger against the provider's own statement.
+    statement = [line for line in target.provider().statement(clock.iso(started - timedelta(hours=1)),
+                                                                clock.iso(clock.now() + timedelta(hours=1)))
+                 if line["participant_id"] == pid]
+    ledger = {e["idempotency_key"]: e for e in target.ledger(pid) if str(e.get("entry", "")).endswith("_PAID")}
+    assert sorted(line["status"] for line in statement) == ["PAID"] * 4, statement
+    assert {line["idempotency_key"] for line in statement} == set(ledger) == {f"{pid}:POST_TRAINING:{n}" for n in range(1, 5)}
+    for line in statement:
+        entry = ledger[line["idempotency_key"]]
+        assert (int(entry["amount_idr"]), entry["transfer_id"]) == (line["amount_idr"], line["transfer_id"])
+    reconciled = target.fire_schedule("reconcile", clock.iso(clock.now() + timedelta(minutes=1)))
+    assert reconciled["clean"] is True and reconciled["provider_paid"] >= 5, reconciled
