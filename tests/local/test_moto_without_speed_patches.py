@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
+import threading
 from datetime import timedelta
 
 import moto_scenarios as scenarios
@@ -89,6 +91,37 @@ def test_without_any_speed_patch_the_answers_are_the_same(patched, scenario):
     with moto_patches.without(*speed.PATCHES):
         assert not [name for name in moto_patches.installed() if name.startswith("speed.")]
         assert scenarios.run(scenarios.SCENARIOS[scenario]) == patched[scenario]
+
+
+def _calls_into(patch, scenario: str) -> int:
+    """Calls of the functions a patch module defines (its `install` aside) while a scenario
+    runs, on every thread (Step Functions tasks run on the interpreter's threads)."""
+    filename = patch.__file__
+    calls = [0]
+
+    def profile(frame, event, _arg):
+        if event == "call" and frame.f_code.co_filename == filename and frame.f_code.co_name != "install":
+            calls[0] += 1
+
+    sys.setprofile(profile)
+    threading.setprofile(profile)
+    try:
+        scenarios.run(scenarios.SCENARIOS[scenario])
+    finally:
+        threading.setprofile(None)  # type: ignore[arg-type]
+        sys.setprofile(None)
+    return calls[0]
+
+
+@speed_patches_on
+@pytest.mark.parametrize("patch", speed.PATCHES, ids=[p.__name__.rsplit(".", 1)[-1] for p in speed.PATCHES])
+def test_each_speed_patch_does_its_work_in_its_scenarios_and_not_without_it(patched, patch):
+    """The other half of the equivalence tests: a scenario that gives the same answers
+    without a patch must also run that patch's code when it is installed, or it compares
+    nothing. Without the patch, none of its code runs."""
+    assert sum(_calls_into(patch, scenario) for scenario in EXERCISED_BY[patch]) > 0
+    with moto_patches.without(patch):
+        assert sum(_calls_into(patch, scenario) for scenario in EXERCISED_BY[patch]) == 0
 
 
 @speed_patches_on
