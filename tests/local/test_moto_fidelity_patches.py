@@ -234,3 +234,12 @@ def test_without_the_patch_describe_has_no_redrive_fields(world):
         arn = world.start("moto")
         world.token("moto")
         assert redrive_fields(world, arn) == {}
+
+
+def test_without_the_patch_moto_has_no_redrive_execution(world):
+    with moto_patches.without(fidelity.redrive_execution):
+        arn = world.start("unredrivable")
+        world.token("unredrivable")
+        world.sfn.stop_execution(executionArn=arn, error="Manual")
+        with pytest.raises(NotImplementedError, match="redrive_execution action has not been implemented"):
+            world.sfn.redrive_execution(executionArn=arn)
