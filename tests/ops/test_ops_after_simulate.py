@@ -16,6 +16,12 @@ from prakerja.local.server import free_port
 from prakerja_flow import catalogue
 
 
+def started_in_the_background() -> None:
+    """SIGINT ignored, as a non-interactive shell starts `cmd &` (a CI script, or this suite
+    run that way): the server must still stop on SIGINT (it did not: the exit below timed out)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
     api_port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # a new operator's shell: no AWS set-up
@@ -23,7 +29,8 @@ def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
     stderr = tmp_path / "simulate.stderr"  # a file: the functions' logs would fill a pipe nobody reads
     server = subprocess.Popen([*CLI, "simulate", "--participants", "40", "--seed", "5", "--faults", "0.2", "--json",
                                "--serve", "--port", str(api_port), "--aws-port", str(aws_port), "--month-seconds", "3600"],
-                              stdout=subprocess.PIPE, stderr=stderr.open("w"), text=True, cwd=catalogue.PROJECT_ROOT, env=env)
+                              stdout=subprocess.PIPE, stderr=stderr.open("w"), text=True, cwd=catalogue.PROJECT_ROOT, env=env,
+                              preexec_fn=started_in_the_background)
     try:
         summary = json.loads(server.stdout.readline())  # the summary first, then it serves
         assert summary["ok"], summary
