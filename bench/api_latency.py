@@ -128,8 +128,11 @@ def main() -> int:
                 pid = body["participant_id"]
                 base = f"/participants/{pid}"
                 timed("PUT /participants/{id}/payout-account", "PUT", f"{base}/payout-account", {"channel": "OVO", "account_number": f"08{w}{i:09d}"})
+                _, voucher = timed("POST /participants/{id}/vouchers", "POST", f"{base}/vouchers",
+                                   {"platform_id": "pijarmahir", "training_id": "T1"})
                 timed("POST /participants/{id}/purchases", "POST", f"{base}/purchases",
-                      {"purchase_id": "O1", "trainings": [{"training_id": "T1", "institution_id": "L1", "price_idr": 1_000_000}]})
+                      {"purchase_id": "O1", "trainings": [{"training_id": "T1", "institution_id": "L1", "price_idr": 1_000_000}],
+                       "voucher_code": (voucher or {}).get("voucher_code", "PKV-AAAA-AAAA-AAAA")})
                 timed(".../completion", "POST", f"{base}/purchases/O1/completion", {"training_id": "T1", "certificate_id": "C1"})
                 timed(".../rating", "POST", f"{base}/purchases/O1/rating",
                       {"instructor": 5, "facilities": 4, "programme": 5, "review": "Materi jelas dan bagus."})

@@ -77,9 +77,15 @@ class Driver:
         if bundle:
             lines = [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 500_000},
                      {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000}]
-            self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "BUNDLE", "trainings": lines}, 422)
+            self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "BUNDLE", "trainings": lines,
+                                                                 "voucher_code": self.voucher(pid)}, 422)
             return
-        self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "ORD1", "trainings": lines}, 201)
+        self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "ORD1", "trainings": lines,
+                                                             "voucher_code": self.voucher(pid)}, 201)
+
+    def voucher(self, pid: str) -> str:
+        """The participant's consent to the purchase, from the portal (a request of its own)."""
+        return self.req("POST", f"/participants/{pid}/vouchers", {"platform_id": "pijarmahir", "training_id": "T1"}, 201)["voucher_code"]
 
     def complete(self, pid: str) -> None:
         self.req("POST", f"/participants/{pid}/purchases/ORD1/completion",

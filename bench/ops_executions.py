@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from prakerja.local.cloud import ACCOUNT, REGION, LocalCloud  # noqa: E402
 from prakerja_flow import clock  # noqa: E402
-from prakerja_flow.data import repository as repo  # noqa: E402
+from prakerja_flow.data import waves as waves_data  # noqa: E402
 from prakerja_flow.data.dynamo import to_ddb  # noqa: E402
 from prakerja_flow.payments.fake import FakeProvider  # noqa: E402
 
@@ -95,7 +95,7 @@ def main() -> None:
         "stuck": ("stuck", "--json"),
     }
     with LocalCloud(provider=FakeProvider()) as cloud:
-        repo.put_wave_status(1, None, "OPEN", cloud.clock())
+        waves_data.put_status(1, None, "OPEN", cloud.clock())
         with waiting_executions(cloud, args.n):
             ops = ops_runner()
             print(f"{args.n} waiting executions, in-process, median of {args.repeat}:")

@@ -24,24 +24,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.counting import Meter  # noqa: E402
 from prakerja.local.cloud import LocalCloud  # noqa: E402
 from prakerja_flow import config  # noqa: E402
-from prakerja_flow.data import repository as repo  # noqa: E402
+from prakerja_flow.data import participants as profiles, accounts, entitlements, waves as waves_data  # noqa: E402
+from prakerja_flow.domain import participation  # noqa: E402
 from prakerja_flow.domain import incentives as inc  # noqa: E402
 from prakerja_flow.domain.nik import build_nik  # noqa: E402
 
 
 def setup(cloud: LocalCloud, n: int) -> None:
     now = cloud.clock()
-    repo.put_wave_status(1, None, "OPEN", now)
+    waves_data.put_status(1, None, "OPEN", now)
     granted = now - config.FIRST_PAYOUT_DELAY  # first payout due exactly now
     plan = [e for e in inc.plan_incentives(granted)]
     for i in range(n):
         nik = build_nik(31, 71, 1, date(1990, 1, 1) + timedelta(days=i % 3000), "M", i % 9999 + 1)
         pid = f"P{i:07d}"
-        repo.register_participant(repo.new_participant_profile(pid, nik, "Bench", 1, "M", "1990-01-01", granted), nik, 1, granted)
+        profiles.register(participation.accepted(pid, nik, "Bench", 1, "M", "1990-01-01", granted), nik, granted)
         number = f"08{i:010d}"
         cloud.provider.open_account("OVO", number, nik, kyc_verified=True)
-        repo.set_payout_account(pid, {"channel": "OVO", "account_number": number}, {}, None, "bench", granted)
-        assert repo.grant_incentives(pid, "ORD1", plan, granted)
+        accounts.replace(pid, {"channel": "OVO", "account_number": number}, {}, None, "bench", granted)
+        assert entitlements.grant(pid, "ORD1", plan, granted)
 
 
 def one(n: int) -> dict:

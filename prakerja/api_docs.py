@@ -97,14 +97,18 @@ With curl: `python -m prakerja.sign METHOD PATH [--body JSON] [--principal KIND:
 signed curl command (`| sh` sends it). Against `prakerja local up` the local clients are
 `platform:<id>` (key id `local-platform-<id>`) for pijarmahir, sekolahmu, skillacademy,
 tokopedia, bukalapak, pintaria and maubelajarapa, `portal:web` and `operator:ops`; their
-secrets exist only locally (`prakerja/local/credentials.py`). Buy, complete and rate:
+secrets exist only locally (`prakerja/local/credentials.py`). Register, take a voucher (the
+participant's consent to one purchase: the portal asks for it, the platform redeems it),
+buy, complete and rate:
 
 ```bash
 python -m prakerja.sign POST /waves/1/open --body '{{"actor":"me","reason":"try"}}' | sh
 python -m prakerja.sign POST /participants --body '{{"nik":"3171015705900001","full_name":"Siti","wave":1}}' | sh
 P=...   # participant_id from the answer
+python -m prakerja.sign POST /participants/$P/vouchers --body '{{"platform_id":"pijarmahir","training_id":"T1"}}' | sh
+V=...   # voucher_code from the answer (valid {int(config.PURCHASE_VOUCHER_VALIDITY.total_seconds() // 3600)} h, for this platform and training, once)
 python -m prakerja.sign POST /participants/$P/purchases --idempotency-key order-1 \\
-  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}]}}' | sh
+  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}],"voucher_code":"'$V'"}}' | sh
 python -m prakerja.sign POST /participants/$P/purchases/O1/completion --body '{{"training_id":"T1","certificate_id":"C1"}}' | sh
 python -m prakerja.sign POST /participants/$P/purchases/O1/rating \\
   --body '{{"instructor":5,"facilities":4,"programme":5,"review":"Materi jelas sekali."}}' | sh

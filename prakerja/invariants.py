@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from prakerja_flow import config
+from prakerja_flow.data import keys
 from prakerja_flow.domain import incentives as inc
 
 from .statement_check import statement_problems
@@ -26,8 +27,9 @@ def check_invariants(cloud: LocalCloud, personas: list[Persona]) -> list[str]:
 
     items_by_participant: dict[str, list[dict]] = defaultdict(list)
     for item in cloud.scan():
-        if item["pk"].startswith("P#"):
-            items_by_participant[item["pk"][2:]].append(item)
+        pid = keys.participant_id_of(item["pk"])
+        if pid:
+            items_by_participant[pid].append(item)
 
     for pid, items in items_by_participant.items():
         problems += _participant_problems(pid, items, paid_by_key, statement_by_participant[pid])
@@ -40,9 +42,9 @@ def check_invariants(cloud: LocalCloud, personas: list[Persona]) -> list[str]:
 
 def _participant_problems(pid: str, items: list[dict], paid_by_key: dict[str, dict], statement_total: int) -> list[str]:
     problems: list[str] = []
-    profile = next(i for i in items if i["sk"] == "PROFILE")
-    ledger = [i for i in items if i["sk"].startswith("LEDGER#")]
-    ents = [i for i in items if i["sk"].startswith("ENT#")]
+    profile = next(i for i in items if i["sk"] == keys.PROFILE)
+    ledger = [i for i in items if i["sk"].startswith(keys.LEDGER)]
+    ents = [i for i in items if i["sk"].startswith(keys.ENTITLEMENT)]
     balance_moves = sum(e["amount_idr"] for e in ledger if e["entry"] in ("BALANCE_GRANTED", "TRAINING_PURCHASE", "BALANCE_FORFEITED"))
     if balance_moves != profile["balance_idr"]:
         problems.append(f"{pid}: ledger says balance Rp{balance_moves:,}, profile says Rp{profile['balance_idr']:,}")
@@ -73,7 +75,7 @@ def _persona_expectations(cloud: LocalCloud, personas: list[Persona], items_by_p
             problems.append(f"persona {p.index} was never registered")
             continue
         items = items_by_participant[p.participant_id]
-        profile = next(i for i in items if i["sk"] == "PROFILE")
+        profile = next(i for i in items if i["sk"] == keys.PROFILE)
         cash = profile["cash_paid_idr"]
         if p.kind == "never_buys":
             if profile["status"] != "REVOKED" or profile.get("forfeited_idr") != config.TRAINING_BALANCE_IDR or cash:

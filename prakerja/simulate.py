@@ -26,6 +26,7 @@ from .local.cloud import DEFAULT_START, LocalCloud
 PLATFORMS = ("pijarmahir", "sekolahmu", "skillacademy", "tokopedia", "bukalapak", "pintaria", "maubelajarapa")
 ACCOUNT_OK, ACCOUNT_UNVERIFIED_THEN_FIXED, ACCOUNT_OTHER_NAME = "ok", "unverified_then_fixed", "other_name"
 REGISTRATION_DAYS = 7
+UNISSUED_VOUCHER = "PKV-AAAA-AAAA-AAAA"  # well-formed, never issued
 # Long enough for the last survey window of the last registrant to close.
 HORIZON_DAYS = (
     REGISTRATION_DAYS + 20 + 17 + config.FIRST_PAYOUT_DELAY.days
@@ -41,6 +42,7 @@ class Persona:
     register_day: int
     never_buys: bool = False
     tries_bundle: bool = False
+    buys_without_voucher: bool = False  # its platform first tries to buy without the participant's voucher
     two_trainings: bool = False
     over_balance: bool = False
     never_rates: bool = False
@@ -114,6 +116,7 @@ def make_personas(count: int, rng: random.Random) -> list[Persona]:
         persona.never_buys = roll < 0.06
         persona.never_rates = 0.06 <= roll < 0.12
         persona.tries_bundle = rng.random() < 0.12
+        persona.buys_without_voucher = rng.random() < 0.05
         persona.two_trainings = rng.random() < 0.15
         persona.over_balance = persona.two_trainings and rng.random() < 0.4
         account_roll = rng.random()
@@ -183,11 +186,18 @@ class Simulation:
         p.account_ref = (channel, number)
         self.call("PUT", f"/participants/{p.participant_id}/payout-account", {"channel": channel, "account_number": number}, (200,), "payout account")
 
-    def purchase_body(self, p: Persona, purchase_id: str, price: int, bundle: bool = False) -> dict:
-        lines = [{"training_id": f"TR-{purchase_id}", "institution_id": f"LPK-{p.platform}", "price_idr": price}]
+    def voucher(self, p: Persona, training_id: str) -> str:
+        """The participant picks a training on their platform: the portal's voucher for it."""
+        status, body = self.call("POST", f"/participants/{p.participant_id}/vouchers",
+                                 {"platform_id": p.platform, "training_id": training_id}, (201,), "voucher")
+        return body.get("voucher_code", UNISSUED_VOUCHER) if status == 201 else UNISSUED_VOUCHER
+
+    def purchase_body(self, p: Persona, purchase_id: str, price: int, bundle: bool = False, voucher: str | None = None) -> dict:
+        training_id = f"TR-{purchase_id}"
+        lines = [{"training_id": training_id, "institution_id": f"LPK-{p.platform}", "price_idr": price}]
         if bundle:
             lines.append({"training_id": f"TR-{purchase_id}-B", "institution_id": "LPK-other", "price_idr": 100_000})
-        return {"purchase_id": purchase_id, "trainings": lines}
+        return {"purchase_id": purchase_id, "trainings": lines, "voucher_code": voucher or self.voucher(p, training_id)}
 
     def buy_first(self, p: Persona, day: int) -> None:
         path = f"/participants/{p.participant_id}/purchases"
@@ -195,6 +205,10 @@ class Simulation:
             self.call("POST", path, self.purchase_body(p, f"{p.index}-BUNDLE", 300_000, bundle=True), (422,), "bundle", f"platform:{p.platform}")
         price = self.rng.choice((300_000, 450_000, 600_000, 750_000)) if p.two_trainings else self.rng.choice((500_000, 1_000_000))
         purchase_id = f"{p.index}-A"
+        if p.buys_without_voucher:
+            # The platform knows the participant id but has no voucher of theirs: it buys nothing.
+            self.call("POST", path, self.purchase_body(p, purchase_id, price, voucher=UNISSUED_VOUCHER), (404,), "no voucher",
+                      f"platform:{p.platform}")
         if self.platform_post(path, self.purchase_body(p, purchase_id, price), "purchase", (409,), f"platform:{p.platform}") in (200, 201):
             self.at(day + self.rng.randint(3, 14), lambda d: self.complete(p, purchase_id, d, first=True))
 

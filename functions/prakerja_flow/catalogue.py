@@ -12,41 +12,37 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import config
+from .clock import SCHEDULED_TIME_FIELD  # noqa: F401  (infra and the local runtime read it here)
+from .observability_names import (  # noqa: F401  (the names alarms and dashboards are built on)
+    METRICS_NAMESPACE,
+    PAYOUT_AMOUNT_METRIC,
+    PAYOUT_MISCONFIGURED_METRIC,
+    PAYOUT_OUTCOME_METRICS,
+    PAYOUT_RUN_STOPPED_EARLY_METRIC,
+    RECONCILIATION_MISMATCH_METRIC,
+    SERVICE_NAME,
+)
+from .settings import (  # noqa: F401  (CDK and the local runtime set these)
+    DEFAULT_TABLE_NAME,
+    ENV_PAYMENT_PROVIDER,
+    ENV_PAYMENT_PROVIDER_SECRET,
+    ENV_PAYMENT_PROVIDER_URL,
+    ENV_STATE_MACHINE,
+    ENV_TABLE,
+    ENV_TEST_PROVIDER_OTHER_ACCOUNTS,
+    ENV_TEST_PROVIDER_TABLE,
+    ENV_TEST_PROVIDER_TIMEOUT_SECONDS,
+)
 
 FUNCTIONS_ROOT = Path(__file__).resolve().parent.parent  # the Lambda asset folder
 PROJECT_ROOT = FUNCTIONS_ROOT.parent
 LIFECYCLE_ASL = PROJECT_ROOT / "statemachines" / "participant_lifecycle.asl.json"
 STATE_MACHINE_NAME = "participant-lifecycle"
-TABLE_NAME = "prakerja-flow"
-SERVICE_NAME = "prakerja-flow"
-METRICS_NAMESPACE = "PrakerjaFlow"
-
-# Environment variable names the functions read (see settings.py).
-ENV_TABLE = "TABLE_NAME"
-ENV_STATE_MACHINE = "STATE_MACHINE_ARN"
-ENV_PAYMENT_PROVIDER = "PAYMENT_PROVIDER"
-ENV_PAYMENT_PROVIDER_SECRET = "PAYMENT_PROVIDER_SECRET_ARN"
-# Base URL of the HTTP disbursement API (payments/http.py), e.g. https://api.provider.example
-ENV_PAYMENT_PROVIDER_URL = "PAYMENT_PROVIDER_BASE_URL"
+TABLE_NAME = DEFAULT_TABLE_NAME  # a stack's table name is prefixed with its environment
 
 API_FUNCTION_KEY = "platform-api"  # the function behind API Gateway
 # API Gateway's Lambda REQUEST authorizer (request signatures; routes.py says who may call what).
 AUTHORIZER_FUNCTION_KEY = "api-authorizer"
-# Field of a scheduled job's input that carries the schedule's own time
-# (EventBridge Scheduler fills it from <aws.scheduler.scheduled-time>).
-SCHEDULED_TIME_FIELD = "scheduled_time"
-
-# Business metrics of the payout run (namespace METRICS_NAMESPACE): one count per
-# outcome that needs watching, and the rupiah paid.
-PAYOUT_OUTCOME_METRICS = {"paid": "PayoutsPaid", "failed": "PayoutsFailed", "unknown": "PayoutsOutcomeUnknown",
-                          # held because the provider's answers say our configuration is wrong (alarmed)
-                          "misconfigured": "PayoutsProviderMisconfigured"}
-PAYOUT_MISCONFIGURED_METRIC = PAYOUT_OUTCOME_METRICS["misconfigured"]
-PAYOUT_AMOUNT_METRIC = "PayoutsPaidIdr"
-# 1 when a run stopped before its Lambda timeout with payouts still queued (a backlog).
-PAYOUT_RUN_STOPPED_EARLY_METRIC = "PayoutRunStoppedEarly"
-# Reconciliation job: mismatches between the provider's statement and our ledger (alarm on > 0).
-RECONCILIATION_MISMATCH_METRIC = "ReconciliationMismatches"
 
 
 @dataclass(frozen=True)

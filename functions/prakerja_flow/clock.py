@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 
 _source: Callable[[], datetime] | None = None
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# Field of a scheduled job's input that carries the schedule's own time
+# (EventBridge Scheduler fills it from <aws.scheduler.scheduled-time>).
+SCHEDULED_TIME_FIELD = "scheduled_time"
 
 
 def now() -> datetime:
@@ -34,7 +37,5 @@ def parse(text: str) -> datetime:
 
 def from_event(event: dict) -> datetime:
     """A scheduled job runs "as of" its scheduled time when the scheduler gives one."""
-    from .catalogue import SCHEDULED_TIME_FIELD
-
     scheduled = (event or {}).get(SCHEDULED_TIME_FIELD)
     return parse(scheduled) if scheduled else now()

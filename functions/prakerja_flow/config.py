@@ -46,6 +46,10 @@ PURCHASE_DEADLINE = timedelta(days=30)
 BALANCE_VALIDITY = timedelta(days=180)
 RATING_MIN_STARS = 1
 RATING_MAX_STARS = 5
+# A purchase needs the participant's voucher for that platform and training, taken from the
+# portal (domain/vouchers.py). A day is enough to finish checking out and short enough
+# that a code read off a screen or leaked is soon useless.
+PURCHASE_VOUCHER_VALIDITY = timedelta(hours=24)
 REVIEW_MIN_CHARS = 10
 REVIEW_MAX_CHARS = 2_000
 

@@ -7,10 +7,10 @@ import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-from . import catalogue
+from . import observability_names as names
 
-logger = Logger(service=catalogue.SERVICE_NAME)
-metrics = Metrics(namespace=catalogue.METRICS_NAMESPACE, service=catalogue.SERVICE_NAME)
+logger = Logger(service=names.SERVICE_NAME)
+metrics = Metrics(namespace=names.METRICS_NAMESPACE, service=names.SERVICE_NAME)
 # A handler that adds no metric is normal here (most invocations only wait for events).
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 warnings.filterwarnings("ignore", module="aws_lambda_powertools.utilities.data_masking")
@@ -36,13 +36,13 @@ class _UntracedTracer:
 
 @functools.cache
 def _disabled_tracer() -> Tracer:
-    return Tracer(service=catalogue.SERVICE_NAME, disabled=True)
+    return Tracer(service=names.SERVICE_NAME, disabled=True)
 
 
 # Decided once, at import, exactly as Tracer() decides it (env var, outside Lambda, SAM or
 # Chalice local). In Lambda with active tracing the real Tracer is built here, as before:
 # it must patch botocore before the first AWS call of the cold start.
-tracer = _UntracedTracer() if Tracer._is_tracer_disabled() else Tracer(service=catalogue.SERVICE_NAME)
+tracer = _UntracedTracer() if Tracer._is_tracer_disabled() else Tracer(service=names.SERVICE_NAME)
 
 
 @functools.cache

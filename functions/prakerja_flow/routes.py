@@ -5,7 +5,8 @@ handler (handlers/api.py), the authorizer (handlers/authorizer.py), the CDK REST
 Principals come in three kinds, each with its own credentials (docs/decisions/0005):
   platform  a partner platform; it reports purchases, completions and ratings, and its
             identity (the principal id) is what those records are bound to
-  portal    the participant portal: registration, payout account, surveys, status
+  portal    the participant portal: registration, payout account, purchase vouchers (the
+            participant's consent to one purchase), surveys, status
   operator  programme operators: waves, and reading a participant's status
 Public routes (the API's own documentation) need no signature.
 """
@@ -61,6 +62,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/participants/{participant_id}", "status", PORTAL, OPERATOR),
     _route("PUT", "/participants/{participant_id}/payout-account", "payout-account", PORTAL),
     _route("POST", "/participants/{participant_id}/surveys/{sequence}", "surveys", PORTAL),
+    _route("POST", "/participants/{participant_id}/vouchers", "vouchers", PORTAL),
     _route("POST", "/participants/{participant_id}/purchases", "purchases", PLATFORM),
     _route("POST", "/participants/{participant_id}/purchases/{purchase_id}/completion", "completions", PLATFORM),
     _route("POST", "/participants/{participant_id}/purchases/{purchase_id}/rating", "ratings", PLATFORM),

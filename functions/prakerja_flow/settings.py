@@ -1,22 +1,74 @@
-"""Runtime settings of a function, from its environment (set by CDK or the local runtime)."""
+"""A function's runtime settings: one pydantic model read from its environment, which CDK
+(infra/) and the local runtime set. The names live here, not in the deployment catalogue:
+shipped code reads its environment without knowing how it was deployed."""
 
 from __future__ import annotations
 
 import os
+from typing import Literal
 
-from . import catalogue
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# Environment variable names.
+ENV_TABLE = "TABLE_NAME"
+ENV_STATE_MACHINE = "STATE_MACHINE_ARN"
+ENV_PAYMENT_PROVIDER = "PAYMENT_PROVIDER"
+ENV_PAYMENT_PROVIDER_SECRET = "PAYMENT_PROVIDER_SECRET_ARN"
+# Base URL of the HTTP disbursement API (payments/http.py), e.g. https://api.provider.example
+ENV_PAYMENT_PROVIDER_URL = "PAYMENT_PROVIDER_BASE_URL"
+# The test payment provider of development stacks (handlers/test_provider.py).
+ENV_TEST_PROVIDER_TABLE = "TEST_PROVIDER_TABLE"
+ENV_TEST_PROVIDER_OTHER_ACCOUNTS = "TEST_PROVIDER_OTHER_ACCOUNTS"
+ENV_TEST_PROVIDER_TIMEOUT_SECONDS = "TEST_PROVIDER_TIMEOUT_SECONDS"
+
+DEFAULT_TABLE_NAME = "prakerja-flow"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    table_name: str = Field(DEFAULT_TABLE_NAME, alias=ENV_TABLE, min_length=3, max_length=255)
+    state_machine_arn: str | None = Field(None, alias=ENV_STATE_MACHINE)
+    payment_provider: Literal["fake", "http"] = Field("fake", alias=ENV_PAYMENT_PROVIDER)
+    payment_provider_secret_arn: str | None = Field(None, alias=ENV_PAYMENT_PROVIDER_SECRET)
+    payment_provider_base_url: str | None = Field(None, alias=ENV_PAYMENT_PROVIDER_URL)
+    test_provider_table: str | None = Field(None, alias=ENV_TEST_PROVIDER_TABLE)
+    test_provider_other_accounts: str | None = Field(None, alias=ENV_TEST_PROVIDER_OTHER_ACCOUNTS)
+    test_provider_timeout_seconds: float | None = Field(None, alias=ENV_TEST_PROVIDER_TIMEOUT_SECONDS, gt=0, le=900)
+
+
+_ALIASES = {field.alias for field in Settings.model_fields.values()}
+
+
+def current() -> Settings:
+    """Read now, not at import: the local runtime and tests set the environment per world.
+    An unset or empty variable takes the default; a wrong one stops the function with the
+    variable's name (a deployment mistake, never a participant's)."""
+    values = {name: os.environ[name] for name in _ALIASES if os.environ.get(name)}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        raise RuntimeError(f"invalid function settings: {error}") from None
 
 
 def table_name() -> str:
-    return os.environ.get(catalogue.ENV_TABLE, catalogue.TABLE_NAME)
+    return current().table_name
 
 
 def state_machine_arn() -> str:
-    arn = os.environ.get(catalogue.ENV_STATE_MACHINE)
+    arn = current().state_machine_arn
     if not arn:
-        raise RuntimeError(f"{catalogue.ENV_STATE_MACHINE} is not set")
+        raise RuntimeError(f"{ENV_STATE_MACHINE} is not set")
     return arn
 
 
 def payment_provider() -> str:
-    return os.environ.get(catalogue.ENV_PAYMENT_PROVIDER, "fake")
+    return current().payment_provider
+
+
+def payment_provider_secret_arn() -> str | None:
+    return current().payment_provider_secret_arn
+
+
+def payment_provider_base_url() -> str | None:
+    return current().payment_provider_base_url

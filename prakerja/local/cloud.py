@@ -332,9 +332,9 @@ class LocalCloud:
         self.wait_until(lambda: self.current_state(participant_id) == state, timeout, f"{participant_id} to reach {state}")
 
     def wait_for_token(self, participant_id: str, stage: str, timeout: float = 10.0) -> None:
-        from prakerja_flow.data import repository
+        from prakerja_flow.data import inbox
 
-        self.wait_until(lambda: repository.get_token(participant_id, stage) is not None, timeout, f"token {stage} of {participant_id}")
+        self.wait_until(lambda: inbox.get_token(participant_id, stage) is not None, timeout, f"token {stage} of {participant_id}")
 
     def scan(self) -> list[dict]:
         items: list[dict] = []

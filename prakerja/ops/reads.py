@@ -12,20 +12,21 @@ from datetime import UTC, datetime, timedelta
 from botocore.exceptions import ClientError
 
 from prakerja_flow import clock
-from prakerja_flow.data import dynamo
+from prakerja_flow.data import dynamo, keys
 from prakerja_flow.data import operations as ops_data
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import inbox, ledger, participants as profiles, purchases
+from prakerja_flow.domain import participation
 from prakerja_flow.domain import errors
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import mask_nik
 from prakerja_flow.services import status as status_service
-from prakerja_flow.services.operator import state_of_stage
+from prakerja_flow.domain.vocabulary import state_of_stage_key as state_of_stage
 
 from .aws import OpsError, Target
 
 NIK_PATTERN = re.compile(r"^\d{16}$")
 PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
-FINAL_STATES = {repo.REVOKED: "Revoked", repo.CANCELLED: "ParticipationCancelled"}
+FINAL_STATES = {participation.REVOKED: "Revoked", participation.CANCELLED: "ParticipationCancelled"}
 AGE_BUCKETS = ((timedelta(days=7), "<7d"), (timedelta(days=14), "7-14d"), (timedelta(days=30), "14-30d"), (None, ">30d"))
 HISTORY_WORKERS = 16
 PER_PARTICIPANT_LOOKUPS_UP_TO = 25  # above this, one scan of the table is cheaper than a query each
@@ -71,11 +72,11 @@ def resolve(reference: str) -> str:
     """A participant id, or a 16-digit NIK resolved through the NIK guard."""
     reference = reference.strip()
     if NIK_PATTERN.match(reference):
-        pid = repo.find_participant_id_by_nik(reference)
+        pid = profiles.find_id_by_nik(reference)
         if pid is None:
             raise OpsError(f"no participant holds NIK {mask_nik(reference)}")
         return pid
-    if repo.get_participant(reference) is None:
+    if profiles.get(reference) is None:
         raise OpsError(f"participant {reference} not found")
     return reference
 
@@ -141,12 +142,12 @@ def participant_report(target: Target, reference: str) -> dict:
         view = status_service.participant_view(pid)
     except errors.ParticipantNotFound:
         raise OpsError(f"participant {reference} not found") from None
-    detail = {p["purchase_id"]: p for p in repo.list_purchases(pid)}
+    detail = {p["purchase_id"]: p for p in purchases.of(pid)}
     for purchase in view["purchases"]:
         raw = detail.get(purchase["purchase_id"], {})
         purchase["completed_at"] = raw.get("completed_at")
         purchase["rated_at"] = (raw.get("rating") or {}).get("rated_at") or raw.get("rated_at")
-    tokens = {t["stage"]: t for t in repo.list_tokens(pid)}
+    tokens = {t["stage"]: t for t in inbox.tokens(pid)}
     execution = _describe_execution(target, pid)
     state, entered = last_entered(target, execution["executionArn"]) if execution else (None, None)
     waiting = next((t for t in tokens.values() if state_of_stage(t["stage"]) == state), None)
@@ -206,7 +207,7 @@ def _waits(names: list[str]) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = defaultdict(list)
     if len(names) <= PER_PARTICIPANT_LOOKUPS_UP_TO:
         for pid in names:
-            found[pid] = repo.list_tokens(pid)
+            found[pid] = inbox.tokens(pid)
         return found
     for item in ops_data.scan_tokens():
         found[item["pk"][2:]].append(item)
@@ -307,9 +308,9 @@ def history_report(target: Target, reference: str) -> dict:
     execution = _describe_execution(target, pid)
     events = history_events(target, execution["executionArn"]) if execution else []
     lines = [line for line in map(_event_line, events) if line]
-    for entry in repo.list_ledger(pid):
+    for entry in ledger.lines(pid):
         lines.append({"at": entry["at"], "source": "ledger", "type": entry["entry"], "what": "ledger",
-                      "amount_idr": entry["amount_idr"], "ledger_key": entry["sk"][len("LEDGER#"):]})
+                      "amount_idr": entry["amount_idr"], "ledger_key": keys.ledger_entry_key(entry["sk"])})
     lines.sort(key=lambda line: (line["at"] or "", 0 if line["source"] == "execution" else 1, line.get("id") or 0))
     path = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
     failed_state = None
@@ -339,7 +340,7 @@ def stuck_report(target: Target, oldest: int = 5) -> dict:
     waits: dict[str, list[dict]] = defaultdict(list)
     for item in ops_data.scan_tokens():
         if item.get("at"):
-            waits[state_of_stage(item["stage"])].append({"participant_id": item["pk"][2:], "stage": item["stage"], "since": item["at"],
+            waits[state_of_stage(item["stage"])].append({"participant_id": keys.participant_id_of(item["pk"]), "stage": item["stage"], "since": item["at"],
                                                         "seconds": _programme_seconds_since(item["at"])})
     for rows in waits.values():
         rows.sort(key=lambda r: -r["seconds"])

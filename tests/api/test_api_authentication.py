@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from lifecycle_steps import buy, complete, open_wave, purchase_body, rate, refused, register, table_state
+from lifecycle_steps import buy, complete, consented_purchase, open_wave, purchase_body, rate, refused, register, table_state
 
 from prakerja.local import credentials
 from prakerja_flow import catalogue, config
@@ -20,39 +20,40 @@ def participant(cloud):
     return register(cloud)
 
 
-def purchase(pid):
-    return f"/participants/{pid}/purchases", json.dumps(purchase_body("ORD1", 400_000))
+def purchase(cloud, pid):
+    """A purchase the participant consented to (a voucher of theirs for it)."""
+    return f"/participants/{pid}/purchases", json.dumps(consented_purchase(cloud, pid, "ORD1", 400_000))
 
 
 def test_unsigned_requests_get_401(cloud, participant):
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     refused(cloud, "POST", path, body, 401, "Unauthenticated", principal=None)
     refused(cloud, "GET", f"/participants/{participant}", None, 401, "Unauthenticated", principal=None)
     refused(cloud, "POST", "/waves/2/open", {"actor": "x", "reason": "y"}, 401, "Unauthenticated", principal=None)
 
 
 def test_partly_signed_requests_get_401(cloud, participant):
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     headers = cloud.sign(credentials.DEFAULT_PLATFORM, "POST", path, body)
     del headers[signing.NONCE]
     refused(cloud, "POST", path, body, 401, "Unauthenticated", headers=headers)
 
 
 def test_a_wrong_secret_gets_403(cloud, participant):
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     client = credentials.client(credentials.DEFAULT_PLATFORM)
     forged = signing.sign("not-the-secret" * 3, client.key_id, "POST", path, body, None, int(time.time()))
     refused(cloud, "POST", path, body, 403, "InvalidSignature", headers=forged)
 
 
 def test_an_unknown_key_id_gets_the_same_answer_as_a_wrong_signature(cloud, participant):
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     forged = signing.sign("x" * 40, "local-platform-nobody", "POST", path, body, None, int(time.time()))
     refused(cloud, "POST", path, body, 403, "InvalidSignature", headers=forged)
 
 
 def test_expired_and_future_timestamps_get_403(cloud, participant):
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     tolerance = int(config.API_SIGNATURE_TOLERANCE.total_seconds())
     for skew in (-tolerance - 5, tolerance + 5):
         headers = cloud.sign(credentials.DEFAULT_PLATFORM, "POST", path, body, timestamp=int(time.time()) + skew)
@@ -60,7 +61,7 @@ def test_expired_and_future_timestamps_get_403(cloud, participant):
 
 
 def test_a_replayed_request_gets_403_and_moves_no_money(cloud, participant):
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     headers = cloud.sign(credentials.DEFAULT_PLATFORM, "POST", path, body)
     status, first = cloud.request("POST", path, body, headers=headers)
     assert status == 201, first
@@ -70,7 +71,7 @@ def test_a_replayed_request_gets_403_and_moves_no_money(cloud, participant):
 
 
 def test_a_body_swapped_under_a_valid_signature_gets_403(cloud, participant):
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     headers = cloud.sign(credentials.DEFAULT_PLATFORM, "POST", path, body)
     greedy = json.dumps(purchase_body("ORD1", config.TRAINING_BALANCE_IDR))
     refused(cloud, "POST", path, greedy, 403, "BodyHashMismatch", headers=headers)
@@ -78,7 +79,7 @@ def test_a_body_swapped_under_a_valid_signature_gets_403(cloud, participant):
 
 def test_a_signature_for_another_participant_does_not_transfer(cloud, participant):
     other = register(cloud, sequence=2)
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     headers = cloud.sign(credentials.DEFAULT_PLATFORM, "POST", path, body)
     refused(cloud, "POST", f"/participants/{other}/purchases", body, 403, "InvalidSignature", headers=headers)
 
@@ -88,7 +89,7 @@ def test_the_api_function_refuses_requests_that_bypass_the_authorizer(cloud, par
     a direct invoke), the function itself refuses protected routes."""
     from prakerja.local import gateway
 
-    path, body = purchase(participant)
+    path, body = purchase(cloud, participant)
     headers = {"Content-Type": "application/json", **cloud.sign(credentials.DEFAULT_PLATFORM, "POST", path, body)}
     cloud.wait_for_token(participant, "PURCHASE")
     before = table_state(cloud)

@@ -18,6 +18,7 @@ EXPECTED = {
     "status": {routes.PORTAL, routes.OPERATOR},
     "payout-account": {routes.PORTAL},
     "surveys": {routes.PORTAL},
+    "vouchers": {routes.PORTAL},  # the participant's consent to a purchase: never the platform's to give
     "purchases": {routes.PLATFORM},
     "completions": {routes.PLATFORM},
     "ratings": {routes.PLATFORM},

@@ -66,6 +66,13 @@ def test_the_documented_python_snippet_buys_completes_and_rates(local_up):
     pid = registered["participant_id"]
     platform = "platform:tokopedia"
     order = {"purchase_id": "O1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 1_000_000}]}
+    # Without the participant's voucher the platform can buy nothing, knowing the id or not.
+    status, refused = call(platform, "POST", f"/participants/{pid}/purchases", {**order, "voucher_code": "PKV-AAAA-AAAA-AAAA"})
+    assert (status, refused["error"]["code"]) == (404, "VoucherNotFound"), refused
+    status, voucher = call(credentials.DEFAULT_PORTAL, "POST", f"/participants/{pid}/vouchers",
+                           {"platform_id": "tokopedia", "training_id": "T1"})
+    assert status == 201, voucher
+    order["voucher_code"] = voucher["voucher_code"]
     status, bought = call(platform, "POST", f"/participants/{pid}/purchases", order)
     assert (status, bought["remaining_balance_idr"]) == (201, 0), bought
     assert call(platform, "POST", f"/participants/{pid}/purchases/O1/completion", {"training_id": "T1", "certificate_id": "C1"})[0] == 200
@@ -88,7 +95,10 @@ def test_prakerja_sign_prints_a_curl_command_that_works(local_up):
 
     sign_and_send("POST", "/waves/2/open", "--body", json.dumps({"actor": "doc", "reason": "curl"}))
     registered = sign_and_send("POST", "/participants", "--body", json.dumps({"nik": nik, "full_name": "Budi", "wave": 2}))
-    order = json.dumps({"purchase_id": "C1", "trainings": [{"training_id": "T1", "institution_id": "L", "price_idr": 500_000}]})
+    voucher = sign_and_send("POST", f"/participants/{registered['participant_id']}/vouchers",
+                            "--body", json.dumps({"platform_id": "pijarmahir", "training_id": "T1"}))
+    order = json.dumps({"purchase_id": "C1", "trainings": [{"training_id": "T1", "institution_id": "L", "price_idr": 500_000}],
+                        "voucher_code": voucher["voucher_code"]})
     bought = sign_and_send("POST", f"/participants/{registered['participant_id']}/purchases", "--idempotency-key", "curl-1", "--body", order)
     assert bought["remaining_balance_idr"] == 500_000
     again = sign_and_send("POST", f"/participants/{registered['participant_id']}/purchases", "--idempotency-key", "curl-1", "--body", order)

@@ -29,6 +29,7 @@ class ApiClient:
     kind: str
     key_id: str
     secret: str
+    principal_id: str
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Target:
             name = store.secret_name(key_id, self.table_name)
             sm.create_secret(Name=name, SecretString=store.secret_value(kind, ids[kind], secret))
             self._created_secrets.append(name)
-            self.clients[kind] = ApiClient(kind, key_id, secret)
+            self.clients[kind] = ApiClient(kind, key_id, secret, ids[kind])
 
     def delete_clients(self) -> None:
         sm = self.client("secretsmanager")

@@ -73,10 +73,15 @@ def open_wave(target) -> None:
 def register_and_train(target, number: str) -> str:
     pid = ok(target.call("portal", "POST", "/participants", {"nik": a_nik(), "full_name": "Siti Aminah", "wave": WAVE}), 201)["participant_id"]
     ok(target.call("portal", "PUT", f"/participants/{pid}/payout-account", {"channel": "OVO", "account_number": number}), 200)
+    # The participant's consent to buy T1 on this platform, from the portal (one purchase).
+    voucher = ok(target.call("portal", "POST", f"/participants/{pid}/vouchers",
+                             {"platform_id": target.clients["platform"].principal_id, "training_id": "T1"}), 201)["voucher_code"]
     bundle = {"purchase_id": "ORD0", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 500_000},
-                                                    {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000}]}
+                                                    {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000}],
+              "voucher_code": voucher}
     refused(target, target.call("platform", "POST", f"/participants/{pid}/purchases", bundle), 422, "BundleNotAllowed")
-    one = {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": config.TRAINING_BALANCE_IDR}]}
+    one = {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": config.TRAINING_BALANCE_IDR}],
+           "voucher_code": voucher}
     ok(target.call("platform", "POST", f"/participants/{pid}/purchases", one), 201)
     ok(target.call("platform", "POST", f"/participants/{pid}/purchases/ORD1/completion",
                    {"training_id": "T1", "certificate_id": f"CERT-{pid}"}), 200)

@@ -105,7 +105,7 @@ def _service_calls(service: str, sources: list) -> set[str]:
 
 def test_the_policy_covers_every_call_the_ops_code_makes_itself():
     """A new boto3 call in the ops modules must be added to infra/operators.py. (Calls
-    through repository.py were traced once: see the module docstring.)"""
+    through the data modules were traced once: see the module docstring.)"""
     sources = [*sorted((ROOT / "prakerja" / "ops").glob("*.py")),
                ROOT / "functions" / "prakerja_flow" / "data" / "operations.py",
                ROOT / "functions" / "prakerja_flow" / "services" / "operator.py"]

@@ -3,11 +3,11 @@ and the state machine's own Catch rules for named business errors."""
 
 from __future__ import annotations
 
-from lifecycle_steps import advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register, view
+from lifecycle_steps import UNISSUED_VOUCHER, advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register, view
 
 from prakerja.local import invoker
 from prakerja_flow import catalogue, clock, config
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import inbox, ledger
 from prakerja_flow.data import workflow
 from prakerja_flow.services import events
 
@@ -41,13 +41,14 @@ def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud):
     cloud.wait_until(lambda: cloud.current_state(pid) == "Revoked", what="revocation")
     standing = view(cloud, pid)
     assert (standing["status"], standing["balance_idr"]) == ("REVOKED", 0)
-    ledger = {entry["entry"]: entry["amount_idr"] for entry in repo.list_ledger(pid)}
-    assert ledger == {"BALANCE_GRANTED": config.TRAINING_BALANCE_IDR, "BALANCE_FORFEITED": -config.TRAINING_BALANCE_IDR}
+    booked = {entry["entry"]: entry["amount_idr"] for entry in ledger.lines(pid)}
+    assert booked == {"BALANCE_GRANTED": config.TRAINING_BALANCE_IDR, "BALANCE_FORFEITED": -config.TRAINING_BALANCE_IDR}
     status, body = cloud.request("POST", f"/participants/{pid}/purchases",
-                                 {"purchase_id": "LATE", "trainings": [{"training_id": "T", "institution_id": "I", "price_idr": 1000}]})
+                                 {"purchase_id": "LATE", "trainings": [{"training_id": "T", "institution_id": "I", "price_idr": 1000}],
+                                  "voucher_code": UNISSUED_VOUCHER})
     assert (status, body["error"]["code"]) == (409, "ParticipantNotActive")
     advance_days(cloud, 2)  # a repeated sweep does not forfeit twice
-    assert [e["entry"] for e in repo.list_ledger(pid)].count("BALANCE_FORFEITED") == 1
+    assert [e["entry"] for e in ledger.lines(pid)].count("BALANCE_FORFEITED") == 1
 
 
 def test_an_event_that_arrives_before_its_token_is_not_lost(cloud):
@@ -56,10 +57,10 @@ def test_an_event_that_arrives_before_its_token_is_not_lost(cloud):
         pid = register(cloud)  # the execution enters AwaitTrainingPurchase but cannot store its token yet
         cloud.wait_for_state(pid, "AwaitTrainingPurchase")
         buy(cloud, pid)
-        assert repo.get_token(pid, "PURCHASE") is None
-        assert repo.get_inbox(pid, "PURCHASE") is not None  # parked, waiting for the token
+        assert inbox.get_token(pid, "PURCHASE") is None
+        assert inbox.get(pid, "PURCHASE") is not None  # parked, waiting for the token
     cloud.wait_for_state(pid, "AwaitCompletion")
-    assert repo.get_inbox(pid, "PURCHASE") is None  # delivered exactly once
+    assert inbox.get(pid, "PURCHASE") is None  # delivered exactly once
     history = [e["stateEnteredEventDetails"]["name"] for e in cloud.history(pid) if e["type"].endswith("StateEntered")]
     assert history.count("AwaitTrainingPurchase") == 1 and history.count("VerifyPurchase") == 1
 
@@ -68,17 +69,17 @@ def test_a_stale_token_gives_the_event_back_for_the_next_wait(cloud):
     open_wave(cloud)
     pid = register(cloud)
     cloud.wait_for_token(pid, "PURCHASE")
-    repo.put_token(pid, "COMPLETION", "not-a-live-token", clock.now())
+    inbox.put_token(pid, "COMPLETION", "not-a-live-token", clock.now())
     assert events.publish(pid, "COMPLETION", {"purchase_id": "X"}, clock.now()) is False
-    assert repo.get_token(pid, "COMPLETION") is None
-    assert repo.get_inbox(pid, "COMPLETION")["event"] == {"purchase_id": "X"}
+    assert inbox.get_token(pid, "COMPLETION") is None
+    assert inbox.get(pid, "COMPLETION")["event"] == {"purchase_id": "X"}
 
 
 def test_a_used_token_cannot_resume_the_execution_twice(cloud):
     open_wave(cloud)
     pid = register(cloud)
     cloud.wait_for_token(pid, "PURCHASE")
-    token = repo.get_token(pid, "PURCHASE")
+    token = inbox.get_token(pid, "PURCHASE")
     buy(cloud, pid)
     cloud.wait_for_state(pid, "AwaitCompletion")
     try:
@@ -87,7 +88,8 @@ def test_a_used_token_cannot_resume_the_execution_twice(cloud):
     except workflow.StaleToken:
         pass
     status, body = cloud.request("POST", f"/participants/{pid}/purchases",
-                                 {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 1000}]})
+                                 {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 1000}],
+                                  "voucher_code": UNISSUED_VOUCHER})
     assert (status, body["error"]["code"]) == (409, "DuplicatePurchase")
     assert view(cloud, pid)["balance_idr"] == 0
 

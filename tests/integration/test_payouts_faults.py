@@ -123,11 +123,11 @@ def test_a_crash_after_our_write_but_before_resuming_the_execution(cloud, monkey
 
 
 def test_the_cash_cap_holds_even_if_extra_entitlements_appear(cloud):
-    from prakerja_flow.data import repository as repo
+    from prakerja_flow.data import entitlements
 
     open_wave(cloud)
     pid = trained_and_rated(cloud)
-    extra = repo.get_entitlement(pid, inc.POST_TRAINING, 4)
+    extra = entitlements.get(pid, inc.POST_TRAINING, 4)
     forged = {**extra, "sk": "ENT#POST_TRAINING#5", "sequence": 5, "idempotency_key": f"{pid}:POST_TRAINING:5",
               "gsi1sk": extra["gsi1sk"].replace("#4", "#5")}
     from prakerja_flow.data.dynamo import to_ddb
@@ -137,4 +137,4 @@ def test_the_cash_cap_holds_even_if_extra_entitlements_appear(cloud):
         assert cloud.request("POST", f"/participants/{pid}/surveys/{n}", {"answers": {"q": "x"}})[0] in (201, 409)
     advance_days(cloud, FIRST_DUE + 3 * config.PAYOUT_INTERVAL.days + 1)
     assert view(cloud, pid)["cash_paid_idr"] <= config.CASH_INCENTIVE_CAP_IDR
-    assert repo.get_entitlement(pid, inc.POST_TRAINING, 5)["status"] in (inc.FAILED, inc.SCHEDULED, inc.DUE)
+    assert entitlements.get(pid, inc.POST_TRAINING, 5)["status"] in (inc.FAILED, inc.SCHEDULED, inc.DUE)

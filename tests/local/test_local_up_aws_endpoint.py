@@ -21,7 +21,7 @@ from prakerja.local.server import free_port
 from prakerja_flow import catalogue, config
 from prakerja_flow.data import clients, schema
 
-from lifecycle_steps import nik, purchase_body  # noqa: I001 (tests/integration)
+from lifecycle_steps import PLATFORM, nik, purchase_body  # noqa: I001 (tests/integration)
 
 
 class LocalUp:
@@ -166,9 +166,13 @@ def test_stop_execution_aborts_and_the_lifecycle_stays_consistent(local_up):
 
     # A purchase for the stopped participant is recorded; nothing raises or hangs; the dead
     # execution's token is dropped and the event stays in the inbox for a redrive.
+    status, body = local_up.http("POST", f"/participants/{pid}/vouchers", {"platform_id": PLATFORM, "training_id": "T1"})
+    assert status == 201, body
     started = time.monotonic()
     status, body = local_up.http(
-        "POST", f"/participants/{pid}/purchases", purchase_body("ORD1", config.TRAINING_BALANCE_IDR)
+        "POST",
+        f"/participants/{pid}/purchases",
+        purchase_body("ORD1", config.TRAINING_BALANCE_IDR, voucher_code=body["voucher_code"]),
     )
     assert status == 201, body
     assert time.monotonic() - started < 10

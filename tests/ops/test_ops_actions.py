@@ -5,13 +5,12 @@ from __future__ import annotations
 from lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, trained_and_rated
 
 from prakerja_flow import clock, config
-from prakerja_flow.data import operations as ops_data
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import audit, controls, entitlements, inbox
 from prakerja_flow.data import workflow
 
 
 def audit_log(cloud) -> list[dict]:
-    return ops_data.list_audit(clock.iso(cloud.clock())[:10])
+    return audit.day(clock.iso(cloud.clock())[:10])
 
 
 def test_wave_open_close_and_payout_pause_resume_are_audited(cloud, ops):
@@ -22,11 +21,11 @@ def test_wave_open_close_and_payout_pause_resume_are_audited(cloud, ops):
     assert ops("wave", "close", "3", "--actor", "ani", "--reason", "quota reached", "--yes")[0] == 0
 
     assert ops("payouts", "pause", "--actor", "budi", "--reason", "provider incident")[0] == 1  # declined (no input)
-    assert repo.get_pause() is None
+    assert controls.get_pause() is None
     code, _, _, _ = ops("payouts", "pause", "--actor", "budi", "--reason", "provider incident", input="y\n")
-    assert code == 0 and repo.get_pause()["paused"] is True
+    assert code == 0 and controls.get_pause()["paused"] is True
     assert ops("payouts", "resume", "--actor", "budi", "--reason", "incident over", "--yes")[0] == 0
-    assert repo.get_pause()["paused"] is False
+    assert controls.get_pause()["paused"] is False
 
     log = sorted((a["actor"], a["action"], a["reason"]) for a in audit_log(cloud))  # same second: uuid order
     assert log == sorted([("ani", "wave.open", "batch 3 starts"), ("ani", "wave.close", "quota reached"),
@@ -44,10 +43,10 @@ def test_paused_payouts_pay_nothing_until_resumed(cloud, ops):
     pid = trained_and_rated(cloud, 11)
     ops("payouts", "pause", "--actor", "budi", "--reason", "incident", "--yes")
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)
-    assert repo.get_entitlement(pid, "POST_TRAINING", 1)["status"] == "SCHEDULED"
+    assert entitlements.get(pid, "POST_TRAINING", 1)["status"] == "SCHEDULED"
     ops("payouts", "resume", "--actor", "budi", "--reason", "over", "--yes")
     advance_days(cloud, 1)
-    assert repo.get_entitlement(pid, "POST_TRAINING", 1)["status"] == "PAID"
+    assert entitlements.get(pid, "POST_TRAINING", 1)["status"] == "PAID"
 
 
 def test_cancel_ends_the_execution_and_cancels_unpaid_entitlements(cloud, ops):
@@ -56,7 +55,7 @@ def test_cancel_ends_the_execution_and_cancels_unpaid_entitlements(cloud, ops):
     code, out, _, _ = ops("cancel", pid, "--actor", "citra", "--reason", "fraud report 9", "--yes")
     assert code == 0, out
     cloud.settle()
-    statuses = {(e["kind"], e["sequence"]): e["status"] for e in repo.list_entitlements(pid)}
+    statuses = {(e["kind"], e["sequence"]): e["status"] for e in entitlements.of(pid)}
     assert set(statuses.values()) == {"CANCELLED"} and len(statuses) == 7
     cloud.wait_for_state(pid, "ParticipationCancelled")
     cloud.wait_until(lambda: [e["name"] for e in cloud.executions("SUCCEEDED")] == [pid], what="the execution to end")
@@ -94,7 +93,7 @@ def test_failed_execution_history_then_redrive_resumes_where_it_failed(cloud, op
     cloud.wait_for_token(pid, "PURCHASE")
     code, _, err, _ = ops("redrive", pid, "--actor", "a", "--reason", "r", "--yes")
     assert (code, err) == (1, "prakerja: execution is RUNNING, not FAILED: nothing to redrive\n")
-    workflow.send_failure(repo.get_token(pid, "PURCHASE"), "Boom", "an error the lifecycle does not catch")
+    workflow.send_failure(inbox.get_token(pid, "PURCHASE"), "Boom", "an error the lifecycle does not catch")
     cloud.wait_until(lambda: cloud.executions("FAILED"), what="the execution to fail")
     code, _, _, hist = ops("history", pid, "--json", "--graph", str(tmp_path / "failed.svg"))
     assert code == 1 and hist["failed_state"] == "AwaitTrainingPurchase"
@@ -103,7 +102,7 @@ def test_failed_execution_history_then_redrive_resumes_where_it_failed(cloud, op
 
     code, out, err, _ = ops("redrive", pid, "--actor", "sari", "--reason", "platform fixed its callback", "--yes")
     assert (code, err) == (0, "") and out.startswith("redriven at ")
-    cloud.wait_until(lambda: repo.get_token(pid, "PURCHASE") is not None, what="the purchase wait to start again")
+    cloud.wait_until(lambda: inbox.get_token(pid, "PURCHASE") is not None, what="the purchase wait to start again")
     assert [e["status"] for e in cloud.executions()] == ["RUNNING"]
     buy(cloud, pid)
     cloud.wait_for_token(pid, "COMPLETION")

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from lifecycle_steps import advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register
 
 from prakerja_flow import config
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import entitlements
 from prakerja_flow.data import workflow
 from prakerja_flow.services import lifecycle
 
@@ -30,7 +30,7 @@ def test_a_task_that_failed_on_a_fault_runs_again_after_redrive_and_pays_once(cl
     code, _, _, hist = ops("history", pid, "--json")
     assert code == 1 and hist["failed_state"] == "GrantIncentives"
     assert any(line.get("error") == "RuntimeError" for line in hist["timeline"])
-    assert repo.list_entitlements(pid) == []  # nothing granted, nothing half-written
+    assert entitlements.of(pid) == []  # nothing granted, nothing half-written
     code, _, _, report = ops("participant", pid, "--json")
     assert code == 1 and report["diagnosis"].startswith(
         "lifecycle failed at GrantIncentives (RuntimeError: ") and "ledger table unavailable" in report["diagnosis"]

@@ -13,8 +13,9 @@ from __future__ import annotations
 from lifecycle_steps import buy, open_wave, register
 
 from prakerja.local.moto_patches.fidelity import stop_execution
-from prakerja_flow.data import repository as repo
-from prakerja_flow.data import workflow
+from prakerja_flow.data import inbox, workflow
+from prakerja_flow.data import participants as profiles
+from prakerja_flow.domain import participation
 
 
 def test_a_stopped_lifecycle_keeps_its_events_and_continues_after_redrive(cloud, ops):
@@ -22,7 +23,7 @@ def test_a_stopped_lifecycle_keeps_its_events_and_continues_after_redrive(cloud,
     pid = register(cloud, 31)
     cloud.wait_for_token(pid, "PURCHASE")
     arn = cloud.execution_arn(pid)
-    profile_before = repo.get_participant(pid)
+    profile_before = profiles.get(pid)
 
     workflow.client().stop_execution(executionArn=arn, error="OperatorStop", cause="registered in the wrong wave")
     assert cloud.executions("ABORTED")[0]["executionArn"] == arn
@@ -30,8 +31,8 @@ def test_a_stopped_lifecycle_keeps_its_events_and_continues_after_redrive(cloud,
     assert stop_execution.wait_ended(backend_execution, 10), "the execution's thread still waits on its token"
 
     buy(cloud, pid)  # answered 201 at once: recorded, not delivered
-    assert repo.get_token(pid, "PURCHASE") is None and repo.get_inbox(pid, "PURCHASE") is not None
-    assert repo.get_participant(pid)["status"] == profile_before["status"] == repo.ACTIVE
+    assert inbox.get_token(pid, "PURCHASE") is None and inbox.get(pid, "PURCHASE") is not None
+    assert profiles.get(pid)["status"] == profile_before["status"] == participation.ACTIVE
     code, _, _, report = ops("participant", pid, "--json")
     assert code == 1 and report["execution"]["status"] == "ABORTED"
     assert report["diagnosis"] == (
@@ -42,7 +43,7 @@ def test_a_stopped_lifecycle_keeps_its_events_and_continues_after_redrive(cloud,
     code, _, err, _ = ops("redrive", pid, "--actor", "on-call", "--reason", "wave confirmed", "--yes")
     assert (code, err) == (0, "")
     cloud.wait_for_token(pid, "COMPLETION")  # the purchase waiting in the inbox was delivered
-    assert repo.get_inbox(pid, "PURCHASE") is None
+    assert inbox.get(pid, "PURCHASE") is None
     code, _, _, report = ops("participant", pid, "--json")
     assert code == 0 and report["execution"]["status"] == "RUNNING" and report["current_state"] == "AwaitCompletion"
 

@@ -12,7 +12,7 @@ from lifecycle_steps import advance_days, open_wave, paid_lines, trained_and_rat
 
 from prakerja_flow import config
 from prakerja_flow.data import controls
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import cash, dynamo, entitlements, participants as profiles
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.provider import REJECTED, TransferResult
 
@@ -24,16 +24,16 @@ class Crash(RuntimeError):
     """The payout run's Lambda dying (timeout, OOM, lost connection) mid-run."""
 
 
-def entitlements(cloud) -> list[dict]:
+def all_entitlements(cloud) -> list[dict]:
     return [item for item in cloud.scan() if item.get("type") == "ENTITLEMENT"]
 
 
 def assert_budget_matches_entitlements(cloud) -> None:
-    held = sum(e["amount_idr"] for e in entitlements(cloud) if e["status"] in (inc.SENT, inc.PAID))
+    held = sum(e["amount_idr"] for e in all_entitlements(cloud) if e["status"] in (inc.SENT, inc.PAID))
     assert controls.get_budget().committed_idr == held
-    reserved = sum(e.get("budget_reserved_idr", 0) for e in entitlements(cloud) if e["status"] in (inc.SENT, inc.PAID))
+    reserved = sum(e.get("budget_reserved_idr", 0) for e in all_entitlements(cloud) if e["status"] in (inc.SENT, inc.PAID))
     assert reserved == held  # every SENT/PAID entitlement holds its own reservation, no other does
-    assert not any(e.get("budget_reserved_idr") for e in entitlements(cloud) if e["status"] not in (inc.SENT, inc.PAID))
+    assert not any(e.get("budget_reserved_idr") for e in all_entitlements(cloud) if e["status"] not in (inc.SENT, inc.PAID))
 
 
 def _target_status(items: list[dict]) -> str | None:
@@ -47,7 +47,7 @@ def _target_status(items: list[dict]) -> str | None:
 def crash_transaction_once(monkeypatch, target: str, when: str) -> dict:
     """Makes the first entitlement transaction to `target` crash: `before` it reaches
     DynamoDB (nothing written) or `after` it committed (the answer is lost)."""
-    real = repo._transact
+    real = dynamo.transact
     state = {"armed": True, "hit": 0}
 
     def crashing(items):
@@ -59,7 +59,7 @@ def crash_transaction_once(monkeypatch, target: str, when: str) -> dict:
             raise Crash(f"crash after the {target} transaction committed")
         return real(items)
 
-    monkeypatch.setattr(repo, "_transact", crashing)
+    monkeypatch.setattr(dynamo, "transact", crashing)
     return state
 
 
@@ -88,7 +88,7 @@ def run_due_day_crashing(cloud) -> None:
 
 
 def first_payout(pid: str) -> dict:
-    return repo.get_entitlement(pid, inc.POST_TRAINING, 1)
+    return entitlements.get(pid, inc.POST_TRAINING, 1)
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
@@ -162,11 +162,11 @@ def test_budget_refusal_writes_no_reservation_and_says_why(cloud):
 
 def account_version(pid: str) -> str:
     """The payout account version the guard clears (commit_cash re-checks it)."""
-    return repo.require_participant(pid)["payout_account_updated_at"]
+    return profiles.require(pid)["payout_account_updated_at"]
 
 
 def view_cash(pid: str) -> int:
-    return repo.require_participant(pid)["cash_committed_idr"]
+    return profiles.require(pid)["cash_committed_idr"]
 
 
 def test_a_ceiling_changed_under_a_running_commit_is_read_again(cloud):
@@ -176,8 +176,8 @@ def test_a_ceiling_changed_under_a_running_commit_is_read_again(cloud):
     stale = controls.get_budget()
     pid = trained_and_rated(cloud)
     controls.set_budget_ceiling(PAYOUT, "ops", "t: top-up", cloud.clock())
-    ent = repo.transition_entitlement(first_payout(pid), inc.DUE, cloud.clock())
-    sent, budget = repo.commit_cash(ent, cloud.clock(), stale, account_changed_at=account_version(pid))
+    ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
+    sent, budget = cash.commit(ent, cloud.clock(), stale, account_changed_at=account_version(pid))
     assert sent["status"] == inc.SENT and sent["budget_reserved_idr"] == PAYOUT
     assert (budget.ceiling_idr, budget.committed_idr) == (PAYOUT, PAYOUT)
     assert_budget_matches_entitlements(cloud)
@@ -188,9 +188,9 @@ def test_a_ceiling_lowered_under_a_running_commit_refuses(cloud):
     stale = controls.get_budget()  # the config default
     pid = trained_and_rated(cloud)
     controls.set_budget_ceiling(PAYOUT - 1, "ops", "emergency stop", cloud.clock())
-    ent = repo.transition_entitlement(first_payout(pid), inc.DUE, cloud.clock())
+    ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
     with pytest.raises(controls.BudgetExhausted) as refused:
-        repo.commit_cash(ent, cloud.clock(), stale, account_changed_at=account_version(pid))
+        cash.commit(ent, cloud.clock(), stale, account_changed_at=account_version(pid))
     assert refused.value.budget.ceiling_idr == PAYOUT - 1
     assert first_payout(pid)["status"] == inc.DUE
     assert controls.get_budget().committed_idr == 0
@@ -202,12 +202,12 @@ def test_a_sent_entitlement_without_a_reservation_gives_nothing_back(cloud):
     open_wave(cloud)
     pid = trained_and_rated(cloud)
     controls.reserve_budget(PAYOUT)  # somebody else's reservation
-    ent = repo.transition_entitlement(first_payout(pid), inc.DUE, cloud.clock())
-    sent, _ = repo.commit_cash(ent, cloud.clock(), account_changed_at=account_version(pid))
+    ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
+    sent, _ = cash.commit(ent, cloud.clock(), account_changed_at=account_version(pid))
     cloud.ddb.update_item(TableName=cloud.table_name, Key={"pk": {"S": sent["pk"]}, "sk": {"S": sent["sk"]}},
                           UpdateExpression="REMOVE budget_reserved_idr")
     sent.pop("budget_reserved_idr")
-    assert repo.release_cash(sent, cloud.clock(), "ProviderRejected", "t") is not None
+    assert cash.release(sent, cloud.clock(), "ProviderRejected", "t") is not None
     assert controls.get_budget().committed_idr == 2 * PAYOUT  # neither reservation given back
 
 
@@ -217,8 +217,8 @@ def test_a_transaction_conflict_on_the_budget_item_is_retried_then_left_for_the_
     contended it writes nothing and the entitlement stays DUE for the next run."""
     open_wave(cloud)
     pid = trained_and_rated(cloud)
-    ent = repo.transition_entitlement(first_payout(pid), inc.DUE, cloud.clock())
-    real = repo._transact
+    ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
+    real = dynamo.transact
     conflicts = {"left": 1}
 
     def conflicting(items):
@@ -227,14 +227,14 @@ def test_a_transaction_conflict_on_the_budget_item_is_retried_then_left_for_the_
             return ["None", "None", "TransactionConflict"]
         return real(items)
 
-    monkeypatch.setattr(repo, "_transact", conflicting)
-    sent, _ = repo.commit_cash(ent, cloud.clock(), account_changed_at=account_version(pid))  # one conflict, then it goes through
+    monkeypatch.setattr(dynamo, "transact", conflicting)
+    sent, _ = cash.commit(ent, cloud.clock(), account_changed_at=account_version(pid))  # one conflict, then it goes through
     assert sent["status"] == inc.SENT
     assert_budget_matches_entitlements(cloud)
 
-    other = repo.transition_entitlement(repo.get_entitlement(pid, inc.POST_TRAINING, 2), inc.DUE, cloud.clock())
+    other = entitlements.transition(entitlements.get(pid, inc.POST_TRAINING, 2), inc.DUE, cloud.clock())
     conflicts["left"] = 99
-    assert repo.commit_cash(other, cloud.clock(), account_changed_at=account_version(pid)) is None  # always contended: nothing written
-    assert repo.get_entitlement(pid, inc.POST_TRAINING, 2)["status"] == inc.DUE
+    assert cash.commit(other, cloud.clock(), account_changed_at=account_version(pid)) is None  # always contended: nothing written
+    assert entitlements.get(pid, inc.POST_TRAINING, 2)["status"] == inc.DUE
     assert_budget_matches_entitlements(cloud)
     assert controls.get_budget().committed_idr == PAYOUT

@@ -20,7 +20,7 @@ from lifecycle_steps import (
 
 from prakerja_flow import clock, config
 from prakerja_flow.data import controls
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.provider import REJECTED, TransferResult
 
@@ -29,7 +29,7 @@ PAYOUT = config.POST_TRAINING_PAYOUT_IDR
 
 
 def first_payout(pid: str) -> dict:
-    return repo.get_entitlement(pid, inc.POST_TRAINING, 1)
+    return entitlements.get(pid, inc.POST_TRAINING, 1)
 
 
 def trained_in_wave(cloud, sequence: int, wave: int) -> str:
@@ -158,5 +158,5 @@ def test_a_paused_wave_is_left_alone_and_paid_after_resuming(cloud):
 
 def test_programme_pause_item_is_untouched_by_wave_pauses(cloud):
     controls.set_wave_pause(1, True, "ops", "t", cloud.clock())
-    assert repo.get_pause() is None  # the all-programme pause (PAUSE/PAUSE) is a different item
+    assert controls.get_pause() is None  # the all-programme pause (PAUSE/PAUSE) is a different item
     assert clock.iso(cloud.clock()) == controls.get_wave_pause(1)["at"]

@@ -12,7 +12,7 @@ from lifecycle_steps import advance_days, nik, open_wave, trained_and_rated, vie
 
 from prakerja_flow import clock, config
 from prakerja_flow.data import controls
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
 from prakerja_flow.payments.http import HttpProvider, SecretApiKey
@@ -37,7 +37,7 @@ def participant(cloud, api, sequence: int) -> str:
 
 
 def status(pid: str) -> str:
-    return repo.get_entitlement(pid, inc.POST_TRAINING, 1)["status"]
+    return entitlements.get(pid, inc.POST_TRAINING, 1)["status"]
 
 
 def test_payouts_through_http_with_5xx_and_an_answer_lost_pay_each_once(cloud, api, http):
@@ -86,7 +86,7 @@ def test_a_misconfigured_provider_url_holds_payouts_and_never_blames_the_partici
     monkeypatch.setattr(http, "base_url", api.url + "/v1")
     cloud.clock.advance(timedelta(days=1))
     report = cloud.invoke("payout-run", {"scheduled_time": clock.iso(cloud.clock())})
-    ent = repo.get_entitlement(pid, inc.POST_TRAINING, 1)
+    ent = entitlements.get(pid, inc.POST_TRAINING, 1)
     assert report["outcomes"] == {"misconfigured": 1}
     assert ent["status"] in (inc.SCHEDULED, inc.DUE) and "failure_code" not in ent  # left as it was
     diagnosis = view(cloud, pid)["diagnosis"]

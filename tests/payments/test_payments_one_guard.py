@@ -10,7 +10,7 @@ from lifecycle_steps import advance_days, nik, open_wave, paid_lines, trained_an
 
 from prakerja_flow import clock, config
 from prakerja_flow.data import controls
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import entitlements, participants as profiles
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
 from prakerja_flow.payments.provider import ProviderUnavailable
@@ -46,7 +46,7 @@ def recording(cloud, monkeypatch) -> Recording:
 
 
 def first_payout(pid: str) -> dict:
-    return repo.get_entitlement(pid, inc.POST_TRAINING, 1)
+    return entitlements.get(pid, inc.POST_TRAINING, 1)
 
 
 def set_account(cloud, pid: str, channel: str, number: str) -> None:
@@ -55,7 +55,7 @@ def set_account(cloud, pid: str, channel: str, number: str) -> None:
 
 
 def assert_nothing_reserved(pid: str) -> None:
-    assert repo.require_participant(pid)["cash_committed_idr"] == 0
+    assert profiles.require(pid)["cash_committed_idr"] == 0
     assert controls.get_budget().committed_idr == 0
 
 
@@ -101,7 +101,7 @@ def test_a_cancelled_participant_is_not_paid_a_delayed_payout(cloud, recording):
     payout = first_payout(pid)
     assert payout["status"] == inc.CANCELLED and "cancelled" in payout["cancelled_reason"].lower()
     assert_nothing_reserved(pid)
-    assert all(e["status"] == inc.CANCELLED for e in repo.list_entitlements(pid))
+    assert all(e["status"] == inc.CANCELLED for e in entitlements.of(pid))
 
 
 def test_a_changed_account_is_paid_only_after_the_cooling_off(cloud):

@@ -10,7 +10,7 @@ import pytest
 from lifecycle_steps import advance_days, open_wave, trained_and_rated
 
 from prakerja_flow import config
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import entitlements, ledger
 from prakerja_flow.data.dynamo import key, to_ddb
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import StatementLine
@@ -30,12 +30,12 @@ def paid_world(cloud):
     open_wave(cloud)
     pids = [trained_and_rated(cloud, sequence=n) for n in (1, 2, 3)]
     advance_days(cloud, FIRST_DUE)
-    assert all(repo.get_entitlement(p, inc.POST_TRAINING, 1)["status"] == inc.PAID for p in pids)
+    assert all(entitlements.get(p, inc.POST_TRAINING, 1)["status"] == inc.PAID for p in pids)
     return pids
 
 
 def paid_at(pid: str) -> str:
-    return next(e["at"] for e in repo.list_ledger(pid) if e["entry"] == "POST_TRAINING_PAID")
+    return next(e["at"] for e in ledger.lines(pid) if e["entry"] == "POST_TRAINING_PAID")
 
 
 def kinds(report) -> list[tuple[str, str]]:
@@ -63,8 +63,8 @@ def test_a_lost_ledger_line_is_reported(cloud, paid_world):
 
 
 def test_a_second_payment_by_the_provider_is_reported(cloud, paid_world):
-    original = next(line for line in cloud.provider.statement if line.participant_id == paid_world[1])
-    cloud.provider.statement.append(replace(original, transfer_id="TRF999999999"))
+    original = next(line for line in cloud.provider.lines if line.participant_id == paid_world[1])
+    cloud.provider.lines.append(replace(original, transfer_id="TRF999999999"))
     report = reconcile(cloud)
     assert kinds(report) == [("paid_twice", original.idempotency_key)]
     assert "2 times" in report.mismatches[0].detail and "Rp1,200,000 in total" in report.mismatches[0].detail
@@ -93,8 +93,8 @@ def test_amount_and_transfer_id_differences_are_reported(cloud, paid_world):
 
 
 def test_a_statement_line_for_an_unknown_participant_is_reported(cloud, paid_world):
-    cloud.provider.statement.append(StatementLine("TRF-X", "GHOST:POST_TRAINING:1", "GHOST", inc.POST_TRAINING, 1, 600_000, "PAID",
-                                                  cloud.provider.statement[-1].at))
+    cloud.provider.lines.append(StatementLine("TRF-X", "GHOST:POST_TRAINING:1", "GHOST", inc.POST_TRAINING, 1, 600_000, "PAID",
+                                                  cloud.provider.lines[-1].at))
     assert kinds(reconcile(cloud)) == [("paid_not_in_ledger", "GHOST:POST_TRAINING:1")]
 
 
@@ -122,7 +122,7 @@ def test_a_payment_awaiting_settlement_is_pending_not_a_mismatch(cloud, monkeypa
 
 def test_a_ledger_line_paid_before_the_window_is_confirmed_by_asking(cloud, paid_world):
     # Our line is in the window, the provider's just before it (we booked it later).
-    for line in cloud.provider.statement:
+    for line in cloud.provider.lines:
         line.at = "2000-01-01T00:00:00Z"
     report = reconcile(cloud)
     assert report.clean and report.provider_paid == 0
@@ -136,8 +136,8 @@ def test_reconciliation_through_the_http_adapter(api, aws, monkeypatch):
     provider = HttpProvider(base_url=api.url, api_key=lambda: "test-key", read_timeout=0.3)
     api.open_account("OVO", "0812", "N")
     provider.transfer(TransferRequest("P9:SURVEY:1", "P9", inc.SURVEY, 1, 50_000, "OVO", "0812"))
-    monkeypatch.setattr(repo, "list_ledger", lambda pid: [])  # nothing booked on our side
-    monkeypatch.setattr(repo, "get_entitlement", lambda *a: None)
+    monkeypatch.setattr(ledger, "lines", lambda pid: [])  # nothing booked on our side
+    monkeypatch.setattr(entitlements, "get", lambda *a: None)
     from datetime import UTC, datetime
 
     report = reconciliation.reconcile(provider, datetime(2020, 8, 1, tzinfo=UTC), datetime(2020, 8, 2, tzinfo=UTC))

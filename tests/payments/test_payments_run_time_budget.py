@@ -10,7 +10,7 @@ from datetime import timedelta
 from lifecycle_steps import open_wave, paid_lines, trained_and_rated
 
 from prakerja_flow import catalogue, clock, config
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.services import payouts
 
@@ -30,7 +30,7 @@ def test_a_run_out_of_time_stops_between_payouts_and_the_next_run_pays_the_rest(
     first = payouts.run(cloud.clock(), cloud.provider, has_time=lambda: next(allowed))
     assert first.stopped_early and first.outcomes == Counter({"paid": 2})
     assert len(paid_lines(cloud)) == 2
-    statuses = Counter(repo.get_entitlement(pid, inc.POST_TRAINING, 1)["status"] for pid in pids)
+    statuses = Counter(entitlements.get(pid, inc.POST_TRAINING, 1)["status"] for pid in pids)
     assert statuses == Counter({inc.PAID: 2, inc.SCHEDULED: 2})  # the rest untouched, still queued
 
     second = payouts.run(cloud.clock(), cloud.provider)

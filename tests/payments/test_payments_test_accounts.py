@@ -10,7 +10,7 @@ import pytest
 from lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, view
 
 from prakerja_flow import config
-from prakerja_flow.data import repository as repo
+from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments import test_accounts as ta
 from prakerja_flow.payments.fake import FakeProvider
@@ -40,7 +40,7 @@ def trained_with_account(cloud, sequence: int, number: str, channel: str = "OVO"
 
 
 def first_payout(pid: str) -> tuple[str, str | None]:
-    ent = repo.get_entitlement(pid, inc.POST_TRAINING, 1)
+    ent = entitlements.get(pid, inc.POST_TRAINING, 1)
     return ent["status"], ent.get("failure_code")
 
 

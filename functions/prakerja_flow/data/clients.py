@@ -6,14 +6,15 @@ data-access module shares these instead of keeping its own."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import boto3
 
 _lock = threading.Lock()
-_clients: dict[str, object] = {}
+_clients: dict[str, Any] = {}
 
 
-def client(service: str):
+def client(service: str) -> Any:  # a botocore client: its methods are made at run time
     with _lock:
         if service not in _clients:
             _clients[service] = boto3.client(service)

@@ -1,7 +1,7 @@
-"""Operator controls of the payout run, beyond the programme-wide pause
-(pk=PAUSE, sk=PAUSE, read by repository.get_pause):
+"""Operator controls of the payout run, one place for each:
 
-  PAUSE  / WAVE#<n>   per-wave pause: {"paused": bool, "actor", "reason", "at"}
+  PAUSE  / PAUSE      the programme-wide payout pause: {"paused": bool, "actor", "reason", "at"}
+  PAUSE  / WAVE#<n>   per-wave pause: the same fields and "wave"
   BUDGET / BUDGET     programme-wide cash budget: "committed_idr" (reserved or paid),
                       optional "ceiling_idr" (operator override of
                       config.CASH_INCENTIVE_BUDGET_IDR)
@@ -11,7 +11,7 @@
 The budget is one counter item changed by conditional updates, so two payout runs
 can never both take the last room under the ceiling (see docs/decisions/0004). The
 payout run changes it only inside the entitlement's own transactions
-(repository.commit_cash / release_cash), so at every instant committed_idr equals the
+(cash.commit / cash.release), so at every instant committed_idr equals the
 sum of the SENT and PAID entitlements that hold a reservation (`budget_reserved_idr`)."""
 
 from __future__ import annotations
@@ -23,50 +23,39 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .. import clock, config
+from . import dynamo, keys
 from .dynamo import client, from_ddb, is_condition_failure, key, table, to_ddb, values
 
-PAUSE_PK = "PAUSE"
-BUDGET_PK = BUDGET_SK = "BUDGET"
-PROVIDER_PK = PROVIDER_SK = "PROVIDER"
 
-
-def _wave_sk(wave: int) -> str:
-    return f"WAVE#{int(wave)}"
-
-
-# --- per-wave pause ---------------------------------------------------------------------
-
-
-def set_wave_pause(wave: int, paused: bool, actor: str, reason: str, at: datetime) -> dict:
-    item = {"pk": PAUSE_PK, "sk": _wave_sk(wave), "type": "WAVE_PAUSE", "wave": int(wave), "paused": bool(paused),
-            "actor": actor, "reason": reason, "at": clock.iso(at)}
+def _pause_item(sk: str, kind: str, paused: bool, actor: str, reason: str, at: datetime, **extra: Any) -> dict[str, Any]:
+    item = {"pk": keys.PAUSE_PK, "sk": sk, "type": kind, **extra, "paused": bool(paused), "actor": actor, "reason": reason,
+            "at": clock.iso(at)}
     client().put_item(TableName=table(), Item=to_ddb(item))
     return item
 
 
-def get_wave_pause(wave: int) -> dict | None:
-    out = client().get_item(TableName=table(), Key=key(PAUSE_PK, _wave_sk(wave)), ConsistentRead=True)
-    return from_ddb(out.get("Item"))
+# --- programme-wide and per-wave pause -------------------------------------------------------
+
+
+def set_pause(paused: bool, actor: str, reason: str, at: datetime) -> dict[str, Any]:
+    return _pause_item(keys.PAUSE_SK, "PAUSE", paused, actor, reason, at)
+
+
+def get_pause() -> dict[str, Any] | None:
+    return dynamo.get(keys.PAUSE_PK, keys.PAUSE_SK)
+
+
+def set_wave_pause(wave: int, paused: bool, actor: str, reason: str, at: datetime) -> dict[str, Any]:
+    return _pause_item(keys.wave_pause(wave), "WAVE_PAUSE", paused, actor, reason, at, wave=int(wave))
+
+
+def get_wave_pause(wave: int) -> dict[str, Any] | None:
+    return dynamo.get(keys.PAUSE_PK, keys.wave_pause(wave))
 
 
 def paused_waves() -> frozenset[int]:
     """Waves whose payouts are paused now: one query (the PAUSE partition is tiny)."""
-    kwargs: dict[str, Any] = {
-        "TableName": table(),
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": values(pk=PAUSE_PK, prefix="WAVE#"),
-        "ConsistentRead": True,
-    }
-    waves: set[int] = set()
-    while True:
-        out = client().query(**kwargs)
-        for raw in out.get("Items", []):
-            item = from_ddb(raw)
-            if item.get("paused"):
-                waves.add(int(item["wave"]))
-        if "LastEvaluatedKey" not in out:
-            return frozenset(waves)
-        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+    return frozenset(int(item["wave"]) for item in dynamo.partition(keys.PAUSE_PK, keys.WAVE_PAUSE_PREFIX) if item.get("paused"))
 
 
 # --- programme budget ------------------------------------------------------------------------
@@ -84,7 +73,7 @@ class Budget:
 
 
 def get_budget() -> Budget:
-    out = client().get_item(TableName=table(), Key=key(BUDGET_PK, BUDGET_SK), ConsistentRead=True)
+    out = client().get_item(TableName=table(), Key=key(keys.BUDGET_PK, keys.BUDGET_SK), ConsistentRead=True)
     item = from_ddb(out.get("Item")) or {}
     override = item.get("ceiling_idr")
     return Budget(
@@ -105,7 +94,7 @@ def set_budget_ceiling(ceiling_idr: int | None, actor: str, reason: str, at: dat
     else:
         expression, vals = "SET ceiling_idr = :c, ceiling_set_by = :actor, ceiling_reason = :why, ceiling_set_at = :at", \
             values(c=ceiling_idr, actor=actor, why=reason, at=clock.iso(at))
-    client().update_item(TableName=table(), Key=key(BUDGET_PK, BUDGET_SK), UpdateExpression=expression, ExpressionAttributeValues=vals)
+    client().update_item(TableName=table(), Key=key(keys.BUDGET_PK, keys.BUDGET_SK), UpdateExpression=expression, ExpressionAttributeValues=vals)
     return get_budget()
 
 
@@ -117,9 +106,9 @@ class BudgetExhausted(Exception):
         self.budget = budget
 
 
-def reserve_update(amount_idr: int, seen: Budget) -> dict:
+def reserve_update(amount_idr: int, seen: Budget) -> dict[str, Any]:
     """The conditional counter update that takes `amount_idr` from the budget, as a
-    TransactWriteItems item: repository.commit_cash puts it in the same transaction as
+    TransactWriteItems item: cash.commit puts it in the same transaction as
     DUE -> SENT, so a reservation exists exactly when a SENT/PAID entitlement holds it.
 
     Guarded by the ceiling `seen` (a run reads the budget once), so a concurrent change
@@ -127,7 +116,7 @@ def reserve_update(amount_idr: int, seen: Budget) -> dict:
     ceiling_guard = "ceiling_idr = :ceil" if seen.overridden else "attribute_not_exists(ceiling_idr)"
     return {"Update": {
         "TableName": table(),
-        "Key": key(BUDGET_PK, BUDGET_SK),
+        "Key": key(keys.BUDGET_PK, keys.BUDGET_SK),
         "UpdateExpression": "SET committed_idr = if_not_exists(committed_idr, :zero) + :amt, #t = :type",
         # No arithmetic in conditions: "committed + amount <= ceiling" is
         # "committed <= ceiling - amount"; a missing counter is 0.
@@ -140,13 +129,13 @@ def reserve_update(amount_idr: int, seen: Budget) -> dict:
     }}
 
 
-def release_update(amount_idr: int) -> dict:
+def release_update(amount_idr: int) -> dict[str, Any]:
     """The counter update that gives a reservation back, as a transaction item
-    (repository.release_cash, together with SENT -> FAILED). The condition can only fail
+    (cash.release, together with SENT -> FAILED). The condition can only fail
     if the counter was edited by hand below what SENT/PAID entitlements hold."""
     return {"Update": {
         "TableName": table(),
-        "Key": key(BUDGET_PK, BUDGET_SK),
+        "Key": key(keys.BUDGET_PK, keys.BUDGET_SK),
         "UpdateExpression": "SET committed_idr = committed_idr - :amt",
         "ConditionExpression": "committed_idr >= :amt",
         "ExpressionAttributeValues": values(amt=amount_idr),
@@ -193,14 +182,15 @@ def release_budget(amount_idr: int) -> bool:
 
 
 def set_provider_problem(problem: str, at: datetime) -> None:
-    item = {"pk": PROVIDER_PK, "sk": PROVIDER_SK, "type": "PROVIDER_PROBLEM", "problem": problem, "at": clock.iso(at)}
+    item = {"pk": keys.PROVIDER_PK, "sk": keys.PROVIDER_SK, "type": "PROVIDER_PROBLEM", "problem": problem, "at": clock.iso(at)}
     client().put_item(TableName=table(), Item=to_ddb(item))
 
 
 def clear_provider_problem() -> None:
-    client().delete_item(TableName=table(), Key=key(PROVIDER_PK, PROVIDER_SK))
+    client().delete_item(TableName=table(), Key=key(keys.PROVIDER_PK, keys.PROVIDER_SK))
 
 
-def get_provider_problem() -> dict | None:
-    out = client().get_item(TableName=table(), Key=key(PROVIDER_PK, PROVIDER_SK), ConsistentRead=True)
-    return from_ddb(out.get("Item"))
+def get_provider_problem() -> dict[str, Any] | None:
+    raw: dict[str, Any] | None = client().get_item(TableName=table(), Key=key(keys.PROVIDER_PK, keys.PROVIDER_SK),
+                                                   ConsistentRead=True).get("Item")
+    return from_ddb(raw)

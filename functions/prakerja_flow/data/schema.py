@@ -10,7 +10,7 @@ Items (pk / sk):
   P#<id>            / TOKEN#<stage>        task token of the waiting execution
   P#<id>            / INBOX#<stage>        event that may arrive before its token
   P#<id>            / LEDGER#<key>         append-only money ledger
-  AUDIT#<yyyy-mm-dd>/ <at.us>#<ns>#<rand>  operator actions, in the order written (repository.audit_sort_key)
+  AUDIT#<yyyy-mm-dd>/ <at.us>#<ns>#<rand>  operator actions, in the order written (audit.sort_key)
   PAUSE             / PAUSE                programme-wide payout pause
 
 GSI1 is a set of work queues (payout run, deadline sweep): gsi1pk = <queue>#<shard>,
@@ -19,6 +19,8 @@ queries, never scans. GSI2 lists participants by wave.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 PK, SK = "pk", "sk"
 GSI1, GSI1_PK, GSI1_SK = "gsi1", "gsi1pk", "gsi1sk"
@@ -35,7 +37,7 @@ Q_DEADLINES = "Q#DEADLINES"  # purchase deadlines, balance expiry (profiles), su
 Q_PAYABLE = "Q#PAYABLE"  # SCHEDULED with a due date, DUE, FAILED (retry), SENT (settle), PAID (resume)
 
 
-def table_definition(table_name: str) -> dict:
+def table_definition(table_name: str) -> dict[str, Any]:
     """Arguments for DynamoDB CreateTable (used by the local runtime; CDK mirrors it)."""
     attrs = [PK, SK] + [a for _, pk, sk in GSIS for a in (pk, sk)]
     return {
@@ -62,7 +64,7 @@ def time_to_live(table_name: str) -> dict[str, str]:
     return {idempotency_table_definition(table_name)["TableName"]: IDEMPOTENCY_TTL_ATTR}
 
 
-def idempotency_table_definition(table_name: str) -> dict:
+def idempotency_table_definition(table_name: str) -> dict[str, Any]:
     return {
         "TableName": table_name + IDEMPOTENCY_TABLE_SUFFIX,
         "BillingMode": "PAY_PER_REQUEST",

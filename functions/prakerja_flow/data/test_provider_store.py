@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .. import settings
+
 from .dynamo import client, from_ddb, is_condition_failure, key, to_ddb, values
 
-ENV_TABLE = "TEST_PROVIDER_TABLE"
+ENV_TABLE = settings.ENV_TEST_PROVIDER_TABLE
 STATEMENT_PK = "STATEMENT"
 
 
-def table_definition(name: str) -> dict:
+def table_definition(name: str) -> dict[str, Any]:
     """CreateTable arguments (infra/stacks/test_provider.py builds the same keys)."""
     return {
         "TableName": name,
@@ -31,23 +32,23 @@ def table_definition(name: str) -> dict:
 
 
 def _table() -> str:
-    name = os.environ.get(ENV_TABLE)
+    name = settings.current().test_provider_table
     if not name:
         raise RuntimeError(f"{ENV_TABLE} is not set")
     return name
 
 
-def _transfer_key(idempotency_key: str) -> dict:
+def _transfer_key(idempotency_key: str) -> dict[str, Any]:
     return key(f"TRANSFER#{idempotency_key}", "TRANSFER")
 
 
-def get_transfer(idempotency_key: str) -> dict | None:
+def get_transfer(idempotency_key: str) -> dict[str, Any] | None:
     out = client().get_item(TableName=_table(), Key=_transfer_key(idempotency_key), ConsistentRead=True)
     item = from_ddb(out.get("Item"))
     return None if item is None else {"record": json.loads(item["record"]), "request": json.loads(item["request"])}
 
 
-def put_transfer(idempotency_key: str, record: dict, request: dict) -> bool:
+def put_transfer(idempotency_key: str, record: dict[str, Any], request: dict[str, Any]) -> bool:
     """Stores a new transfer; False when the key is already known (nothing written)."""
     item = {**{k: v["S"] for k, v in _transfer_key(idempotency_key).items()},
             "record": json.dumps(record, sort_keys=True), "request": json.dumps(request, sort_keys=True)}
@@ -60,12 +61,12 @@ def put_transfer(idempotency_key: str, record: dict, request: dict) -> bool:
         raise
 
 
-def add_line(line: dict) -> None:
+def add_line(line: dict[str, Any]) -> None:
     sk = f"{line['at']}#{line['transfer_id']}#{secrets.token_hex(4)}"
     client().put_item(TableName=_table(), Item=to_ddb({"pk": STATEMENT_PK, "sk": sk, "line": json.dumps(line, sort_keys=True)}))
 
 
-def statement(since: str, until: str, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+def statement(since: str, until: str, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
     """Lines with since <= at < until, oldest first, a page at a time."""
     kwargs: dict[str, Any] = {
         "TableName": _table(),
@@ -76,7 +77,7 @@ def statement(since: str, until: str, cursor: str | None, limit: int) -> tuple[l
         "Limit": limit,
     }
     if cursor:
-        kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor.encode()))  # our own cursor
     out = client().query(**kwargs)
     lines = [json.loads(from_ddb(raw)["line"]) for raw in out.get("Items", [])]
     last = out.get("LastEvaluatedKey")

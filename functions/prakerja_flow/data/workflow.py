@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import json
 
 from botocore.exceptions import ClientError
@@ -16,17 +19,17 @@ class StaleToken(Exception):
     """The task this token belonged to is no longer waiting."""
 
 
-def client():
+def client() -> Any:
     return clients.client("stepfunctions")
 
 
-def start_lifecycle(participant_id: str, payload: dict) -> str:
+def start_lifecycle(participant_id: str, payload: dict[str, Any]) -> str:
     """The execution name is the participant id: starting twice is harmless."""
     try:
         out = client().start_execution(
             stateMachineArn=settings.state_machine_arn(), name=participant_id, input=json.dumps(payload)
         )
-        return out["executionArn"]
+        return str(out["executionArn"])
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
             arn = settings.state_machine_arn().replace(":stateMachine:", ":execution:")
@@ -34,7 +37,7 @@ def start_lifecycle(participant_id: str, payload: dict) -> str:
         raise
 
 
-def _call(method, **kwargs) -> None:
+def _call(method: Callable[..., Any], **kwargs: Any) -> None:
     try:
         method(**kwargs)
     except ClientError as error:
@@ -43,7 +46,7 @@ def _call(method, **kwargs) -> None:
         raise
 
 
-def send_success(token: str, output: dict) -> None:
+def send_success(token: str, output: dict[str, Any]) -> None:
     _call(client().send_task_success, taskToken=token, output=json.dumps(output))
 
 

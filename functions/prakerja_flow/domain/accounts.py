@@ -4,6 +4,8 @@ operator can read out to the participant and that says how to fix it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from .. import config
@@ -27,7 +29,7 @@ class AccountProblem:
     reason: str
 
 
-def account_problem(account: dict | None, inquiry: AccountInquiry | None) -> AccountProblem | None:
+def account_problem(account: dict[str, Any] | None, inquiry: AccountInquiry | None) -> AccountProblem | None:
     """`inquiry` is the provider's answer for this account asked with the participant's NIK."""
     if not account:
         return AccountProblem("NoPayoutAccount", "no payout account registered; add a bank or e-wallet account")

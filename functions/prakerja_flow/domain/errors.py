@@ -46,6 +46,10 @@ class WaveNotFound(NotFound):
     pass
 
 
+class VoucherNotFound(NotFound):
+    pass
+
+
 class SurveyNotFound(NotFound):
     pass
 
@@ -75,12 +79,28 @@ class DuplicatePurchase(DomainError):
     pass
 
 
+class VoucherAlreadyUsed(DomainError):
+    pass
+
+
+class VoucherExpired(DomainError):
+    pass
+
+
+class VoucherTrainingMismatch(DomainError):
+    pass
+
+
 class PurchaseDeadlineExpired(DomainError):
     pass
 
 
 class ParticipantNotActive(DomainError):
     pass
+
+
+class ParticipationCancelled(DomainError):
+    """Not raised: the error an operator's cancellation fails the waiting execution with."""
 
 
 class CompletionMismatch(DomainError):
@@ -117,3 +137,11 @@ class IncentiveCapExceeded(DomainError):
 
 class IllegalTransition(DomainError):
     pass
+
+
+class TransientError(Exception):
+    """Not a rule saying no: an AWS call failed in a way that is worth trying again (throttled,
+    unavailable, a transaction conflict). The lifecycle tasks raise it in place of botocore's
+    error so the ASL's Retry (backoff and jitter) matches it by this name; a raw ClientError
+    would fail the execution."""
+

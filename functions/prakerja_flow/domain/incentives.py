@@ -10,12 +10,13 @@ from datetime import datetime
 
 from .. import config
 from .errors import IllegalTransition
+from .vocabulary import EntitlementKind, EntitlementStatus
 
-POST_TRAINING, SURVEY = "POST_TRAINING", "SURVEY"
-SCHEDULED, DUE, SENT, PAID, FAILED, CANCELLED, EXPIRED = (
-    "SCHEDULED", "DUE", "SENT", "PAID", "FAILED", "CANCELLED", "EXPIRED",
-)
-STATUSES = (SCHEDULED, DUE, SENT, PAID, FAILED, CANCELLED, EXPIRED)
+# Short names for the vocabulary, as the rules below read them.
+POST_TRAINING, SURVEY = EntitlementKind.POST_TRAINING, EntitlementKind.SURVEY
+SCHEDULED, DUE, SENT, PAID = EntitlementStatus.SCHEDULED, EntitlementStatus.DUE, EntitlementStatus.SENT, EntitlementStatus.PAID
+FAILED, CANCELLED, EXPIRED = EntitlementStatus.FAILED, EntitlementStatus.CANCELLED, EntitlementStatus.EXPIRED
+STATUSES = tuple(EntitlementStatus)
 TERMINAL = frozenset({PAID, CANCELLED, EXPIRED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -6,18 +6,21 @@ first: the participant is still active, the account on file is past its cooling-
 hold, and the provider confirms that account is the participant's own, active and
 KYC-verified. Pure: the service reads the inputs, asks the provider, and acts on the
 verdict; the write that claims the send re-checks status and account in the same
-transaction (data/repository.commit_cash, claim_resend), so nothing changes between
+transaction (data/cash.commit, claim_resend), so nothing changes between
 the check and the claim."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from .. import config
 from .accounts import AccountInquiry, account_problem
+from .vocabulary import ParticipantStatus
 
-ACTIVE = "ACTIVE"
+ACTIVE = ParticipantStatus.ACTIVE
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Cleared:
     account_changed_at: str
 
 
-def before_inquiry(status: str, account: dict | None, hold_until: datetime | None, changed_at: str | None,
+def before_inquiry(status: str, account: dict[str, Any] | None, hold_until: datetime | None, changed_at: str | None,
                    now: datetime) -> Refusal | None:
     """The checks that need no provider call, in the order an operator would read them."""
     if status != ACTIVE:
@@ -58,17 +61,17 @@ def before_inquiry(status: str, account: dict | None, hold_until: datetime | Non
     return None
 
 
-def account_refusal(account: dict | None, inquiry: AccountInquiry | None) -> Refusal | None:
+def account_refusal(account: dict[str, Any] | None, inquiry: AccountInquiry | None) -> Refusal | None:
     """`inquiry` is the provider's answer for this account, asked with the participant's NIK."""
     problem = account_problem(account, inquiry)
     return Refusal(problem.code, problem.reason) if problem else None
 
 
-def clear(account: dict, changed_at: str) -> Cleared:
+def clear(account: dict[str, Any], changed_at: str) -> Cleared:
     return Cleared(account["channel"], account["account_number"], changed_at)
 
 
-def hold_after_change(previous: dict | None, account: dict, at: datetime) -> datetime | None:
+def hold_after_change(previous: dict[str, Any] | None, account: dict[str, Any], at: datetime) -> datetime | None:
     """The cooling-off hold an account change starts (None for the first account: there
     is nothing to divert yet). Setting the same account again is no change."""
     if not previous:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from .. import config
@@ -18,7 +20,7 @@ class Rating:
     review: str
 
 
-def check_rating(rating: dict | None) -> Rating:
+def check_rating(rating: dict[str, Any] | None) -> Rating:
     """The incentive needs all three aspects rated and a written review."""
     if not rating:
         raise RatingIncomplete("the training has not been rated")

@@ -15,6 +15,7 @@ from .errors import (
     PurchaseDeadlineExpired,
 )
 from .money import format_idr, require_rupiah
+from .vocabulary import ParticipantStatus
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def check_bundle_ban(items: list[TrainingItem], purchased_at: datetime) -> Train
 
 
 def check_purchase(view: BalanceView, items: list[TrainingItem], purchased_at: datetime) -> TrainingItem:
-    if view.status != "ACTIVE":
+    if view.status != ParticipantStatus.ACTIVE:
         raise ParticipantNotActive(f"participant is {view.status}; purchases are not allowed")
     if not view.has_purchase and purchased_at > view.purchase_deadline:
         raise PurchaseDeadlineExpired(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .errors import IllegalTransition, WaveClosed
+from .vocabulary import WaveStatus
 
-OPEN, CLOSED = "OPEN", "CLOSED"
+OPEN, CLOSED = WaveStatus.OPEN, WaveStatus.CLOSED
 
 
 def next_wave_status(current: str | None, action: str) -> str:

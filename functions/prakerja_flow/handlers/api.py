@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import clock, config, routes
 from ..auth import signing
-from ..data import repository as repo
+from ..data import participants as profiles
 from ..domain.errors import DomainError
 from ..domain.training import TrainingItem
 from ..observability import logger, metrics, tracer
@@ -264,6 +264,14 @@ def put_payout_account(participant_id: ParticipantId, body: m.PayoutAccount) -> 
     return {"channel": account["channel"], "account_number_masked": "****" + account["account_number"][-4:]}
 
 
+@app.post("/participants/<participant_id>/vouchers", tags=["participants"], summary="Issue a purchase voucher",
+          responses=_answers(201, m.VoucherIssued, "The voucher: give it to the platform to buy this training, once"))
+def issue_voucher(participant_id: ParticipantId, body: m.VoucherRequest, idempotency_key: IdempotencyKey = None) -> Response[dict]:
+    voucher = training.issue_voucher(participant_id, body.platform_id, body.training_id,
+                                     _principal_name(app.current_event.raw_event), clock.now())
+    return Response(201, content_types.APPLICATION_JSON, voucher)
+
+
 @app.post("/participants/<participant_id>/surveys/<sequence>", tags=["participants"], summary="Submit a survey",
           responses=_answers(201, m.SurveySubmitted, "The survey is recorded; its payment is scheduled"))
 def submit_survey(participant_id: ParticipantId, sequence: SurveySequence, body: m.Survey, idempotency_key: IdempotencyKey = None) -> Response[dict]:
@@ -278,8 +286,8 @@ def submit_survey(participant_id: ParticipantId, sequence: SurveySequence, body:
           responses=_answers(201, m.PurchaseRecorded, "The purchase is recorded and the balance debited"))
 def record_purchase(participant_id: ParticipantId, body: m.Purchase, idempotency_key: IdempotencyKey = None) -> Response[dict]:
     items = [TrainingItem(t.training_id, t.institution_id, t.price_idr) for t in body.trainings]
-    purchase = training.record_purchase(participant_id, body.purchase_id, _platform_id(), items, clock.now())
-    remaining = repo.require_participant(participant_id)["balance_idr"]
+    purchase = training.record_purchase(participant_id, body.purchase_id, _platform_id(), items, body.voucher_code, clock.now())
+    remaining = profiles.require(participant_id)["balance_idr"]
     return Response(201, content_types.APPLICATION_JSON, {
         "purchase_id": purchase["purchase_id"],
         "training_id": purchase["training_id"],

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictInt, StrictStr, Tag
 
 from .. import config
+from ..domain import vouchers
 from . import text
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
@@ -60,9 +61,23 @@ class TrainingLine(_Body):
     price_idr: Annotated[StrictInt, Field(gt=0, le=config.TRAINING_BALANCE_IDR)]
 
 
+VoucherCode = Annotated[StrictStr, Field(min_length=18, max_length=18, pattern=vouchers.CODE_PATTERN.pattern,
+                                         description="the participant's voucher for this platform and training, "
+                                                     "from POST /participants/{participant_id}/vouchers")]
+
+
 class Purchase(_Body):
     purchase_id: Id
     trainings: Annotated[list[TrainingLine], Field(min_length=1, max_length=config.PURCHASE_MAX_TRAININGS)]
+    voucher_code: VoucherCode
+
+
+class VoucherRequest(_Body):
+    """The participant chose a training on a platform: the voucher that lets that platform
+    sell it to them, once."""
+
+    platform_id: Id
+    training_id: Id
 
 
 class Completion(_Body):
@@ -142,6 +157,13 @@ class SurveySubmitted(BaseModel):
     sequence: int
     payment_status: str
     due_at: str | None
+
+
+class VoucherIssued(BaseModel):
+    voucher_code: str
+    platform_id: str
+    training_id: str
+    expires_at: str
 
 
 class PurchaseRecorded(BaseModel):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import catalogue, clock, config
+from .. import clock, config
+from .. import observability_names as names
 from ..observability import logger, metrics, tracer
 from ..payments import get_provider
 from ..services import payouts, provider_health, reconciliation, sweeps
@@ -20,10 +21,10 @@ def payout_run(event: dict, context: LambdaContext) -> dict:
     run = payouts.run(now, get_provider(), has_time=lambda: context.get_remaining_time_in_millis() > margin_ms)
     provider_health.after_payout_run(run, now)
     report = run.as_dict()
-    for outcome, name in catalogue.PAYOUT_OUTCOME_METRICS.items():
+    for outcome, name in names.PAYOUT_OUTCOME_METRICS.items():
         metrics.add_metric(name=name, unit="Count", value=report["outcomes"].get(outcome, 0))
-    metrics.add_metric(name=catalogue.PAYOUT_AMOUNT_METRIC, unit="Count", value=report["paid_idr"])
-    metrics.add_metric(name=catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC, unit="Count", value=int(report["stopped_early"]))
+    metrics.add_metric(name=names.PAYOUT_AMOUNT_METRIC, unit="Count", value=report["paid_idr"])
+    metrics.add_metric(name=names.PAYOUT_RUN_STOPPED_EARLY_METRIC, unit="Count", value=int(report["stopped_early"]))
     logger.info("payout run finished", extra=report)
     return report
 
@@ -44,7 +45,7 @@ def reconcile(event: dict, context: LambdaContext) -> dict:
     """The provider's statement of the last RECONCILIATION_WINDOW against our ledger."""
     until = clock.from_event(event)
     report = reconciliation.reconcile(get_provider(), until - config.RECONCILIATION_WINDOW, until).as_dict()
-    metrics.add_metric(name=catalogue.RECONCILIATION_MISMATCH_METRIC, unit="Count", value=len(report["mismatches"]))
+    metrics.add_metric(name=names.RECONCILIATION_MISMATCH_METRIC, unit="Count", value=len(report["mismatches"]))
     if report["mismatches"]:
         logger.error("reconciliation found mismatches", extra=report)
     else:

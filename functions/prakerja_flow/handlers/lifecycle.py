@@ -4,11 +4,15 @@ which the ASL's Catch rules route on."""
 
 from __future__ import annotations
 
+import functools
+
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import clock
+from ..domain import errors
 from ..observability import logger, metrics, tracer
 from ..services import lifecycle
 
@@ -28,8 +32,35 @@ class PurchaseInput(_TaskInput):
     purchase_id: str = Field(min_length=1, max_length=64)
 
 
+# Codes AWS documents as "retry later" for the DynamoDB and Step Functions calls these tasks
+# make. They reach us only once botocore's own retries (standard mode) have given up.
+RETRYABLE_AWS_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "TransactionConflictException", "InternalServerError", "ServiceUnavailable",
+})
+
+
+def _retryable_as_transient(fn):
+    """Renames a worth-retrying AWS failure TransientError, the name the ASL's Retry matches:
+    left as ClientError it would fail the participant's execution on a throttle."""
+
+    @functools.wraps(fn)
+    def wrapper(event, context):
+        try:
+            return fn(event, context)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in RETRYABLE_AWS_CODES:
+                raise errors.TransientError(code) from error
+            raise
+        except (ConnectionError, HTTPClientError) as error:
+            raise errors.TransientError(type(error).__name__) from error
+
+    return wrapper
+
+
 def _entry(fn):
-    return logger.inject_lambda_context(tracer.capture_lambda_handler(metrics.log_metrics(fn)))
+    return logger.inject_lambda_context(tracer.capture_lambda_handler(metrics.log_metrics(_retryable_as_transient(fn))))
 
 
 @_entry

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from urllib.parse import parse_qsl
 
+from .. import settings
 from ..data import test_provider_store
 from ..payments import test_accounts
 from ..payments.http import SecretApiKey
 from ..payments.test_provider import TestProvider, sleep_then
 
-ENV_OTHER_ACCOUNTS = "TEST_PROVIDER_OTHER_ACCOUNTS"
-ENV_TIMEOUT_SECONDS = "TEST_PROVIDER_TIMEOUT_SECONDS"
+ENV_OTHER_ACCOUNTS = settings.ENV_TEST_PROVIDER_OTHER_ACCOUNTS
+ENV_TIMEOUT_SECONDS = settings.ENV_TEST_PROVIDER_TIMEOUT_SECONDS
 
 _provider: TestProvider | None = None
 
@@ -22,9 +22,10 @@ _provider: TestProvider | None = None
 def _get() -> TestProvider:
     global _provider
     if _provider is None:
-        extra = {"timeout_seconds": float(os.environ[ENV_TIMEOUT_SECONDS])} if os.environ.get(ENV_TIMEOUT_SECONDS) else {}
+        env = settings.current()
+        extra = {"timeout_seconds": env.test_provider_timeout_seconds} if env.test_provider_timeout_seconds else {}
         _provider = TestProvider(test_provider_store, SecretApiKey().get,
-                                 os.environ.get(ENV_OTHER_ACCOUNTS) or test_accounts.DEFAULT_OTHER, **extra)
+                                 env.test_provider_other_accounts or test_accounts.DEFAULT_OTHER, **extra)
     return _provider
 
 

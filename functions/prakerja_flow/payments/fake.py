@@ -47,7 +47,7 @@ class FakeProvider:
     seed: int = 0
     accounts: dict[tuple[str, str], DirectoryAccount] = field(default_factory=dict)
     transfers: dict[str, TransferResult] = field(default_factory=dict)
-    statement: list[StatementLine] = field(default_factory=list)
+    lines: list[StatementLine] = field(default_factory=list)  # the statement, one line per transfer attempt
     # How a number that is neither opened nor in the test account table behaves.
     other_accounts: str = test_accounts.DEFAULT_OTHER
 
@@ -91,7 +91,7 @@ class FakeProvider:
             fault = self._draw_fault()
             at = clock.iso(clock.now())
             if fault == "unavailable_before":
-                self._line(request, f"none-{len(self.statement)}", "UNAVAILABLE", at)
+                self._line(request, f"none-{len(self.lines)}", "UNAVAILABLE", at)
                 raise ProviderUnavailable("provider returned 503 before accepting the transfer")
             known = self.transfers.get(request.idempotency_key)
             if known is not None:
@@ -121,16 +121,22 @@ class FakeProvider:
         return self._rng.choice(FAULT_KINDS)
 
     def _line(self, request: TransferRequest, transfer_id: str, status: str, at: str) -> None:
-        self.statement.append(
+        self.lines.append(
             StatementLine(transfer_id, request.idempotency_key, request.participant_id, request.kind,
                           request.sequence, request.amount_idr, status, at)
         )
 
     # --- the provider's own statement --------------------------------------------------
 
+    def statement(self, since: str, until: str) -> list[dict]:
+        """The window's lines (since <= at < until), copied: filtered first, so a daily
+        reconciliation costs the window, not the whole statement."""
+        with self._lock:
+            return [asdict(line) for line in self.lines if since <= line.at < until]
+
     def statement_lines(self) -> list[dict]:
         with self._lock:
-            return [asdict(line) for line in self.statement]
+            return [asdict(line) for line in self.lines]
 
     def write_statement(self, path: str) -> int:
         lines = self.statement_lines()

@@ -18,8 +18,8 @@ The API (documented in docs/decisions/0004-payment-provider.md):
                         "amount_idr", "status", "at"}, ...], "next_cursor": str | null}
 
 Every request carries `Authorization: Bearer <api key>`; the key is read from Secrets
-Manager (ARN in catalogue.ENV_PAYMENT_PROVIDER_SECRET) and cached. The base URL
-(catalogue.ENV_PAYMENT_PROVIDER_URL) is the API's root, without /v1: the paths above
+Manager (ARN in settings.ENV_PAYMENT_PROVIDER_SECRET) and cached. The base URL
+(settings.ENV_PAYMENT_PROVIDER_URL) is the API's root, without /v1: the paths above
 are appended to it.
 
 A 404 is an answer about an account or a transfer only when its body carries the
@@ -37,7 +37,6 @@ from the provider ever becomes a result."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 import time
@@ -45,11 +44,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import boto3
 import urllib3
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ProtocolError, ReadTimeoutError
 
-from .. import catalogue, config
+from .. import config, settings
+from ..data import clients
 from ..domain.accounts import AccountInquiry
 from .provider import PAID, REJECTED, ProviderMisconfigured, ProviderUnavailable, TransferRequest, TransferResult
 
@@ -78,39 +78,42 @@ class _Retryable(Exception):
 
 
 class SecretApiKey:
-    """The API key from Secrets Manager, fetched once and kept for a while (rotation)."""
+    """The API key from Secrets Manager through Powertools Parameters, kept for ttl_seconds
+    (max_age) so a rotated key is picked up; invalidate() makes the next get() fetch again
+    (the provider answered 401: the key may just have been rotated)."""
 
     def __init__(self, secret_arn: str | None = None, ttl_seconds: float = config.PAYMENT_PROVIDER_SECRET_TTL.total_seconds(),
                  client_factory: Callable[[], Any] | None = None):
-        self.secret_arn = secret_arn or os.environ.get(catalogue.ENV_PAYMENT_PROVIDER_SECRET)
+        self.secret_arn = secret_arn or settings.payment_provider_secret_arn()
         if not self.secret_arn:
-            raise RuntimeError(f"{catalogue.ENV_PAYMENT_PROVIDER_SECRET} is not set")
-        self.ttl = ttl_seconds
-        self._client_factory = client_factory or (lambda: boto3.client("secretsmanager"))
+            raise RuntimeError(f"{settings.ENV_PAYMENT_PROVIDER_SECRET} is not set")
+        self.ttl = max(1, int(ttl_seconds))
+        self._client_factory = client_factory or (lambda: clients.client("secretsmanager"))
         self._lock = threading.Lock()
-        self._value: str | None = None
-        self._fetched_at = 0.0
+        self._provider: SecretsProvider | None = None
+        self._force = False
 
     def get(self) -> str:
         with self._lock:
-            if self._value is None or time.monotonic() - self._fetched_at > self.ttl:
-                self._value = self._fetch()
-                self._fetched_at = time.monotonic()
-            return self._value
+            if self._provider is None:
+                self._provider = SecretsProvider(boto3_client=self._client_factory())
+            force, self._force = self._force, False
+            raw = self._provider.get(self.secret_arn, max_age=self.ttl, force_fetch=force)
+        return _api_key_of(str(raw))
 
     def invalidate(self) -> None:
         with self._lock:
-            self._value = None
+            self._force = True
 
-    def _fetch(self) -> str:
-        raw = self._client_factory().get_secret_value(SecretId=self.secret_arn)["SecretString"]
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            return raw.strip()
-        if isinstance(parsed, dict) and parsed.get("api_key"):
-            return str(parsed["api_key"])
-        raise RuntimeError("the payment provider secret must be a string or JSON with an 'api_key'")
+
+def _api_key_of(raw: str) -> str:
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return raw.strip()
+    if isinstance(parsed, dict) and parsed.get("api_key"):
+        return str(parsed["api_key"])
+    raise RuntimeError("the payment provider secret must be a string or JSON with an 'api_key'")
 
 
 class HttpProvider:
@@ -125,9 +128,9 @@ class HttpProvider:
         backoff_max: float = config.PAYMENT_PROVIDER_BACKOFF_MAX.total_seconds(),
         sleep: Callable[[float], None] = time.sleep,
     ):
-        url = base_url or os.environ.get(catalogue.ENV_PAYMENT_PROVIDER_URL)
+        url = base_url or settings.payment_provider_base_url()
         if not url:
-            raise RuntimeError(f"{catalogue.ENV_PAYMENT_PROVIDER_URL} is not set")
+            raise RuntimeError(f"{settings.ENV_PAYMENT_PROVIDER_URL} is not set")
         self.base_url = url.rstrip("/")
         self._api_key = api_key if api_key is not None else SecretApiKey()
         self.timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
@@ -212,7 +215,7 @@ class HttpProvider:
         if status == 404:
             raise ProviderMisconfigured(
                 f"the payment provider answered 404 ({said}) without a code of the contract: the route is unknown at "
-                f"{self.base_url}; {catalogue.ENV_PAYMENT_PROVIDER_URL} must be the API's root, without /v1")
+                f"{self.base_url}; {settings.ENV_PAYMENT_PROVIDER_URL} must be the API's root, without /v1")
         if status in CREDENTIALS_REFUSED:
             raise ProviderMisconfigured(f"the payment provider refused our credentials ({status}: {said}); "
                                         "check the payment provider secret")

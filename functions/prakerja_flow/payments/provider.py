@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..domain.accounts import AccountInquiry
+from ..domain.vocabulary import TransferStatus
 
-PAID, REJECTED = "PAID", "REJECTED"
+PAID, REJECTED = TransferStatus.PAID, TransferStatus.REJECTED
 
 
 @dataclass(frozen=True)
@@ -52,4 +53,10 @@ class PaymentProvider(Protocol):
 
     def status(self, idempotency_key: str) -> TransferResult | None:
         """The provider's record of a transfer, or None if it never received it."""
+        ...
+
+    def statement(self, since: str, until: str) -> list[dict]:
+        """The provider's own statement lines with since <= at < until (ISO times): one per
+        transfer attempt (transfer_id, idempotency_key, participant_id, kind, sequence,
+        amount_idr, status, at)."""
         ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..data import repository as repo
+from ..data import inbox
 from ..data import workflow
 from ..observability import logger
 
@@ -18,7 +18,7 @@ MAX_ATTEMPTS = 3
 
 
 def publish(participant_id: str, stage: str, event: dict, at: datetime) -> bool:
-    repo.put_inbox(participant_id, stage, event, at)
+    inbox.put(participant_id, stage, event, at)
     return deliver(participant_id, stage, at)
 
 
@@ -27,20 +27,20 @@ def publish_failure(participant_id: str, stage: str, error: str, cause: str, at:
 
 
 def await_with_token(participant_id: str, stage: str, token: str, at: datetime) -> bool:
-    repo.put_token(participant_id, stage, token, at)
+    inbox.put_token(participant_id, stage, token, at)
     return deliver(participant_id, stage, at)
 
 
 def deliver(participant_id: str, stage: str, at: datetime) -> bool:
     """True if this call handed an event to the waiting execution."""
     for _ in range(MAX_ATTEMPTS):
-        token = repo.get_token(participant_id, stage)
-        inbox = repo.get_inbox(participant_id, stage) if token else None
-        if not token or not inbox:
+        token = inbox.get_token(participant_id, stage)
+        waiting = inbox.get(participant_id, stage) if token else None
+        if not token or not waiting:
             return False
-        if not repo.claim_inbox(participant_id, stage, inbox["event_id"]):
+        if not inbox.claim(participant_id, stage, waiting["event_id"]):
             continue
-        event = inbox["event"]
+        event = waiting["event"]
         try:
             if "error" in event:
                 workflow.send_failure(token, event["error"], event.get("cause", ""))
@@ -48,9 +48,9 @@ def deliver(participant_id: str, stage: str, at: datetime) -> bool:
                 workflow.send_success(token, event)
         except workflow.StaleToken:
             logger.info("stale task token; returning the event to the inbox", extra={"stage": stage})
-            repo.delete_token_if(participant_id, stage, token)
-            repo.put_inbox(participant_id, stage, event, at, only_if_absent=True)
+            inbox.delete_token_if(participant_id, stage, token)
+            inbox.put(participant_id, stage, event, at, only_if_absent=True)
             continue
-        repo.delete_token_if(participant_id, stage, token)
+        inbox.delete_token_if(participant_id, stage, token)
         return True
     return False

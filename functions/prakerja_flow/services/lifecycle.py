@@ -6,18 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import config
-from ..data import repository as repo
+from ..data import entitlements, participants as profiles, purchases
+from ..domain import participation
 from ..domain import errors
 from ..domain import incentives as inc
 from ..domain import rating as rating_rules
 from ..domain.training import TrainingItem, check_bundle_ban
+from ..domain.vocabulary import PurchaseStatus, Stage, stage_key
 from . import events
 
-PAYOUT, SURVEYS = "PAYOUT", "SURVEYS"
-
-
-def stage_key(stage: str, sequence: int | None) -> str:
-    return f"{stage}#{sequence}" if sequence is not None else stage
+PAYOUT, SURVEYS = Stage.PAYOUT, Stage.SURVEYS
 
 
 def await_event(participant_id: str, stage: str, sequence: int | None, token: str, at: datetime) -> dict:
@@ -27,7 +25,7 @@ def await_event(participant_id: str, stage: str, sequence: int | None, token: st
 
 
 def verify_purchase(participant_id: str, purchase_id: str, at: datetime) -> dict:
-    purchase = repo.get_purchase(participant_id, purchase_id)
+    purchase = purchases.get(participant_id, purchase_id)
     if purchase is None:
         raise errors.PurchaseNotFound(f"purchase {purchase_id} is not recorded")
     if purchase.get("training_count", 1) != 1:
@@ -39,8 +37,8 @@ def verify_purchase(participant_id: str, purchase_id: str, at: datetime) -> dict
 
 
 def verify_completion(participant_id: str, purchase_id: str) -> dict:
-    purchase = repo.get_purchase(participant_id, purchase_id)
-    if purchase is None or purchase["status"] == "PURCHASED":
+    purchase = purchases.get(participant_id, purchase_id)
+    if purchase is None or purchase["status"] == PurchaseStatus.PURCHASED:
         raise errors.NotCompleted(f"purchase {purchase_id} has no certificate")
     completion = purchase.get("completion") or {}
     if completion.get("training_id") != purchase["training_id"] or not completion.get("certificate_id"):
@@ -49,17 +47,17 @@ def verify_completion(participant_id: str, purchase_id: str) -> dict:
 
 
 def check_rating(participant_id: str, purchase_id: str) -> dict:
-    purchase = repo.get_purchase(participant_id, purchase_id)
+    purchase = purchases.get(participant_id, purchase_id)
     if purchase is None:
         raise errors.PurchaseNotFound(f"purchase {purchase_id} is not recorded")
-    if purchase["status"] != "COMPLETED":
+    if purchase["status"] != PurchaseStatus.COMPLETED:
         raise errors.NotCompleted(f"purchase {purchase_id} has no certificate")
     rating = rating_rules.check_rating(purchase.get("rating"))
     return {"purchase_id": purchase_id, "instructor": rating.instructor, "facilities": rating.facilities, "programme": rating.programme}
 
 
 def grant_incentives(participant_id: str, purchase_id: str, at: datetime) -> dict:
-    created = repo.grant_incentives(participant_id, purchase_id, inc.plan_incentives(at), at)
+    created = entitlements.grant(participant_id, purchase_id, inc.plan_incentives(at), at)
     return {"granted_now": created, **payout_progress(0)}
 
 
@@ -73,5 +71,5 @@ def payout_progress(last_paid_sequence: int) -> dict:
 
 
 def revoke(participant_id: str, reason: str, at: datetime) -> dict:
-    forfeited = repo.revoke_and_forfeit(participant_id, reason, at)
-    return {"status": repo.REVOKED, "forfeited_idr": forfeited, "reason": reason}
+    forfeited = profiles.revoke_and_forfeit(participant_id, reason, at)
+    return {"status": participation.REVOKED, "forfeited_idr": forfeited, "reason": reason}

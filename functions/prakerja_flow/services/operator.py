@@ -7,29 +7,19 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from ..data import operations as ops_data
-from ..data import repository as repo
+from ..data import audit, controls, entitlements, inbox, participants as profiles
 from ..data import workflow
+from ..domain import errors, participation, vocabulary
 from ..domain import incentives as inc
 from . import events, participants
 
-# Waiting stage (TOKEN#<stage>) -> the Await state of the lifecycle that stored it.
-STAGE_STATES = {
-    "PURCHASE": "AwaitTrainingPurchase",
-    "COMPLETION": "AwaitCompletion",
-    "RATING": "AwaitRating",
-    "PAYOUT": "AwaitPayout",
-    "SURVEYS": "AwaitSurveysSettled",
-}
-CANCELLED_ERROR = "ParticipationCancelled"
+# The error a cancelled participant's waiting execution is failed with (the ASL catches it
+# on every Await state and ends in the state of the same name).
+CANCELLED_ERROR = errors.ParticipationCancelled.__name__
 
 
 class OperatorError(Exception):
     """The action cannot be done; the message says why, in words."""
-
-
-def state_of_stage(stage: str) -> str:
-    return STAGE_STATES.get(stage.split("#", 1)[0], stage)
 
 
 def change_wave(number: int, action: str, actor: str, reason: str, at: datetime) -> dict:
@@ -37,8 +27,8 @@ def change_wave(number: int, action: str, actor: str, reason: str, at: datetime)
 
 
 def set_payouts_paused(paused: bool, actor: str, reason: str, at: datetime) -> dict:
-    item = ops_data.set_pause(paused, actor, reason, at)
-    repo.audit(actor, "payouts.pause" if paused else "payouts.resume", reason, at)
+    item = controls.set_pause(paused, actor, reason, at)
+    audit.append(actor, "payouts.pause" if paused else "payouts.resume", reason, at)
     return item
 
 
@@ -46,15 +36,15 @@ def retry_entitlement(participant_id: str, kind: str, sequence: int, actor: str,
     """A FAILED entitlement becomes DUE again, in the payout queue. Nothing is
     paid here: the next payout run checks the account again and either pays it or
     records FAILED with the reason it sees then."""
-    ent = repo.get_entitlement(participant_id, kind, sequence)
+    ent = entitlements.get(participant_id, kind, sequence)
     if ent is None:
         raise OperatorError(f"participant {participant_id} has no entitlement {kind} {sequence}")
     if ent["status"] != inc.FAILED:
         raise OperatorError(f"{kind} {sequence} is {ent['status']}, not FAILED: nothing to retry")
-    updated = ops_data.make_entitlement_due_now(ent, at)
+    updated = entitlements.make_due_now(ent, at)
     if updated is None:
         raise OperatorError(f"{kind} {sequence} changed while retrying; look again")
-    repo.audit(actor, "entitlement.retry", reason, at, participant_id=participant_id, kind=kind, sequence=sequence,
+    audit.append(actor, "entitlement.retry", reason, at, participant_id=participant_id, kind=kind, sequence=sequence,
                previous_failure=ent.get("failure_reason"))
     return updated
 
@@ -63,27 +53,27 @@ def cancel_participation(participant_id: str, actor: str, reason: str, at: datet
     """Profile CANCELLED, every entitlement not yet SENT/PAID CANCELLED, and the waiting
     execution failed with ParticipationCancelled (the ASL catches it on every Await
     state). A SENT transfer is left alone: money may already be on its way."""
-    profile = repo.require_participant(participant_id)
-    if profile["status"] != repo.ACTIVE:
+    profile = profiles.require(participant_id)
+    if profile["status"] != participation.ACTIVE:
         raise OperatorError(f"participant {participant_id} is {profile['status']}, not ACTIVE: nothing to cancel")
-    if not ops_data.mark_cancelled(participant_id, actor, reason, at):
+    if not profiles.mark_cancelled(participant_id, actor, reason, at):
         raise OperatorError(f"participant {participant_id} changed while cancelling; look again")
     cancelled, left = [], []
-    for ent in repo.list_entitlements(participant_id):
+    for ent in entitlements.of(participant_id):
         if ent["status"] in (inc.SCHEDULED, inc.DUE, inc.FAILED):
-            done = repo.transition_entitlement(ent, inc.CANCELLED, at, cancelled_reason=reason)
+            done = entitlements.transition(ent, inc.CANCELLED, at, cancelled_reason=reason)
             (cancelled if done else left).append(f"{ent['kind']}#{ent['sequence']}")
         elif ent["status"] == inc.SENT:
             left.append(f"{ent['kind']}#{ent['sequence']}")
-    stages = [t["stage"] for t in repo.list_tokens(participant_id)]
+    stages = [t["stage"] for t in inbox.tokens(participant_id)]
     delivered = [s for s in stages if events.publish_failure(participant_id, s, CANCELLED_ERROR, f"cancelled by {actor}: {reason}", at)]
-    repo.audit(actor, "participant.cancel", reason, at, participant_id=participant_id, cancelled=cancelled, left=left,
+    audit.append(actor, "participant.cancel", reason, at, participant_id=participant_id, cancelled=cancelled, left=left,
                stages=stages)
     return {"participant_id": participant_id, "cancelled_entitlements": cancelled, "not_cancelled": left,
             "waiting_stages": stages, "execution_told": bool(delivered)}
 
 
-REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+REDRIVABLE = vocabulary.REDRIVABLE  # kept by name: ops and the local runtime read it here
 
 
 def redrive_execution(execution_arn: str, actor: str, reason: str, at: datetime) -> dict:
@@ -106,7 +96,7 @@ def redrive_execution(execution_arn: str, actor: str, reason: str, at: datetime)
         if "not been implemented" in str(err.get("Message", "")) or err.get("Code") in ("NotImplemented", "500"):
             raise OperatorError(NOT_IMPLEMENTED) from None
         raise OperatorError(f"redrive refused: {err.get('Code')}: {err.get('Message')}") from None
-    repo.audit(actor, "execution.redrive", reason, at, execution_arn=execution_arn)
+    audit.append(actor, "execution.redrive", reason, at, execution_arn=execution_arn)
     return {"execution_arn": execution_arn, "redrive_date": str(out.get("redriveDate"))}
 
 

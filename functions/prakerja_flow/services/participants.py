@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 
 from .. import clock
-from ..data import repository as repo
+from ..data import accounts, audit, entitlements, participants as profiles, waves as waves_data
+from ..domain import participation
 from ..data import workflow
 from ..domain import errors, nik as nik_rules, waves
 from ..domain import payout_guard as guard
@@ -16,28 +17,28 @@ from ..observability import logger, masked
 
 
 def change_wave(number: int, action: str, actor: str, reason: str, at: datetime) -> dict:
-    current = repo.get_wave(number)
+    current = waves_data.get(number)
     status = waves.next_wave_status(current["status"] if current else None, action)
-    item = repo.put_wave_status(number, current["status"] if current else None, status, at)
-    repo.audit(actor, f"wave.{action}", reason, at, wave=number)
+    item = waves_data.put_status(number, current["status"] if current else None, status, at)
+    audit.append(actor, f"wave.{action}", reason, at, wave=number)
     return item
 
 
 def register(nik: str, full_name: str, wave: int, at: datetime) -> dict:
     info = nik_rules.require_eligible_nik(nik, programme_date(at))
-    wave_item = repo.get_wave(wave)
+    wave_item = waves_data.get(wave)
     if wave_item is None:
         raise errors.WaveNotFound(f"wave {wave} does not exist")
     waves.require_open(wave, wave_item["status"])
-    existing = repo.find_participant_id_by_nik(nik)
+    existing = profiles.find_id_by_nik(nik)
     if existing:
         _heal_missing_execution(existing)
         raise errors.DuplicateNik("this NIK already holds a Kartu Prakerja (one person, one card, across all waves)")
     participant_id = "P" + uuid.uuid4().hex[:16].upper()
-    profile = repo.new_participant_profile(
+    profile = participation.accepted(
         participant_id, nik, full_name, wave, info.gender, info.birth_date.isoformat(), at
     )
-    repo.register_participant(profile, nik, wave, at)
+    profiles.register(profile, nik, at)
     profile["execution_arn"] = _start(profile)
     logger.info("participant registered", extra=masked({"participant_id": participant_id, "nik": nik, "wave": wave}))
     return profile
@@ -53,15 +54,15 @@ def _start(profile: dict) -> str:
             "purchase_deadline": profile["purchase_deadline"],
         },
     )
-    repo.set_execution_arn(profile["participant_id"], arn)
+    profiles.set_execution_arn(profile["participant_id"], arn)
     return arn
 
 
 def _heal_missing_execution(participant_id: str) -> None:
     # A crash between the registration write and StartExecution leaves a participant
     # without a lifecycle; the participant's retry is what starts it.
-    profile = repo.get_participant(participant_id)
-    if profile and not profile.get("execution_arn") and profile["status"] == repo.ACTIVE:
+    profile = profiles.get(participant_id)
+    if profile and not profile.get("execution_arn") and profile["status"] == participation.ACTIVE:
         _start(profile)
 
 
@@ -71,12 +72,12 @@ def set_payout_account(participant_id: str, channel: str, account_number: str, a
     it replaced are kept in the participant's account history."""
     account = {"channel": channel, "account_number": account_number}
     for _ in range(3):
-        profile = repo.require_participant(participant_id)
+        profile = profiles.require(participant_id)
         previous = profile.get("payout_account")
         if previous == account:
             break  # no change: nothing written, an existing hold stays as it is
         hold_until = guard.hold_after_change(previous, account, at)
-        if repo.set_payout_account(participant_id, account, profile, hold_until, actor, at):
+        if accounts.replace(participant_id, account, profile, hold_until, actor, at):
             logger.info("payout account changed", extra={"participant_id": participant_id, "actor": actor,
                                                           "hold_until": clock.iso(hold_until) if hold_until else None})
             break
@@ -86,17 +87,17 @@ def set_payout_account(participant_id: str, channel: str, account_number: str, a
 
 
 def submit_survey(participant_id: str, sequence: int, answers: dict, at: datetime) -> dict:
-    repo.require_participant(participant_id)
-    survey = repo.get_entitlement(participant_id, inc.SURVEY, sequence)
+    profiles.require(participant_id)
+    survey = entitlements.get(participant_id, inc.SURVEY, sequence)
     if survey is None:
         raise errors.SurveyNotFound(f"survey {sequence} is not available to this participant (no incentive granted yet)")
     if survey.get("submitted_at"):
         raise errors.SurveyAlreadySubmitted(f"survey {sequence} was already submitted")
-    first = repo.get_entitlement(participant_id, inc.POST_TRAINING, 1)
+    first = entitlements.get(participant_id, inc.POST_TRAINING, 1)
     problem = inc.survey_window_problem(
         at, clock.parse(survey["opens_at"]), clock.parse(survey["expires_at"]), bool(first and first["status"] == inc.PAID)
     )
     if problem:
         raise errors.SurveyNotOpen(problem)
-    repo.submit_survey(participant_id, sequence, answers, at)
-    return repo.get_entitlement(participant_id, inc.SURVEY, sequence)
+    entitlements.submit_survey(participant_id, sequence, answers, at)
+    return entitlements.get(participant_id, inc.SURVEY, sequence)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from .. import clock, config
 from ..data import controls
-from ..data import repository as repo
+from ..data import cash, entitlements, participants as profiles
 from ..data import schema
 from ..domain import errors
 from ..domain import incentives as inc
@@ -45,7 +45,7 @@ def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOU
     """`has_time()` is asked before each entitlement: a run stops between two of them,
     never inside one (each is SENT before the provider call, so either is safe)."""
     report = RunReport(clock.iso(now))
-    if (repo.get_pause() or {}).get("paused"):
+    if (controls.get_pause() or {}).get("paused"):
         report.paused = True
         return report
     report.paused_waves = controls.paused_waves()
@@ -53,7 +53,7 @@ def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOU
     for shard in range(config.QUEUE_SHARDS):
         start = None
         while True:
-            batch, start = repo.query_queue(schema.Q_PAYABLE, shard, now, batch_size, start)
+            batch, start = entitlements.queue_page(schema.Q_PAYABLE, shard, now, batch_size, start)
             for ent in batch:
                 if not has_time():
                     report.stopped_early = True
@@ -88,16 +88,16 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
         _after_paid(ent, now)
         return "resumed"
     if status in (inc.CANCELLED, inc.EXPIRED):
-        repo.dequeue(ent)
+        entitlements.dequeue(ent)
         return "dequeued"
     profile = None
     if report.paused_waves:
-        profile = repo.require_participant(ent["participant_id"])
+        profile = profiles.require(ent["participant_id"])
         if profile.get("wave") in report.paused_waves:
             return "paused"  # left exactly as it is; paid by the first run after the wave resumes
     if status == inc.SENT:
         return _settle(ent, profile, now, provider, report)
-    profile = profile or repo.require_participant(ent["participant_id"])
+    profile = profile or profiles.require(ent["participant_id"])
     verdict = _guard(ent, profile, now, provider)
     if verdict is None:
         return "unknown"  # the provider could not be asked: nothing sent, nothing decided
@@ -107,13 +107,13 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
             and report.budget is not None and report.budget.remaining_idr < ent["amount_idr"]):
         return "still_failing"  # the budget has not grown since; nothing to write
     if status != inc.DUE:
-        ent = repo.transition_entitlement(ent, inc.DUE, now)
+        ent = entitlements.transition(ent, inc.DUE, now)
         if ent is None:
             return "raced"
     try:
         # One transaction: DUE -> SENT, the participant's cap and the programme budget,
         # and the participant still ACTIVE on the account the guard cleared.
-        committed = repo.commit_cash(ent, now, report.budget, account_changed_at=verdict.account_changed_at)
+        committed = cash.commit(ent, now, report.budget, account_changed_at=verdict.account_changed_at)
     except errors.IncentiveCapExceeded as cap:
         return _fail(ent, now, cap.code, cap.message)
     except controls.BudgetExhausted as exhausted:
@@ -147,12 +147,12 @@ def _refused(ent: dict, refusal: guard.Refusal, now: datetime) -> str:
     if refusal.hold:
         return "held"  # nothing to write: the hold ends by itself and the next run looks again
     if refusal.stops:
-        done = repo.transition_entitlement(ent, inc.CANCELLED, now, cancelled_reason=refusal.reason)
+        done = entitlements.transition(ent, inc.CANCELLED, now, cancelled_reason=refusal.reason)
         return "cancelled" if done else "raced"
     if ent["status"] == inc.FAILED and ent.get("failure_code") == refusal.code:
         return "still_failing"  # retried once the cause is fixed; nothing to write until then
     if ent["status"] != inc.DUE:
-        ent = repo.transition_entitlement(ent, inc.DUE, now)
+        ent = entitlements.transition(ent, inc.DUE, now)
         if ent is None:
             return "raced"
     return _fail(ent, now, refusal.code, refusal.reason)
@@ -176,7 +176,7 @@ def _released(ent: dict, report: RunReport) -> None:
 
 
 def _fail(ent: dict, now: datetime, code: str, reason: str) -> str:
-    repo.transition_entitlement(ent, inc.FAILED, now, failure_code=code, failure_reason=reason, failed_at=clock.iso(now))
+    entitlements.transition(ent, inc.FAILED, now, failure_code=code, failure_reason=reason, failed_at=clock.iso(now))
     logger.info("payout failed", extra={"idempotency_key": ent["idempotency_key"], "failure_code": code})
     return "failed"
 
@@ -198,13 +198,13 @@ def _send(ent: dict, cleared: guard.Cleared, now: datetime, provider: PaymentPro
 
 def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport) -> str:
     if result.status != PAID:
-        if repo.release_cash(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}") is not None:
+        if cash.release(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}") is not None:
             _released(ent, report)  # the budget went back in release_cash's transaction
         return "failed"
-    inbox = None
+    event = None
     if ent["kind"] == inc.POST_TRAINING:
-        inbox = (stage_key(PAYOUT, ent["sequence"]), {**payout_progress(ent["sequence"]), "status": inc.PAID})
-    paid = repo.mark_paid(ent, result.transfer_id, now, inbox)
+        event = (stage_key(PAYOUT, ent["sequence"]), {**payout_progress(ent["sequence"]), "status": inc.PAID})
+    paid = cash.mark_paid(ent, result.transfer_id, now, event)
     if paid is None:
         return "raced"
     report.paid_idr += paid["amount_idr"]
@@ -224,21 +224,21 @@ def _settle(ent: dict, profile: dict | None, now: datetime, provider: PaymentPro
     # The provider never received it (we crashed, or it failed before accepting). Send it
     # again only through the same guard as a first send, and only as the one worker whose
     # claim wins; otherwise give the reservation back and say why.
-    verdict = _guard(ent, profile or repo.require_participant(ent["participant_id"]), now, provider)
+    verdict = _guard(ent, profile or profiles.require(ent["participant_id"]), now, provider)
     if verdict is None:
         return "unknown"
     if isinstance(verdict, guard.Refusal):
         if verdict.hold:
             return "held"
-        failed = repo.release_cash(ent, now, verdict.code, verdict.reason)
+        failed = cash.release(ent, now, verdict.code, verdict.reason)
         if failed is None:
             return "raced"
         _released(ent, report)
         if verdict.stops:
-            repo.transition_entitlement(failed, inc.CANCELLED, now, cancelled_reason=verdict.reason)
+            entitlements.transition(failed, inc.CANCELLED, now, cancelled_reason=verdict.reason)
             return "cancelled"
         return "failed"
-    claimed = repo.claim_resend(ent, now, verdict.account_changed_at)
+    claimed = cash.claim_resend(ent, now, verdict.account_changed_at)
     if claimed is None:
         return "raced"
     return _send(claimed, verdict, now, provider, report)
@@ -250,11 +250,11 @@ def _after_paid(ent: dict, now: datetime) -> None:
         events.deliver(ent["participant_id"], stage_key(PAYOUT, ent["sequence"]), now)
     else:
         settle_surveys_if_done(ent["participant_id"], now)
-    repo.dequeue(ent)
+    entitlements.dequeue(ent)
 
 
 def settle_surveys_if_done(participant_id: str, now: datetime) -> bool:
-    surveys = [e for e in repo.list_entitlements(participant_id) if e["kind"] == inc.SURVEY]
+    surveys = [e for e in entitlements.of(participant_id) if e["kind"] == inc.SURVEY]
     if not surveys or any(e["status"] not in inc.TERMINAL for e in surveys):
         return False
     summary = Counter(e["status"] for e in surveys)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock
-from ..data import repository as repo
+from ..data import keys
+from ..data import participants as profiles
+from ..domain import diagnosis
 from ..domain import incentives as inc
 from ..domain.nik import mask_nik
 from . import provider_health
@@ -23,14 +25,14 @@ LABELS = {  # what participants saw on the portal
 
 
 def participant_view(participant_id: str) -> dict:
-    items = repo.participant_items(participant_id)
-    profile = next((i for i in items if i["sk"] == "PROFILE"), None)
+    items = profiles.items(participant_id)
+    profile = next((i for i in items if i["sk"] == keys.PROFILE), None)
     if profile is None:
-        repo.require_participant(participant_id)  # raises ParticipantNotFound
-    purchases = sorted((i for i in items if i["sk"].startswith("PURCHASE#")), key=lambda p: p["purchased_at"])
-    ents = sorted((i for i in items if i["sk"].startswith("ENT#")), key=lambda e: (e["kind"] != inc.POST_TRAINING, e["sequence"]))
-    waiting = sorted(i["stage"] for i in items if i["sk"].startswith("TOKEN#"))
-    changes = [i for i in items if i["sk"].startswith("ACCOUNT#")]
+        profiles.require(participant_id)  # raises ParticipantNotFound
+    purchases = sorted((i for i in items if i["sk"].startswith(keys.PURCHASE)), key=lambda p: p["purchased_at"])
+    ents = sorted((i for i in items if i["sk"].startswith(keys.ENTITLEMENT)), key=lambda e: (e["kind"] != inc.POST_TRAINING, e["sequence"]))
+    waiting = sorted(i["stage"] for i in items if i["sk"].startswith(keys.TOKEN))
+    changes = [i for i in items if i["sk"].startswith(keys.ACCOUNT_CHANGE)]
     now = clock.now()
     return {
         "participant_id": participant_id,
@@ -75,7 +77,7 @@ def participant_view(participant_id: str) -> dict:
             }
             for e in ents
         ],
-        "diagnosis": diagnose(profile, purchases, ents, waiting, now),
+        "diagnosis": diagnosis.diagnose(profile, purchases, ents, now, provider_health.current_problem),
     }
 
 
@@ -100,60 +102,3 @@ def _account_view(profile: dict, now: datetime) -> dict | None:
 def _change_view(change: dict) -> dict:
     return {"at": change["at"], "changed_by": change["changed_by"], "from": _masked(change.get("previous")),
             "to": _masked(change["account"]), "hold_until": change.get("hold_until")}
-
-
-def _days_since(iso_time: str, now: datetime) -> int:
-    return max(0, (now - clock.parse(iso_time)).days)
-
-
-def diagnose(profile: dict, purchases: list[dict], ents: list[dict], waiting: list[str], now: datetime) -> str:
-    """One line in plain words: where this participant is and why money has not arrived."""
-    status = profile["status"]
-    if status == repo.REVOKED:
-        return f"revoked: {profile.get('revocation_reason', 'participation revoked')}; balance forfeited"
-    if status in (repo.REVOKING, repo.CANCELLED):
-        return f"participation {status.lower()}"
-    failed = [e for e in ents if e["status"] == inc.FAILED]
-    if failed:
-        e = failed[0]
-        return (f"{_ent_name(e)} failed: {e['failure_reason']}; will retry at the next payout run once fixed "
-                f"(failed {_days_since(e.get('failed_at') or e['updated_at'], now)} days ago)")
-    if not purchases:
-        return f"waiting for the first training purchase; deadline {profile['purchase_deadline'][:10]}"
-    first = purchases[0]
-    if not profile.get("incentive_purchase_id"):
-        unrated = [p for p in purchases if p["status"] == "COMPLETED" and not p.get("rating")]
-        if first["status"] == "PURCHASED":
-            return f"waiting for completion of training {first['training_id']} since {_days_since(first['purchased_at'], now)} days"
-        if unrated:
-            p = unrated[0]
-            return f"waiting for rating of training {p['training_id']} since {_days_since(p['completed_at'], now)} days"
-        return "rating received; incentive being granted"
-    hold = profile.get("payout_account_hold_until")
-    waiting_payment = [e for e in ents if e["status"] in (inc.SCHEDULED, inc.DUE, inc.SENT) and e.get("due_at")]
-    if hold and now < clock.parse(hold) and waiting_payment:
-        e = min(waiting_payment, key=lambda x: x["due_at"])
-        return (f"{_ent_name(e)} held: the payout account was changed on {profile['payout_account_updated_at'][:10]}; "
-                f"payouts to it start on {hold[:10]} (cooling-off after an account change)")
-    sent = [e for e in ents if e["status"] == inc.SENT]
-    if sent:
-        return f"{_ent_name(sent[0])} sent to the payment provider; outcome pending"
-    upcoming = [e for e in ents if e["status"] in (inc.SCHEDULED, inc.DUE) and e.get("due_at")]
-    if upcoming:
-        e = min(upcoming, key=lambda x: x["due_at"])
-        held = clock.parse(e["due_at"]) <= now and provider_health.current_problem()
-        if held:  # our configuration, never the participant's account: say so (details stay with operators)
-            return (f"{_ent_name(e)} of Rp{e['amount_idr']:,} due on {e['due_at'][:10]} is held: payment provider "
-                    f"misconfigured since {held['at'][:10]}; nothing for the participant to fix, operators are alerted")
-        return f"{_ent_name(e)} of Rp{e['amount_idr']:,} is due on {e['due_at'][:10]}"
-    open_surveys = [e for e in ents if e["kind"] == inc.SURVEY and e["status"] == inc.SCHEDULED]
-    if open_surveys:
-        e = open_surveys[0]
-        return f"waiting for survey {e['sequence']} (open {e['opens_at'][:10]} to {e['expires_at'][:10]})"
-    if ents and all(e["status"] in inc.TERMINAL for e in ents):
-        return f"complete: Rp{profile['cash_paid_idr']:,} paid"
-    return "in progress"
-
-
-def _ent_name(e: dict) -> str:
-    return f"payout {e['sequence']}" if e["kind"] == inc.POST_TRAINING else f"survey payment {e['sequence']}"

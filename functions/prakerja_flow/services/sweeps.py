@@ -6,8 +6,10 @@ from collections import Counter
 from datetime import datetime
 
 from .. import clock, config
-from ..data import repository as repo
+from ..data import entitlements, participants as profiles
+from ..domain import participation
 from ..data import schema
+from ..domain import errors
 from ..domain import incentives as inc
 from . import events
 from .payouts import settle_surveys_if_done
@@ -19,7 +21,7 @@ def sweep(now: datetime, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> dict
     for shard in range(config.QUEUE_SHARDS):
         start = None
         while True:
-            batch, start = repo.query_queue(schema.Q_DEADLINES, shard, now, batch_size, start)
+            batch, start = entitlements.queue_page(schema.Q_DEADLINES, shard, now, batch_size, start)
             for item in batch:
                 outcomes[_handle(item, now)] += 1
             if not start:
@@ -37,24 +39,24 @@ def _handle(item: dict, now: datetime) -> str:
 
 def _purchase_deadline(profile: dict, now: datetime) -> str:
     pid = profile["participant_id"]
-    if profile["status"] == repo.ACTIVE and not repo.mark_revoking(pid, now):
+    if profile["status"] == participation.ACTIVE and not profiles.mark_revoking(pid, now):
         return "purchased_in_time"
     # REVOKING stays queued until the execution's revocation step has run, so a crash
     # here is repaired by the next sweep.
     deadline = profile["purchase_deadline"]
-    events.publish_failure(pid, PURCHASE, "PurchaseDeadlineExpired", f"no training bought by {deadline}", now)
+    events.publish_failure(pid, PURCHASE, errors.PurchaseDeadlineExpired.__name__, f"no training bought by {deadline}", now)
     return "revoked"
 
 
 def _survey_window(ent: dict, now: datetime) -> str:
     if ent["status"] == inc.SCHEDULED and not ent.get("submitted_at"):
-        if repo.transition_entitlement(ent, inc.EXPIRED, now, expired_at=clock.iso(now)) is None:
+        if entitlements.transition(ent, inc.EXPIRED, now, expired_at=clock.iso(now)) is None:
             return "raced"
     settle_surveys_if_done(ent["participant_id"], now)
-    repo.dequeue(ent)
+    entitlements.dequeue(ent)
     return "survey_expired"
 
 
 def _balance_expiry(profile: dict, now: datetime) -> str:
-    forfeited = repo.forfeit_expired_balance(profile["participant_id"], now)
+    forfeited = profiles.forfeit_expired_balance(profile["participant_id"], now)
     return "balance_forfeited" if forfeited else "balance_empty"

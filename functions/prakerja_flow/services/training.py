@@ -6,18 +6,41 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock
-from ..data import repository as repo
-from ..domain import errors
+from ..data import participants as profiles, purchases
+from ..domain import participation
+from ..domain import errors, vouchers
+from ..domain.vocabulary import PurchaseStatus, Stage
 from ..domain import rating as rating_rules
 from ..domain.training import BalanceView, TrainingItem, check_purchase
 from . import events
 
-PURCHASE, COMPLETION, RATING = "PURCHASE", "COMPLETION", "RATING"
+PURCHASE, COMPLETION, RATING = Stage.PURCHASE, Stage.COMPLETION, Stage.RATING
 
 
-def record_purchase(participant_id: str, purchase_id: str, platform_id: str, items: list[TrainingItem], at: datetime) -> dict:
-    profile = repo.require_participant(participant_id)
-    if repo.get_purchase(participant_id, purchase_id):
+def issue_voucher(participant_id: str, platform_id: str, training_id: str, issued_by: str, at: datetime) -> dict:
+    """The participant's consent to buy this training on this platform (domain/vouchers.py).
+    The code is returned once, here; the table keeps only its hash."""
+    profile = profiles.require(participant_id)
+    if profile["status"] != participation.ACTIVE:
+        raise errors.ParticipantNotActive(f"participant is {profile['status']}; no voucher can be issued")
+    code = vouchers.new_code()
+    expires_at = vouchers.expiry(at)
+    purchases.put_voucher(participant_id, vouchers.code_hash(code), platform_id, training_id, issued_by, at, expires_at)
+    return {"voucher_code": code, "platform_id": platform_id, "training_id": training_id, "expires_at": clock.iso(expires_at)}
+
+
+def _voucher(participant_id: str, code: str) -> vouchers.Voucher | None:
+    item = purchases.get_voucher(participant_id, vouchers.code_hash(code))
+    if item is None:
+        return None
+    return vouchers.Voucher(participant_id, item["platform_id"], item["training_id"], clock.parse(item["expires_at"]),
+                            item["status"])
+
+
+def record_purchase(participant_id: str, purchase_id: str, platform_id: str, items: list[TrainingItem], voucher_code: str,
+                    at: datetime) -> dict:
+    profile = profiles.require(participant_id)
+    if purchases.get(participant_id, purchase_id):
         raise errors.DuplicatePurchase(f"purchase {purchase_id} is already recorded")
     view = BalanceView(
         status=profile["status"],
@@ -27,10 +50,8 @@ def record_purchase(participant_id: str, purchase_id: str, platform_id: str, ite
         unfinished_purchase=bool(profile.get("open_purchase_id")),
     )
     item = check_purchase(view, items, at)
+    vouchers.check_redemption(_voucher(participant_id, voucher_code), platform_id, item.training_id, at)
     purchase = {
-        "pk": f"P#{participant_id}",
-        "sk": f"PURCHASE#{purchase_id}",
-        "type": "PURCHASE",
         "participant_id": participant_id,
         "purchase_id": purchase_id,
         "platform_id": platform_id,
@@ -38,10 +59,10 @@ def record_purchase(participant_id: str, purchase_id: str, platform_id: str, ite
         "institution_id": item.institution_id,
         "price_idr": item.price_idr,
         "training_count": len(items),
-        "status": "PURCHASED",
+        "status": PurchaseStatus.PURCHASED,
         "purchased_at": clock.iso(at),
     }
-    repo.record_purchase(participant_id, purchase, profile["balance_expires_at"], at)
+    purchases.record(participant_id, purchase, profile["balance_expires_at"], at, vouchers.code_hash(voucher_code))
     if not profile.get("first_purchase_id"):
         events.publish(participant_id, PURCHASE, _purchase_event(purchase), at)
     return purchase
@@ -52,7 +73,7 @@ def _purchase_event(purchase: dict) -> dict:
 
 
 def _require_purchase(participant_id: str, purchase_id: str, platform_id: str | None = None) -> dict:
-    purchase = repo.get_purchase(participant_id, purchase_id)
+    purchase = purchases.get(participant_id, purchase_id)
     if purchase is None or (platform_id is not None and purchase["platform_id"] != platform_id):
         # Another platform's purchase is reported as not found: its existence is not ours to reveal.
         raise errors.PurchaseNotFound(f"purchase {purchase_id} not found for this participant")
@@ -61,29 +82,29 @@ def _require_purchase(participant_id: str, purchase_id: str, platform_id: str | 
 
 def record_completion(participant_id: str, purchase_id: str, platform_id: str, training_id: str, certificate_id: str, at: datetime) -> dict:
     purchase = _require_purchase(participant_id, purchase_id, platform_id)
-    if purchase["status"] != "PURCHASED":
+    if purchase["status"] != PurchaseStatus.PURCHASED:
         raise errors.AlreadyCompleted(f"purchase {purchase_id} is already completed")
     if training_id != purchase["training_id"]:
         raise errors.CompletionMismatch(
             f"certificate is for training {training_id} but purchase {purchase_id} bought {purchase['training_id']}"
         )
     completion = {"certificate_id": certificate_id, "training_id": training_id}
-    repo.complete_purchase(participant_id, purchase_id, completion, at)
-    profile = repo.require_participant(participant_id)
+    purchases.complete(participant_id, purchase_id, completion, at)
+    profile = profiles.require(participant_id)
     if profile.get("first_purchase_id") == purchase_id:
         events.publish(participant_id, COMPLETION, {"purchase_id": purchase_id, **completion}, at)
-    return repo.get_purchase(participant_id, purchase_id)
+    return purchases.get(participant_id, purchase_id)
 
 
 def record_rating(participant_id: str, purchase_id: str, platform_id: str, rating: dict, at: datetime) -> dict:
     purchase = _require_purchase(participant_id, purchase_id, platform_id)
-    if purchase["status"] != "COMPLETED":
+    if purchase["status"] != PurchaseStatus.COMPLETED:
         raise errors.NotCompleted(f"purchase {purchase_id} has no certificate yet; rate it after completing it")
     if purchase.get("rating"):
         raise errors.AlreadyRated(f"purchase {purchase_id} is already rated")
     rating_rules.check_rating(rating)
-    repo.rate_purchase(participant_id, purchase_id, rating, at)
-    profile = repo.require_participant(participant_id)
+    purchases.rate(participant_id, purchase_id, rating, at)
+    profile = profiles.require(participant_id)
     if not profile.get("incentive_purchase_id"):
         events.publish(participant_id, RATING, {"purchase_id": purchase_id}, at)
-    return repo.get_purchase(participant_id, purchase_id)
+    return purchases.get(participant_id, purchase_id)

@@ -1,0 +1,76 @@
+"""Task tokens of waiting executions (P#<id> / TOKEN#<stage>) and events that may arrive
+before their token (P#<id> / INBOX#<stage>); services/events.py is the protocol."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .. import clock
+from ..domain.entities import InboxItem, TokenItem
+from . import dynamo, keys
+
+
+def put_token(participant_id: str, stage: str, token: str, at: datetime) -> None:
+    item = TokenItem(pk=keys.participant(participant_id), sk=keys.token(stage), type="TOKEN", stage=stage, token=token,
+                     at=clock.iso(at))
+    dynamo.client().put_item(TableName=dynamo.table(), Item=dynamo.to_ddb(dict(item)))
+
+
+def get_token(participant_id: str, stage: str) -> str | None:
+    item = dynamo.get(keys.participant(participant_id), keys.token(stage))
+    return item["token"] if item else None
+
+
+def tokens(participant_id: str) -> list[TokenItem]:
+    return dynamo.partition(keys.participant(participant_id), keys.TOKEN)  # type: ignore[return-value]
+
+
+def delete_token_if(participant_id: str, stage: str, token: str) -> None:
+    try:
+        dynamo.client().delete_item(
+            TableName=dynamo.table(),
+            Key=dynamo.key(keys.participant(participant_id), keys.token(stage)),
+            ConditionExpression="#t = :t",
+            ExpressionAttributeNames={"#t": "token"},
+            ExpressionAttributeValues=dynamo.values(t=token),
+        )
+    except ClientError as error:
+        if not dynamo.is_condition_failure(error):
+            raise
+
+
+def item(participant_id: str, stage: str, event: dict[str, Any], at: datetime) -> InboxItem:
+    return InboxItem(pk=keys.participant(participant_id), sk=keys.inbox(stage), type="INBOX", stage=stage,
+                     event_id=uuid.uuid4().hex, event=event, at=clock.iso(at))
+
+
+def put(participant_id: str, stage: str, event: dict[str, Any], at: datetime, only_if_absent: bool = False) -> None:
+    new = dict(item(participant_id, stage, event, at))
+    if only_if_absent:
+        dynamo.put_new(new)  # an event already waiting there wins
+    else:
+        dynamo.client().put_item(TableName=dynamo.table(), Item=dynamo.to_ddb(new))
+
+
+def get(participant_id: str, stage: str) -> InboxItem | None:
+    return dynamo.get(keys.participant(participant_id), keys.inbox(stage))  # type: ignore[return-value]
+
+
+def claim(participant_id: str, stage: str, event_id: str) -> bool:
+    """Deleting the event is how a deliverer claims it: only one can."""
+    try:
+        dynamo.client().delete_item(
+            TableName=dynamo.table(),
+            Key=dynamo.key(keys.participant(participant_id), keys.inbox(stage)),
+            ConditionExpression="event_id = :e",
+            ExpressionAttributeValues=dynamo.values(e=event_id),
+        )
+        return True
+    except ClientError as error:
+        if dynamo.is_condition_failure(error):
+            return False
+        raise
