@@ -34,7 +34,7 @@ MARKERS = {
     "moto Table.query": "Table.query (",
     "copy.deepcopy": "deepcopy (",
     "moto HTTP stubber (botocore_stubber)": "moto/core/botocore_stubber.py",
-    "in-process fast path (moto_direct)": "prakerja/local/moto_direct.py",
+    "in-process fast path (moto_direct)": "prakerja/local/moto_patches/speed/direct_calls.py",
     "botocore request building (_convert_to_request_dict)": "_convert_to_request_dict (",
     "botocore response parsing (parsers.py)": "botocore/parsers.py",
     "SigV4 signing (add_auth)": "add_auth (",

@@ -24,11 +24,14 @@ from prakerja_flow.auth import store as auth_store
 from prakerja_flow.data import clients, dynamo, schema, workflow
 from prakerja_flow.payments.fake import FakeProvider
 
-from . import credentials, gateway, invoker, moto_lambda_direct, moto_patches
+from . import credentials, gateway, invoker, moto_patches, schedules
+from .moto_patches.fidelity import stop_execution
+from .moto_patches.speed import direct_lambda_invoke
 
 # `principal=` of LocalCloud.request: by default, the local client for the route family.
 BY_ROUTE = object()
 
+log = logging.getLogger(__name__)
 REGION = "ap-southeast-3"  # Jakarta
 ACCOUNT = "123456789012"  # moto's default account
 DEFAULT_START = datetime(2020, 7, 1, 8, 0, tzinfo=UTC)
@@ -105,7 +108,6 @@ class LocalCloud:
         self._mock.start()
         invoker.install()
         moto_patches.install()
-        moto_lambda_direct.install()
         invoker.invocation_counts.clear()
         clients.reset()
         auth_store.reset()
@@ -115,6 +117,7 @@ class LocalCloud:
         self.ddb = boto3.client("dynamodb", region_name=REGION)
         self.lambda_ = boto3.client("lambda", region_name=REGION)
         self._access_key = self.lambda_._request_signer._credentials.access_key
+        self._activity = (0, time.monotonic())  # settle(): history events so far, and since when
         self.deploy()
         return self
 
@@ -155,6 +158,9 @@ class LocalCloud:
         self._apply_function_environments()
         self.ddb.create_table(**schema.table_definition(self.table_name))
         self.ddb.create_table(**schema.idempotency_table_definition(self.table_name))
+        for table, attribute in schema.time_to_live(self.table_name).items():
+            self.ddb.update_time_to_live(TableName=table,
+                                         TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
         self._create_api_clients()
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(
@@ -182,6 +188,7 @@ class LocalCloud:
             type="STANDARD",
         )
         assert created["stateMachineArn"] == self.state_machine_arn, created["stateMachineArn"]
+        schedules.deploy(lambda service: boto3.client(service, region_name=REGION), self.arn_of)
 
     def _create_api_clients(self) -> None:
         # What an operator does for each real client (docs/api.md): one secret per key.
@@ -204,10 +211,10 @@ class LocalCloud:
     def invoke_raw(self, key: str, event: dict) -> tuple[Any, bool]:
         """(payload, True) for a function error, as API Gateway sees an authorizer fail.
 
-        moto's own Lambda `Invoke` answers in process (moto_lambda_direct.py: the same
-        handler, event, serialisation lock and counting, without botocore and the HTTP
-        stubber); the boto3 call below runs whenever that path steps aside."""
-        direct = moto_lambda_direct.invoke(self.lambda_.meta.region_name, self.arn_of[key], event, self._access_key)
+        moto's own Lambda `Invoke` answers in process (moto_patches/speed/direct_lambda_invoke.py:
+        the same handler, event, serialisation lock and counting, without botocore and the
+        HTTP stubber); the boto3 call below runs whenever that path steps aside."""
+        direct = direct_lambda_invoke.invoke(self.lambda_.meta.region_name, self.arn_of[key], event, self._access_key)
         if direct is not None:
             return direct
         out = self.lambda_.invoke(FunctionName=self.arn_of[key], Payload=json.dumps(event).encode())
@@ -269,16 +276,54 @@ class LocalCloud:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
 
     def history(self, participant_id: str) -> list[dict]:
-        return self.sfn.get_execution_history(executionArn=self.execution_arn(participant_id))["events"]
+        """Every event of the participant's execution, oldest first (all pages)."""
+        kwargs: dict[str, Any] = {"executionArn": self.execution_arn(participant_id), "maxResults": 1000}
+        events: list[dict] = []
+        while True:
+            out = self.sfn.get_execution_history(**kwargs)
+            events.extend(out["events"])
+            if not out.get("nextToken"):
+                return events
+            kwargs["nextToken"] = out["nextToken"]
 
     def current_state(self, participant_id: str) -> str | None:
         entered = [e for e in self.history(participant_id) if e["type"].endswith("StateEntered")]
         return entered[-1]["stateEnteredEventDetails"]["name"] if entered else None
 
     def settle(self, quiet: float = 0.01, timeout: float = 10.0) -> None:
-        """Waits until no Lambda task has run for `quiet` seconds: the executions have
-        caught up and are waiting for events (or finished)."""
-        self.wait_until(lambda: invoker.idle_for() >= quiet, timeout, "executions to settle")
+        """Waits until no Lambda task has run and no execution has recorded a history event
+        for `quiet` seconds, and no started execution is still before its first event: the
+        executions have caught up and are waiting for events (or finished). Lambda tasks
+        alone are not enough: an execution's thread parses the definition and builds its
+        environment before its first state, which took over 0.2 s without the speed patches
+        on a loaded machine, and its first task then wrote during the next request."""
+
+        def settled() -> bool:
+            events, starting = self._interpreter_activity()
+            now = time.monotonic()
+            if starting or events != self._activity[0]:
+                self._activity = (events, now)
+                return False
+            return now - self._activity[1] >= quiet and invoker.idle_for() >= quiet
+
+        self.wait_until(settled, timeout, "executions to settle")
+
+    def _interpreter_activity(self) -> tuple[int, bool]:
+        """History events recorded so far by every execution (the count only grows), and
+        whether a running execution has not recorded its first one yet. Read in-process
+        from moto's Step Functions backend, without an API call."""
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        events, starting = 0, False
+        for machine in list(stepfunctions_parser_backends[ACCOUNT][REGION].state_machines):
+            for execution in list(machine.executions):
+                env = execution.exec_worker.env if execution.exec_worker is not None else None
+                recorded = 0 if env is None else len(
+                    getattr(env.event_manager, "_history_event_list", None) or env.event_manager.get_event_history()
+                )
+                events += recorded
+                starting = starting or (recorded == 0 and execution.exec_status == "RUNNING")
+        return events, starting
 
     def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition") -> None:
         deadline = time.monotonic() + timeout
@@ -306,24 +351,35 @@ class LocalCloud:
                 return items
             kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
-    def drain(self, rounds: int = 50) -> None:
+    def drain(self, timeout: float = 20.0) -> None:
         """Ends every running execution: their threads would outlive the mock and write
-        into the next world's tables."""
-        for _ in range(rounds):
+        into the next world's tables. StopExecution aborts them at once (a Lambda task one
+        was running finishes: that is waited for too); a task token still waited on (a moto
+        whose stop does not end such a task) is failed. Bounded by `timeout` seconds of wall
+        clock, not by a number of rounds: on a loaded machine a round (a listing, a stop per
+        execution, a scan) can take seconds, and an execution that cannot be stopped must not
+        keep a Ctrl-C'd `simulate --serve` or `local up` from exiting."""
+        deadline = time.monotonic() + timeout
+        while True:
             running = self.executions("RUNNING")
             if not running:
+                stop_execution.wait_all_ended(max(0.0, min(10.0, deadline - time.monotonic())))
                 return
-            for item in self.scan():
-                if item.get("type") == "TOKEN":
-                    try:
-                        workflow.send_failure(item["token"], "Drained", "local runtime shutting down")
-                    except workflow.StaleToken:
-                        pass
+            if time.monotonic() >= deadline:
+                log.warning("drain gave up on %d running executions after %.0f s", len(running), timeout)
+                return
             for execution in running:
                 try:
                     self.sfn.stop_execution(executionArn=execution["executionArn"], error="Drained")
                 except Exception:  # noqa: BLE001 - it may have finished meanwhile
                     pass
+            if self.executions("RUNNING"):
+                for item in self.scan():
+                    if item.get("type") == "TOKEN":
+                        try:
+                            workflow.send_failure(item["token"], "Drained", "local runtime shutting down")
+                        except workflow.StaleToken:
+                            pass
             time.sleep(0.02)
 
 

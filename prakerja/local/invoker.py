@@ -17,6 +17,8 @@ from typing import Any
 
 from prakerja_flow import catalogue
 
+from .moto_patches.base import MotoHookMissing
+
 _lock = threading.RLock()
 _handlers: dict[str, Any] = {}
 _installed = False
@@ -30,10 +32,6 @@ def idle_for() -> float:
     if _activity["in_flight"]:
         return 0.0
     return time.monotonic() - _activity["last_end"]
-
-
-class MotoHookMissing(RuntimeError):
-    pass
 
 
 def _moto_lambda_backend_class():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -175,6 +176,28 @@ def up(port: int, aws_port: int, month_seconds: float, start: datetime | None, r
         serve(cloud, port, aws_port, month_seconds, ready, stop)
 
 
+def _stop_on_signals():
+    """Ctrl-C (SIGINT) and SIGTERM stop the server, however it was started. A process
+    started in the background by a non-interactive shell (a CI script's `cmd &`, a
+    test suite run that way) inherits SIGINT as ignored, and Python then installs no
+    KeyboardInterrupt handler: `kill -INT` did nothing and the ops test waited for an
+    exit that never came. Only from the main thread (tests serve from other threads).
+    Returns what puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
 def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, ready=None,
           stop: threading.Event | None = None) -> None:
     """Serves an entered LocalCloud until `stop` or Ctrl-C: its programme clock goes on from
@@ -195,6 +218,7 @@ def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, rea
     scheduler = threading.Thread(target=run_scheduler, args=(cloud, stop, config.PAYOUT_RUN_INTERVAL.total_seconds() / scale),
                                  name="scheduler", daemon=True)
     scheduler.start()
+    restore = _stop_on_signals()
     try:
         if ready:
             ready(cloud)
@@ -203,6 +227,7 @@ def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, rea
     except KeyboardInterrupt:
         pass
     finally:
+        restore()
         stop.set()
         api.stop()
         moto_server.stop()

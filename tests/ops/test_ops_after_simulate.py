@@ -16,13 +16,21 @@ from prakerja.local.server import free_port
 from prakerja_flow import catalogue
 
 
+def started_in_the_background() -> None:
+    """SIGINT ignored, as a non-interactive shell starts `cmd &` (a CI script, or this suite
+    run that way): the server must still stop on SIGINT (it did not: the exit below timed out)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
     api_port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # a new operator's shell: no AWS set-up
+    env["PYTHONFAULTHANDLER"] = "1"  # a thread dump if it does not exit (below)
     stderr = tmp_path / "simulate.stderr"  # a file: the functions' logs would fill a pipe nobody reads
     server = subprocess.Popen([*CLI, "simulate", "--participants", "40", "--seed", "5", "--faults", "0.2", "--json",
                                "--serve", "--port", str(api_port), "--aws-port", str(aws_port), "--month-seconds", "3600"],
-                              stdout=subprocess.PIPE, stderr=stderr.open("w"), text=True, cwd=catalogue.PROJECT_ROOT, env=env)
+                              stdout=subprocess.PIPE, stderr=stderr.open("w"), text=True, cwd=catalogue.PROJECT_ROOT, env=env,
+                              preexec_fn=started_in_the_background)
     try:
         summary = json.loads(server.stdout.readline())  # the summary first, then it serves
         assert summary["ok"], summary
@@ -69,6 +77,12 @@ def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
         try:
             server.wait(60)
         except subprocess.TimeoutExpired:
-            server.kill()
-            raise
+            # What it was doing instead of exiting: PYTHONFAULTHANDLER makes SIGABRT dump every thread.
+            server.send_signal(signal.SIGABRT)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            lines = [line for line in stderr.read_text().splitlines() if not line.startswith('{"level"')]
+            raise AssertionError("simulate --serve did not exit within 60 s of Ctrl-C:\n" + "\n".join(lines[-80:])) from None
     assert server.returncode == 0, stderr.read_text()[-2000:]

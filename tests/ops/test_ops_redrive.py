@@ -1,5 +1,5 @@
 """Redrive after a fault: the operator fixes the cause, redrives, and the participant is paid
-once. The local stack implements RedriveExecution (prakerja/local/moto_redrive.py)."""
+once. The local stack implements RedriveExecution (prakerja/local/moto_patches/fidelity/redrive_execution.py)."""
 
 from __future__ import annotations
 

@@ -56,6 +56,14 @@ def table_definition(table_name: str) -> dict[str, Any]:
     }
 
 
+def time_to_live(table_name: str) -> dict[str, str]:
+    """Physical table name -> the attribute (epoch seconds) DynamoDB expires its items by,
+    for the tables that have one: idempotency records and replay nonces. The one definition
+    of where TTL is on: CDK sets it as `time_to_live_attribute`, the local runtime with
+    UpdateTimeToLive."""
+    return {idempotency_table_definition(table_name)["TableName"]: IDEMPOTENCY_TTL_ATTR}
+
+
 def idempotency_table_definition(table_name: str) -> dict[str, Any]:
     return {
         "TableName": table_name + IDEMPOTENCY_TABLE_SUFFIX,

@@ -1,14 +1,19 @@
-"""Step Functions RedriveExecution for moto's interpreter, which (5.2.5) does not have it.
+"""Step Functions RedriveExecution, which moto's interpreter (5.2.5) does not have.
 
-Operators redrive a FAILED, TIMED_OUT or ABORTED execution after fixing the cause
-(`prakerja ops redrive`); without this, the runbook's fix could not be tried locally.
+Adds `StepFunctionsParserBackend.redrive_execution` and
+`moto.stepfunctions.responses.StepFunctionResponse.redrive_execution` (neither exists in
+moto 5.2.5: the action answered "not yet implemented"). Operators redrive a FAILED,
+TIMED_OUT or ABORTED execution after fixing the cause (`prakerja ops redrive`); without
+this, the runbook's fix could not be tried locally.
 
 What AWS does, and so what this does for a top-level state machine (ours has no Map or
 Parallel): the execution keeps its ARN, its name and its history; an `ExecutionRedriven`
 event is appended; the state that did not finish (the last state entered and never
 exited) runs again with the input it was given the first time; the states before it are
-not run again. `redriveCount` goes up by one. Only STANDARD executions that ended
-unsuccessfully can be redriven (`ExecutionNotRedrivable` otherwise), as in AWS.
+not run again. `redriveCount` goes up by one (`redrive_status.py` shows it). Only STANDARD
+executions that ended unsuccessfully can be redriven (`ExecutionNotRedrivable` otherwise),
+as in AWS. An aborted execution is continued once its old interpreter thread has ended
+(`stop_execution.wait_ended`), so that thread cannot write into the continued history.
 
 Not emulated: the 14-day redrive window and the 1,000-redrive limit (the local clock is
 the programme's simulated one, and nothing here redrives in a loop)."""
@@ -19,17 +24,17 @@ import datetime
 import json
 import threading
 
-from .invoker import MotoHookMissing
+from ..base import FIDELITY, MotoHookMissing, Patcher, require
+from . import stop_execution
 
+KIND = FIDELITY
 REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
-_installed = False
+ABORTED_THREAD_WAIT_SECONDS = 30
 
 
-def install() -> None:
-    global _installed
-    if _installed:
-        return
+def install(patch: Patcher) -> None:
     from moto.core.exceptions import AWSError
+    from moto.core.responses import ActionResult
     from moto.stepfunctions.parser import api
     from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
@@ -37,14 +42,16 @@ def install() -> None:
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     from moto.stepfunctions.parser.utils import TMP_THREADS
-    from moto.stepfunctions.responses import ActionResult, StepFunctionResponse
+    from moto.stepfunctions.responses import StepFunctionResponse
 
-    if not (callable(getattr(ExecutionWorker, "_get_evaluation_environment", None))
-            and callable(getattr(ExecutionWorker, "_get_evaluation_entrypoint", None))
-            and hasattr(api.HistoryEventType, "ExecutionRedriven")):
-        raise MotoHookMissing("moto's Step Functions interpreter changed shape; moto==5.2.5 is required")
+    require(
+        callable(getattr(ExecutionWorker, "_get_evaluation_environment", None))
+        and callable(getattr(ExecutionWorker, "_get_evaluation_entrypoint", None))
+        and hasattr(api.HistoryEventType, "ExecutionRedriven"),
+        "moto's Step Functions interpreter (ExecutionWorker)",
+    )
     if hasattr(StepFunctionsParserBackend, "redrive_execution"):
-        raise MotoHookMissing("moto now implements RedriveExecution: drop prakerja/local/moto_redrive.py")
+        raise MotoHookMissing("moto now implements RedriveExecution: drop fidelity/redrive_execution.py")
 
     class ExecutionNotRedrivable(AWSError):
         TYPE = "ExecutionNotRedrivable"
@@ -53,8 +60,12 @@ def install() -> None:
         execution = self.describe_execution(execution_arn)
         status = execution.exec_status.value if execution.exec_status else None
         if status not in REDRIVABLE or execution.sm_type != api.StateMachineType.STANDARD:
-            raise ExecutionNotRedrivable(f"Execution is {status}: only a STANDARD execution that "
-                                             f"ended {', '.join(REDRIVABLE)} can be redriven")
+            raise ExecutionNotRedrivable(
+                f"Execution is {status}: only a STANDARD execution that ended {', '.join(REDRIVABLE)} can be redriven"
+            )
+        if not stop_execution.wait_ended(execution, ABORTED_THREAD_WAIT_SECONDS):
+            raise ExecutionNotRedrivable("Execution is still stopping: its running task has not ended")
+        stop_execution.reopen(execution)
         worker = execution.exec_worker
         old_env = worker.env
         state_name, state_input = _unfinished_state(old_env.event_manager.get_event_history())
@@ -71,7 +82,8 @@ def install() -> None:
             context=env.event_history_context,
             event_type=api.HistoryEventType.ExecutionRedriven,
             event_details=EventDetails(
-                executionRedrivenEventDetails=api.ExecutionRedrivenEventDetails(redriveCount=redrive_count)),
+                executionRedrivenEventDetails=api.ExecutionRedrivenEventDetails(redriveCount=redrive_count)
+            ),
         )
         redrive_date = datetime.datetime.now(tz=datetime.timezone.utc)
         execution.redrive_count = redrive_count
@@ -95,12 +107,12 @@ def install() -> None:
 
     def redrive_execution_action(self) -> ActionResult:
         redrive_date = self.stepfunction_backend.redrive_execution(
-            self._get_param("executionArn"), self._get_param("clientToken"))
+            self._get_param("executionArn"), self._get_param("clientToken")
+        )
         return ActionResult({"redriveDate": redrive_date})
 
-    StepFunctionsParserBackend.redrive_execution = redrive_execution
-    StepFunctionResponse.redrive_execution = redrive_execution_action
-    _installed = True
+    patch.replace(StepFunctionsParserBackend, "redrive_execution", redrive_execution)
+    patch.replace(StepFunctionResponse, "redrive_execution", redrive_execution_action)
 
 
 def _unfinished_state(events: list[dict]) -> tuple[str | None, object]:
