@@ -27,7 +27,6 @@ from aws_cdk import (
 from constructs import Construct
 from prakerja_flow import catalogue, config, routes
 from prakerja_flow.auth import signing, store
-from prakerja_flow.data import schema
 from prakerja_flow.handlers import request_body
 
 from .. import defaults

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 
-import aws_cdk as cdk
 import pytest
 from infra import emulator
 from infra_testlib import resources

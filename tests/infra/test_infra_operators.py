@@ -97,7 +97,9 @@ def _service_calls(service: str, sources: list) -> set[str]:
     by_method = {xform_name(op): f"{prefix}:{op}" for op in model.operation_names}
     found = set()
     for path in sources:
-        for method in re.findall(r"\.(\w+)\(", path.read_text()):
+        text = path.read_text()
+        # client.<operation>(...) and the paginated reads: dynamo.items("scan", ...), get_paginator("scan")
+        for method in re.findall(r"\.(\w+)\(", text) + re.findall(r"(?:items|get_paginator)\(\s*\"(\w+)\"", text):
             if method in by_method:
                 found.add(by_method[method])
     return found

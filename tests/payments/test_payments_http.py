@@ -12,7 +12,7 @@ import pytest
 from prakerja_flow import catalogue
 from prakerja_flow.payments import get_provider
 from prakerja_flow.payments import http as http_provider
-from prakerja_flow.payments.http import HttpProvider, ProviderError, SecretApiKey
+from prakerja_flow.payments.http import HttpProvider, SecretApiKey
 from prakerja_flow.payments.provider import PAID, REJECTED, ProviderMisconfigured, ProviderUnavailable, TransferRequest
 
 NIK = "3171015705900001"

@@ -36,8 +36,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from prakerja.local import moto_patches
 from prakerja.statement_check import statement_problems
 from prakerja_flow import clock, config
-from prakerja_flow.data import participants as profiles, clients, controls, dynamo, operations, schema
-from prakerja_flow.data import accounts, entitlements, waves as waves_data
+from prakerja_flow.data import clients, controls, dynamo, keys, schema
+from prakerja_flow.data import participants as profiles
+from prakerja_flow.data import entitlements, waves as waves_data
 from prakerja_flow.domain import participation
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import build_nik
@@ -368,7 +369,7 @@ class PayoutProtocol(RuleBasedStateMachine):
                                                                    "sent_at", "failure_code", "failure_reason")},
                   "sk": f"ENT#{inc.POST_TRAINING}#{extra}", "sequence": extra, "status": inc.DUE, "attempts": 0,
                   "idempotency_key": inc.idempotency_key(pid, inc.POST_TRAINING, extra),
-                  schema.GSI1_PK: dynamo.queue_key(schema.Q_PAYABLE, pid), schema.GSI1_SK: f"{clock.iso(self.now)}#{pid}#forged"}
+                  schema.GSI1_PK: keys.queue(schema.Q_PAYABLE, pid), schema.GSI1_SK: f"{clock.iso(self.now)}#{pid}#forged"}
         if entitlements.get(pid, inc.POST_TRAINING, extra) is None:
             clients.client("dynamodb").put_item(TableName=self.table, Item=dynamo.to_ddb(forged))
             self.forged.add(pid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -62,7 +63,9 @@ def put_transfer(idempotency_key: str, record: dict[str, Any], request: dict[str
 
 
 def add_line(line: dict[str, Any]) -> None:
-    sk = f"{line['at']}#{line['transfer_id']}#{secrets.token_hex(4)}"
+    # Wall-clock nanoseconds after the (1-second) `at`: lines of one second keep the order
+    # they were written in (a random part alone made a transfer's replay sort before it).
+    sk = f"{line['at']}#{time.time_ns():020d}#{line['transfer_id']}#{secrets.token_hex(4)}"
     client().put_item(TableName=_table(), Item=to_ddb({"pk": STATEMENT_PK, "sk": sk, "line": json.dumps(line, sort_keys=True)}))
 
 
