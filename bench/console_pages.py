@@ -88,8 +88,8 @@ def serve_world(n: int, aws_port: int, api_port: int) -> None:
     from prakerja.local.server import serve
     from prakerja_flow.payments.fake import FakeProvider
 
-    sys.path.insert(0, str(ROOT / "tests" / "integration"))
-    from lifecycle_steps import advance_days, buy, complete, nik, open_wave, payout_account, rate, register
+    sys.path.insert(0, str(ROOT / "tests"))  # the tests' support package
+    from support.lifecycle_steps import advance_days, buy, complete, nik, open_wave, payout_account, rate, register
     from prakerja_flow import config
 
     with LocalCloud(provider=FakeProvider()) as cloud:

@@ -1,7 +1,7 @@
 """Cost per lifecycle, counted from real execution histories on the local stack.
 
 Drives one participant per path through a fresh LocalCloud (the real ASL on moto, the
-real handlers), the way tests/integration/lifecycle_steps.py does, and counts:
+real handlers), the way tests/support/lifecycle_steps.py does, and counts:
 billed state transitions (StateEntered events), Lambda invocations (task / API / job),
 DynamoDB calls and estimated RRU/WRU (bench/counting.py states the assumptions),
 Step Functions API calls and API Gateway requests. Then USD per 1,000 participants

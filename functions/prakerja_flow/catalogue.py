@@ -211,3 +211,19 @@ def render_asl(arn_of: dict[str, str]) -> str:
     if "${" in text:
         raise ValueError("the ASL names a substitution the catalogue does not provide")
     return text
+
+
+_RATE_UNITS = ((86_400, "day"), (3_600, "hour"), (60, "minute"))
+
+
+def rate_expression(every: timedelta) -> str:
+    """`rate(...)` for EventBridge Scheduler: whole minutes, hours or days, at least 1 minute.
+    Here, not in infra/, because the local runtime's schedules must not import aws_cdk."""
+    seconds = every.total_seconds()
+    if seconds < 60 or seconds != int(seconds):
+        raise ValueError(f"schedule interval {every} is not a whole number of minutes (>= 1)")
+    for size, unit in _RATE_UNITS:
+        if seconds % size == 0:
+            value = int(seconds // size)
+            return f"rate({value} {unit}{'' if value == 1 else 's'})"
+    raise ValueError(f"schedule interval {every} is not a whole number of minutes")

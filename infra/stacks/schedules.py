@@ -11,7 +11,6 @@ land in one encrypted dead-letter queue (alarmed by the observability stack):
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from aws_cdk import Duration, Stack, aws_iam as iam, aws_lambda as lambda_, aws_scheduler as scheduler, aws_sqs as sqs
 from constructs import Construct
@@ -24,19 +23,8 @@ from .workflow import WorkflowStack
 
 SCHEDULE_INPUT = {catalogue.SCHEDULED_TIME_FIELD: "<aws.scheduler.scheduled-time>"}
 
-_UNITS = ((86_400, "day"), (3_600, "hour"), (60, "minute"))
 
-
-def rate_expression(every: timedelta) -> str:
-    """`rate(...)` for EventBridge Scheduler: whole minutes, hours or days, at least 1 minute."""
-    seconds = every.total_seconds()
-    if seconds < 60 or seconds != int(seconds):
-        raise ValueError(f"schedule interval {every} is not a whole number of minutes (>= 1)")
-    for size, unit in _UNITS:
-        if seconds % size == 0:
-            value = int(seconds // size)
-            return f"rate({value} {unit}{'' if value == 1 else 's'})"
-    raise ValueError(f"schedule interval {every} is not a whole number of minutes")
+rate_expression = catalogue.rate_expression  # one definition for CDK and the local runtime
 
 
 class SchedulesStack(Stack):

@@ -12,7 +12,6 @@ the synthesized template."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from infra import defaults
 from prakerja_flow import catalogue
@@ -22,21 +21,8 @@ DEAD_LETTER_QUEUE = f"{catalogue.SERVICE_NAME}-jobs-dlq"
 SCHEDULER_ROLE = f"{catalogue.SERVICE_NAME}-scheduler"
 # What EventBridge Scheduler hands each job; it fills in the placeholder at every run.
 SCHEDULE_INPUT = {catalogue.SCHEDULED_TIME_FIELD: "<aws.scheduler.scheduled-time>"}
-_UNITS = ((86_400, "day"), (3_600, "hour"), (60, "minute"))
 
-
-def rate_expression(every: timedelta) -> str:
-    """`rate(...)` for EventBridge Scheduler: whole minutes, hours or days, at least 1 minute.
-    The CDK app's rule (infra/stacks/schedules.py imports aws_cdk, too heavy for the local
-    runtime to import); the parity test checks that both give the same expressions."""
-    seconds = every.total_seconds()
-    if seconds < 60 or seconds != int(seconds):
-        raise ValueError(f"schedule interval {every} is not a whole number of minutes (>= 1)")
-    for size, unit in _UNITS:
-        if seconds % size == 0:
-            value = int(seconds // size)
-            return f"rate({value} {unit}{'' if value == 1 else 's'})"
-    raise ValueError(f"schedule interval {every} is not a whole number of minutes")
+rate_expression = catalogue.rate_expression  # one definition for CDK and the local runtime
 
 
 def definitions(function_arns: dict[str, str], role_arn: str, dead_letter_arn: str) -> list[dict]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from prakerja_flow.domain.vocabulary import ExecutionStatus  # typer's choices
 
 from .aws import OpsError, OpsUsageError, Target, connect, set_connection_options, set_environment
 
@@ -45,15 +46,6 @@ def _options(
     """Connection options go before the command or after it (the command's win)."""
     set_environment(env)
     set_connection_options(endpoint_url, region, table)
-
-
-class ExecutionStatus(str, Enum):
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    TIMED_OUT = "TIMED_OUT"
-    ABORTED = "ABORTED"
-    PENDING_REDRIVE = "PENDING_REDRIVE"
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from lifecycle_steps import buy, complete, consented_purchase, open_wave, purchase_body, rate, refused, register, table_state
+from support.lifecycle_steps import buy, complete, consented_purchase, open_wave, purchase_body, rate, refused, register, table_state
 
 from prakerja.local import credentials
 from prakerja_flow import catalogue, config

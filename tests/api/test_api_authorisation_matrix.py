@@ -4,7 +4,7 @@ Forbidden (and nothing written) everywhere else."""
 from __future__ import annotations
 
 import pytest
-from lifecycle_steps import open_wave, register, table_state
+from support.lifecycle_steps import open_wave, register, table_state
 
 from prakerja.local import credentials
 from prakerja_flow import routes

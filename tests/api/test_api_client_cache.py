@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from lifecycle_steps import open_wave, purchase_body, register
+from support.lifecycle_steps import open_wave, purchase_body, register
 
 from prakerja.local import credentials
 from prakerja_flow import config

@@ -19,7 +19,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from lifecycle_steps import buy, complete, open_wave, register
+from support.lifecycle_steps import buy, complete, open_wave, register
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import GenerationConfig
 from schemathesis.generation.meta import REQUEST_SHAPE_PROBES

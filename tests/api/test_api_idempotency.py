@@ -7,7 +7,7 @@ import json
 import threading
 
 import pytest
-from lifecycle_steps import consented_purchase, open_wave, purchase_body, register, table_state
+from support.lifecycle_steps import consented_purchase, open_wave, purchase_body, register, table_state
 
 from prakerja_flow import config
 from prakerja_flow.handlers import idempotency

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from lifecycle_steps import advance_days, nik, open_wave, purchase_body, refused, register, table_state, trained_and_rated
+from support.lifecycle_steps import advance_days, nik, open_wave, purchase_body, refused, register, table_state, trained_and_rated
 
 from prakerja import api_docs
 from prakerja_flow import config
@@ -117,7 +117,7 @@ def test_operator_actor_and_reason_follow_the_single_line_rule(cloud, field, val
 
 @pytest.fixture
 def completed(cloud, wave):
-    from lifecycle_steps import buy, complete
+    from support.lifecycle_steps import buy, complete
 
     pid = register(cloud)
     buy(cloud, pid)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from lifecycle_steps import nik, open_wave, purchase_body, refused, register, table_state
+from support.lifecycle_steps import nik, open_wave, purchase_body, refused, register, table_state
 
 from prakerja.local import gateway
 from prakerja_flow import catalogue, config

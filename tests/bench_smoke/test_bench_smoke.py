@@ -3,10 +3,7 @@ bench/cost_per_lifecycle.py, on one happy lifecycle, stays within issue 7's targ
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.cost_per_lifecycle import measure  # noqa: E402
 

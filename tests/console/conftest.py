@@ -3,12 +3,9 @@ Helpers live in console_world.py, not here: another directory's conftest is also
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from console_world import Client, console, world  # noqa: E402
 

@@ -7,14 +7,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))  # lifecycle_steps
 
-from lifecycle_steps import (  # noqa: E402
+from support.lifecycle_steps import (  # noqa: E402
     advance_days, buy, complete, nik, open_wave, payout_account, rate, register, trained_and_rated,
 )
 

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from infra import emulator  # noqa: E402
-from ministack_deploy import ENV_NAME, REGION, MiniStack, dump, load_outputs, port_of  # noqa: E402
-from deployed_target import Target, boto_factory  # noqa: E402
+from support.ministack_deploy import ENV_NAME, REGION, MiniStack, dump, load_outputs, port_of  # noqa: E402
+from support.deployed_target import Target, boto_factory  # noqa: E402
 
 TIMINGS: dict[str, float] = {}
 

@@ -13,7 +13,7 @@ import json
 import subprocess
 import tomllib
 
-from ministack_deploy import LAMBDA_VENV, SETUP_HINT
+from support.ministack_deploy import LAMBDA_VENV, SETUP_HINT
 
 from prakerja_flow import catalogue
 from prakerja_flow.handlers import test_provider

@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-for _path in (ROOT / "functions", ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
 from infra.system import System, add_compliance_checks, build, cdk_json_context  # noqa: E402
-from infra_testlib import TEST_CONTEXT  # noqa: E402
+from support.infra_testlib import TEST_CONTEXT  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from infra.stacks.api import (
     STAGE_NAME,
     waf_body_inspection_limit,
 )
-from infra_testlib import getatt_arn, imported, lid, one, ref, resources
+from support.infra_testlib import getatt_arn, imported, lid, one, ref, resources
 from prakerja_flow import catalogue, config, routes
 from prakerja_flow.auth import signing
 from prakerja_flow.data import schema

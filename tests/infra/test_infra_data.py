@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk.assertions import Match
-from infra_testlib import TEST_ENV, getatt_arn, resources
+from support.infra_testlib import TEST_ENV, getatt_arn, resources
 from prakerja_flow import catalogue
 from prakerja_flow.data import schema
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from infra import emulator
-from infra_testlib import resources
+from support.infra_testlib import resources
 from prakerja_flow import catalogue
 
 ENDPOINT = "http://127.0.0.1:4599"

@@ -10,7 +10,7 @@ import json
 import boto3
 import pytest
 from infra.stacks.schedules import rate_expression as cdk_rate_expression
-from infra_testlib import TEST_ENV, getatt_arn, imported, resources
+from support.infra_testlib import TEST_ENV, getatt_arn, imported, resources
 from prakerja_flow import catalogue
 from prakerja_flow.data import schema
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from infra import defaults
 from infra.stacks.observability import PAYOUT_AMOUNT_METRIC, PAYOUT_METRICS, RECONCILIATION_MISMATCH_METRIC
-from infra_testlib import TEST_ENV, imported, lid, one, ref, resources
+from support.infra_testlib import TEST_ENV, imported, lid, one, ref, resources
 from prakerja_flow import catalogue
 
 

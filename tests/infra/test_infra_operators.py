@@ -11,7 +11,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 from infra import operators
-from infra_testlib import TEST_CONTEXT, TEST_ENV, TEST_OPERATOR_PRINCIPAL, as_list, getatt_arn, imported, lid, resources
+from support.infra_testlib import TEST_CONTEXT, TEST_ENV, TEST_OPERATOR_PRINCIPAL, as_list, getatt_arn, imported, lid, resources
 from prakerja_flow import catalogue
 
 ROOT = catalogue.PROJECT_ROOT

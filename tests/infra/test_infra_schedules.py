@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from infra import defaults
 from infra.stacks.schedules import SCHEDULE_INPUT, rate_expression
-from infra_testlib import TEST_ENV, as_list, getatt_arn, imported, lid, one, ref, resources
+from support.infra_testlib import TEST_ENV, as_list, getatt_arn, imported, lid, one, ref, resources
 from prakerja_flow import catalogue
 
 SCHEDULED = [spec for spec in catalogue.FUNCTIONS if spec.schedule is not None]

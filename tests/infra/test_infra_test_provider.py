@@ -7,7 +7,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from infra.system import add_compliance_checks, build, cdk_json_context
-from infra_testlib import TEST_PAYMENT_PROVIDER_URL, getatt_arn, imported, lid, one, resources
+from support.infra_testlib import TEST_PAYMENT_PROVIDER_URL, getatt_arn, imported, lid, one, resources
 from prakerja_flow import catalogue
 from prakerja_flow.data import test_provider_store
 

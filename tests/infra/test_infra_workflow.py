@@ -9,7 +9,7 @@ import re
 import pytest
 from infra import powertools
 from infra.stacks.workflow import ENV_PAYMENT_PROVIDER_SECRET, SEND_TASK_ACTIONS
-from infra_testlib import TEST_ENV, TEST_PAYMENT_PROVIDER_URL, as_list, getatt_arn, imported, lid, one, ref, resources
+from support.infra_testlib import TEST_ENV, TEST_PAYMENT_PROVIDER_URL, as_list, getatt_arn, imported, lid, one, ref, resources
 from prakerja_flow import catalogue, config
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}

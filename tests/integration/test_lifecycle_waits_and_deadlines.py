@@ -3,7 +3,7 @@ and the state machine's own Catch rules for named business errors."""
 
 from __future__ import annotations
 
-from lifecycle_steps import UNISSUED_VOUCHER, advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register, view
+from support.lifecycle_steps import UNISSUED_VOUCHER, advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register, view
 
 from prakerja.local import invoker
 from prakerja_flow import catalogue, clock, config

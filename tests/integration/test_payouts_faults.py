@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from lifecycle_steps import advance_days, nik, open_wave, paid_lines, trained_and_rated, view
+from support.lifecycle_steps import advance_days, nik, open_wave, paid_lines, trained_and_rated, view
 
 from prakerja_flow import config
 from prakerja_flow.domain import incentives as inc

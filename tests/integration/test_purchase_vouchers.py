@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lifecycle_steps import (
+from support.lifecycle_steps import (
     UNISSUED_VOUCHER, complete, open_wave, purchase_body, rate, refused, register, table_state, view, voucher,
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lifecycle_steps import buy, complete, nik, open_wave, purchase_body, refused, register
+from support.lifecycle_steps import buy, complete, nik, open_wave, purchase_body, refused, register
 
 from prakerja_flow import config
 
@@ -114,7 +114,7 @@ def test_unknown_routes_participants_and_oversized_bodies(cloud):
 
 
 def test_duplicated_platform_callbacks_are_refused_and_pay_nothing_twice(cloud):
-    from lifecycle_steps import advance_days, paid_lines, payout_account, rate
+    from support.lifecycle_steps import advance_days, paid_lines, payout_account, rate
 
     open_wave(cloud)
     pid = register(cloud)

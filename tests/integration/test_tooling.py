@@ -9,7 +9,7 @@ import urllib.request
 
 import boto3
 import pytest
-from lifecycle_steps import CLI
+from support.lifecycle_steps import CLI
 
 from prakerja import api_docs, statement_check
 from prakerja.local import invoker

@@ -21,7 +21,7 @@ from prakerja.local.server import free_port
 from prakerja_flow import catalogue, config
 from prakerja_flow.data import clients, schema
 
-from lifecycle_steps import PLATFORM, nik, purchase_body  # noqa: I001 (tests/integration)
+from support.lifecycle_steps import PLATFORM, nik, purchase_body  # noqa: I001 (tests/integration)
 
 
 class LocalUp:

@@ -31,7 +31,7 @@ from prakerja_flow import config
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
 
-from lifecycle_steps import open_wave, paid_lines, survey, trained_and_rated, view  # noqa: I001 (tests/integration)
+from support.lifecycle_steps import open_wave, paid_lines, survey, trained_and_rated, view  # noqa: I001 (tests/integration)
 
 EXERCISED_BY = {
     speed.narrowed_queries: ("dynamodb_queries", "dynamodb_transactions"),

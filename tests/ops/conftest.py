@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,7 +11,6 @@ from prakerja.local.cloud import LocalCloud
 from prakerja_flow.data import clients
 from prakerja_flow.payments.fake import FakeProvider
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))  # lifecycle_steps
 
 
 @pytest.fixture

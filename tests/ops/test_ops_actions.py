@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, trained_and_rated
+from support.lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, trained_and_rated
 
 from prakerja_flow import clock, config
 from prakerja_flow.data import audit, controls, entitlements, inbox

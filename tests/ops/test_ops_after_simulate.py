@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 
-from lifecycle_steps import CLI
+from support.lifecycle_steps import CLI
 
 from prakerja.local.server import free_port
 from prakerja_flow import catalogue

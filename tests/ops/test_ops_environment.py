@@ -3,7 +3,7 @@ every name with the environment); without it the bare local names are used."""
 
 from __future__ import annotations
 
-from lifecycle_steps import open_wave, register
+from support.lifecycle_steps import open_wave, register
 
 from prakerja.ops.aws import connect, physical_name, set_environment
 

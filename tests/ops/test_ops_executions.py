@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
-from lifecycle_steps import advance_days, buy, complete, open_wave, register
+from support.lifecycle_steps import advance_days, buy, complete, open_wave, register
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.ops_executions import waiting_executions  # noqa: E402
 
 

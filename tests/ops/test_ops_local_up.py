@@ -8,7 +8,7 @@ import subprocess
 import threading
 import urllib.request
 
-from lifecycle_steps import CLI
+from support.lifecycle_steps import CLI
 
 from prakerja.local.credentials import signed_headers
 from prakerja.local.server import free_port

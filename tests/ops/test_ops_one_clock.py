@@ -14,7 +14,7 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from lifecycle_steps import CLI
+from support.lifecycle_steps import CLI
 
 from prakerja.local.credentials import signed_headers
 from prakerja.local.programme_clock import ProgrammeClock, Segment, segments_of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecycle_steps import advance_days, buy, complete, nik, open_wave, payout_account, rate, register
+from support.lifecycle_steps import advance_days, buy, complete, nik, open_wave, payout_account, rate, register
 
 from prakerja_flow import config
 

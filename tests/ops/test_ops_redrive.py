@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from lifecycle_steps import advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register
+from support.lifecycle_steps import advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register
 
 from prakerja_flow import config
 from prakerja_flow.data import entitlements

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 
-from lifecycle_steps import advance_days, nik, open_wave, payout_account, register, trained_and_rated
+from support.lifecycle_steps import advance_days, nik, open_wave, payout_account, register, trained_and_rated
 
 from prakerja_flow import config
 
@@ -102,7 +102,7 @@ def test_never_paid_and_payout_failed_filters_and_csv(cloud, ops):
     paid = trained_and_rated(cloud, 33)
     unverified = register(cloud, 34)
     payout_account(cloud, unverified, nik(34), verified=False, number="081200000034")
-    from lifecycle_steps import buy, complete, rate
+    from support.lifecycle_steps import buy, complete, rate
 
     buy(cloud, unverified)
     complete(cloud, unverified)

@@ -10,7 +10,7 @@ the waiting state) picks it up."""
 
 from __future__ import annotations
 
-from lifecycle_steps import buy, open_wave, register
+from support.lifecycle_steps import buy, open_wave, register
 
 from prakerja.local.moto_patches.fidelity import stop_execution
 from prakerja_flow.data import inbox, workflow

@@ -3,14 +3,11 @@ local stack (for the payout run tests), with the integration tests' small steps.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))  # lifecycle_steps
 
-from payments_fake_server import FakeDisbursementApi  # noqa: E402
+from support.payments_fake_server import FakeDisbursementApi  # noqa: E402
 
 from prakerja.local.cloud import LocalCloud  # noqa: E402
 from prakerja_flow.payments.fake import FakeProvider  # noqa: E402

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from lifecycle_steps import advance_days, open_wave, paid_lines, trained_and_rated
+from support.lifecycle_steps import advance_days, open_wave, paid_lines, trained_and_rated
 
 from prakerja_flow import config
 from prakerja_flow.data import controls

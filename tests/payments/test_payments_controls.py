@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lifecycle_steps import (
+from support.lifecycle_steps import (
     advance_days,
     buy,
     complete,

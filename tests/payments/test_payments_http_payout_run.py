@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import boto3
 import pytest
-from lifecycle_steps import advance_days, nik, open_wave, trained_and_rated, view
+from support.lifecycle_steps import advance_days, nik, open_wave, trained_and_rated, view
 
 from prakerja_flow import clock, config
 from prakerja_flow.data import controls

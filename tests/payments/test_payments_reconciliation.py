@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from lifecycle_steps import advance_days, open_wave, trained_and_rated
+from support.lifecycle_steps import advance_days, open_wave, trained_and_rated
 
 from prakerja_flow import config
 from prakerja_flow.data import entitlements, ledger

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from lifecycle_steps import open_wave, paid_lines, trained_and_rated
+from support.lifecycle_steps import open_wave, paid_lines, trained_and_rated
 
 from prakerja_flow import catalogue, clock, config
 from prakerja_flow.data import entitlements

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, view
+from support.lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, view
 
 from prakerja_flow import config
 from prakerja_flow.data import entitlements

@@ -249,10 +249,10 @@ def dump(path: Path, data: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`python tests/deployed/ministack_deploy.py publish-layer`: publishes the dependencies layer
+    """`python tests/support/ministack_deploy.py publish-layer`: publishes the dependencies layer
     into the MiniStack at $AWS_ENDPOINT_URL and prints its ARN (docs/deploy.md)."""
     if argv != ["publish-layer"] or not os.environ.get("AWS_ENDPOINT_URL"):
-        print("usage: AWS_ENDPOINT_URL=http://127.0.0.1:<port> python tests/deployed/ministack_deploy.py publish-layer", file=sys.stderr)
+        print("usage: AWS_ENDPOINT_URL=http://127.0.0.1:<port> python tests/support/ministack_deploy.py publish-layer", file=sys.stderr)
         return 2
     stack = MiniStack(EMULATOR_DIR, port=port_of(os.environ["AWS_ENDPOINT_URL"]))
     print(stack.publish_layer())
