@@ -17,7 +17,7 @@ REGION = "ap-southeast-3"
 
 @pytest.fixture
 def api():
-    server = FakeDisbursementApi(slow_seconds=0.6).start()
+    server = FakeDisbursementApi(slow_seconds=2.0).start()  # well past the clients' 1 s read timeout, even on a loaded machine
     yield server
     server.stop()
 

@@ -56,7 +56,7 @@ def sleeps():
 def make(api, secret_arn, secrets, sleeps):
     def build(**overrides) -> HttpProvider:
         options = {"base_url": api.url, "api_key": SecretApiKey(secret_arn, client_factory=lambda: secrets),
-                   "connect_timeout": 0.5, "read_timeout": 0.3, "max_attempts": 3, "sleep": sleeps.append}
+                   "connect_timeout": 0.5, "read_timeout": 1.0, "max_attempts": 3, "sleep": sleeps.append}
         return HttpProvider(**{**options, **overrides})
 
     return build

@@ -23,7 +23,7 @@ FIRST_DUE = config.FIRST_PAYOUT_DELAY.days
 @pytest.fixture
 def http(cloud, api, monkeypatch):
     arn = boto3.client("secretsmanager").create_secret(Name="provider", SecretString=json.dumps({"api_key": "test-key"}))["ARN"]
-    provider = HttpProvider(base_url=api.url, api_key=SecretApiKey(arn), connect_timeout=0.5, read_timeout=0.3,
+    provider = HttpProvider(base_url=api.url, api_key=SecretApiKey(arn), connect_timeout=0.5, read_timeout=1.0,
                             sleep=lambda seconds: None)
     api.clock = lambda: clock.iso(cloud.clock())
     monkeypatch.setattr(FakeProvider, "shared", classmethod(lambda cls: provider))

@@ -133,7 +133,7 @@ def test_reconciliation_through_the_http_adapter(api, aws, monkeypatch):
     from prakerja_flow.payments.http import HttpProvider
     from prakerja_flow.payments.provider import TransferRequest
 
-    provider = HttpProvider(base_url=api.url, api_key=lambda: "test-key", read_timeout=0.3)
+    provider = HttpProvider(base_url=api.url, api_key=lambda: "test-key", read_timeout=1.0)
     api.open_account("OVO", "0812", "N")
     provider.transfer(TransferRequest("P9:SURVEY:1", "P9", inc.SURVEY, 1, 50_000, "OVO", "0812"))
     monkeypatch.setattr(ledger, "lines", lambda pid: [])  # nothing booked on our side
