@@ -160,3 +160,19 @@ def test_programme_pause_item_is_untouched_by_wave_pauses(cloud):
     controls.set_wave_pause(1, True, "ops", "t", cloud.clock())
     assert controls.get_pause() is None  # the all-programme pause (PAUSE/PAUSE) is a different item
     assert clock.iso(cloud.clock()) == controls.get_wave_pause(1)["at"]
+
+
+def test_an_item_redelivered_to_a_run_that_saw_the_programme_paused_is_left_alone(cloud):
+    """Found by the model-based test: a run that read the pause stays paused for every
+    item it is handed, a redelivered one included (the queue read is not the only way in)."""
+    from prakerja_flow.services import payouts
+
+    open_wave(cloud, 1)
+    pid = trained_in_wave(cloud, 1, wave=1)
+    due = first_payout(pid)
+    cloud.clock.advance(timedelta(days=FIRST_DUE + 1))
+    report = payouts.RunReport(clock.iso(cloud.clock()), paused=True)
+
+    assert payouts._process(due, cloud.clock(), cloud.provider, report) == "paused"
+    assert first_payout(pid) == due
+    assert paid_lines(cloud) == []

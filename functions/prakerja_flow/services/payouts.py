@@ -90,6 +90,9 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
     if status in (inc.CANCELLED, inc.EXPIRED):
         entitlements.dequeue(ent)
         return "dequeued"
+    if report.paused:
+        # A run that saw the programme paused processes nothing, redelivered items included.
+        return "paused"
     profile = None
     if report.paused_waves:
         profile = profiles.require(ent["participant_id"])
