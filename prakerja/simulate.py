@@ -333,10 +333,11 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
     report.paid_idr = {inc.POST_TRAINING: paid[inc.POST_TRAINING], inc.SURVEY: paid[inc.SURVEY], "total": sum(paid.values())}
     transitions: list[int] = []
     happy: list[int] = []
+    histories = cloud.histories()
     for p in personas:
         if not p.participant_id:
             continue
-        events = cloud.history(p.participant_id)
+        events = histories[p.participant_id]
         entered = [e for e in events if e["type"].endswith("StateEntered")]
         report.final_states[_final_state(events, entered)] += 1
         transitions.append(len(entered))

@@ -2,24 +2,28 @@
 deliveries, judged from the payment provider's statement (the JSON lines
 `prakerja simulate --statement` writes), read back from the file.
 
-Size: the issue's 1,000 participants (about 5 minutes on the 2-core build machine,
-docs/performance.md section 2); PRAKERJA_SCALE_PARTICIPANTS sets another size for a
-quicker local run. The same run as a command:
+Size: 300 participants in the README test command; PRAKERJA_SCALE_PARTICIPANTS=1000 runs
+issue 4's 1,000 (the same assertions). The 1,000-participant world takes about 21 minutes on
+the 2-core build machine with the rest of the suite beside it (1,277 s measured, all of these
+tests passing; docs/performance.md section 2), and the README command has 20 minutes for
+everything: until the simulation is about three times faster, the full size is run on its
+own (`PRAKERJA_SCALE_PARTICIPANTS=1000 .venv/bin/python -m pytest -q
+tests/integration/test_simulate_at_scale.py`) or as the command
 `prakerja simulate --participants 1000 --faults 0.2 --statement s.jsonl --seed 7`."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 
 import pytest
+from support import scale
 
 from prakerja.simulate import simulate
 from prakerja.statement_check import read_statement, statement_problems
 from prakerja_flow import clock, config
 from prakerja_flow.domain import incentives as inc
 
-PARTICIPANTS = int(os.environ.get("PRAKERJA_SCALE_PARTICIPANTS", "1000"))
+PARTICIPANTS = scale.participants()
 FAULTS = 0.2
 SEED = 7
 
