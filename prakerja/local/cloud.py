@@ -264,27 +264,17 @@ class LocalCloud:
         kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn}
         if status:
             kwargs["statusFilter"] = status
-        found: list[dict] = []
-        while True:
-            out = self.sfn.list_executions(**kwargs)
-            found.extend(out["executions"])
-            if not out.get("nextToken"):
-                return found
-            kwargs["nextToken"] = out["nextToken"]
+        pages = self.sfn.get_paginator("list_executions").paginate(**kwargs)
+        return [execution for page in pages for execution in page["executions"]]
 
     def execution_arn(self, participant_id: str) -> str:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
 
     def history(self, participant_id: str) -> list[dict]:
         """Every event of the participant's execution, oldest first (all pages)."""
-        kwargs: dict[str, Any] = {"executionArn": self.execution_arn(participant_id), "maxResults": 1000}
-        events: list[dict] = []
-        while True:
-            out = self.sfn.get_execution_history(**kwargs)
-            events.extend(out["events"])
-            if not out.get("nextToken"):
-                return events
-            kwargs["nextToken"] = out["nextToken"]
+        pages = self.sfn.get_paginator("get_execution_history").paginate(
+            executionArn=self.execution_arn(participant_id), PaginationConfig={"PageSize": 1000})
+        return [event for page in pages for event in page["events"]]
 
     def histories(self) -> dict[str, list[dict]]:
         """Every execution's events by name (the participant id), read in-process from moto's

@@ -31,16 +31,11 @@ PER_PARTICIPANT_LOOKUPS_UP_TO = 25  # above this, one scan of the table is cheap
 
 
 def list_executions(target: Target, status: str | None = None) -> list[dict]:
-    kwargs = {"stateMachineArn": target.state_machine_arn, "maxResults": 1000}
+    kwargs = {"stateMachineArn": target.state_machine_arn, "PaginationConfig": {"PageSize": 1000}}
     if status:
         kwargs["statusFilter"] = status
-    found: list[dict] = []
-    while True:
-        out = target.sfn.list_executions(**kwargs)
-        found.extend(out["executions"])
-        if not out.get("nextToken"):
-            return found
-        kwargs["nextToken"] = out["nextToken"]
+    pages = target.sfn.get_paginator("list_executions").paginate(**kwargs)
+    return [execution for page in pages for execution in page["executions"]]
 
 
 def _waits(names: list[str]) -> dict[str, list[dict]]:

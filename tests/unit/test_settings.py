@@ -31,6 +31,20 @@ def test_read_at_call_time(monkeypatch):
     assert settings.current().test_provider_timeout_seconds == 2.5
 
 
+def test_validated_once_per_set_of_values_and_never_stale(monkeypatch):
+    monkeypatch.setenv(settings.ENV_TABLE, "one-table")
+    first = settings.current()
+    assert settings.current() is first  # the same values: no second validation
+    monkeypatch.setenv(settings.ENV_TABLE, "other-table")
+    assert settings.current().table_name == "other-table"
+    monkeypatch.setenv(settings.ENV_TABLE, "x")
+    for _ in range(2):  # a wrong value is refused every time, not cached as an answer
+        with pytest.raises(RuntimeError, match="TABLE_NAME"):
+            settings.current()
+    monkeypatch.setenv(settings.ENV_TABLE, "one-table")
+    assert settings.current() is first
+
+
 @pytest.mark.parametrize("name,value", [("PAYMENT_PROVIDER", "paypal"), ("TEST_PROVIDER_TIMEOUT_SECONDS", "-1"), ("TABLE_NAME", "x")])
 def test_a_wrong_setting_names_itself(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
