@@ -21,7 +21,7 @@ REGION, ACCOUNT, API_ID, STAGE = "ap-southeast-3", "123456789012", "local", "loc
 # The authorizer's identity sources (infra/stacks/api.py): API Gateway answers 401
 # without calling the authorizer when one is missing.
 IDENTITY_HEADERS = (signing.KEY_ID, signing.SIGNATURE)
-BODY_METHODS = ("POST", "PUT", "PATCH")
+BODY_METHODS = request_body.BODY_METHODS
 
 Invoke = Callable[[str, dict], tuple[object, bool]]
 
@@ -143,10 +143,10 @@ def handle(invoke: Invoke, method: str, path: str, body: str | None, headers: di
     method = method.upper()
     request_id = str(uuid.uuid4())
     if len((body or "").encode()) > config.MAX_REQUEST_BODY_BYTES:
-        # The WAF rule BodyTooLarge in front of the REST API (infra/stacks/api.py).
+        # The WAF rule BodyTooLarge in front of the REST API (infra/stacks/api_waf.py).
         return gateway_response("REQUEST_TOO_LARGE", request_id)
     if method in BODY_METHODS and request_body.media_type_problem(signing.header(headers, "Content-Type")):
-        # The WAF rule UnsupportedMediaType (infra/stacks/api.py), before routing.
+        # The WAF rule UnsupportedMediaType (infra/stacks/api_waf.py), before routing.
         return gateway_response("UNSUPPORTED_MEDIA_TYPE", request_id)
     route = routes.find(method, path)
     if route is None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from support.infra_testlib import getatt_arn, imported, lid, one, ref, resources
+
 from infra import defaults
 from infra.stacks.api import (
     API_FUNCTION_KEY,
@@ -14,9 +16,8 @@ from infra.stacks.api import (
     BODY_METHODS,
     IDEMPOTENCY_ACTIONS,
     STAGE_NAME,
-    waf_body_inspection_limit,
 )
-from support.infra_testlib import getatt_arn, imported, lid, one, ref, resources
+from infra.stacks.api_waf import waf_body_inspection_limit
 from prakerja_flow import catalogue, config, routes
 from prakerja_flow.auth import signing
 from prakerja_flow.data import schema

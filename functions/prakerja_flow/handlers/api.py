@@ -33,7 +33,7 @@ from . import idempotency, request_body
 # One JSON parser for every body (request_body.py): the resolver's own json.loads would
 # take duplicate keys and recurse on deep nesting.
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_body.parse_object)
-BODY_METHODS = ("POST", "PUT", "PATCH")
+BODY_METHODS = request_body.BODY_METHODS
 
 TITLE, VERSION = "Prakerja Flow API", "1.0.0"
 SECURITY_SCHEME = "PrakerjaSignature"

@@ -1,7 +1,7 @@
 """What a request body must be before any model sees it, in one place for the API
 function (handlers/api.py, before routing and as the resolver's JSON deserializer), the
 local gateway (prakerja/local/gateway.py) and the WAF rule in front of the deployed API
-(infra/stacks/api.py, JSON_MEDIA_TYPE):
+(infra/stacks/api_waf.py, JSON_MEDIA_TYPE):
 
 - declared as JSON: `Content-Type: application/json`, optionally `; charset=utf-8`
   (415 UnsupportedMediaType otherwise);
@@ -22,6 +22,8 @@ from .. import config
 
 # Applied to the lowercased Content-Type with fullmatch here and as a WAF regex (after the
 # LOWERCASE text transformation) in front of the deployed API: one pattern for both.
+# The methods whose requests carry a body (read, typed and checked here; none for the rest).
+BODY_METHODS = ("POST", "PUT", "PATCH")
 JSON_MEDIA_TYPE = r"^application/json[ \t]*(;[ \t]*charset=utf-8[ \t]*)?$"
 _JSON_MEDIA_TYPE = re.compile(JSON_MEDIA_TYPE)
 # A string literal (escapes included, unterminated to the end) or a bracket: what the depth
