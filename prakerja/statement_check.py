@@ -20,10 +20,7 @@ from prakerja_flow.domain import incentives as inc
 
 PAID, REJECTED, DUPLICATE, UNAVAILABLE = "PAID", "REJECTED", "DUPLICATE", "UNAVAILABLE"
 # What each kind of payment is: its amount and how many a participant can ever get.
-KINDS = {
-    inc.POST_TRAINING: (config.POST_TRAINING_PAYOUT_IDR, config.POST_TRAINING_PAYOUT_COUNT),
-    inc.SURVEY: (config.SURVEY_PAYMENT_IDR, config.SURVEY_COUNT),
-}
+KINDS = inc.PACKAGE  # kind -> (amount of one payment, how many)
 
 
 def statement_problems(lines: list[dict]) -> list[str]:

@@ -56,3 +56,28 @@ def test_only_a_change_of_an_existing_account_starts_a_hold():
     assert guard.hold_after_change(None, OVO, NOW) is None
     dana = {"channel": "DANA", "account_number": "089900000001"}
     assert guard.hold_after_change(OVO, dana, NOW) == NOW + config.PAYOUT_ACCOUNT_COOLING_OFF
+
+
+@pytest.mark.parametrize(("kind", "sequence", "amount"), [
+    ("POST_TRAINING", 1, config.POST_TRAINING_PAYOUT_IDR),
+    ("POST_TRAINING", config.POST_TRAINING_PAYOUT_COUNT, config.POST_TRAINING_PAYOUT_IDR),
+    ("SURVEY", config.SURVEY_COUNT, config.SURVEY_PAYMENT_IDR),
+])
+def test_every_payment_of_the_package_is_inside_it(kind, sequence, amount):
+    assert guard.outside_package(kind, sequence, amount) is None
+
+
+@pytest.mark.parametrize(("kind", "sequence", "amount"), [
+    ("POST_TRAINING", config.POST_TRAINING_PAYOUT_COUNT + 1, config.POST_TRAINING_PAYOUT_IDR),  # found by the model test
+    ("POST_TRAINING", 0, config.POST_TRAINING_PAYOUT_IDR),
+    ("SURVEY", config.SURVEY_COUNT + 1, config.SURVEY_PAYMENT_IDR),
+    ("POST_TRAINING", 1, config.POST_TRAINING_PAYOUT_IDR + 1),
+    ("SURVEY", 1, config.POST_TRAINING_PAYOUT_IDR),
+    ("BONUS", 1, 1),
+    ("POST_TRAINING", True, config.POST_TRAINING_PAYOUT_IDR),
+    ("POST_TRAINING", "1", config.POST_TRAINING_PAYOUT_IDR),
+])
+def test_a_payment_the_package_does_not_have_is_refused_for_good(kind, sequence, amount):
+    refusal = guard.outside_package(kind, sequence, amount)
+    assert refusal is not None and refusal.code == "NotInPackage" and refusal.stops and not refusal.hold
+    assert "not part of the package" in refusal.reason

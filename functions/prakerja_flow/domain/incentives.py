@@ -14,6 +14,11 @@ from .vocabulary import EntitlementKind, EntitlementStatus
 
 # Short names for the vocabulary, as the rules below read them.
 POST_TRAINING, SURVEY = EntitlementKind.POST_TRAINING, EntitlementKind.SURVEY
+# The package, per kind: the amount of one payment and how many there are (numbered 1..count).
+PACKAGE: dict[str, tuple[int, int]] = {
+    POST_TRAINING: (config.POST_TRAINING_PAYOUT_IDR, config.POST_TRAINING_PAYOUT_COUNT),
+    SURVEY: (config.SURVEY_PAYMENT_IDR, config.SURVEY_COUNT),
+}
 SCHEDULED, DUE, SENT, PAID = EntitlementStatus.SCHEDULED, EntitlementStatus.DUE, EntitlementStatus.SENT, EntitlementStatus.PAID
 FAILED, CANCELLED, EXPIRED = EntitlementStatus.FAILED, EntitlementStatus.CANCELLED, EntitlementStatus.EXPIRED
 STATUSES = tuple(EntitlementStatus)

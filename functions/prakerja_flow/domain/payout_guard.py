@@ -2,7 +2,7 @@
 
 Every transfer the payout run starts, the first send of an entitlement and a re-send
 after settlement proved that the provider never received it alike, is cleared here
-first: the participant is still active, the account on file is past its cooling-off
+first: the payment is one the package has (kind, number, amount), the participant is still active, the account on file is past its cooling-off
 hold, and the provider confirms that account is the participant's own, active and
 KYC-verified. Pure: the service reads the inputs, asks the provider, and acts on the
 verdict; the write that claims the send re-checks status and account in the same
@@ -11,13 +11,13 @@ the check and the claim."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .. import config
 from .accounts import AccountInquiry, account_problem
+from .incentives import PACKAGE
 from .vocabulary import ParticipantStatus
 
 ACTIVE = ParticipantStatus.ACTIVE
@@ -41,6 +41,16 @@ class Cleared:
     channel: str
     account_number: str
     account_changed_at: str
+
+
+def outside_package(kind: str, sequence: object, amount_idr: object) -> Refusal | None:
+    """An entitlement the package does not have (a fifth monthly payout, a wrong amount) is
+    never paid, whatever the cap still allows: only a defect or a hand edit makes one."""
+    amount, count = PACKAGE.get(kind, (None, 0))
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or not 1 <= sequence <= count or amount_idr != amount:
+        return Refusal("NotInPackage", f"{kind} number {sequence} of Rp{amount_idr} is not part of the package "
+                       f"({count} of Rp{amount}); never paid", stops=True)
+    return None
 
 
 def before_inquiry(status: str, account: dict[str, Any] | None, hold_until: datetime | None, changed_at: str | None,
