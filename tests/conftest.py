@@ -15,7 +15,6 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=rank)  # stable: every other test keeps its order
 
 
-
 def pytest_terminal_summary(terminalreporter):
     # Said at the end of every run: the size the at-scale test ran at is never a silent choice.
     from support import scale

@@ -282,16 +282,11 @@ class LocalCloud:
         answer from this very list), without serialising and parsing them once more. The
         end-of-run summary reads 1,000 histories; through the API that was about a fifth of
         a 1,000-participant simulation (docs/performance.md)."""
-        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
         found: dict[str, list[dict]] = {}
-        for machine in list(stepfunctions_parser_backends[ACCOUNT][REGION].state_machines):
-            if machine.arn != self.state_machine_arn:
-                continue
-            for execution in list(machine.executions):
-                worker = execution.exec_worker
-                found[execution.name] = (worker.env.event_manager.get_event_history()
-                                         if worker is not None and worker.env is not None else self.history(execution.name))
+        for execution in _moto_executions(self.state_machine_arn):
+            worker = execution.exec_worker
+            found[execution.name] = (worker.env.event_manager.get_event_history()
+                                     if worker is not None and worker.env is not None else self.history(execution.name))
         return found
 
     def current_state(self, participant_id: str) -> str | None:
@@ -320,17 +315,14 @@ class LocalCloud:
         """History events recorded so far by every execution (the count only grows), and
         whether a running execution has not recorded its first one yet. Read in-process
         from moto's Step Functions backend, without an API call."""
-        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
         events, starting = 0, False
-        for machine in list(stepfunctions_parser_backends[ACCOUNT][REGION].state_machines):
-            for execution in list(machine.executions):
-                env = execution.exec_worker.env if execution.exec_worker is not None else None
-                recorded = 0 if env is None else len(
-                    getattr(env.event_manager, "_history_event_list", None) or env.event_manager.get_event_history()
-                )
-                events += recorded
-                starting = starting or (recorded == 0 and execution.exec_status == "RUNNING")
+        for execution in _moto_executions():
+            env = execution.exec_worker.env if execution.exec_worker is not None else None
+            recorded = 0 if env is None else len(
+                getattr(env.event_manager, "_history_event_list", None) or env.event_manager.get_event_history()
+            )
+            events += recorded
+            starting = starting or (recorded == 0 and execution.exec_status == "RUNNING")
         return events, starting
 
     def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition") -> None:
@@ -389,6 +381,16 @@ class LocalCloud:
                         except workflow.StaleToken:
                             pass
             time.sleep(0.02)
+
+
+def _moto_executions(state_machine_arn: str | None = None) -> list[Any]:
+    """The executions moto's Step Functions backend holds (of one state machine, or all),
+    read in-process, without an API call; copied lists: other threads add to them."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    machines = list(stepfunctions_parser_backends[ACCOUNT][REGION].state_machines)
+    return [execution for machine in machines if state_machine_arn in (None, machine.arn)
+            for execution in list(machine.executions)]
 
 
 def _empty_zip() -> bytes:

@@ -6,21 +6,14 @@ from datetime import timedelta
 
 from support.lifecycle_steps import (
     advance_days,
-    buy,
-    complete,
-    nik,
     open_wave,
     paid_lines,
-    payout_account,
-    rate,
-    register,
     trained_and_rated,
     view,
 )
 
 from prakerja_flow import clock, config
-from prakerja_flow.data import controls
-from prakerja_flow.data import entitlements
+from prakerja_flow.data import controls, entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.provider import REJECTED, TransferResult
 
@@ -30,16 +23,6 @@ PAYOUT = config.POST_TRAINING_PAYOUT_IDR
 
 def first_payout(pid: str) -> dict:
     return entitlements.get(pid, inc.POST_TRAINING, 1)
-
-
-def trained_in_wave(cloud, sequence: int, wave: int) -> str:
-    pid = register(cloud, sequence, wave=wave)
-    payout_account(cloud, pid, nik(sequence), number=f"0812{sequence:08d}")
-    buy(cloud, pid)
-    complete(cloud, pid)
-    rate(cloud, pid)
-    cloud.wait_for_token(pid, "PAYOUT#1")
-    return pid
 
 
 # --- budget ceiling ------------------------------------------------------------------------
@@ -130,8 +113,8 @@ def test_a_rejected_transfer_gives_its_budget_back(cloud, monkeypatch):
 def test_a_paused_wave_is_left_alone_and_paid_after_resuming(cloud):
     open_wave(cloud, 1)
     open_wave(cloud, 2)
-    one = trained_in_wave(cloud, 1, wave=1)
-    two = trained_in_wave(cloud, 2, wave=2)
+    one = trained_and_rated(cloud, 1, wave=1)
+    two = trained_and_rated(cloud, 2, wave=2)
     controls.set_wave_pause(2, True, "ops", "test: wave 2 data check", cloud.clock())
     assert controls.paused_waves() == frozenset({2})
     before = first_payout(two)
@@ -168,7 +151,7 @@ def test_an_item_redelivered_to_a_run_that_saw_the_programme_paused_is_left_alon
     from prakerja_flow.services import payouts
 
     open_wave(cloud, 1)
-    pid = trained_in_wave(cloud, 1, wave=1)
+    pid = trained_and_rated(cloud, 1, wave=1)
     due = first_payout(pid)
     cloud.clock.advance(timedelta(days=FIRST_DUE + 1))
     report = payouts.RunReport(clock.iso(cloud.clock()), paused=True)

@@ -78,9 +78,9 @@ def payout_account(cloud: LocalCloud, pid: str, owner_nik: str, verified: bool =
     assert status == 200, body
 
 
-def trained_and_rated(cloud: LocalCloud, sequence: int = 1) -> str:
+def trained_and_rated(cloud: LocalCloud, sequence: int = 1, wave: int = 1) -> str:
     """A participant with a verified account who bought, finished and rated one training."""
-    pid = register(cloud, sequence)
+    pid = register(cloud, sequence, wave=wave)
     payout_account(cloud, pid, nik(sequence), number=f"0812{sequence:08d}")
     buy(cloud, pid)
     complete(cloud, pid)

@@ -2,12 +2,12 @@
 
 Every transfer the payout run starts, the first send of an entitlement and a re-send
 after settlement proved that the provider never received it alike, is cleared here
-first: the payment is one the package has (kind, number, amount), the participant is still active, the account on file is past its cooling-off
-hold, and the provider confirms that account is the participant's own, active and
-KYC-verified. Pure: the service reads the inputs, asks the provider, and acts on the
-verdict; the write that claims the send re-checks status and account in the same
-transaction (data/cash.commit, claim_resend), so nothing changes between
-the check and the claim."""
+first: the payment is one the package has (kind, number, amount), the participant is
+still active, the account on file is past its cooling-off hold, and the provider
+confirms that account is the participant's own, active and KYC-verified. Pure: the
+service reads the inputs, asks the provider, and acts on the verdict; the write that
+claims the send re-checks status and account in the same transaction (data/cash.commit,
+claim_resend), so nothing changes between the check and the claim."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def outside_package(kind: str, sequence: object, amount_idr: object) -> Refusal 
     """An entitlement the package does not have (a fifth monthly payout, a wrong amount) is
     never paid, whatever the cap still allows: only a defect or a hand edit makes one."""
     amount, count = PACKAGE.get(kind, (None, 0))
-    if not isinstance(sequence, int) or isinstance(sequence, bool) or not 1 <= sequence <= count or amount_idr != amount:
+    numbered = isinstance(sequence, int) and not isinstance(sequence, bool) and 1 <= sequence <= count
+    if not numbered or amount_idr != amount:
         return Refusal("NotInPackage", f"{kind} number {sequence} of Rp{amount_idr} is not part of the package "
                        f"({count} of Rp{amount}); never paid", stops=True)
     return None

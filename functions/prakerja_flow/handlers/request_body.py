@@ -20,10 +20,10 @@ from typing import Any
 
 from .. import config
 
-# Applied to the lowercased Content-Type with fullmatch here and as a WAF regex (after the
-# LOWERCASE text transformation) in front of the deployed API: one pattern for both.
 # The methods whose requests carry a body (read, typed and checked here; none for the rest).
 BODY_METHODS = ("POST", "PUT", "PATCH")
+# Applied to the lowercased Content-Type with fullmatch here and as a WAF regex (after the
+# LOWERCASE text transformation) in front of the deployed API: one pattern for both.
 JSON_MEDIA_TYPE = r"^application/json[ \t]*(;[ \t]*charset=utf-8[ \t]*)?$"
 _JSON_MEDIA_TYPE = re.compile(JSON_MEDIA_TYPE)
 # A string literal (escapes included, unterminated to the end) or a bracket: what the depth

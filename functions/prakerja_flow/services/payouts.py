@@ -133,8 +133,8 @@ def _guard(ent: dict, profile: dict, now: datetime, provider: PaymentProvider) -
     the provider could not be asked about the account."""
     account = profile.get("payout_account")
     hold = profile.get("payout_account_hold_until")
-    refusal = guard.outside_package(ent["kind"], ent["sequence"], ent["amount_idr"]) or guard.before_inquiry(profile["status"], account, clock.parse(hold) if hold else None,
-                                   profile.get("payout_account_updated_at"), now)
+    refusal = guard.outside_package(ent["kind"], ent["sequence"], ent["amount_idr"]) or guard.before_inquiry(
+        profile["status"], account, clock.parse(hold) if hold else None, profile.get("payout_account_updated_at"), now)
     if refusal:
         return refusal
     try:
