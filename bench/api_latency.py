@@ -21,7 +21,6 @@ Usage:  .venv/bin/python bench/api_latency.py --seconds 30 --threads 4 [--keep-a
 from __future__ import annotations
 
 import argparse
-from http.client import HTTPConnection
 import json
 import os
 import statistics
@@ -33,6 +32,7 @@ import urllib.error
 import urllib.request
 from collections import defaultdict
 from datetime import date, timedelta
+from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,9 @@ def _headers(method: str, path: str, data: bytes | None) -> dict[str, str]:
 
 def http(port: int, method: str, path: str, body=None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data, headers=_headers(method, path, data))
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", method=method, data=data, headers=_headers(method, path, data)
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -88,8 +90,12 @@ def main() -> int:
     args = parser.parse_args()
     api, aws = free_port(), free_port()
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/prakerja"), "local", "up", "--port", str(api), "--aws-port", str(aws)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/prakerja"), "local", "up", "--port", str(api), "--aws-port", str(aws)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -122,20 +128,47 @@ def main() -> int:
             while time.monotonic() < stop_at:
                 i += 1
                 nik = build_nik(32, 1 + w, 1, date(1980, 1, 1) + timedelta(days=i), "F", i % 9999 + 1)
-                status, body = timed("POST /participants", "POST", "/participants", {"nik": nik, "full_name": "Bench", "wave": 1})
+                status, body = timed(
+                    "POST /participants", "POST", "/participants", {"nik": nik, "full_name": "Bench", "wave": 1}
+                )
                 if status != 201:
                     continue
                 pid = body["participant_id"]
                 base = f"/participants/{pid}"
-                timed("PUT /participants/{id}/payout-account", "PUT", f"{base}/payout-account", {"channel": "OVO", "account_number": f"08{w}{i:09d}"})
-                _, voucher = timed("POST /participants/{id}/vouchers", "POST", f"{base}/vouchers",
-                                   {"platform_id": "pijarmahir", "training_id": "T1"})
-                timed("POST /participants/{id}/purchases", "POST", f"{base}/purchases",
-                      {"purchase_id": "O1", "trainings": [{"training_id": "T1", "institution_id": "L1", "price_idr": 1_000_000}],
-                       "voucher_code": (voucher or {}).get("voucher_code", "PKV-AAAA-AAAA-AAAA")})
-                timed(".../completion", "POST", f"{base}/purchases/O1/completion", {"training_id": "T1", "certificate_id": "C1"})
-                timed(".../rating", "POST", f"{base}/purchases/O1/rating",
-                      {"instructor": 5, "facilities": 4, "programme": 5, "review": "Materi jelas dan bagus."})
+                timed(
+                    "PUT /participants/{id}/payout-account",
+                    "PUT",
+                    f"{base}/payout-account",
+                    {"channel": "OVO", "account_number": f"08{w}{i:09d}"},
+                )
+                _, voucher = timed(
+                    "POST /participants/{id}/vouchers",
+                    "POST",
+                    f"{base}/vouchers",
+                    {"platform_id": "pijarmahir", "training_id": "T1"},
+                )
+                timed(
+                    "POST /participants/{id}/purchases",
+                    "POST",
+                    f"{base}/purchases",
+                    {
+                        "purchase_id": "O1",
+                        "trainings": [{"training_id": "T1", "institution_id": "L1", "price_idr": 1_000_000}],
+                        "voucher_code": (voucher or {}).get("voucher_code", "PKV-AAAA-AAAA-AAAA"),
+                    },
+                )
+                timed(
+                    ".../completion",
+                    "POST",
+                    f"{base}/purchases/O1/completion",
+                    {"training_id": "T1", "certificate_id": "C1"},
+                )
+                timed(
+                    ".../rating",
+                    "POST",
+                    f"{base}/purchases/O1/rating",
+                    {"instructor": 5, "facilities": 4, "programme": 5, "review": "Materi jelas dan bagus."},
+                )
                 timed("GET /participants/{id}", "GET", base)
 
         started = time.monotonic()
@@ -147,10 +180,14 @@ def main() -> int:
         elapsed = time.monotonic() - started
         total = sum(len(v) for v in samples.values())
         mode = "keep-alive" if args.keep_alive else "a connection per request"
-        print(f"{args.threads} threads, {elapsed:.1f} s, {total} requests, {total / elapsed:.1f} req/s (loopback, local up, {mode})")
+        print(
+            f"{args.threads} threads, {elapsed:.1f} s, {total} requests, {total / elapsed:.1f} req/s (loopback, local up, {mode})"
+        )
         print(f"  {'route':42s} {'n':>5s} {'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s}  statuses")
         for route, values in samples.items():
-            print(f"  {route:42s} {len(values):5d} {statistics.median(values):8.1f} {pct(values, 0.99):8.1f} {max(values):8.1f}  {dict(statuses[route])}")
+            print(
+                f"  {route:42s} {len(values):5d} {statistics.median(values):8.1f} {pct(values, 0.99):8.1f} {max(values):8.1f}  {dict(statuses[route])}"
+            )
     finally:
         server.terminate()
         try:

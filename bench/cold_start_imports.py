@@ -54,18 +54,32 @@ LAMBDA_RUNTIME_ENV = {
 # Dev-only packages (pyproject `dev`/`local`: moto, schemathesis) that X-Ray's patch_all
 # would import and patch; the deployed function has none of them (Lambda runtime + the
 # Powertools layer), so each interpreter starts with them made unimportable.
-NOT_DEPLOYED = ("requests", "httpx", "aiobotocore", "pynamodb", "pymongo", "pymysql", "psycopg", "psycopg2", "pg8000",
-                "sqlalchemy", "mysql")
+NOT_DEPLOYED = (
+    "requests",
+    "httpx",
+    "aiobotocore",
+    "pynamodb",
+    "pymongo",
+    "pymysql",
+    "psycopg",
+    "psycopg2",
+    "pg8000",
+    "sqlalchemy",
+    "mysql",
+)
 PRELUDE = f"import sys, time; sys.modules.update(dict.fromkeys({NOT_DEPLOYED!r}))\n"
 
 
 def lambda_environment(tracing: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "LAMBDA_"))}
     env.update(LAMBDA_RUNTIME_ENV)
-    env.update(catalogue.function_environment(
-        table_name="prakerja-bench", state_machine="arn:aws:states:ap-southeast-3:123456789012:stateMachine:bench",
-        payment_provider="http",
-    ))
+    env.update(
+        catalogue.function_environment(
+            table_name="prakerja-bench",
+            state_machine="arn:aws:states:ap-southeast-3:123456789012:stateMachine:bench",
+            payment_provider="http",
+        )
+    )
     env["POWERTOOLS_LOG_LEVEL"] = "INFO"
     # The asset ships no __pycache__ (infra ASSET_EXCLUDES) and /var/task is read-only: the
     # project's own modules are compiled at every cold start, so they are here too.
@@ -80,13 +94,19 @@ def _run(module: str | None, env: dict[str, str]) -> tuple[list[tuple[int, str, 
     report, and the CPU time (us) of the `import <module>` statement."""
     code = PRELUDE + "t = time.process_time()\n" + (f"import {module}\n" if module else "")
     code += "print(round((time.process_time() - t) * 1e6))"
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                         cwd=FUNCTIONS, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=FUNCTIONS,
+        env=env,
+        check=True,
+    )
     rows = []
     for line in out.stderr.splitlines():
         if not line.startswith("import time:") or line.count("|") != 2:
             continue
-        _, cumulative, name = line[len("import time:"):].split("|")
+        _, cumulative, name = line[len("import time:") :].split("|")
         if cumulative.strip().isdigit():
             rows.append(((len(name) - len(name.lstrip()) - 1) // 2, name.strip(), int(cumulative)))
     return rows, int(out.stdout)
@@ -132,8 +152,10 @@ def report(title: str, samples: dict[str, list[tuple[int, int]]]) -> None:
     for module in samples:
         ratio = cpu[module] / cpu[BASELINE]
         verdict = "" if module == BASELINE else ("  meets < 1.3x" if ratio < 1.3 else "  MISSES < 1.3x")
-        print(f"  {module:36s} {cpu[module] / 1000:6.1f} ms {ratio:5.2f}x   {wall[module] / 1000:7.1f} ms"
-              f" {wall[module] / wall[BASELINE]:5.2f}x{verdict}")
+        print(
+            f"  {module:36s} {cpu[module] / 1000:6.1f} ms {ratio:5.2f}x   {wall[module] / 1000:7.1f} ms"
+            f" {wall[module] / wall[BASELINE]:5.2f}x{verdict}"
+        )
 
 
 def main() -> int:
@@ -144,11 +166,15 @@ def main() -> int:
     traced, untraced = lambda_environment(tracing=True), lambda_environment(tracing=False)
     if any(FUNCTIONS.rglob("__pycache__")):
         print("WARNING: functions/ holds __pycache__ (Lambda has none): the project's modules will look cheaper")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start;"
-          f" median of {args.repeat} rounds of fresh interpreters; ratio = x boto3's")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start;"
+        f" median of {args.repeat} rounds of fresh interpreters; ratio = x boto3's"
+    )
     report("Lambda environment, tracing on (as deployed):", measure(modules, traced, args.repeat))
     report("Lambda environment, POWERTOOLS_TRACE_DISABLED=true:", measure(modules, untraced, args.repeat))
-    print("each handler's direct imports, tracing on (importtime ms, median of 3; shared dependencies counted where first imported):")
+    print(
+        "each handler's direct imports, tracing on (importtime ms, median of 3; shared dependencies counted where first imported):"
+    )
     for module in HANDLER_MODULES:
         print(f"  {module}: " + ", ".join(f"{n} {us / 1000:.0f}" for n, us in direct_imports(module, traced)))
     return 0

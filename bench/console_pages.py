@@ -49,19 +49,38 @@ def entitlement_items(cloud, n: int) -> list[dict]:
     items = []
     for i in range(3, n, 5):
         pid = f"PBENCH{i:05d}"
-        for kind, count, amount in ((inc.POST_TRAINING, config.POST_TRAINING_PAYOUT_COUNT, config.POST_TRAINING_PAYOUT_IDR),
-                                    (inc.SURVEY, config.SURVEY_COUNT, config.SURVEY_PAYMENT_IDR)):
+        for kind, count, amount in (
+            (inc.POST_TRAINING, config.POST_TRAINING_PAYOUT_COUNT, config.POST_TRAINING_PAYOUT_IDR),
+            (inc.SURVEY, config.SURVEY_COUNT, config.SURVEY_PAYMENT_IDR),
+        ):
             for seq in range(1, count + 1):
-                due = clock.iso(now - timedelta(days=1) if (kind, seq) == (inc.POST_TRAINING, 1) else now + timedelta(days=30 * seq))
+                due = clock.iso(
+                    now - timedelta(days=1) if (kind, seq) == (inc.POST_TRAINING, 1) else now + timedelta(days=30 * seq)
+                )
                 failed = (kind, seq) == (inc.POST_TRAINING, 1) and i % 50 == 3
                 status = inc.FAILED if failed else inc.DUE if due <= clock.iso(now) else inc.SCHEDULED
-                item = {"pk": f"P#{pid}", "sk": f"ENT#{kind}#{seq}", "type": "ENTITLEMENT", "participant_id": pid, "kind": kind,
-                        "sequence": seq, "amount_idr": amount, "status": status, "due_at": due, "version": 1,
-                        "idempotency_key": inc.idempotency_key(pid, kind, seq), "updated_at": clock.iso(now),
-                        schema.GSI1_PK: dynamo.queue_key(schema.Q_PAYABLE, pid), schema.GSI1_SK: f"{due}#{pid}#{kind}#{seq}"}
+                item = {
+                    "pk": f"P#{pid}",
+                    "sk": f"ENT#{kind}#{seq}",
+                    "type": "ENTITLEMENT",
+                    "participant_id": pid,
+                    "kind": kind,
+                    "sequence": seq,
+                    "amount_idr": amount,
+                    "status": status,
+                    "due_at": due,
+                    "version": 1,
+                    "idempotency_key": inc.idempotency_key(pid, kind, seq),
+                    "updated_at": clock.iso(now),
+                    schema.GSI1_PK: dynamo.queue_key(schema.Q_PAYABLE, pid),
+                    schema.GSI1_SK: f"{due}#{pid}#{kind}#{seq}",
+                }
                 if failed:
-                    item.update(failure_code="AccountNotVerified", failure_reason="OVO e-wallet ending 0007 is not KYC-verified",
-                                failed_at=clock.iso(now))
+                    item.update(
+                        failure_code="AccountNotVerified",
+                        failure_reason="OVO e-wallet ending 0007 is not KYC-verified",
+                        failed_at=clock.iso(now),
+                    )
                 items.append({"PutRequest": {"Item": dynamo.to_ddb(item)}})
     return items
 
@@ -90,6 +109,7 @@ def serve_world(n: int, aws_port: int, api_port: int) -> None:
 
     sys.path.insert(0, str(ROOT / "tests"))  # the tests' support package
     from support.lifecycle_steps import advance_days, buy, complete, nik, open_wave, payout_account, rate, register
+
     from prakerja_flow import config
 
     with LocalCloud(provider=FakeProvider()) as cloud:
@@ -108,7 +128,7 @@ def serve_world(n: int, aws_port: int, api_port: int) -> None:
             aware_start_dates(cloud)
             items = entitlement_items(cloud, n)
             for start in range(0, len(items), 25):
-                cloud.ddb.batch_write_item(RequestItems={cloud.table_name: items[start:start + 25]})
+                cloud.ddb.batch_write_item(RequestItems={cloud.table_name: items[start : start + 25]})
             # a month a day: the daily jobs barely run while the bench measures
             serve(cloud, api_port, aws_port, 30 * 86400.0, ready=lambda c: print("ready", flush=True))
 
@@ -148,17 +168,50 @@ def main() -> None:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, "POWERTOOLS_LOG_LEVEL": "ERROR"}
     devnull = None if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL
     started = time.perf_counter()
-    stack = subprocess.Popen([sys.executable, __file__, "--serve-world", "--n", str(args.n), "--aws-port", str(aws_port),
-                              "--api-port", str(api_port)], stdout=subprocess.PIPE, stderr=devnull, text=True, env=env, cwd=ROOT)
+    stack = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--serve-world",
+            "--n",
+            str(args.n),
+            "--aws-port",
+            str(aws_port),
+            "--api-port",
+            str(api_port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=devnull,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     console = None
     try:
         waiting, failed = wait_for(stack.stdout, "participants ", 600).split()[1:]
         wait_for(stack.stdout, "ready", 600)
         print(f"local stack with {args.n} executions up in {time.perf_counter() - started:.0f} s")
         started = time.perf_counter()
-        console = subprocess.Popen([*CLI, "ops", "--endpoint-url", f"http://127.0.0.1:{aws_port}", "console", "--port",
-                                    str(console_port), "--actor", "bench", "--refresh", "3600"],
-                                   stdout=subprocess.PIPE, stderr=devnull, text=True, env=env, cwd=ROOT)
+        console = subprocess.Popen(
+            [
+                *CLI,
+                "ops",
+                "--endpoint-url",
+                f"http://127.0.0.1:{aws_port}",
+                "console",
+                "--port",
+                str(console_port),
+                "--actor",
+                "bench",
+                "--refresh",
+                "3600",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=devnull,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         url = re.search(r"(http://\S+)", wait_for(console.stdout, "http://127.0.0.1", 600))[1]
         print(f"console up in {time.perf_counter() - started:.1f} s (its first read of the execution list included)")
         measure(url, console_port, args.n, args.repeat, waiting, failed)
@@ -212,7 +265,9 @@ def measure(url: str, port: int, n: int, repeat: int, waiting: str, failed: str)
         median = statistics.median(times)
         worst = max(worst, median)
         print(f"  {name:<50} {median:6.3f} s")
-    print(f"slowest page {worst:.3f} s (target < {TARGET_SECONDS:g} s: {'met' if worst < TARGET_SECONDS else 'MISSED'})")
+    print(
+        f"slowest page {worst:.3f} s (target < {TARGET_SECONDS:g} s: {'met' if worst < TARGET_SECONDS else 'MISSED'})"
+    )
     _, _, home = get("/")
     read = re.search(r"read \d+ s ago in ([0-9.]+) s", home)[1]
     print(f"one full read of the lists (the snapshot, re-read in the background): {read} s")

@@ -70,37 +70,62 @@ class Driver:
 
     def account(self, pid: str, verified: bool = True) -> None:
         self.cloud.provider.open_account("OVO", "081200000001", NIK, kyc_verified=verified)
-        self.req("PUT", f"/participants/{pid}/payout-account", {"channel": "OVO", "account_number": "081200000001"}, 200)
+        self.req(
+            "PUT", f"/participants/{pid}/payout-account", {"channel": "OVO", "account_number": "081200000001"}, 200
+        )
 
     def buy(self, pid: str, bundle: bool = False) -> None:
         lines = [{"training_id": "T1", "institution_id": "LPK1", "price_idr": config.TRAINING_BALANCE_IDR}]
         if bundle:
-            lines = [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 500_000},
-                     {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000}]
-            self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "BUNDLE", "trainings": lines,
-                                                                 "voucher_code": self.voucher(pid)}, 422)
+            lines = [
+                {"training_id": "T1", "institution_id": "LPK1", "price_idr": 500_000},
+                {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000},
+            ]
+            self.req(
+                "POST",
+                f"/participants/{pid}/purchases",
+                {"purchase_id": "BUNDLE", "trainings": lines, "voucher_code": self.voucher(pid)},
+                422,
+            )
             return
-        self.req("POST", f"/participants/{pid}/purchases", {"purchase_id": "ORD1", "trainings": lines,
-                                                             "voucher_code": self.voucher(pid)}, 201)
+        self.req(
+            "POST",
+            f"/participants/{pid}/purchases",
+            {"purchase_id": "ORD1", "trainings": lines, "voucher_code": self.voucher(pid)},
+            201,
+        )
 
     def voucher(self, pid: str) -> str:
         """The participant's consent to the purchase, from the portal (a request of its own)."""
-        return self.req("POST", f"/participants/{pid}/vouchers", {"platform_id": "pijarmahir", "training_id": "T1"}, 201)["voucher_code"]
+        return self.req(
+            "POST", f"/participants/{pid}/vouchers", {"platform_id": "pijarmahir", "training_id": "T1"}, 201
+        )["voucher_code"]
 
     def complete(self, pid: str) -> None:
-        self.req("POST", f"/participants/{pid}/purchases/ORD1/completion",
-                 {"training_id": "T1", "certificate_id": "CERT-1"}, 200)
+        self.req(
+            "POST",
+            f"/participants/{pid}/purchases/ORD1/completion",
+            {"training_id": "T1", "certificate_id": "CERT-1"},
+            200,
+        )
 
     def rate(self, pid: str) -> None:
-        self.req("POST", f"/participants/{pid}/purchases/ORD1/rating",
-                 {"instructor": 5, "facilities": 4, "programme": 5, "review": "Instruktur menjelaskan dengan jelas."}, 200)
+        self.req(
+            "POST",
+            f"/participants/{pid}/purchases/ORD1/rating",
+            {"instructor": 5, "facilities": 4, "programme": 5, "review": "Instruktur menjelaskan dengan jelas."},
+            200,
+        )
 
     def surveys_and_payouts(self, pid: str, on_day=None) -> None:
         """Rated on self.day: payouts due at +5, +35, +65, +95; survey n opens at +5+30n
         and is submitted the day after it opens."""
         rated = self.day
         first_due = rated + config.FIRST_PAYOUT_DELAY.days
-        submit = {first_due + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[n - 1].days + 1: n for n in range(1, config.SURVEY_COUNT + 1)}
+        submit = {
+            first_due + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[n - 1].days + 1: n
+            for n in range(1, config.SURVEY_COUNT + 1)
+        }
         last = first_due + (config.POST_TRAINING_PAYOUT_COUNT - 1) * config.PAYOUT_INTERVAL.days
         end = max(last, max(submit)) + 2
         while self.day < end:
@@ -149,7 +174,11 @@ def empty_job_run() -> dict:
         meter = Meter(cloud)
         try:
             cloud.run_scheduled()
-            return {"ddb": meter.ddb["job"].snapshot(), "sfn": dict(meter.sfn["job"].calls), "invocations": lambda_split(dict(invoker.invocation_counts))}
+            return {
+                "ddb": meter.ddb["job"].snapshot(),
+                "sfn": dict(meter.sfn["job"].calls),
+                "invocations": lambda_split(dict(invoker.invocation_counts)),
+            }
         finally:
             meter.close()
 
@@ -174,7 +203,9 @@ def measure(path: str, empty: dict | None = None) -> dict:
                 "api_routes": dict(meter.api_requests),
                 "ddb": {k: meter.ddb[k].snapshot() for k in ("api", "task", "job")},
                 "sfn_api_calls": {k: dict(meter.sfn[k].calls) for k in ("api", "task", "job")},
-                "paid_idr": sum(line["amount_idr"] for line in cloud.provider.statement_lines() if line["status"] == "PAID"),
+                "paid_idr": sum(
+                    line["amount_idr"] for line in cloud.provider.statement_lines() if line["status"] == "PAID"
+                ),
             }
         finally:
             meter.close()
@@ -196,8 +227,12 @@ def _marginal(result: dict, empty: dict) -> dict:
         "gsi_wru": round(job["gsi_wru"] - runs * e["gsi_wru"], 2),
         "ddb_calls": sum(job["calls"].values()) - runs * sum(e["calls"].values()),
         "sfn_calls": sfn_job,
-        "empty_run": {"ddb_calls": sum(e["calls"].values()), "rru": e["rru"], "wru": e["wru"],
-                      "invocations_per_day": empty["invocations"]["scheduled_jobs"]},
+        "empty_run": {
+            "ddb_calls": sum(e["calls"].values()),
+            "rru": e["rru"],
+            "wru": e["wru"],
+            "invocations_per_day": empty["invocations"]["scheduled_jobs"],
+        },
     }
 
 
@@ -215,9 +250,10 @@ def usd_per_1000(r: dict) -> dict:
     ddb = rru * p("ddb_rru") + wru * p("ddb_wru")
     api = r["api_gateway_requests"] * p("apigw_rest_request")
     total = sfn + lam + ddb + api
-    return {k: round(v * 1000, 4) for k, v in
-            {"step_functions": sfn, "lambda": lam, "dynamodb": ddb, "api_gateway": api, "total": total}.items()} | {
-        "rru": rru, "wru": wru}
+    return {
+        k: round(v * 1000, 4)
+        for k, v in {"step_functions": sfn, "lambda": lam, "dynamodb": ddb, "api_gateway": api, "total": total}.items()
+    } | {"rru": rru, "wru": wru}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,24 +267,38 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"empty_job_run": empty, "paths": results}, indent=1, default=str))
         return 0
     print(prices.describe())
-    print(f"\nempty run of all {empty['invocations']['scheduled_jobs']} scheduled jobs: "
-          f"{sum(empty['ddb']['calls'].values())} DynamoDB calls {empty['ddb']['calls']}, RRU {empty['ddb']['rru']}, WRU {empty['ddb']['wru']}")
+    print(
+        f"\nempty run of all {empty['invocations']['scheduled_jobs']} scheduled jobs: "
+        f"{sum(empty['ddb']['calls'].values())} DynamoDB calls {empty['ddb']['calls']}, RRU {empty['ddb']['rru']}, WRU {empty['ddb']['wru']}"
+    )
     for r in results:
         m = r["job_marginal"]
-        print(f"\n== {r['path']}: ends {r['execution_status']} at {r['final_state']}, paid Rp{r['paid_idr']:,} ({r['wall_seconds']} s)")
+        print(
+            f"\n== {r['path']}: ends {r['execution_status']} at {r['final_state']}, paid Rp{r['paid_idr']:,} ({r['wall_seconds']} s)"
+        )
         print(f"  billed transitions      {r['billed_transitions']}  {' > '.join(r['states'])}")
-        print(f"  Lambda: state-machine tasks {r['lambda']['state_machine_tasks']}, API {r['lambda']['api']}, "
-              f"job invocations {r['lambda']['scheduled_jobs']} over {r['lambda']['scheduled_job_runs']} daily runs")
+        print(
+            f"  Lambda: state-machine tasks {r['lambda']['state_machine_tasks']}, API {r['lambda']['api']}, "
+            f"job invocations {r['lambda']['scheduled_jobs']} over {r['lambda']['scheduled_job_runs']} daily runs"
+        )
         print(f"  API Gateway requests    {r['api_gateway_requests']}  {r['api_routes']}")
         for k in ("api", "task"):
             d = r["ddb"][k]
-            print(f"  DynamoDB ({k:4s})         {sum(d['calls'].values())} calls {d['calls']}  RRU {d['rru']} WRU {d['wru']} (+GSI {d['gsi_wru']})")
-        print(f"  DynamoDB (jobs, marginal) {m['ddb_calls']} calls  RRU {m['rru']} WRU {m['wru']} (+GSI {m['gsi_wru']}); "
-              f"Step Functions calls by jobs {m['sfn_calls']}")
-        print(f"  Step Functions API calls api={r['sfn_api_calls']['api']} task={r['sfn_api_calls']['task']} job={r['sfn_api_calls']['job']}")
+            print(
+                f"  DynamoDB ({k:4s})         {sum(d['calls'].values())} calls {d['calls']}  RRU {d['rru']} WRU {d['wru']} (+GSI {d['gsi_wru']})"
+            )
+        print(
+            f"  DynamoDB (jobs, marginal) {m['ddb_calls']} calls  RRU {m['rru']} WRU {m['wru']} (+GSI {m['gsi_wru']}); "
+            f"Step Functions calls by jobs {m['sfn_calls']}"
+        )
+        print(
+            f"  Step Functions API calls api={r['sfn_api_calls']['api']} task={r['sfn_api_calls']['task']} job={r['sfn_api_calls']['job']}"
+        )
         u = r["usd_per_1000"]
-        print(f"  USD per 1,000 participants: SFN {u['step_functions']}, Lambda {u['lambda']}, DynamoDB {u['dynamodb']}, "
-              f"API GW {u['api_gateway']} => {u['total']}  (RRU {u['rru']:.1f} WRU {u['wru']:.1f} per participant)")
+        print(
+            f"  USD per 1,000 participants: SFN {u['step_functions']}, Lambda {u['lambda']}, DynamoDB {u['dynamodb']}, "
+            f"API GW {u['api_gateway']} => {u['total']}  (RRU {u['rru']:.1f} WRU {u['wru']:.1f} per participant)"
+        )
     return 0
 
 

@@ -192,7 +192,9 @@ def transitions(cloud, participant_id: str) -> dict:
         "states": entered,
         "final": entered[-1] if entered else None,
         "status": "SUCCEEDED" if last == "ExecutionSucceeded" else "FAILED" if last == "ExecutionFailed" else "RUNNING",
-        "lambda_task_scheduled": sum(1 for e in events if e["type"] == "TaskScheduled" or e["type"] == "LambdaFunctionScheduled"),
+        "lambda_task_scheduled": sum(
+            1 for e in events if e["type"] == "TaskScheduled" or e["type"] == "LambdaFunctionScheduled"
+        ),
     }
 
 

@@ -29,11 +29,18 @@ def main() -> int:
         key = lambda i: {"pk": {"S": f"P#{i % args.items}"}, "sk": {"S": "PROFILE"}}  # noqa: E731
         calls = {
             "GetItem": lambda i: client.get_item(TableName=table, Key=key(i)),
-            "Query (one partition)": lambda i: client.query(TableName=table, KeyConditionExpression="pk = :p",
-                                                            ExpressionAttributeValues={":p": {"S": f"P#{i % args.items}"}}),
+            "Query (one partition)": lambda i: client.query(
+                TableName=table,
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": f"P#{i % args.items}"}},
+            ),
             "UpdateItem (SET, condition)": lambda i: client.update_item(
-                TableName=table, Key=key(i), UpdateExpression="SET x = x + :one", ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":one": {"N": "1"}}),
+                TableName=table,
+                Key=key(i),
+                UpdateExpression="SET x = x + :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            ),
         }
         print(f"table of {args.items} items, {args.calls} calls each")
         for name, call in calls.items():

@@ -44,20 +44,43 @@ def waiting_executions(cloud: LocalCloud, n: int) -> Iterator[None]:
     items: list[dict] = []
     for i in range(n):
         pid = f"PBENCH{i:05d}"
-        machine.executions.append(Execution(region_name=REGION, account_id=ACCOUNT, state_machine_name=machine.name,
-                                            execution_name=pid, state_machine_arn=arn, execution_input="{}"))
+        machine.executions.append(
+            Execution(
+                region_name=REGION,
+                account_id=ACCOUNT,
+                state_machine_name=machine.name,
+                execution_name=pid,
+                state_machine_arn=arn,
+                execution_input="{}",
+            )
+        )
         stage = STAGES[i % 5]
         for item in (
-            {"pk": f"P#{pid}", "sk": "PROFILE", "type": "PARTICIPANT", "participant_id": pid, "gsi2pk": f"WAVE#{1 + i % 3}",
-             "gsi2sk": pid, "wave": 1 + i % 3, "status": "ACTIVE", "accepted_at": clock.iso(now - timedelta(days=40))},
-            {"pk": f"P#{pid}", "sk": f"TOKEN#{stage}", "type": "TOKEN", "stage": stage, "token": "t",
-             "at": clock.iso(now - timedelta(days=i % 40))},
+            {
+                "pk": f"P#{pid}",
+                "sk": "PROFILE",
+                "type": "PARTICIPANT",
+                "participant_id": pid,
+                "gsi2pk": f"WAVE#{1 + i % 3}",
+                "gsi2sk": pid,
+                "wave": 1 + i % 3,
+                "status": "ACTIVE",
+                "accepted_at": clock.iso(now - timedelta(days=40)),
+            },
+            {
+                "pk": f"P#{pid}",
+                "sk": f"TOKEN#{stage}",
+                "type": "TOKEN",
+                "stage": stage,
+                "token": "t",
+                "at": clock.iso(now - timedelta(days=i % 40)),
+            },
             {"pk": f"P#{pid}", "sk": "LEDGER#BALANCE_GRANTED", "type": "LEDGER", "amount_idr": 1_000_000},
             {"pk": f"P#{pid}", "sk": "PURCHASE#ORD1", "type": "PURCHASE", "price_idr": 1_000_000},
         ):
             items.append({"PutRequest": {"Item": to_ddb(item)}})
     for start in range(0, len(items), 25):
-        cloud.ddb.batch_write_item(RequestItems={cloud.table_name: items[start:start + 25]})
+        cloud.ddb.batch_write_item(RequestItems={cloud.table_name: items[start : start + 25]})
     try:
         yield
     finally:  # moto could not drain executions it never ran
@@ -89,8 +112,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     commands = {
-        "executions --state AwaitRating --older-than 14d": ("executions", "--json", "--state", "AwaitRating",
-                                                             "--older-than", "14d", "--limit", "10"),
+        "executions --state AwaitRating --older-than 14d": (
+            "executions",
+            "--json",
+            "--state",
+            "AwaitRating",
+            "--older-than",
+            "14d",
+            "--limit",
+            "10",
+        ),
         "executions --wave 2 (all of them)": ("executions", "--json", "--wave", "2", "--limit", str(args.n)),
         "stuck": ("stuck", "--json"),
     }

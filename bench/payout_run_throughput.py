@@ -24,9 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.counting import Meter  # noqa: E402
 from prakerja.local.cloud import LocalCloud  # noqa: E402
 from prakerja_flow import config  # noqa: E402
-from prakerja_flow.data import participants as profiles, accounts, entitlements, waves as waves_data  # noqa: E402
-from prakerja_flow.domain import participation  # noqa: E402
+from prakerja_flow.data import accounts, entitlements
+from prakerja_flow.data import participants as profiles  # noqa: E402
+from prakerja_flow.data import waves as waves_data
 from prakerja_flow.domain import incentives as inc  # noqa: E402
+from prakerja_flow.domain import participation  # noqa: E402
 from prakerja_flow.domain.nik import build_nik  # noqa: E402
 
 
@@ -59,11 +61,19 @@ def one(n: int) -> dict:
             meter.close()
         ddb = meter.ddb["job"].snapshot()
     paid = report["outcomes"].get("paid", 0)
-    return {"n": n, "paid": paid, "outcomes": report["outcomes"], "setup_s": round(setup_s, 1), "run_s": round(run_s, 2),
-            "paid_per_s": round(paid / run_s, 1), "ddb_calls_per_paid": round(sum(ddb["calls"].values()) / max(paid, 1), 2),
-            "ddb_calls": ddb["calls"], "rru_per_paid": round(ddb["rru"] / max(paid, 1), 2),
-            "wru_per_paid": round((ddb["wru"] + ddb["gsi_wru"]) / max(paid, 1), 2),
-            "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    return {
+        "n": n,
+        "paid": paid,
+        "outcomes": report["outcomes"],
+        "setup_s": round(setup_s, 1),
+        "run_s": round(run_s, 2),
+        "paid_per_s": round(paid / run_s, 1),
+        "ddb_calls_per_paid": round(sum(ddb["calls"].values()) / max(paid, 1), 2),
+        "ddb_calls": ddb["calls"],
+        "rru_per_paid": round(ddb["rru"] / max(paid, 1), 2),
+        "wru_per_paid": round((ddb["wru"] + ddb["gsi_wru"]) / max(paid, 1), 2),
+        "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def main() -> int:
@@ -72,9 +82,12 @@ def main() -> int:
     args = parser.parse_args()
     for n in args.n or [500]:
         r = one(n)
-        print(f"N={r['n']}: paid {r['paid']} in {r['run_s']} s = {r['paid_per_s']} paid/s (setup {r['setup_s']} s); "
-              f"outcomes {r['outcomes']}; DynamoDB {r['ddb_calls_per_paid']} calls, {r['rru_per_paid']} RRU, "
-              f"{r['wru_per_paid']} WRU per payout {r['ddb_calls']}; peak RSS {r['maxrss_mb']} MB", flush=True)
+        print(
+            f"N={r['n']}: paid {r['paid']} in {r['run_s']} s = {r['paid_per_s']} paid/s (setup {r['setup_s']} s); "
+            f"outcomes {r['outcomes']}; DynamoDB {r['ddb_calls_per_paid']} calls, {r['rru_per_paid']} RRU, "
+            f"{r['wru_per_paid']} WRU per payout {r['ddb_calls']}; peak RSS {r['maxrss_mb']} MB",
+            flush=True,
+        )
     return 0
 
 

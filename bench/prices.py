@@ -14,13 +14,19 @@ Nothing here is fetched at run time: the bench runs offline.
 from __future__ import annotations
 
 PRICES_DATE = "2026-11-28"
-PRICES_SOURCE = "AWS public pricing pages (list prices, no free tier); /work/shared/notes/aws-limits.md for Step Functions"
+PRICES_SOURCE = (
+    "AWS public pricing pages (list prices, no free tier); /work/shared/notes/aws-limits.md for Step Functions"
+)
 
 # name: (USD per unit, unit, region the figure is for, note)
 PRICES: dict[str, tuple[float, str, str, str]] = {
     # Step Functions STANDARD: per state transition, retries included.
-    "sfn_transition": (0.025 / 1000, "state transition", "ap-southeast-3",
-                       "USD 0.025 per 1,000 (same in Jakarta and us-east-1; aws-limits.md)"),
+    "sfn_transition": (
+        0.025 / 1000,
+        "state transition",
+        "ap-southeast-3",
+        "USD 0.025 per 1,000 (same in Jakarta and us-east-1; aws-limits.md)",
+    ),
     # Lambda: requests and GB-seconds (arm64, the deployed architecture).
     "lambda_request": (0.20 / 1_000_000, "request", "us-east-1", "USD 0.20 per million requests"),
     "lambda_gb_second_arm": (0.0000133334, "GB-second", "us-east-1", "arm64, first 6 billion GB-s tier"),
@@ -43,8 +49,8 @@ def price(name: str) -> float:
 # Assumed Lambda durations and memory for turning invocations into GB-seconds on AWS
 # (the local runtime cannot measure AWS durations). Memory from catalogue.FUNCTIONS.
 ASSUMED_LAMBDA_MS = {
-    "task": 60,       # await-event / verify-* / check-rating / grant-incentives / revoke: 2-6 DynamoDB calls
-    "api": 80,        # platform-api: validation + 2-8 DynamoDB calls + maybe one Step Functions call
+    "task": 60,  # await-event / verify-* / check-rating / grant-incentives / revoke: 2-6 DynamoDB calls
+    "api": 80,  # platform-api: validation + 2-8 DynamoDB calls + maybe one Step Functions call
     "job_per_item": 40,  # payout run per entitlement, excluding the provider round trip
 }
 ASSUMED_LAMBDA_MB = {"task": 256, "api": 512, "job": 512}

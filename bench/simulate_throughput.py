@@ -46,16 +46,26 @@ def main() -> int:
     logging.disable(logging.NOTSET)
     executions = sum(report["executions_by_status"].values())
     sim = report["wall_seconds"]
-    print(f"machine: {platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
-    print(f"participants {args.participants}, seed {args.seed}, faults {args.faults}, executions {executions}, ok {report['ok']}")
-    print(f"simulation wall {sim} s ({wall:.1f} s with start-up, summary and invariant checks), "
-          f"{report['lifecycles_per_second']} lifecycles/s, {sim / args.participants:.3f} s per participant")
-    print(f"paid transfers {report['payouts_paid']} ({report['payouts_paid'] / sim:.1f} paid/s of simulation wall), "
-          f"paid Rp{report['paid_idr']['total']:,}")
+    print(
+        f"machine: {platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"participants {args.participants}, seed {args.seed}, faults {args.faults}, executions {executions}, ok {report['ok']}"
+    )
+    print(
+        f"simulation wall {sim} s ({wall:.1f} s with start-up, summary and invariant checks), "
+        f"{report['lifecycles_per_second']} lifecycles/s, {sim / args.participants:.3f} s per participant"
+    )
+    print(
+        f"paid transfers {report['payouts_paid']} ({report['payouts_paid'] / sim:.1f} paid/s of simulation wall), "
+        f"paid Rp{report['paid_idr']['total']:,}"
+    )
     print(f"peak RSS (ru_maxrss) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"final states {report['final_states']}")
-    print(f"transitions {report['state_transitions_per_lifecycle']}, Lambda {report['lambda_invocations_per_lifecycle']}")
+    print(
+        f"transitions {report['state_transitions_per_lifecycle']}, Lambda {report['lambda_invocations_per_lifecycle']}"
+    )
     if report["invariant_violations"] or report["unexpected_responses"]:
         print(f"violations {report['invariant_violations'][:10]}, unexpected {report['unexpected_responses'][:10]}")
     ok = report["ok"]

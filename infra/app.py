@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CDK entry point (cdk.json: `python infra/app.py`).
 
-    cdk synth -c env=staging        # or: python infra/app.py (writes cdk.out/)
+cdk synth -c env=staging        # or: python infra/app.py (writes cdk.out/)
 """
 
 from __future__ import annotations

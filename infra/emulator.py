@@ -54,8 +54,14 @@ def _of_type(template: dict, type_: str) -> set[str]:
 def _secret_ref_as_id(template: dict, endpoint: str) -> dict:
     # On AWS, Ref and Fn::GetAtt Id of a secret are both its ARN: the rewrite changes nothing there.
     secrets = _of_type(template, "AWS::SecretsManager::Secret")
-    return _walk(template, lambda n: {"Fn::GetAtt": [n["Ref"], "Id"]}
-                 if isinstance(n, dict) and set(n) == {"Ref"} and n["Ref"] in secrets else None)
+    return _walk(
+        template,
+        lambda n: (
+            {"Fn::GetAtt": [n["Ref"], "Id"]}
+            if isinstance(n, dict) and set(n) == {"Ref"} and n["Ref"] in secrets
+            else None
+        ),
+    )
 
 
 def _secret_values_generated(template: dict, endpoint: str) -> dict:
@@ -101,19 +107,36 @@ def _schedules_disabled(template: dict, endpoint: str) -> dict:
 
 
 WORKAROUNDS: tuple[Workaround, ...] = (
-    Workaround("secret-ref-as-id", "Ref of an AWS::SecretsManager::Secret returns its name, not its ARN (CDK's "
-               "secretName output then fails with 'Fn::Select cannot select nonexistent value at index 6')",
-               _secret_ref_as_id),
-    Workaround("secret-values-generated", "a secret with GenerateSecretString {} (AWS's defaults, as CDK writes it) "
-               "is created with an empty value instead of a generated one", _secret_values_generated),
-    Workaround("no-waf-association", "AWS::WAFv2::WebACLAssociation is not supported (the web ACL itself is); "
-               "the API stage is deployed without it", _drop_waf_associations),
-    Workaround("function-urls-on-the-gateway", "a function URL is reported as https://<id>.lambda-url.<region>.on.aws/, "
-               "which does not resolve here; MiniStack serves it at <endpoint>/_aws/lambda-url/<id>/",
-               _function_urls_on_the_gateway),
-    Workaround("schedules-disabled", "EventBridge Scheduler passes <aws.scheduler.scheduled-time> through literally "
-               "instead of substituting the time; the schedules are deployed DISABLED and the deployed suite fires "
-               "each one itself from its deployed target and input, with the time substituted", _schedules_disabled),
+    Workaround(
+        "secret-ref-as-id",
+        "Ref of an AWS::SecretsManager::Secret returns its name, not its ARN (CDK's "
+        "secretName output then fails with 'Fn::Select cannot select nonexistent value at index 6')",
+        _secret_ref_as_id,
+    ),
+    Workaround(
+        "secret-values-generated",
+        "a secret with GenerateSecretString {} (AWS's defaults, as CDK writes it) "
+        "is created with an empty value instead of a generated one",
+        _secret_values_generated,
+    ),
+    Workaround(
+        "no-waf-association",
+        "AWS::WAFv2::WebACLAssociation is not supported (the web ACL itself is); the API stage is deployed without it",
+        _drop_waf_associations,
+    ),
+    Workaround(
+        "function-urls-on-the-gateway",
+        "a function URL is reported as https://<id>.lambda-url.<region>.on.aws/, "
+        "which does not resolve here; MiniStack serves it at <endpoint>/_aws/lambda-url/<id>/",
+        _function_urls_on_the_gateway,
+    ),
+    Workaround(
+        "schedules-disabled",
+        "EventBridge Scheduler passes <aws.scheduler.scheduled-time> through literally "
+        "instead of substituting the time; the schedules are deployed DISABLED and the deployed suite fires "
+        "each one itself from its deployed target and input, with the time substituted",
+        _schedules_disabled,
+    ),
 )
 # Not a template rewrite: MiniStack cannot create the public /aws/service/... SSM
 # parameters, so emulator deploys must pass -c powertoolsLayerArn (a layer built from the
@@ -124,7 +147,9 @@ POWERTOOLS_LAYER = "the public SSM parameter /aws/service/powertools/... does no
 def check_endpoint(endpoint: str) -> str:
     parts = urlsplit(endpoint or "")
     if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS or not parts.port or parts.path not in ("", "/"):
-        raise ValueError(f"-c {CTX_ENDPOINT} must be MiniStack's loopback endpoint, http://127.0.0.1:<port>, not {endpoint!r}")
+        raise ValueError(
+            f"-c {CTX_ENDPOINT} must be MiniStack's loopback endpoint, http://127.0.0.1:<port>, not {endpoint!r}"
+        )
     return endpoint.rstrip("/")
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from constructs import Construct
+
 from prakerja_flow.payments import test_accounts
 
 DEFAULT_ENV = "dev"
@@ -76,7 +77,9 @@ class DeployEnv:
                 f"{TEST_PAYMENT_PROVIDER} (development environments) or {HTTP_PAYMENT_PROVIDER}"
             )
         if provider not in DEPLOYABLE_PAYMENT_PROVIDERS:
-            raise ValueError(f"{CTX_PAYMENT_PROVIDER} must be one of {', '.join(DEPLOYABLE_PAYMENT_PROVIDERS)}, not {provider!r}")
+            raise ValueError(
+                f"{CTX_PAYMENT_PROVIDER} must be one of {', '.join(DEPLOYABLE_PAYMENT_PROVIDERS)}, not {provider!r}"
+            )
         if provider == TEST_PAYMENT_PROVIDER and not self.development:
             raise ValueError(
                 f"the test payment provider pays nobody real: only development environments (names starting with "
@@ -86,7 +89,9 @@ class DeployEnv:
         if url is not None:
             check_provider_url(url)
             if provider != HTTP_PAYMENT_PROVIDER:
-                raise ValueError(f"-c {CTX_PAYMENT_PROVIDER_URL} is only for -c {CTX_PAYMENT_PROVIDER}={HTTP_PAYMENT_PROVIDER}")
+                raise ValueError(
+                    f"-c {CTX_PAYMENT_PROVIDER_URL} is only for -c {CTX_PAYMENT_PROVIDER}={HTTP_PAYMENT_PROVIDER}"
+                )
         if provider == HTTP_PAYMENT_PROVIDER and not url:
             raise ValueError(
                 f"-c {CTX_PAYMENT_PROVIDER}={HTTP_PAYMENT_PROVIDER} needs -c {CTX_PAYMENT_PROVIDER_URL}=https://... "
@@ -117,7 +122,7 @@ class DeployEnv:
         return f"{self.name}-prakerja-flow-{part}"
 
     @classmethod
-    def from_context(cls, scope: Construct) -> "DeployEnv":
+    def from_context(cls, scope: Construct) -> DeployEnv:
         node = scope.node
         return cls(
             name=str(node.try_get_context(CTX_ENV) or DEFAULT_ENV),

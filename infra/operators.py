@@ -11,7 +11,9 @@ policy, not with the code.
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, Stack, aws_iam as iam, aws_kms as kms
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from .environment import DeployEnv
@@ -83,8 +85,12 @@ class OperatorAccess(Construct):
                     resources=[key.key_arn],
                     conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
                 ),
-                iam.PolicyStatement(sid="ListExecutions", actions=list(OPERATOR_STATE_MACHINE_ACTIONS), resources=[state_machine_arn]),
-                iam.PolicyStatement(sid="Executions", actions=list(OPERATOR_EXECUTION_ACTIONS), resources=[execution_arns]),
+                iam.PolicyStatement(
+                    sid="ListExecutions", actions=list(OPERATOR_STATE_MACHINE_ACTIONS), resources=[state_machine_arn]
+                ),
+                iam.PolicyStatement(
+                    sid="Executions", actions=list(OPERATOR_EXECUTION_ACTIONS), resources=[execution_arns]
+                ),
                 iam.PolicyStatement(sid="FailWaitingTasks", actions=list(OPERATOR_TASK_ACTIONS), resources=["*"]),
             ],
         )

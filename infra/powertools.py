@@ -11,8 +11,10 @@ import re
 import tomllib
 from pathlib import Path
 
-from aws_cdk import aws_lambda as lambda_, aws_ssm as ssm
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
+
 from prakerja_flow import catalogue
 
 PACKAGE = "aws-lambda-powertools"

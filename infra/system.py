@@ -12,6 +12,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import Validations
 from cdk_nag import AwsSolutionsChecks
+
 from prakerja_flow import catalogue
 
 from .environment import DeployEnv
@@ -54,22 +55,39 @@ def build(app: cdk.App) -> System:
     def props(part: str, description: str) -> dict:
         return {"stack_name": deploy_env.stack_name(part), "description": description, "tags": tags}
 
-    data = DataStack(app, "Data", deploy_env=deploy_env, **props("data", "Prakerja Flow: tables, keys, secrets (retained)"))
+    data = DataStack(
+        app, "Data", deploy_env=deploy_env, **props("data", "Prakerja Flow: tables, keys, secrets (retained)")
+    )
     test_provider = None
     provider_url = deploy_env.payment_provider_url
     if deploy_env.deploys_test_provider:
         test_provider = TestProviderStack(
-            app, "TestProvider", deploy_env=deploy_env, data=data,
-            **props("testprovider", "Prakerja Flow (development only): test payment provider with the test account numbers"),
+            app,
+            "TestProvider",
+            deploy_env=deploy_env,
+            data=data,
+            **props(
+                "testprovider", "Prakerja Flow (development only): test payment provider with the test account numbers"
+            ),
         )
         provider_url = test_provider.url
     workflow = WorkflowStack(
-        app, "Workflow", deploy_env=deploy_env, data=data, payment_provider_url=provider_url,
-        **props("workflow", "Prakerja Flow: Lambda functions and the lifecycle state machine")
+        app,
+        "Workflow",
+        deploy_env=deploy_env,
+        data=data,
+        payment_provider_url=provider_url,
+        **props("workflow", "Prakerja Flow: Lambda functions and the lifecycle state machine"),
     )
-    api = ApiStack(app, "Api", deploy_env=deploy_env, workflow=workflow, **props("api", "Prakerja Flow: REST API, WAF, usage plan"))
+    api = ApiStack(
+        app, "Api", deploy_env=deploy_env, workflow=workflow, **props("api", "Prakerja Flow: REST API, WAF, usage plan")
+    )
     schedules = SchedulesStack(
-        app, "Schedules", deploy_env=deploy_env, workflow=workflow, **props("schedules", "Prakerja Flow: scheduled jobs and their DLQ")
+        app,
+        "Schedules",
+        deploy_env=deploy_env,
+        workflow=workflow,
+        **props("schedules", "Prakerja Flow: scheduled jobs and their DLQ"),
     )
     observability = ObservabilityStack(
         app,

@@ -26,18 +26,27 @@ def openapi() -> dict:
 NON_DOMAIN_CODES: dict[str, tuple[int, str]] = {
     "Unauthenticated": (401, "gateway/API: no (complete) signature headers"),
     "InvalidSignature": (403, "authorizer: unknown key id, malformed headers, or the signature does not match"),
-    "RequestExpired": (403, f"authorizer: timestamp more than {int(config.API_SIGNATURE_TOLERANCE.total_seconds())} s from server time"),
+    "RequestExpired": (
+        403,
+        f"authorizer: timestamp more than {int(config.API_SIGNATURE_TOLERANCE.total_seconds())} s from server time",
+    ),
     "RequestReplayed": (403, "authorizer: this key id and nonce were already used"),
     "Forbidden": (403, "authorizer/API: this principal kind may not call this route"),
     "BodyHashMismatch": (403, "API: the body is not the one whose SHA-256 was signed"),
     "RouteNotFound": (404, "gateway/API: no such method and path"),
     "IdempotencyKeyInProgress": (409, "API: a request with this Idempotency-Key is still running"),
     "PayloadTooLarge": (413, f"WAF/API: body over {config.MAX_REQUEST_BODY_BYTES} bytes"),
-    "UnsupportedMediaType": (415, "WAF/API: a POST or PUT whose Content-Type is not application/json (optionally ; charset=utf-8)"),
-    "ValidationError": (422, "gateway/API: the body is not one JSON object, is nested more than "
-                             f"{config.REQUEST_JSON_MAX_DEPTH} levels deep, repeats a key, has an integer of more than "
-                             f"{config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits, or breaks the schema (unknown fields, bounds, "
-                             "types, the text rules); the message says which"),
+    "UnsupportedMediaType": (
+        415,
+        "WAF/API: a POST or PUT whose Content-Type is not application/json (optionally ; charset=utf-8)",
+    ),
+    "ValidationError": (
+        422,
+        "gateway/API: the body is not one JSON object, is nested more than "
+        f"{config.REQUEST_JSON_MAX_DEPTH} levels deep, repeats a key, has an integer of more than "
+        f"{config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits, or breaks the schema (unknown fields, bounds, "
+        "types, the text rules); the message says which",
+    ),
     "IdempotencyKeyReused": (422, "API: this Idempotency-Key was used with a different body"),
     "BadRequest": (400, "gateway: any other request API Gateway itself refuses"),
     "Throttled": (429, "gateway: rate limit; retry later with the same Idempotency-Key"),
@@ -48,9 +57,14 @@ NON_DOMAIN_CODES: dict[str, tuple[int, str]] = {
 def error_catalogue() -> list[tuple[str, int, str]]:
     from prakerja_flow.domain import errors
 
-    found = {cls.__name__: (cls.http_status, (cls.__doc__ or "business rule (domain/errors.py); the message says which").strip().splitlines()[0])
-             for cls in vars(errors).values()
-             if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError}
+    found = {
+        cls.__name__: (
+            cls.http_status,
+            (cls.__doc__ or "business rule (domain/errors.py); the message says which").strip().splitlines()[0],
+        )
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError
+    }
     found.update(NON_DOMAIN_CODES)
     return sorted(((code, status, what) for code, (status, what) in found.items()), key=lambda item: (item[1], item[0]))
 
@@ -65,38 +79,79 @@ def _principals(route: routes.Route) -> str:
 # checks that auth/signing.py, the documented snippet and the local API agree with them.
 VECTOR_SECRET = "prakerja-example-secret-0123456789abcdef"
 SIGNING_VECTORS = (
-    {"key_id": "example-portal-1", "method": "POST", "path": "/participants", "query": "",
-     "body": '{"nik":"3171015705900001","full_name":"Siti","wave":1}', "timestamp": 1700000000,
-     "nonce": "nonce-0000000000000001", "canonical_query": "",
-     "content_sha256": "8b520eb373298d23d0e97adea10bec6c8a02f02f7c46b95a6259ac0791a4cb98",
-     "signature": "143184eea732731c42a786ce35172901c7ac5a5e644a0c6d1865b1d2a0bf7ce9"},
-    {"key_id": "example-operator-1", "method": "GET", "path": "/participants/P0123456789ABCDEF",
-     "query": "view=full&lang=id+ID&a=%2B&a=b", "body": None, "timestamp": 1700000060,
-     "nonce": "nonce-0000000000000002", "canonical_query": "a=%2B&a=b&lang=id%20ID&view=full",
-     "content_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-     "signature": "744e93c687bb0e6e261152d4be032efbc2dbab58078ac02b1bdd347ea9dc7528"},
-    {"key_id": "example-platform-1", "method": "POST", "path": "/participants/P0123456789ABCDEF/purchases/O1/rating",
-     "query": "", "body": '{"instructor":5,"facilities":4,"programme":5,"review":"Materi jelas sekali."}',
-     "timestamp": 1700000120, "nonce": "nonce-0000000000000003", "canonical_query": "",
-     "content_sha256": "675f92164782332da2035c40e329e7e5eca214d6ce53a5020c8c95a590f0041a",
-     "signature": "51d7f1fa798f6a81263302b1024079ff51cc4dbed301c724d4c06cf4ab200703"},
+    {
+        "key_id": "example-portal-1",
+        "method": "POST",
+        "path": "/participants",
+        "query": "",
+        "body": '{"nik":"3171015705900001","full_name":"Siti","wave":1}',
+        "timestamp": 1700000000,
+        "nonce": "nonce-0000000000000001",
+        "canonical_query": "",
+        "content_sha256": "8b520eb373298d23d0e97adea10bec6c8a02f02f7c46b95a6259ac0791a4cb98",
+        "signature": "143184eea732731c42a786ce35172901c7ac5a5e644a0c6d1865b1d2a0bf7ce9",
+    },
+    {
+        "key_id": "example-operator-1",
+        "method": "GET",
+        "path": "/participants/P0123456789ABCDEF",
+        "query": "view=full&lang=id+ID&a=%2B&a=b",
+        "body": None,
+        "timestamp": 1700000060,
+        "nonce": "nonce-0000000000000002",
+        "canonical_query": "a=%2B&a=b&lang=id%20ID&view=full",
+        "content_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "signature": "744e93c687bb0e6e261152d4be032efbc2dbab58078ac02b1bdd347ea9dc7528",
+    },
+    {
+        "key_id": "example-platform-1",
+        "method": "POST",
+        "path": "/participants/P0123456789ABCDEF/purchases/O1/rating",
+        "query": "",
+        "body": '{"instructor":5,"facilities":4,"programme":5,"review":"Materi jelas sekali."}',
+        "timestamp": 1700000120,
+        "nonce": "nonce-0000000000000003",
+        "canonical_query": "",
+        "content_sha256": "675f92164782332da2035c40e329e7e5eca214d6ce53a5020c8c95a590f0041a",
+        "signature": "51d7f1fa798f6a81263302b1024079ff51cc4dbed301c724d4c06cf4ab200703",
+    },
 )
 
 
 def vector_string_to_sign(vector: dict) -> str:
-    return "\n".join(("PRAKERJA-HMAC-SHA256", vector["method"], vector["path"], vector["canonical_query"],
-                      str(vector["timestamp"]), vector["nonce"], vector["key_id"], vector["content_sha256"]))
+    return "\n".join(
+        (
+            "PRAKERJA-HMAC-SHA256",
+            vector["method"],
+            vector["path"],
+            vector["canonical_query"],
+            str(vector["timestamp"]),
+            vector["nonce"],
+            vector["key_id"],
+            vector["content_sha256"],
+        )
+    )
 
 
 def _vectors_markdown() -> str:
-    parts = [f"Every vector uses the secret `{VECTOR_SECRET}`. Check your client against them before calling the API.", ""]
+    parts = [
+        f"Every vector uses the secret `{VECTOR_SECRET}`. Check your client against them before calling the API.",
+        "",
+    ]
     for n, v in enumerate(SIGNING_VECTORS, 1):
         request = f"{v['method']} {v['path']}" + (f"?{v['query']}" if v["query"] else "")
-        parts += [f"**Vector {n}**: key id `{v['key_id']}`, timestamp `{v['timestamp']}`, nonce `{v['nonce']}`, "
-                  f"request `{request}`, body {('`' + v['body'] + '`') if v['body'] is not None else 'none'}.", "",
-                  "```text", vector_string_to_sign(v), "```", "",
-                  f"canonical query `{v['canonical_query']}`{' (empty)' if not v['canonical_query'] else ''}; "
-                  f"X-Prakerja-Content-SHA256 `{v['content_sha256']}`; X-Prakerja-Signature `{v['signature']}`", ""]
+        parts += [
+            f"**Vector {n}**: key id `{v['key_id']}`, timestamp `{v['timestamp']}`, nonce `{v['nonce']}`, "
+            f"request `{request}`, body {('`' + v['body'] + '`') if v['body'] is not None else 'none'}.",
+            "",
+            "```text",
+            vector_string_to_sign(v),
+            "```",
+            "",
+            f"canonical query `{v['canonical_query']}`{' (empty)' if not v['canonical_query'] else ''}; "
+            f"X-Prakerja-Content-SHA256 `{v['content_sha256']}`; X-Prakerja-Signature `{v['signature']}`",
+            "",
+        ]
     return "\n".join(parts)
 
 
@@ -325,7 +380,7 @@ def markdown(spec: dict) -> str:
         "Generated from the code by `python -m prakerja.api_docs` (do not edit by hand).",
         "The machine-readable spec is [openapi.json](openapi.json).",
         "",
-        "Every error has one shape: `{\"error\": {\"code\": \"...\", \"message\": \"...\", \"request_id\": \"...\"}}`.",
+        'Every error has one shape: `{"error": {"code": "...", "message": "...", "request_id": "..."}}`.',
         "Money is integer rupiah (`*_idr`); floats and numeric strings are refused.",
         "",
         "Locally, `prakerja local up` also serves this spec at `/openapi.json` and Swagger UI at `/swagger`.",
@@ -341,7 +396,9 @@ def markdown(spec: dict) -> str:
     for path, operations in sorted(spec["paths"].items()):
         for method, op in sorted(operations.items()):
             who = _principals(routes.by_path(method, path))
-            lines.append(f"| {method.upper()} | `{path}` | {', '.join(op.get('tags', []))} | {who} | {op.get('summary', '')} |")
+            lines.append(
+                f"| {method.upper()} | `{path}` | {', '.join(op.get('tags', []))} | {who} | {op.get('summary', '')} |"
+            )
     lines += ["", "## Request bodies", ""]
     for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items()):
         if name in ("HTTPValidationError", "ValidationError") or "properties" not in schema:
@@ -349,12 +406,39 @@ def markdown(spec: dict) -> str:
         lines += [f"### {name}", "", "| field | type | required | constraints |", "| --- | --- | --- | --- |"]
         required = set(schema.get("required", []))
         for field, prop in schema["properties"].items():
-            kind = prop.get("type") or " or ".join(p.get("type", p.get("$ref", "?").split("/")[-1]) for p in prop.get("anyOf", [])) or prop.get("$ref", "").split("/")[-1]
-            bounds = ", ".join(f"{k}={v}" for k, v in prop.items() if k in ("minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength", "pattern", "enum", "minItems", "maxItems"))
-            lines.append(f"| `{field}` | {kind} | {'yes' if field in required else 'no'} | {bounds.replace('|', '&#124;')} |")
+            kind = (
+                prop.get("type")
+                or " or ".join(p.get("type", p.get("$ref", "?").split("/")[-1]) for p in prop.get("anyOf", []))
+                or prop.get("$ref", "").split("/")[-1]
+            )
+            bounds = ", ".join(
+                f"{k}={v}"
+                for k, v in prop.items()
+                if k
+                in (
+                    "minimum",
+                    "maximum",
+                    "exclusiveMinimum",
+                    "minLength",
+                    "maxLength",
+                    "pattern",
+                    "enum",
+                    "minItems",
+                    "maxItems",
+                )
+            )
+            lines.append(
+                f"| `{field}` | {kind} | {'yes' if field in required else 'no'} | {bounds.replace('|', '&#124;')} |"
+            )
         lines.append("")
-    lines += ["## Error codes", "", "Every 4xx/5xx body is `{\"error\": {\"code\", \"message\", \"request_id\"}}` with one of these codes.", "",
-              "| code | HTTP status | meaning |", "| --- | --- | --- |"]
+    lines += [
+        "## Error codes",
+        "",
+        'Every 4xx/5xx body is `{"error": {"code", "message", "request_id"}}` with one of these codes.',
+        "",
+        "| code | HTTP status | meaning |",
+        "| --- | --- | --- |",
+    ]
     lines += [f"| `{code}` | {status} | {what} |" for code, status, what in error_catalogue()]
     return "\n".join(lines) + "\n"
 
@@ -368,7 +452,9 @@ def main() -> int:
     spec_text, md_text = render()
     OPENAPI_PATH.write_text(spec_text, encoding="utf-8")
     MARKDOWN_PATH.write_text(md_text, encoding="utf-8")
-    print(f"wrote {OPENAPI_PATH.relative_to(catalogue.PROJECT_ROOT)} and {MARKDOWN_PATH.relative_to(catalogue.PROJECT_ROOT)}")
+    print(
+        f"wrote {OPENAPI_PATH.relative_to(catalogue.PROJECT_ROOT)} and {MARKDOWN_PATH.relative_to(catalogue.PROJECT_ROOT)}"
+    )
     return 0
 
 

@@ -10,7 +10,11 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Prakerja Flow: the Kartu Prakerja lifecycle on AWS Step Functions.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Prakerja Flow: the Kartu Prakerja lifecycle on AWS Step Functions.",
+)
 local_app = typer.Typer(no_args_is_help=True, help="The embedded default: the whole system on moto, no AWS account.")
 app.add_typer(local_app, name="local")
 
@@ -23,17 +27,28 @@ app.add_typer(ops_app, name="ops")
 def simulate(
     participants: Annotated[int, typer.Option(min=1, max=100_000, help="Synthetic participants in the wave.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same wave.")] = 1,
-    faults: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of payment-provider calls that fail (0-0.9).")] = 0.0,
+    faults: Annotated[
+        float, typer.Option(min=0.0, max=0.9, help="Share of payment-provider calls that fail (0-0.9).")
+    ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     statement: Annotated[str | None, typer.Option(help="Write the provider's statement here (JSON lines).")] = None,
-    serve: Annotated[bool, typer.Option("--serve", help="Afterwards, keep the simulated world up for `prakerja ops` "
-                                        "(and the API) until Ctrl-C, its clock going on as in `local up`.")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Afterwards, keep the simulated world up for `prakerja ops` "
+            "(and the API) until Ctrl-C, its clock going on as in `local up`.",
+        ),
+    ] = False,
     port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: port of the platform API.")] = 3000,
     aws_port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: port of the AWS endpoint.")] = 5000,
-    month_seconds: Annotated[float, typer.Option(min=0.5, help="With --serve: wall-clock seconds per programme month.")] = 60.0,
+    month_seconds: Annotated[
+        float, typer.Option(min=0.5, help="With --serve: wall-clock seconds per programme month.")
+    ] = 60.0,
 ) -> None:
     """Run a wave of synthetic participants through the real API and state machine."""
-    from .simulate import HORIZON_DAYS, simulate as run
+    from .simulate import HORIZON_DAYS
+    from .simulate import simulate as run
 
     if serve:
         if port == aws_port:
@@ -44,10 +59,13 @@ def simulate(
     if sys.stderr.isatty() and not as_json:
         from rich.progress import Progress
 
-        progress = Progress(transient=True, console=__import__("rich.console", fromlist=["Console"]).Console(stderr=True))
+        progress = Progress(
+            transient=True, console=__import__("rich.console", fromlist=["Console"]).Console(stderr=True)
+        )
         task = progress.add_task("simulating programme days", total=HORIZON_DAYS)
         progress.start()
         progress_cb = lambda done, total: progress.update(task, completed=done)  # noqa: E731
+
     def report_then_serve(cloud, report) -> None:
         if progress:
             progress.stop()
@@ -57,6 +75,7 @@ def simulate(
         def ready(cloud) -> None:
             for line in _endpoint_lines(cloud, port, aws_port, month_seconds):
                 print(line, file=sys.stderr, flush=True)  # stdout stays the summary
+
         serve_world(cloud, port, aws_port, month_seconds, ready=ready)
 
     try:
@@ -91,7 +110,9 @@ def _print_summary(summary: dict) -> None:
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"Simulated wave: {summary['participants']} participants, seed {summary['seed']}, faults {summary['faults']}")
+    table = Table(
+        title=f"Simulated wave: {summary['participants']} participants, seed {summary['seed']}, faults {summary['faults']}"
+    )
     table.add_column("measure")
     table.add_column("value", justify="right")
     for state, count in summary["final_states"].items():
@@ -115,8 +136,12 @@ def _print_summary(summary: dict) -> None:
 @local_app.command("up")
 def local_up(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the platform API.")] = 3000,
-    aws_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the AWS-compatible endpoint (moto server).")] = 5000,
-    month_seconds: Annotated[float, typer.Option(min=0.5, help="Wall-clock seconds per programme month (30 days).")] = 60.0,
+    aws_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of the AWS-compatible endpoint (moto server).")
+    ] = 5000,
+    month_seconds: Annotated[
+        float, typer.Option(min=0.5, help="Wall-clock seconds per programme month (30 days).")
+    ] = 60.0,
     start: Annotated[datetime | None, typer.Option(help="Programme time at start (default: now, UTC).")] = None,
 ) -> None:
     """Serve the API and an AWS endpoint on this machine until Ctrl-C."""

@@ -35,7 +35,9 @@ def check_invariants(cloud: LocalCloud, personas: list[Persona]) -> list[str]:
         problems += _participant_problems(pid, items, paid_by_key, statement_by_participant[pid])
     for execution in cloud.executions("FAILED"):
         detail = cloud.sfn.describe_execution(executionArn=execution["executionArn"])
-        problems.append(f"execution {execution['name']} FAILED: {detail.get('error')}: {str(detail.get('cause'))[:300]}")
+        problems.append(
+            f"execution {execution['name']} FAILED: {detail.get('error')}: {str(detail.get('cause'))[:300]}"
+        )
     problems += _persona_expectations(cloud, personas, items_by_participant)
     return problems
 
@@ -45,12 +47,16 @@ def _participant_problems(pid: str, items: list[dict], paid_by_key: dict[str, di
     profile = next(i for i in items if i["sk"] == keys.PROFILE)
     ledger = [i for i in items if i["sk"].startswith(keys.LEDGER)]
     ents = [i for i in items if i["sk"].startswith(keys.ENTITLEMENT)]
-    balance_moves = sum(e["amount_idr"] for e in ledger if e["entry"] in ("BALANCE_GRANTED", "TRAINING_PURCHASE", "BALANCE_FORFEITED"))
+    balance_moves = sum(
+        e["amount_idr"] for e in ledger if e["entry"] in ("BALANCE_GRANTED", "TRAINING_PURCHASE", "BALANCE_FORFEITED")
+    )
     if balance_moves != profile["balance_idr"]:
         problems.append(f"{pid}: ledger says balance Rp{balance_moves:,}, profile says Rp{profile['balance_idr']:,}")
     cash = sum(e["amount_idr"] for e in ledger if e["entry"].endswith("_PAID"))
     if not cash == profile["cash_paid_idr"] == statement_total:
-        problems.append(f"{pid}: cash paid ledger Rp{cash:,}, profile Rp{profile['cash_paid_idr']:,}, provider statement Rp{statement_total:,}")
+        problems.append(
+            f"{pid}: cash paid ledger Rp{cash:,}, profile Rp{profile['cash_paid_idr']:,}, provider statement Rp{statement_total:,}"
+        )
     if profile["cash_paid_idr"] > config.CASH_INCENTIVE_CAP_IDR:
         problems.append(f"{pid}: cash Rp{profile['cash_paid_idr']:,} above the cap")
     spent = config.TRAINING_BALANCE_IDR - profile["balance_idr"] - profile.get("forfeited_idr", 0)
@@ -67,7 +73,9 @@ def _participant_problems(pid: str, items: list[dict], paid_by_key: dict[str, di
     return problems
 
 
-def _persona_expectations(cloud: LocalCloud, personas: list[Persona], items_by_participant: dict[str, list[dict]]) -> list[str]:
+def _persona_expectations(
+    cloud: LocalCloud, personas: list[Persona], items_by_participant: dict[str, list[dict]]
+) -> list[str]:
     problems: list[str] = []
     statuses = {e["name"]: e["status"] for e in cloud.executions()}
     for p in personas:
@@ -84,8 +92,13 @@ def _persona_expectations(cloud: LocalCloud, personas: list[Persona], items_by_p
             if cash:
                 problems.append(f"{p.participant_id}: {p.kind} but Rp{cash:,} was paid")
         else:
-            expected = config.POST_TRAINING_PAYOUT_IDR * config.POST_TRAINING_PAYOUT_COUNT + config.SURVEY_PAYMENT_IDR * len(p.surveys)
+            expected = (
+                config.POST_TRAINING_PAYOUT_IDR * config.POST_TRAINING_PAYOUT_COUNT
+                + config.SURVEY_PAYMENT_IDR * len(p.surveys)
+            )
             if cash != expected or statuses.get(p.participant_id) != "SUCCEEDED":
-                problems.append(f"{p.participant_id}: expected Rp{expected:,} and a finished lifecycle, got Rp{cash:,} "
-                                f"and {statuses.get(p.participant_id)}")
+                problems.append(
+                    f"{p.participant_id}: expected Rp{expected:,} and a finished lifecycle, got Rp{cash:,} "
+                    f"and {statuses.get(p.participant_id)}"
+                )
     return problems

@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"prakerja: {error.args[0]}", file=sys.stderr)
             return 2
         key_id, secret = client.key_id, client.secret
-    headers = signing.sign(secret, key_id, args.method, path, args.body, parse_qs(query, keep_blank_values=True), int(time.time()))
+    headers = signing.sign(
+        secret, key_id, args.method, path, args.body, parse_qs(query, keep_blank_values=True), int(time.time())
+    )
     if args.idempotency_key:
         headers["Idempotency-Key"] = args.idempotency_key
     print(curl_command(args.url, args.method, path, args.body, headers, query))

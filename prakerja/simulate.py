@@ -29,8 +29,13 @@ REGISTRATION_DAYS = 7
 UNISSUED_VOUCHER = "PKV-AAAA-AAAA-AAAA"  # well-formed, never issued
 # Long enough for the last survey window of the last registrant to close.
 HORIZON_DAYS = (
-    REGISTRATION_DAYS + 20 + 17 + config.FIRST_PAYOUT_DELAY.days
-    + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1].days + config.SURVEY_WINDOW.days + 10
+    REGISTRATION_DAYS
+    + 20
+    + 17
+    + config.FIRST_PAYOUT_DELAY.days
+    + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1].days
+    + config.SURVEY_WINDOW.days
+    + 10
 )
 
 
@@ -106,8 +111,14 @@ def make_personas(count: int, rng: random.Random) -> list[Persona]:
     for index in range(count):
         while True:
             birth = date(rng.randint(1960, 2000), rng.randint(1, 12), rng.randint(1, 28))
-            nik = build_nik(rng.choice(sorted(config.PROVINCE_CODES)), rng.randint(1, 79), rng.randint(1, 40),
-                            birth, rng.choice("MF"), rng.randint(1, 9999))
+            nik = build_nik(
+                rng.choice(sorted(config.PROVINCE_CODES)),
+                rng.randint(1, 79),
+                rng.randint(1, 40),
+                birth,
+                rng.choice("MF"),
+                rng.randint(1, 9999),
+            )
             if nik not in used:
                 used.add(nik)
                 break
@@ -121,7 +132,11 @@ def make_personas(count: int, rng: random.Random) -> list[Persona]:
         persona.over_balance = persona.two_trainings and rng.random() < 0.4
         account_roll = rng.random()
         persona.account = (
-            ACCOUNT_OTHER_NAME if account_roll < 0.03 else ACCOUNT_UNVERIFIED_THEN_FIXED if account_roll < 0.13 else ACCOUNT_OK
+            ACCOUNT_OTHER_NAME
+            if account_roll < 0.03
+            else ACCOUNT_UNVERIFIED_THEN_FIXED
+            if account_roll < 0.13
+            else ACCOUNT_OK
         )
         persona.surveys = tuple(n for n in range(1, config.SURVEY_COUNT + 1) if rng.random() < 0.9)
         personas.append(persona)
@@ -129,7 +144,9 @@ def make_personas(count: int, rng: random.Random) -> list[Persona]:
 
 
 class Simulation:
-    def __init__(self, cloud: LocalCloud, personas: list[Persona], rng: random.Random, report: Report, duplicate_deliveries: bool):
+    def __init__(
+        self, cloud: LocalCloud, personas: list[Persona], rng: random.Random, report: Report, duplicate_deliveries: bool
+    ):
         self.cloud = cloud
         self.personas = personas
         self.rng = rng
@@ -139,7 +156,15 @@ class Simulation:
 
     # --- HTTP, as a partner platform or the participant portal would call it ----------------
 
-    def call(self, method: str, path: str, body: dict | None, expect: tuple[int, ...], label: str, principal: str | None = None) -> tuple[int, dict]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict | None,
+        expect: tuple[int, ...],
+        label: str,
+        principal: str | None = None,
+    ) -> tuple[int, dict]:
         # Signed as the route family's local client, or as `principal` (a persona's platform).
         status, payload = self.cloud.request(method, path, body, **({"principal": principal} if principal else {}))
         self.report.requests[status] += 1
@@ -161,16 +186,30 @@ class Simulation:
 
     def schedule(self) -> None:
         for invalid in range(max(1, len(self.personas) // 50)):
-            self.at(0, lambda d, n=invalid: self.call(
-                "POST", "/participants", {"nik": f"99{n:014d}", "full_name": "Invalid", "wave": 1}, (422,), "invalid NIK"))
+            self.at(
+                0,
+                lambda d, n=invalid: self.call(
+                    "POST",
+                    "/participants",
+                    {"nik": f"99{n:014d}", "full_name": "Invalid", "wave": 1},
+                    (422,),
+                    "invalid NIK",
+                ),
+            )
         for p in self.personas:
             self.at(p.register_day, lambda d, p=p: self.register(p, d))
         for p in self.personas[: max(1, len(self.personas) // 50)]:
-            self.at(REGISTRATION_DAYS, lambda d, p=p: self.call(
-                "POST", "/participants", {"nik": p.nik, "full_name": "Again", "wave": 1}, (409,), "duplicate NIK"))
+            self.at(
+                REGISTRATION_DAYS,
+                lambda d, p=p: self.call(
+                    "POST", "/participants", {"nik": p.nik, "full_name": "Again", "wave": 1}, (409,), "duplicate NIK"
+                ),
+            )
 
     def register(self, p: Persona, day: int) -> None:
-        status, body = self.call("POST", "/participants", {"nik": p.nik, "full_name": f"Peserta {p.index}", "wave": 1}, (201,), "register")
+        status, body = self.call(
+            "POST", "/participants", {"nik": p.nik, "full_name": f"Peserta {p.index}", "wave": 1}, (201,), "register"
+        )
         if status != 201:
             return
         p.participant_id = body["participant_id"]
@@ -182,17 +221,32 @@ class Simulation:
         number = f"08{p.index:010d}"
         channel = self.rng.choice(config.PAYOUT_CHANNELS)
         holder = p.nik if p.account != ACCOUNT_OTHER_NAME else "3171010101900001"
-        self.cloud.provider.open_account(channel, number, holder, kyc_verified=p.account != ACCOUNT_UNVERIFIED_THEN_FIXED)
+        self.cloud.provider.open_account(
+            channel, number, holder, kyc_verified=p.account != ACCOUNT_UNVERIFIED_THEN_FIXED
+        )
         p.account_ref = (channel, number)
-        self.call("PUT", f"/participants/{p.participant_id}/payout-account", {"channel": channel, "account_number": number}, (200,), "payout account")
+        self.call(
+            "PUT",
+            f"/participants/{p.participant_id}/payout-account",
+            {"channel": channel, "account_number": number},
+            (200,),
+            "payout account",
+        )
 
     def voucher(self, p: Persona, training_id: str) -> str:
         """The participant picks a training on their platform: the portal's voucher for it."""
-        status, body = self.call("POST", f"/participants/{p.participant_id}/vouchers",
-                                 {"platform_id": p.platform, "training_id": training_id}, (201,), "voucher")
+        status, body = self.call(
+            "POST",
+            f"/participants/{p.participant_id}/vouchers",
+            {"platform_id": p.platform, "training_id": training_id},
+            (201,),
+            "voucher",
+        )
         return body.get("voucher_code", UNISSUED_VOUCHER) if status == 201 else UNISSUED_VOUCHER
 
-    def purchase_body(self, p: Persona, purchase_id: str, price: int, bundle: bool = False, voucher: str | None = None) -> dict:
+    def purchase_body(
+        self, p: Persona, purchase_id: str, price: int, bundle: bool = False, voucher: str | None = None
+    ) -> dict:
         training_id = f"TR-{purchase_id}"
         lines = [{"training_id": training_id, "institution_id": f"LPK-{p.platform}", "price_idr": price}]
         if bundle:
@@ -202,19 +256,44 @@ class Simulation:
     def buy_first(self, p: Persona, day: int) -> None:
         path = f"/participants/{p.participant_id}/purchases"
         if p.tries_bundle:
-            self.call("POST", path, self.purchase_body(p, f"{p.index}-BUNDLE", 300_000, bundle=True), (422,), "bundle", f"platform:{p.platform}")
-        price = self.rng.choice((300_000, 450_000, 600_000, 750_000)) if p.two_trainings else self.rng.choice((500_000, 1_000_000))
+            self.call(
+                "POST",
+                path,
+                self.purchase_body(p, f"{p.index}-BUNDLE", 300_000, bundle=True),
+                (422,),
+                "bundle",
+                f"platform:{p.platform}",
+            )
+        price = (
+            self.rng.choice((300_000, 450_000, 600_000, 750_000))
+            if p.two_trainings
+            else self.rng.choice((500_000, 1_000_000))
+        )
         purchase_id = f"{p.index}-A"
         if p.buys_without_voucher:
             # The platform knows the participant id but has no voucher of theirs: it buys nothing.
-            self.call("POST", path, self.purchase_body(p, purchase_id, price, voucher=UNISSUED_VOUCHER), (404,), "no voucher",
-                      f"platform:{p.platform}")
-        if self.platform_post(path, self.purchase_body(p, purchase_id, price), "purchase", (409,), f"platform:{p.platform}") in (200, 201):
+            self.call(
+                "POST",
+                path,
+                self.purchase_body(p, purchase_id, price, voucher=UNISSUED_VOUCHER),
+                (404,),
+                "no voucher",
+                f"platform:{p.platform}",
+            )
+        if self.platform_post(
+            path, self.purchase_body(p, purchase_id, price), "purchase", (409,), f"platform:{p.platform}"
+        ) in (200, 201):
             self.at(day + self.rng.randint(3, 14), lambda d: self.complete(p, purchase_id, d, first=True))
 
     def complete(self, p: Persona, purchase_id: str, day: int, first: bool) -> None:
         body = {"training_id": f"TR-{purchase_id}", "certificate_id": f"CERT-{purchase_id}"}
-        self.platform_post(f"/participants/{p.participant_id}/purchases/{purchase_id}/completion", body, "completion", (409,), f"platform:{p.platform}")
+        self.platform_post(
+            f"/participants/{p.participant_id}/purchases/{purchase_id}/completion",
+            body,
+            "completion",
+            (409,),
+            f"platform:{p.platform}",
+        )
         if first and p.two_trainings:
             self.at(day + 1, lambda d: self.buy_second(p, d))
         if not p.never_rates:
@@ -225,17 +304,36 @@ class Simulation:
         status, body = self.call("GET", f"/participants/{p.participant_id}", None, (200,), "status")
         remaining = body.get("balance_idr", 0)
         if p.over_balance:
-            self.call("POST", path, self.purchase_body(p, f"{p.index}-X", remaining + 100_000), (409,), "over balance", f"platform:{p.platform}")
+            self.call(
+                "POST",
+                path,
+                self.purchase_body(p, f"{p.index}-X", remaining + 100_000),
+                (409,),
+                "over balance",
+                f"platform:{p.platform}",
+            )
         if remaining <= 0:
             return
         purchase_id = f"{p.index}-B"
-        if self.platform_post(path, self.purchase_body(p, purchase_id, remaining), "second purchase", (409,), f"platform:{p.platform}") in (200, 201):
+        if self.platform_post(
+            path, self.purchase_body(p, purchase_id, remaining), "second purchase", (409,), f"platform:{p.platform}"
+        ) in (200, 201):
             self.at(day + self.rng.randint(2, 7), lambda d: self.complete(p, purchase_id, d, first=False))
 
     def rate(self, p: Persona, purchase_id: str, day: int) -> None:
-        body = {"instructor": self.rng.randint(1, 5), "facilities": self.rng.randint(1, 5),
-                "programme": self.rng.randint(1, 5), "review": "Materi jelas dan instruktur membantu."}
-        self.platform_post(f"/participants/{p.participant_id}/purchases/{purchase_id}/rating", body, "rating", (409,), f"platform:{p.platform}")
+        body = {
+            "instructor": self.rng.randint(1, 5),
+            "facilities": self.rng.randint(1, 5),
+            "programme": self.rng.randint(1, 5),
+            "review": "Materi jelas dan instruktur membantu.",
+        }
+        self.platform_post(
+            f"/participants/{p.participant_id}/purchases/{purchase_id}/rating",
+            body,
+            "rating",
+            (409,),
+            f"platform:{p.platform}",
+        )
         if p.rated_day is None:
             p.rated_day = day
             first_due = day + config.FIRST_PAYOUT_DELAY.days
@@ -243,15 +341,23 @@ class Simulation:
                 self.at(first_due + self.rng.randint(3, 12), lambda d: self.verify_account(p))
             for n in p.surveys:
                 opens = first_due + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[n - 1].days
-                self.at(opens + self.rng.randint(1, 10), lambda d, n=n: self.survey(p, n, d, opens + config.SURVEY_WINDOW.days))
+                self.at(
+                    opens + self.rng.randint(1, 10),
+                    lambda d, n=n: self.survey(p, n, d, opens + config.SURVEY_WINDOW.days),
+                )
 
     def verify_account(self, p: Persona) -> None:
         channel, number = p.account_ref
         self.cloud.provider.open_account(channel, number, p.nik, kyc_verified=True)
 
     def survey(self, p: Persona, n: int, day: int, closes: int) -> None:
-        status, body = self.call("POST", f"/participants/{p.participant_id}/surveys/{n}",
-                                 {"answers": {"q1": "ya", "q2": self.rng.randint(1, 5)}}, (201, 409, 404), f"survey {n}")
+        status, body = self.call(
+            "POST",
+            f"/participants/{p.participant_id}/surveys/{n}",
+            {"answers": {"q1": "ya", "q2": self.rng.randint(1, 5)}},
+            (201, 409, 404),
+            f"survey {n}",
+        )
         code = (body.get("error") or {}).get("code")
         if status != 201 and code in ("SurveyNotOpen", "SurveyNotFound") and day + 1 < closes:
             self.at(day + 1, lambda d: self.survey(p, n, d, closes))
@@ -275,10 +381,15 @@ class Simulation:
                 on_day(day)
 
 
-def simulate(participants: int, seed: int, faults: float = 0.0, statement: str | None = None,
-             progress: Callable[[int, int], None] | None = None,
-             inspect: Callable[[LocalCloud, list[Persona]], None] | None = None,
-             then: Callable[[LocalCloud, Report], None] | None = None) -> Report:
+def simulate(
+    participants: int,
+    seed: int,
+    faults: float = 0.0,
+    statement: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    inspect: Callable[[LocalCloud, list[Persona]], None] | None = None,
+    then: Callable[[LocalCloud, Report], None] | None = None,
+) -> Report:
     """`inspect(cloud, personas)`, if given, runs after the checks, before the local
     world is torn down (tests read the table through it); `then(cloud, report)` last of
     all, still before the teardown (`prakerja simulate --serve` serves the world from it)."""
@@ -330,7 +441,11 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
         if line["status"] == "PAID":
             paid[line["kind"]] += line["amount_idr"]
             report.payouts_paid += 1
-    report.paid_idr = {inc.POST_TRAINING: paid[inc.POST_TRAINING], inc.SURVEY: paid[inc.SURVEY], "total": sum(paid.values())}
+    report.paid_idr = {
+        inc.POST_TRAINING: paid[inc.POST_TRAINING],
+        inc.SURVEY: paid[inc.SURVEY],
+        "total": sum(paid.values()),
+    }
     transitions: list[int] = []
     happy: list[int] = []
     histories = cloud.histories()
@@ -349,7 +464,9 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
     }
     task_functions = {spec.function_name for spec in catalogue.FUNCTIONS if spec.asl_substitution}
     task_calls = sum(v for k, v in invoker.invocation_counts.items() if k in task_functions)
-    report.lambda_invocations = {"state_machine_tasks_mean": round(task_calls / len(transitions), 1) if transitions else 0.0}
+    report.lambda_invocations = {
+        "state_machine_tasks_mean": round(task_calls / len(transitions), 1) if transitions else 0.0
+    }
 
 
 def _final_state(events: list[dict], entered: list[dict]) -> str:

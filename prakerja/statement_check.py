@@ -56,11 +56,16 @@ def _amounts_and_counts(paid: list[dict]) -> list[str]:
         if not isinstance(sequence, int) or not 1 <= sequence <= count:
             problems.append(f"transfer {line['transfer_id']} pays {kind} number {sequence}; there are {count}")
         if line["idempotency_key"] != inc.idempotency_key(line["participant_id"], kind, sequence):
-            problems.append(f"transfer {line['transfer_id']} carries key {line['idempotency_key']}, "
-                            f"not the key of {line['participant_id']} {kind} {sequence}")
+            problems.append(
+                f"transfer {line['transfer_id']} carries key {line['idempotency_key']}, "
+                f"not the key of {line['participant_id']} {kind} {sequence}"
+            )
         per_participant_kind[(line["participant_id"], kind)] += 1
-    problems += [f"participant {pid} was paid {n} {kind} payments; at most {KINDS[kind][1]} exist"
-                 for (pid, kind), n in per_participant_kind.items() if n > KINDS[kind][1]]
+    problems += [
+        f"participant {pid} was paid {n} {kind} payments; at most {KINDS[kind][1]} exist"
+        for (pid, kind), n in per_participant_kind.items()
+        if n > KINDS[kind][1]
+    ]
     return problems
 
 
@@ -78,8 +83,11 @@ def _over_the_cap(paid: list[dict]) -> list[str]:
 
 def _surveys_before_the_first_payout(paid: list[dict]) -> list[str]:
     """Surveys open only after the first monthly payout has been paid."""
-    first_payout = {line["participant_id"]: line["at"] for line in paid
-                    if line.get("kind") == inc.POST_TRAINING and line.get("sequence") == 1}
+    first_payout = {
+        line["participant_id"]: line["at"]
+        for line in paid
+        if line.get("kind") == inc.POST_TRAINING and line.get("sequence") == 1
+    }
     problems = []
     for line in paid:
         if line.get("kind") != inc.SURVEY:
@@ -99,8 +107,10 @@ def _sent_again_after_acceptance(lines: list[dict]) -> list[str]:
     for line in lines:
         key = line["idempotency_key"]
         if key in paid_keys:
-            problems.append(f"idempotency key {key} was sent again ({line['status']} at {line['at']}) "
-                            "after the provider had paid it")
+            problems.append(
+                f"idempotency key {key} was sent again ({line['status']} at {line['at']}) "
+                "after the provider had paid it"
+            )
         if line["status"] == PAID:
             paid_keys.add(key)
     return problems
@@ -117,8 +127,11 @@ def summary_problems(lines: list[dict], summary: dict) -> list[str]:
     figures["payouts_paid"] = len(paid)
     reported = {f"paid_idr.{k}": v for k, v in (summary.get("paid_idr") or {}).items()}
     reported["payouts_paid"] = summary.get("payouts_paid")
-    return [f"the summary says {name} = {reported.get(name)}, the statement says {value}"
-            for name, value in figures.items() if reported.get(name) != value]
+    return [
+        f"the summary says {name} = {reported.get(name)}, the statement says {value}"
+        for name, value in figures.items()
+        if reported.get(name) != value
+    ]
 
 
 def read_statement(path: str | Path) -> list[dict]:
@@ -148,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"statement_check: cannot read {reading}: {error}", file=sys.stderr)
         return 2
     paid = [line for line in lines if line["status"] == PAID]
-    print(f"{len(lines)} transfer attempts, {len(paid)} paid, Rp{sum(line['amount_idr'] for line in paid):,} in total, "
-          f"{len(problems)} problem(s)")
+    print(
+        f"{len(lines)} transfer attempts, {len(paid)} paid, Rp{sum(line['amount_idr'] for line in paid):,} in total, "
+        f"{len(problems)} problem(s)"
+    )
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -24,8 +24,12 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "images"))
     out = Path(parser.parse_args().out)
     out.mkdir(parents=True, exist_ok=True)
-    with world() as w, console(w.cloud, actor="ani", statement=w.cloud.provider.statement_lines()) as server, \
-            playwright() as driver, chromium(driver, 1280, 900) as page:
+    with (
+        world() as w,
+        console(w.cloud, actor="ani", statement=w.cloud.provider.statement_lines()) as server,
+        playwright() as driver,
+        chromium(driver, 1280, 900) as page,
+    ):
         base = f"http://127.0.0.1:{server.port}"
         page.goto(server.url)
 
@@ -51,7 +55,12 @@ def main() -> None:
         shot("confirm", full=False)
         page.goto(base + "/audit?since=2020-07-01")
         shot("audit")
-    with world() as w, console(w.cloud, read_only=True, actor="support") as server, playwright() as driver, chromium(driver, 1280, 500) as page:
+    with (
+        world() as w,
+        console(w.cloud, read_only=True, actor="support") as server,
+        playwright() as driver,
+        chromium(driver, 1280, 500) as page,
+    ):
         page.goto(server.url)
         page.goto(f"http://127.0.0.1:{server.port}/act/payouts.pause")
         page.screenshot(path=str(out / "console-read-only.png"))

@@ -19,8 +19,11 @@ def pytest_terminal_summary(terminalreporter):
     # Said at the end of every run: the size the at-scale test ran at is never a silent choice.
     from support import scale
 
-    ran = any(getattr(report, "nodeid", "").startswith(LONGEST_FIRST[0])
-              for reports in terminalreporter.stats.values() for report in reports)
+    ran = any(
+        getattr(report, "nodeid", "").startswith(LONGEST_FIRST[0])
+        for reports in terminalreporter.stats.values()
+        for report in reports
+    )
     if not ran:
         return
     size = scale.participants()

@@ -15,9 +15,7 @@ POST_TRAINING_PAYOUT_IDR = 600_000
 POST_TRAINING_PAYOUT_COUNT = 4
 SURVEY_PAYMENT_IDR = 50_000
 SURVEY_COUNT = 3
-CASH_INCENTIVE_CAP_IDR = (
-    POST_TRAINING_PAYOUT_IDR * POST_TRAINING_PAYOUT_COUNT + SURVEY_PAYMENT_IDR * SURVEY_COUNT
-)
+CASH_INCENTIVE_CAP_IDR = POST_TRAINING_PAYOUT_IDR * POST_TRAINING_PAYOUT_COUNT + SURVEY_PAYMENT_IDR * SURVEY_COUNT
 PACKAGE_CAP_IDR = TRAINING_BALANCE_IDR + CASH_INCENTIVE_CAP_IDR
 assert PACKAGE_CAP_IDR == 3_550_000, "the programme's package is Rp3,550,000 per participant"
 
@@ -30,12 +28,42 @@ NIK_FEMALE_DAY_OFFSET = 40
 # Province codes in use (Kemendagri); 2-digit numbers outside this set are invalid.
 PROVINCE_CODES = frozenset(
     {
-        11, 12, 13, 14, 15, 16, 17, 18, 19, 21,
-        31, 32, 33, 34, 35, 36,
-        51, 52, 53,
-        61, 62, 63, 64, 65,
-        71, 72, 73, 74, 75, 76,
-        81, 82, 91, 92, 93, 94,
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+        21,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        51,
+        52,
+        53,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        72,
+        73,
+        74,
+        75,
+        76,
+        81,
+        82,
+        91,
+        92,
+        93,
+        94,
     }
 )
 
@@ -105,8 +133,10 @@ PAYMENT_PROVIDER_SECRET_TTL = timedelta(minutes=15)
 # one payout's worst case is an inquiry and a transfer, each up to MAX_ATTEMPTS x (connect
 # + read timeout) plus backoff, about 2 x 3 x 18 s + 4 s = 112 s. What is left stays
 # queued for the next run, untouched.
-PAYOUT_RUN_STOP_BEFORE_TIMEOUT = 2 * PAYMENT_PROVIDER_MAX_ATTEMPTS * (
-    PAYMENT_PROVIDER_CONNECT_TIMEOUT + PAYMENT_PROVIDER_READ_TIMEOUT) + 2 * PAYMENT_PROVIDER_BACKOFF_MAX
+PAYOUT_RUN_STOP_BEFORE_TIMEOUT = (
+    2 * PAYMENT_PROVIDER_MAX_ATTEMPTS * (PAYMENT_PROVIDER_CONNECT_TIMEOUT + PAYMENT_PROVIDER_READ_TIMEOUT)
+    + 2 * PAYMENT_PROVIDER_BACKOFF_MAX
+)
 
 # --- reconciliation ---------------------------------------------------------------
 RECONCILIATION_INTERVAL = timedelta(days=1)

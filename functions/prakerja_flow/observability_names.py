@@ -8,9 +8,13 @@ METRICS_NAMESPACE = "PrakerjaFlow"
 
 # Business metrics of the payout run (namespace METRICS_NAMESPACE): one count per
 # outcome that needs watching, and the rupiah paid.
-PAYOUT_OUTCOME_METRICS = {"paid": "PayoutsPaid", "failed": "PayoutsFailed", "unknown": "PayoutsOutcomeUnknown",
-                          # held because the provider's answers say our configuration is wrong (alarmed)
-                          "misconfigured": "PayoutsProviderMisconfigured"}
+PAYOUT_OUTCOME_METRICS = {
+    "paid": "PayoutsPaid",
+    "failed": "PayoutsFailed",
+    "unknown": "PayoutsOutcomeUnknown",
+    # held because the provider's answers say our configuration is wrong (alarmed)
+    "misconfigured": "PayoutsProviderMisconfigured",
+}
 PAYOUT_MISCONFIGURED_METRIC = PAYOUT_OUTCOME_METRICS["misconfigured"]
 PAYOUT_AMOUNT_METRIC = "PayoutsPaidIdr"
 # 1 when a run stopped before its Lambda timeout with payouts still queued (a backlog).

@@ -105,15 +105,25 @@ AUTHORIZER_MESSAGE = "$context.authorizer.message"
 # API Gateway response type -> what the caller gets. infra/stacks/api.py installs these
 # as gateway responses; the local gateway answers the same way.
 GATEWAY_RESPONSES: dict[str, GatewayError] = {
-    "UNAUTHORIZED": GatewayError(401, "Unauthenticated", "the request is not signed; see docs/api.md, Signing requests"),
+    "UNAUTHORIZED": GatewayError(
+        401, "Unauthenticated", "the request is not signed; see docs/api.md, Signing requests"
+    ),
     "ACCESS_DENIED": GatewayError(403, AUTHORIZER_CODE, AUTHORIZER_MESSAGE),
     "MISSING_AUTHENTICATION_TOKEN": GatewayError(404, "RouteNotFound", "no such route"),
     "BAD_REQUEST_BODY": GatewayError(422, "ValidationError", "request body must be a JSON object"),
     "REQUEST_TOO_LARGE": GatewayError(413, "PayloadTooLarge", "request body too large"),
-    "UNSUPPORTED_MEDIA_TYPE": GatewayError(415, "UnsupportedMediaType", "send request bodies as Content-Type: application/json"),
-    "AUTHORIZER_FAILURE": GatewayError(500, "InternalError", "the authorizer failed; retry with the same Idempotency-Key"),
-    "AUTHORIZER_CONFIGURATION_ERROR": GatewayError(500, "InternalError", "the authorizer failed; retry with the same Idempotency-Key"),
+    "UNSUPPORTED_MEDIA_TYPE": GatewayError(
+        415, "UnsupportedMediaType", "send request bodies as Content-Type: application/json"
+    ),
+    "AUTHORIZER_FAILURE": GatewayError(
+        500, "InternalError", "the authorizer failed; retry with the same Idempotency-Key"
+    ),
+    "AUTHORIZER_CONFIGURATION_ERROR": GatewayError(
+        500, "InternalError", "the authorizer failed; retry with the same Idempotency-Key"
+    ),
     "THROTTLED": GatewayError(429, "Throttled", "too many requests; retry later with the same Idempotency-Key"),
     "DEFAULT_4XX": GatewayError(400, "BadRequest", "the request was refused by the gateway"),
-    "DEFAULT_5XX": GatewayError(500, "InternalError", "an internal error occurred; retry with the same Idempotency-Key"),
+    "DEFAULT_5XX": GatewayError(
+        500, "InternalError", "an internal error occurred; retry with the same Idempotency-Key"
+    ),
 }

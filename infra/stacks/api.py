@@ -17,12 +17,21 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Stack,
+)
+from aws_cdk import (
     aws_apigateway as apigw,
+)
+from aws_cdk import (
     aws_iam as iam,
+)
+from aws_cdk import (
     aws_logs as logs,
+)
+from aws_cdk import (
     aws_wafv2 as wafv2,
 )
 from constructs import Construct
+
 from prakerja_flow import catalogue, routes
 from prakerja_flow.auth import signing, store
 from prakerja_flow.handlers import request_body
@@ -39,6 +48,7 @@ AUTHORIZER_FUNCTION_KEY = catalogue.AUTHORIZER_FUNCTION_KEY
 IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 STAGE_NAME = "v1"
 BODY_METHODS = request_body.BODY_METHODS
+
 
 class ApiStack(Stack):
     def __init__(
@@ -138,7 +148,9 @@ class ApiStack(Stack):
         )
         handler = self.workflow.functions[AUTHORIZER_FUNCTION_KEY]
         # Exactly this function (CDK's own grant would add every version and alias, ARN:*).
-        invoke_role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[handler.function_arn]))
+        invoke_role.add_to_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[handler.function_arn])
+        )
         return apigw.RequestAuthorizer(
             self,
             "SignatureAuthorizer",
@@ -207,8 +219,9 @@ class ApiStack(Stack):
         """API Gateway's own answers (401/403 from the authorizer, unknown routes, bad
         bodies, throttling) in the one error shape, as the local gateway gives them."""
         for response_type, error in routes.GATEWAY_RESPONSES.items():
-            body = (
-                '{"error": {"code": "%s", "message": "%s", "request_id": "$context.requestId"}}' % (error.code, error.message)
+            body = '{"error": {"code": "%s", "message": "%s", "request_id": "$context.requestId"}}' % (
+                error.code,
+                error.message,
             )
             self.api.add_gateway_response(
                 f"{response_type.title().replace('_', '')}Response",
@@ -238,7 +251,9 @@ class ApiStack(Stack):
             "AuthorizerAccess",
             roles=[self.workflow.roles[AUTHORIZER_FUNCTION_KEY]],
             statements=[
-                iam.PolicyStatement(sid="ReadClientSecrets", actions=["secretsmanager:GetSecretValue"], resources=[client_secrets]),
+                iam.PolicyStatement(
+                    sid="ReadClientSecrets", actions=["secretsmanager:GetSecretValue"], resources=[client_secrets]
+                ),
                 iam.PolicyStatement(sid="RememberNonces", actions=["dynamodb:PutItem"], resources=[request_table]),
                 iam.PolicyStatement(
                     sid="RequestTableKey",
@@ -260,7 +275,9 @@ class ApiStack(Stack):
             "ApiIdempotencyAccess",
             roles=[self.workflow.roles[API_FUNCTION_KEY]],
             statements=[
-                iam.PolicyStatement(sid="IdempotencyRecords", actions=list(IDEMPOTENCY_ACTIONS), resources=[request_table]),
+                iam.PolicyStatement(
+                    sid="IdempotencyRecords", actions=list(IDEMPOTENCY_ACTIONS), resources=[request_table]
+                ),
                 iam.PolicyStatement(
                     sid="RequestTableKey",
                     actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],

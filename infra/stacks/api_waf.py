@@ -28,10 +28,10 @@ def waf_body_inspection_limit(max_body_bytes: int) -> str:
     raise ValueError(f"WAF cannot inspect request bodies of {max_body_bytes} bytes (64 KB at most)")
 
 
-
 def web_acl(scope: Construct, name: str) -> wafv2.CfnWebACL:
     """The API stage's web ACL: rate limit per IP, body size, JSON only, AWS common rules;
     its refusals in the API's one error shape."""
+
     def visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
         return wafv2.CfnWebACL.VisibilityConfigProperty(
             cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
@@ -51,8 +51,15 @@ def web_acl(scope: Construct, name: str) -> wafv2.CfnWebACL:
     bodies = {
         routes.GATEWAY_RESPONSES[kind].code: wafv2.CfnWebACL.CustomResponseBodyProperty(
             content_type="APPLICATION_JSON",
-            content=json.dumps({"error": {"code": routes.GATEWAY_RESPONSES[kind].code,
-                                          "message": routes.GATEWAY_RESPONSES[kind].message, "request_id": None}}),
+            content=json.dumps(
+                {
+                    "error": {
+                        "code": routes.GATEWAY_RESPONSES[kind].code,
+                        "message": routes.GATEWAY_RESPONSES[kind].message,
+                        "request_id": None,
+                    }
+                }
+            ),
         )
         for kind in WAF_REFUSALS
     }
@@ -102,7 +109,9 @@ def web_acl(scope: Construct, name: str) -> wafv2.CfnWebACL:
                             regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
                                 field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
                                 regex_string=f"^({'|'.join(request_body.BODY_METHODS)})$",
-                                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+                                text_transformations=[
+                                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                                ],
                             )
                         ),
                         wafv2.CfnWebACL.StatementProperty(

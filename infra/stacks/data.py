@@ -3,8 +3,12 @@ payment provider credentials. Everything here is retained when the stack is dele
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_kms as kms, aws_secretsmanager as sm
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
+
 from prakerja_flow import catalogue
 from prakerja_flow.data import schema
 

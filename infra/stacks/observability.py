@@ -7,14 +7,27 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Stack,
+)
+from aws_cdk import (
     aws_cloudwatch as cw,
+)
+from aws_cdk import (
     aws_cloudwatch_actions as cw_actions,
+)
+from aws_cdk import (
     aws_iam as iam,
+)
+from aws_cdk import (
     aws_kms as kms,
+)
+from aws_cdk import (
     aws_sns as sns,
+)
+from aws_cdk import (
     aws_sns_subscriptions as subscriptions,
 )
 from constructs import Construct
+
 from prakerja_flow import catalogue, config
 
 from .. import defaults
@@ -101,7 +114,9 @@ class ObservabilityStack(Stack):
 
         self.alarms: list[cw.Alarm] = []
         sm = workflow.state_machine
-        self._alarm("ExecutionsFailed", sm.metric_failed(period=self.period), 1, "A participant lifecycle execution failed")
+        self._alarm(
+            "ExecutionsFailed", sm.metric_failed(period=self.period), 1, "A participant lifecycle execution failed"
+        )
         self._alarm(
             "ExecutionsTimedOut",
             sm.metric_timed_out(period=self.period),
@@ -124,7 +139,9 @@ class ObservabilityStack(Stack):
                 f"{spec.key} was throttled: check Lambda concurrency (docs/deploy.md)",
             )
         dlq_depth = schedules.dlq.metric_approximate_number_of_messages_visible(period=self.period, statistic="Maximum")
-        self._alarm("JobsDeadLetters", dlq_depth, 1, "A scheduled job run failed or could not be delivered: see the jobs DLQ")
+        self._alarm(
+            "JobsDeadLetters", dlq_depth, 1, "A scheduled job run failed or could not be delivered: see the jobs DLQ"
+        )
         api_5xx = api.api.metric_server_error(period=self.period, statistic="Sum")
         self._alarm("Api5xx", api_5xx, defaults.API_5XX_ALARM_THRESHOLD, "The API answered with 5XX errors")
         # The reconcile job emits one datapoint per run (once a day). Missing data is
@@ -212,6 +229,7 @@ class ObservabilityStack(Stack):
         sm = workflow.state_machine
         hour = Duration.hours(1)
         day = Duration.days(1)
+
         def business(name: str) -> cw.Metric:
             return business_metric(name, day)
 

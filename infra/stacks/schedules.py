@@ -12,8 +12,13 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, Stack, aws_iam as iam, aws_lambda as lambda_, aws_scheduler as scheduler, aws_sqs as sqs
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
 from prakerja_flow import catalogue
 
 from .. import defaults
@@ -28,7 +33,9 @@ rate_expression = catalogue.rate_expression  # one definition for CDK and the lo
 
 
 class SchedulesStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, deploy_env: DeployEnv, workflow: WorkflowStack, **kwargs) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, deploy_env: DeployEnv, workflow: WorkflowStack, **kwargs
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.deploy_env = deploy_env
         jobs = workflow.jobs()
@@ -106,7 +113,9 @@ class SchedulesStack(Stack):
                 f"{spec.key}-dlq-policy",
                 roles=[job.role],
                 statements=[
-                    iam.PolicyStatement(sid="OnFailureDestination", actions=["sqs:SendMessage"], resources=[self.dlq.queue_arn])
+                    iam.PolicyStatement(
+                        sid="OnFailureDestination", actions=["sqs:SendMessage"], resources=[self.dlq.queue_arn]
+                    )
                 ],
             )
             invoke_config = lambda_.CfnEventInvokeConfig(

@@ -7,9 +7,13 @@ test account and its payout path is the production one. It moves no money."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam
-from aws_cdk import aws_lambda as lambda_, aws_logs as logs
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import Construct
+
 from prakerja_flow import catalogue, config
 from prakerja_flow.data import test_provider_store
 from prakerja_flow.handlers import test_provider as handler_module
@@ -30,9 +34,13 @@ TIMEOUT = Duration.seconds(int(ANSWER_DELAY_SECONDS) + 15)
 class TestProviderStack(Stack):
     __test__ = False  # not a pytest test class
 
-    def __init__(self, scope: Construct, construct_id: str, *, deploy_env: DeployEnv, data: DataStack, **kwargs) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, deploy_env: DeployEnv, data: DataStack, **kwargs
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        definition = test_provider_store.table_definition(deploy_env.prefixed(f"{catalogue.SERVICE_NAME}-test-provider"))
+        definition = test_provider_store.table_definition(
+            deploy_env.prefixed(f"{catalogue.SERVICE_NAME}-test-provider")
+        )
         self.table = dynamodb.Table(
             self,
             "Table",
@@ -41,26 +49,45 @@ class TestProviderStack(Stack):
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
             removal_policy=RemovalPolicy.DESTROY,  # test transfers only; the stack's deletion takes them
         )
         name = deploy_env.prefixed("prakerja-test-provider")
         log_group = logs.LogGroup(
-            self, "Logs", log_group_name=f"/aws/lambda/{name}",
-            retention=logs.RetentionDays[defaults.LOG_RETENTION], removal_policy=RemovalPolicy.DESTROY,
+            self,
+            "Logs",
+            log_group_name=f"/aws/lambda/{name}",
+            retention=logs.RetentionDays[defaults.LOG_RETENTION],
+            removal_policy=RemovalPolicy.DESTROY,
         )
-        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description=f"Execution role of {name}: its table, the provider API key, its logs")
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {name}: its table, the provider API key, its logs",
+        )
         secret = data.payment_provider_secret
         for statement in (
-            iam.PolicyStatement(sid="WriteOwnLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                                resources=[log_group.log_group_arn]),
-            iam.PolicyStatement(sid="Table", actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
-                                resources=[self.table.table_arn]),
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="Table",
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+                resources=[self.table.table_arn],
+            ),
             # The key the catalogue's functions present: one secret, read by both sides.
             iam.PolicyStatement(sid="ApiKey", actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]),
-            iam.PolicyStatement(sid="ApiKeyKey", actions=["kms:Decrypt"], resources=[data.key.key_arn],
-                                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}}),
+            iam.PolicyStatement(
+                sid="ApiKeyKey",
+                actions=["kms:Decrypt"],
+                resources=[data.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
+            ),
         ):
             role.add_to_policy(statement)
         environment = {

@@ -18,12 +18,21 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Stack,
+)
+from aws_cdk import (
     aws_iam as iam,
+)
+from aws_cdk import (
     aws_lambda as lambda_,
+)
+from aws_cdk import (
     aws_logs as logs,
+)
+from aws_cdk import (
     aws_stepfunctions as sfn,
 )
 from constructs import Construct
+
 from prakerja_flow import catalogue, config
 
 from .. import defaults, powertools
@@ -75,8 +84,16 @@ class JobTarget:
 
 
 class WorkflowStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, deploy_env: DeployEnv, data: DataStack,
-                 payment_provider_url: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        deploy_env: DeployEnv,
+        data: DataStack,
+        payment_provider_url: str | None = None,
+        **kwargs,
+    ) -> None:
         """`payment_provider_url`: where the functions that call the provider find it (the
         test provider's function URL, or -c paymentProviderUrl)."""
         super().__init__(scope, construct_id, **kwargs)
@@ -228,16 +245,21 @@ class WorkflowStack(Stack):
             statements.append(
                 iam.PolicyStatement(
                     sid="TableKey",
-                    actions=["kms:Decrypt", "kms:DescribeKey"] + (["kms:Encrypt", "kms:GenerateDataKey"] if writes else []),
+                    actions=["kms:Decrypt", "kms:DescribeKey"]
+                    + (["kms:Encrypt", "kms:GenerateDataKey"] if writes else []),
                     resources=[data.key.key_arn],
                     conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"}},
                 )
             )
         if spec.sends_task_tokens:
-            statements.append(iam.PolicyStatement(sid="ResumeExecutions", actions=list(SEND_TASK_ACTIONS), resources=["*"]))
+            statements.append(
+                iam.PolicyStatement(sid="ResumeExecutions", actions=list(SEND_TASK_ACTIONS), resources=["*"])
+            )
         if spec.starts_executions:
             statements.append(
-                iam.PolicyStatement(sid="StartExecutions", actions=["states:StartExecution"], resources=[self.state_machine_arn])
+                iam.PolicyStatement(
+                    sid="StartExecutions", actions=["states:StartExecution"], resources=[self.state_machine_arn]
+                )
             )
         if spec.reads_executions:
             statements.append(
@@ -248,7 +270,9 @@ class WorkflowStack(Stack):
                 )
             )
             statements.append(
-                iam.PolicyStatement(sid="ListExecutions", actions=["states:ListExecutions"], resources=[self.state_machine_arn])
+                iam.PolicyStatement(
+                    sid="ListExecutions", actions=["states:ListExecutions"], resources=[self.state_machine_arn]
+                )
             )
         if spec.calls_payment_provider:
             statements.append(
@@ -275,7 +299,9 @@ class WorkflowStack(Stack):
         definition = lifecycle_definition(int(config.LIFECYCLE_TIMEOUT.total_seconds()))
         missing = set(_PLACEHOLDER.findall(definition)) - set(substitutions)
         if missing:
-            raise ValueError(f"{catalogue.LIFECYCLE_ASL.name} uses ${{{', '.join(sorted(missing))}}} with no catalogue function")
+            raise ValueError(
+                f"{catalogue.LIFECYCLE_ASL.name} uses ${{{', '.join(sorted(missing))}}} with no catalogue function"
+            )
 
         log_group = logs.LogGroup(
             self,

@@ -45,6 +45,7 @@ class Console:
 class Lists:
     """What the snapshot holds: every execution, profiled (wave, cash paid) for the filters;
     each wave's intake; the payout queue as a run sees it (with who has a FAILED payout)."""
+
     listing: listing.Listing
     intake: dict[int, int]
     queue: dict
@@ -66,8 +67,12 @@ def full_read(target: Target, audit_days: audit.PastDays | None = None, statemen
         today = target.now().date()
         first = min((clock.parse(r["accepted_at"]).date() for r in listed.rows if r.get("accepted_at")), default=today)
         audit.read(max(first, today - timedelta(days=audit.MAX_DAYS - 1)), today, kept=audit_days, today=today)
-    return Lists(listed, waves.intake(sorted(known)), payouts.queue_progress(target),
-                 recon.reconcile_report(target, statement) if statement else None)
+    return Lists(
+        listed,
+        waves.intake(sorted(known)),
+        payouts.queue_progress(target),
+        recon.reconcile_report(target, statement) if statement else None,
+    )
 
 
 def create_app(console: Console, port: int, token: str | None = None) -> tuple[Flask, Gate]:
@@ -83,8 +88,12 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         read = console.snapshot.get()
         if read.value is None:
             raise OpsError(f"the execution list could not be read: {read.error}")
-        return read.value, {"age": console.snapshot.age(), "seconds": read.seconds, "error": read.error,
-                            "as_of": read.value.as_of}
+        return read.value, {
+            "age": console.snapshot.age(),
+            "seconds": read.seconds,
+            "error": read.error,
+            "as_of": read.value.as_of,
+        }
 
     def execution_list() -> tuple[listing.Listing, dict]:
         held, snap = lists()
@@ -109,8 +118,12 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
 
     @app.errorhandler(CSRFError)
     def csrf(error):
-        return page("error.html", 400, title="Refused; nothing changed",
-                    message=f"the form's CSRF token is missing or invalid ({error.description}); open the page again")
+        return page(
+            "error.html",
+            400,
+            title="Refused; nothing changed",
+            message=f"the form's CSRF token is missing or invalid ({error.description}); open the page again",
+        )
 
     @app.errorhandler(Intent)
     def intent(error):
@@ -123,7 +136,9 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
     @app.errorhandler(Exception)
     def unexpected(error):  # an unreachable endpoint, a refused AWS call: the CLI's one line
         log.exception("console page failed")
-        return render_template("error.html", now=None, title="The stack did not answer", message=target.describe(error)), 502
+        return render_template(
+            "error.html", now=None, title="The stack did not answer", message=target.describe(error)
+        ), 502
 
     # --- search and the participant -------------------------------------------------------------
 
@@ -133,8 +148,13 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         by_status: dict[str, int] = {}
         for row in rows.rows:
             by_status[row["status"]] = by_status.get(row["status"], 0) + 1
-        return page("home.html", snap=snap, listing=rows, by_status=dict(sorted(by_status.items())),
-                    stuck=listing.stuck_from_rows(rows.rows, as_of=rows.as_of))
+        return page(
+            "home.html",
+            snap=snap,
+            listing=rows,
+            by_status=dict(sorted(by_status.items())),
+            stuck=listing.stuck_from_rows(rows.rows, as_of=rows.as_of),
+        )
 
     @app.post("/search")
     def search():
@@ -192,15 +212,25 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
             limit = min(MAX_ROWS, max(1, int(args.get("limit") or DEFAULT_ROWS)))
         except ValueError:
             raise OpsUsageError(f"limit must be a whole number, not {args['limit']!r}") from None
-        return {"status": status, "state": state, "wave": wave, "older_than": older, "age": age,
-                "never_paid": args.get("never_paid") == "1", "payout_failed": args.get("payout_failed") == "1", "limit": limit}
+        return {
+            "status": status,
+            "state": state,
+            "wave": wave,
+            "older_than": older,
+            "age": age,
+            "never_paid": args.get("never_paid") == "1",
+            "payout_failed": args.get("payout_failed") == "1",
+            "limit": limit,
+        }
 
     def _matching(f: dict) -> tuple[listing.Listing, dict, list[dict]]:
         rows, snap = execution_list()
         if f["wave"] is not None and f["wave"] not in {r["wave"] for r in rows.rows}:
             reads.check_wave(f["wave"])  # not among the rows: does it exist at all?
         failed = set(lists()[0].queue["failed_participants"]) if f["payout_failed"] else None
-        matched = listing.filter_rows(rows.rows, f["state"], f["age"], f["never_paid"], failed, status=f["status"], wave=f["wave"])
+        matched = listing.filter_rows(
+            rows.rows, f["state"], f["age"], f["never_paid"], failed, status=f["status"], wave=f["wave"]
+        )
         return rows, snap, matched
 
     @app.get("/executions")
@@ -208,15 +238,26 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         f = _filters()
         rows, snap, matched = _matching(f)
         query = {k: v for k, v in request.args.items() if k != "limit" and v}
-        return page("executions.html", snap=snap, listing=rows, f=f, rows=matched[:f["limit"]], matched=len(matched),
-                    states=reads.lifecycle_states(), statuses=reads.EXECUTION_STATUSES,
-                    csv_url=url_for("executions_csv") + (f"?{urlencode(query)}" if query else ""))
+        return page(
+            "executions.html",
+            snap=snap,
+            listing=rows,
+            f=f,
+            rows=matched[: f["limit"]],
+            matched=len(matched),
+            states=reads.lifecycle_states(),
+            statuses=reads.EXECUTION_STATUSES,
+            csv_url=url_for("executions_csv") + (f"?{urlencode(query)}" if query else ""),
+        )
 
     @app.get("/executions.csv")
     def executions_csv():
         _, _, matched = _matching(_filters())
-        return Response(export.to_csv(matched, export.EXECUTION_COLUMNS), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=executions.csv"})
+        return Response(
+            export.to_csv(matched, export.EXECUTION_COLUMNS),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=executions.csv"},
+        )
 
     @app.get("/stuck")
     def stuck():
@@ -237,35 +278,56 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
     @app.get("/payouts")
     def payouts_page():  # pauses and budget read now; the queue from the snapshot
         held, snap = lists()
-        return page("payouts.html", snap=snap, report=payouts.status_report(target, held.queue), waves=sorted(table.waves()))
+        return page(
+            "payouts.html", snap=snap, report=payouts.status_report(target, held.queue), waves=sorted(table.waves())
+        )
 
     def _audit_report() -> dict:
         a = request.args
         since = a.get("since") or None
         if not (a.get("day") or since or a.get("until")):  # on `local up` a programme day lasts two seconds
             since = (target.now().date() - timedelta(days=AUDIT_DEFAULT_DAYS - 1)).isoformat()
-        return audit.report(target, a.get("day") or None, since, a.get("until") or None,
-                            a.get("actor") or None, a.get("participant") or None, console.audit_days)
+        return audit.report(
+            target,
+            a.get("day") or None,
+            since,
+            a.get("until") or None,
+            a.get("actor") or None,
+            a.get("participant") or None,
+            console.audit_days,
+        )
 
     @app.get("/audit")
     def audit_page():
         a = request.args
         report = _audit_report()
         query = {k: v for k, v in a.items() if v}
-        return page("audit.html", report=report, args=a, csv_url=url_for("audit_csv") + (f"?{urlencode(query)}" if query else ""))
+        return page(
+            "audit.html",
+            report=report,
+            args=a,
+            csv_url=url_for("audit_csv") + (f"?{urlencode(query)}" if query else ""),
+        )
 
     @app.get("/audit.csv")
     def audit_csv():
         report = _audit_report()
-        return Response(export.to_csv(export.audit_rows(report["entries"]), export.AUDIT_COLUMNS), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=audit.csv"})
+        return Response(
+            export.to_csv(export.audit_rows(report["entries"]), export.AUDIT_COLUMNS),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=audit.csv"},
+        )
 
     @app.route("/reconcile", methods=["GET", "POST"])
     def reconcile_page():
         if request.method == "GET":  # the launch's statement, reconciled with the lists (snapshot)
             held, snap = lists()
-            return page("reconcile.html", report=held.reconciliation, snap=snap,
-                        source="the statement given at launch (--statement)")
+            return page(
+                "reconcile.html",
+                report=held.reconciliation,
+                snap=snap,
+                source="the statement given at launch (--statement)",
+            )
         upload = request.files.get("statement")
         if upload is None or not upload.filename:
             raise OpsUsageError("choose a statement file (JSON lines) to upload")
@@ -273,7 +335,12 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
             lines = recon.parse_statement(upload.read().decode("utf-8"))
         except UnicodeDecodeError as error:
             raise OpsUsageError(f"the statement is not UTF-8 text: {error}") from None
-        return page("reconcile.html", report=recon.reconcile_report(target, lines), source=f"the uploaded {upload.filename}", snap=None)
+        return page(
+            "reconcile.html",
+            report=recon.reconcile_report(target, lines),
+            source=f"the uploaded {upload.filename}",
+            snap=None,
+        )
 
     # --- actions: form, second screen, done ------------------------------------------------------
 
@@ -282,7 +349,9 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
             abort(403, description="this console is read-only (--read-only): actions are refused; nothing changed")
 
     def _action(name: str, params) -> actions.Action:
-        fields = {k: params.get(k) for k in ("wave", "participant_id", "kind", "sequence") if params.get(k) not in (None, "")}
+        fields = {
+            k: params.get(k) for k in ("wave", "participant_id", "kind", "sequence") if params.get(k) not in (None, "")
+        }
         return actions.build(name, fields)
 
     @app.get("/act/<name>")
@@ -298,7 +367,13 @@ def create_app(console: Console, port: int, token: str | None = None) -> tuple[F
         try:
             actor, reason = actions.checked_words(console.actor, request.form.get("reason") or "")
         except OpsUsageError as error:
-            return page("act_form.html", 400, action=action, reason=request.form.get("reason") or "", problem=str(error).split(": ", 1)[-1])
+            return page(
+                "act_form.html",
+                400,
+                action=action,
+                reason=request.form.get("reason") or "",
+                problem=str(error).split(": ", 1)[-1],
+            )
         intent = gate.sign_intent({"name": action.name, "params": action.params(), "reason": reason})
         return page("act_confirm.html", action=action, actor=actor, reason=reason, intent=intent)
 

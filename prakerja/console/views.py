@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from prakerja.ops.reads import human
-
 from markupsafe import Markup
+
+from prakerja.ops.reads import human
 
 
 def nik_shown(report: dict) -> str:
@@ -35,12 +35,29 @@ def svg(document: str) -> Markup:
     return Markup(document)
 
 
-STATUS_CLASS = {"PAID": "ok", "SUCCEEDED": "ok", "FAILED": "bad", "TIMED_OUT": "bad", "ABORTED": "bad", "SENT": "warn",
-                "DUE": "warn", "CANCELLED": "muted", "EXPIRED": "muted", "RUNNING": "info"}
+STATUS_CLASS = {
+    "PAID": "ok",
+    "SUCCEEDED": "ok",
+    "FAILED": "bad",
+    "TIMED_OUT": "bad",
+    "ABORTED": "bad",
+    "SENT": "warn",
+    "DUE": "warn",
+    "CANCELLED": "muted",
+    "EXPIRED": "muted",
+    "RUNNING": "info",
+}
 
 
 def status_class(status: str | None) -> str:
     return STATUS_CLASS.get(status or "", "")
 
 
-FILTERS = {"rupiah": rupiah, "duration": duration, "day": day, "moment": moment, "svg": svg, "status_class": status_class}
+FILTERS = {
+    "rupiah": rupiah,
+    "duration": duration,
+    "day": day,
+    "moment": moment,
+    "svg": svg,
+    "status_class": status_class,
+}

@@ -77,7 +77,12 @@ def quiet_moto_logging() -> None:
 
 
 class LocalCloud:
-    def __init__(self, start: datetime = DEFAULT_START, provider: FakeProvider | None = None, table_name: str = catalogue.TABLE_NAME):
+    def __init__(
+        self,
+        start: datetime = DEFAULT_START,
+        provider: FakeProvider | None = None,
+        table_name: str = catalogue.TABLE_NAME,
+    ):
         invoker.require_hook_points()
         self.clock = SimulatedClock(start)
         self.provider = provider or FakeProvider()
@@ -98,8 +103,13 @@ class LocalCloud:
     def start(self) -> LocalCloud:
         from moto import mock_aws
 
-        env = {"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing",
-               "AWS_SECRET_ACCESS_KEY": "testing", **LOCAL_ENV}
+        env = {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            **LOCAL_ENV,
+        }
         self._saved_env = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -149,7 +159,9 @@ class LocalCloud:
         for spec in catalogue.FUNCTIONS:
             for name, value in {**self.function_env(), **spec.env}.items():
                 if merged.setdefault(name, value) != value:
-                    raise ValueError(f"functions disagree on environment variable {name}; the local runtime hosts them in one process")
+                    raise ValueError(
+                        f"functions disagree on environment variable {name}; the local runtime hosts them in one process"
+                    )
         for name in merged:
             self._saved_env.setdefault(name, os.environ.get(name))
         os.environ.update(merged)
@@ -159,8 +171,9 @@ class LocalCloud:
         self.ddb.create_table(**schema.table_definition(self.table_name))
         self.ddb.create_table(**schema.idempotency_table_definition(self.table_name))
         for table, attribute in schema.time_to_live(self.table_name).items():
-            self.ddb.update_time_to_live(TableName=table,
-                                         TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
+            self.ddb.update_time_to_live(
+                TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute}
+            )
         self._create_api_clients()
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(
@@ -229,8 +242,16 @@ class LocalCloud:
             if spec.schedule is not None
         }
 
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, query: str = "",
-                principal: Any = BY_ROUTE, idempotency_key: str | None = None) -> tuple[int, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        query: str = "",
+        principal: Any = BY_ROUTE,
+        idempotency_key: str | None = None,
+    ) -> tuple[int, Any]:
         """One HTTP request through the local API Gateway (routes, authorizer, proxy event).
 
         Signed as `principal` ("platform:<id>", "portal:web", "operator:ops"; see
@@ -239,8 +260,16 @@ class LocalCloud:
         status, _, parsed = self.http(method, path, body, headers, query, principal, idempotency_key)
         return status, parsed
 
-    def http(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, query: str = "",
-             principal: Any = BY_ROUTE, idempotency_key: str | None = None) -> tuple[int, dict[str, str], Any]:
+    def http(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        query: str = "",
+        principal: Any = BY_ROUTE,
+        idempotency_key: str | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
         raw = body if isinstance(body, str) or body is None else json.dumps(body)
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         if idempotency_key is not None:
@@ -253,8 +282,15 @@ class LocalCloud:
         return gateway.decode_response(response)
 
     @staticmethod
-    def sign(principal: str, method: str, path: str, body: str | bytes | None = None, query: str = "",
-             timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+    def sign(
+        principal: str,
+        method: str,
+        path: str,
+        body: str | bytes | None = None,
+        query: str = "",
+        timestamp: int | None = None,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
         """The signature headers of a local client (wall-clock time, like a real client)."""
         return credentials.signed_headers(method, path, body, principal, query, timestamp, nonce)
 
@@ -273,7 +309,8 @@ class LocalCloud:
     def history(self, participant_id: str) -> list[dict]:
         """Every event of the participant's execution, oldest first (all pages)."""
         pages = self.sfn.get_paginator("get_execution_history").paginate(
-            executionArn=self.execution_arn(participant_id), PaginationConfig={"PageSize": 1000})
+            executionArn=self.execution_arn(participant_id), PaginationConfig={"PageSize": 1000}
+        )
         return [event for page in pages for event in page["events"]]
 
     def histories(self) -> dict[str, list[dict]]:
@@ -285,8 +322,11 @@ class LocalCloud:
         found: dict[str, list[dict]] = {}
         for execution in _moto_executions(self.state_machine_arn):
             worker = execution.exec_worker
-            found[execution.name] = (worker.env.event_manager.get_event_history()
-                                     if worker is not None and worker.env is not None else self.history(execution.name))
+            found[execution.name] = (
+                worker.env.event_manager.get_event_history()
+                if worker is not None and worker.env is not None
+                else self.history(execution.name)
+            )
         return found
 
     def current_state(self, participant_id: str) -> str | None:
@@ -318,8 +358,12 @@ class LocalCloud:
         events, starting = 0, False
         for execution in _moto_executions():
             env = execution.exec_worker.env if execution.exec_worker is not None else None
-            recorded = 0 if env is None else len(
-                getattr(env.event_manager, "_history_event_list", None) or env.event_manager.get_event_history()
+            recorded = (
+                0
+                if env is None
+                else len(
+                    getattr(env.event_manager, "_history_event_list", None) or env.event_manager.get_event_history()
+                )
             )
             events += recorded
             starting = starting or (recorded == 0 and execution.exec_status == "RUNNING")
@@ -334,12 +378,16 @@ class LocalCloud:
         raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
     def wait_for_state(self, participant_id: str, state: str, timeout: float = 10.0) -> None:
-        self.wait_until(lambda: self.current_state(participant_id) == state, timeout, f"{participant_id} to reach {state}")
+        self.wait_until(
+            lambda: self.current_state(participant_id) == state, timeout, f"{participant_id} to reach {state}"
+        )
 
     def wait_for_token(self, participant_id: str, stage: str, timeout: float = 10.0) -> None:
         from prakerja_flow.data import inbox
 
-        self.wait_until(lambda: inbox.get_token(participant_id, stage) is not None, timeout, f"token {stage} of {participant_id}")
+        self.wait_until(
+            lambda: inbox.get_token(participant_id, stage) is not None, timeout, f"token {stage} of {participant_id}"
+        )
 
     def scan(self) -> list[dict]:
         items: list[dict] = []
@@ -389,8 +437,12 @@ def _moto_executions(state_machine_arn: str | None = None) -> list[Any]:
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     machines = list(stepfunctions_parser_backends[ACCOUNT][REGION].state_machines)
-    return [execution for machine in machines if state_machine_arn in (None, machine.arn)
-            for execution in list(machine.executions)]
+    return [
+        execution
+        for machine in machines
+        if state_machine_arn in (None, machine.arn)
+        for execution in list(machine.executions)
+    ]
 
 
 def _empty_zip() -> bytes:

@@ -56,14 +56,25 @@ def default_principal(method: str, path: str) -> str | None:
     route = routes.find(method, path)
     if route is None or route.public:
         return None
-    for kind, principal in ((routes.PLATFORM, DEFAULT_PLATFORM), (routes.PORTAL, DEFAULT_PORTAL), (routes.OPERATOR, DEFAULT_OPERATOR)):
+    for kind, principal in (
+        (routes.PLATFORM, DEFAULT_PLATFORM),
+        (routes.PORTAL, DEFAULT_PORTAL),
+        (routes.OPERATOR, DEFAULT_OPERATOR),
+    ):
         if kind in route.principals:
             return principal
     raise AssertionError(route)
 
 
-def signed_headers(method: str, path: str, body: str | bytes | None = None, principal: str | None = None, query: str = "",
-                   timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+def signed_headers(
+    method: str,
+    path: str,
+    body: str | bytes | None = None,
+    principal: str | None = None,
+    query: str = "",
+    timestamp: int | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
     """Signature headers of a local client (default: the route family's); {} for a public route."""
     import time
     from urllib.parse import parse_qs
@@ -74,5 +85,13 @@ def signed_headers(method: str, path: str, body: str | bytes | None = None, prin
     if principal is None:
         return {}
     local = client(principal)
-    return signing.sign(local.secret, local.key_id, method, path, body, parse_qs(query, keep_blank_values=True),
-                        int(time.time()) if timestamp is None else timestamp, nonce)
+    return signing.sign(
+        local.secret,
+        local.key_id,
+        method,
+        path,
+        body,
+        parse_qs(query, keep_blank_values=True),
+        int(time.time()) if timestamp is None else timestamp,
+        nonce,
+    )

@@ -48,9 +48,17 @@ def _request_context(method: str, path: str, resource: str, request_id: str, hea
     }
 
 
-def proxy_event(method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None, query: str = "",
-                resource: str = "/{proxy+}", path_parameters: dict | None = None, authorizer: dict | None = None,
-                request_id: str | None = None) -> dict:
+def proxy_event(
+    method: str,
+    path: str,
+    body: str | None = None,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+    resource: str = "/{proxy+}",
+    path_parameters: dict | None = None,
+    authorizer: dict | None = None,
+    request_id: str | None = None,
+) -> dict:
     headers = dict(headers or {})
     params, multi = _query(query)
     context = _request_context(method, path, resource, request_id or str(uuid.uuid4()), headers)
@@ -72,7 +80,9 @@ def proxy_event(method: str, path: str, body: str | None = None, headers: dict[s
     }
 
 
-def authorizer_event(method: str, path: str, resource: str, headers: dict[str, str], query: str, path_parameters: dict, request_id: str) -> dict:
+def authorizer_event(
+    method: str, path: str, resource: str, headers: dict[str, str], query: str, path_parameters: dict, request_id: str
+) -> dict:
     """A REQUEST authorizer's input: like the proxy event, without the body."""
     params, multi = _query(query)
     return {
@@ -91,7 +101,9 @@ def authorizer_event(method: str, path: str, resource: str, headers: dict[str, s
     }
 
 
-def gateway_response(response_type: str, request_id: str, authorizer_context: dict | None = None, detail: str | None = None) -> dict:
+def gateway_response(
+    response_type: str, request_id: str, authorizer_context: dict | None = None, detail: str | None = None
+) -> dict:
     """API Gateway's own answer of this type; `detail` is appended to its message (the local
     HTTP server says what was wrong with a request it could not parse)."""
     spec = routes.GATEWAY_RESPONSES[response_type]
@@ -104,7 +116,11 @@ def gateway_response(response_type: str, request_id: str, authorizer_context: di
 
     message = render(spec.message) + (f": {detail}" if detail else "")
     error = {"code": render(spec.code), "message": message, "request_id": request_id}
-    return {"statusCode": spec.status, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"error": error})}
+    return {
+        "statusCode": spec.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"error": error}),
+    }
 
 
 def allows(policy: dict, arn: str) -> bool:

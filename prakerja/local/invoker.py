@@ -52,7 +52,9 @@ def require_hook_points() -> None:
     try:
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends  # noqa: F401
     except ImportError as error:
-        raise MotoHookMissing(f"moto lacks the Step Functions interpreter ({error}); moto==5.2.5 is required") from error
+        raise MotoHookMissing(
+            f"moto lacks the Step Functions interpreter ({error}); moto==5.2.5 is required"
+        ) from error
 
 
 @dataclass
@@ -82,8 +84,15 @@ def _handler_for(handler_path: str):
     return fn
 
 
-def call(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any,
-         timeout_seconds: float = 30.0) -> tuple[Any, dict | None]:
+def call(
+    function_name: str,
+    function_arn: str,
+    handler_path: str,
+    env: dict[str, str],
+    memory_mb: int,
+    event: Any,
+    timeout_seconds: float = 30.0,
+) -> tuple[Any, dict | None]:
     """Calls a handler as Lambda would. Returns (result, None) or (None, error payload)."""
     gate = _gates.get(function_name)
     if gate is not None:
@@ -116,8 +125,15 @@ class hold:
         _gates.pop(self.function_name).set()
 
 
-def _call_locked(function_name: str, function_arn: str, handler_path: str, env: dict[str, str], memory_mb: int, event: Any,
-                 timeout_seconds: float) -> tuple[Any, dict | None]:
+def _call_locked(
+    function_name: str,
+    function_arn: str,
+    handler_path: str,
+    env: dict[str, str],
+    memory_mb: int,
+    event: Any,
+    timeout_seconds: float,
+) -> tuple[Any, dict | None]:
     with _lock:
         invocation_counts[function_name] = invocation_counts.get(function_name, 0) + 1
         _apply_environment(env)
@@ -162,8 +178,15 @@ def install() -> None:
     def invoke(self, function_name, qualifier, body, headers, response_headers):
         fn = self.get_function(function_name, qualifier)
         event = json.loads(body) if body else {}
-        result, error = call(fn.function_name, fn.function_arn, fn.handler, dict(fn.environment_vars or {}), int(fn.memory_size or 128), event,
-                             float(fn.timeout or 3))
+        result, error = call(
+            fn.function_name,
+            fn.function_arn,
+            fn.handler,
+            dict(fn.environment_vars or {}),
+            int(fn.memory_size or 128),
+            event,
+            float(fn.timeout or 3),
+        )
         if error is not None:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(error).encode()

@@ -68,8 +68,11 @@ class ProgrammeClock:
         return self.of_wall(datetime.now(UTC)) if self.published else clock.now()
 
     def as_dict(self) -> dict:
-        return {"published": self.published, "now": clock.iso(self.now()),
-                "segments": [[s.wall, clock.iso(s.programme), s.rate] for s in self.segments]}
+        return {
+            "published": self.published,
+            "now": clock.iso(self.now()),
+            "segments": [[s.wall, clock.iso(s.programme), s.rate] for s in self.segments],
+        }
 
 
 class SteppedClock(ProgrammeClock):
@@ -88,16 +91,23 @@ class SteppedClock(ProgrammeClock):
         return self._simulated()
 
 
-def segments_of(marks: Iterable[tuple[float, datetime]], serving_from: float, programme_then: datetime,
-                rate: float) -> list[Segment]:
+def segments_of(
+    marks: Iterable[tuple[float, datetime]], serving_from: float, programme_then: datetime, rate: float
+) -> list[Segment]:
     """A stepped clock's marks (wall, programme: each moment it jumped), then the scaled clock
     that took over at `serving_from`."""
-    return [*(Segment(wall, programme, 0.0) for wall, programme in marks if wall < serving_from),
-            Segment(serving_from, programme_then, rate)]
+    return [
+        *(Segment(wall, programme, 0.0) for wall, programme in marks if wall < serving_from),
+        Segment(serving_from, programme_then, rate),
+    ]
 
 
 def publish(segments: list[Segment]) -> None:
     """Written by the local stack (prakerja/local/server.py) when it starts serving."""
     text = json.dumps([[s.wall, clock.iso(s.programme), s.rate] for s in segments])
-    dynamo.client().put_item(TableName=dynamo.table(), Item=dynamo.to_ddb(
-        {"pk": PK, "sk": SK, "type": "CLOCK", "segments": text, "published_at": clock.iso(datetime.now(UTC))}))
+    dynamo.client().put_item(
+        TableName=dynamo.table(),
+        Item=dynamo.to_ddb(
+            {"pk": PK, "sk": SK, "type": "CLOCK", "segments": text, "published_at": clock.iso(datetime.now(UTC))}
+        ),
+    )

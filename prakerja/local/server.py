@@ -13,12 +13,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
-from prakerja_flow import config
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import InternalServerError, RequestEntityTooLarge
+
+from prakerja_flow import config
 
 from . import gateway, programme_clock
 from .cloud import LocalCloud
@@ -81,7 +82,9 @@ def wsgi_app(cloud: LocalCloud):
         length = int(environ.get("CONTENT_LENGTH") or 0)  # waitress has checked it and read the body
         body = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else None
         try:
-            response = gateway.handle(cloud.invoke_raw, method, path, body, _request_headers(environ), environ.get("QUERY_STRING", ""))
+            response = gateway.handle(
+                cloud.invoke_raw, method, path, body, _request_headers(environ), environ.get("QUERY_STRING", "")
+            )
         except Exception:  # noqa: BLE001 - a fault of the local gateway must still be an answer in the one shape
             log.exception("local gateway failed")
             response = gateway.gateway_response("DEFAULT_5XX", str(uuid.uuid4()))
@@ -99,8 +102,19 @@ def wsgi_app(cloud: LocalCloud):
 
 
 # Set by the server (waitress refuses an application that sets hop-by-hop headers).
-_HOP_BY_HOP = frozenset({"content-length", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-                         "proxy-authenticate", "proxy-authorization"})
+_HOP_BY_HOP = frozenset(
+    {
+        "content-length",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authenticate",
+        "proxy-authorization",
+    }
+)
 
 
 class _OneShapeErrorTask(ErrorTask):
@@ -137,9 +151,14 @@ class ApiServer:
 
     def __init__(self, cloud: LocalCloud, port: int = 0, host: str = "127.0.0.1"):
         adjustments = Adjustments(
-            host=host, port=port, threads=WORKER_THREADS, ident="prakerja-local",
-            max_request_body_size=MAX_BODY, max_request_header_size=config.API_MAX_HEADER_BYTES,
-            expose_tracebacks=False, clear_untrusted_proxy_headers=True,
+            host=host,
+            port=port,
+            threads=WORKER_THREADS,
+            ident="prakerja-local",
+            max_request_body_size=MAX_BODY,
+            max_request_header_size=config.API_MAX_HEADER_BYTES,
+            expose_tracebacks=False,
+            clear_untrusted_proxy_headers=True,
         )
         self._server = _Server(wsgi_app(cloud), adj=adjustments)
         self.port = self._server.effective_port
@@ -170,7 +189,14 @@ def run_scheduler(cloud: LocalCloud, stop: threading.Event, wall_seconds_per_run
             log.exception("scheduled run failed")
 
 
-def up(port: int, aws_port: int, month_seconds: float, start: datetime | None, ready=None, stop: threading.Event | None = None) -> None:
+def up(
+    port: int,
+    aws_port: int,
+    month_seconds: float,
+    start: datetime | None,
+    ready=None,
+    stop: threading.Event | None = None,
+) -> None:
     os.environ["MOTO_PORT"] = str(aws_port)
     with LocalCloud(start=start or datetime.now(UTC).replace(microsecond=0)) as cloud:
         serve(cloud, port, aws_port, month_seconds, ready, stop)
@@ -198,8 +224,9 @@ def _stop_on_signals():
     return restore
 
 
-def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, ready=None,
-          stop: threading.Event | None = None) -> None:
+def serve(
+    cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, ready=None, stop: threading.Event | None = None
+) -> None:
     """Serves an entered LocalCloud until `stop` or Ctrl-C: its programme clock goes on from
     where it is, `scale` times faster than the wall clock, with the daily jobs on it."""
     from moto.server import ThreadedMotoServer
@@ -210,13 +237,19 @@ def serve(cloud: LocalCloud, port: int, aws_port: int, month_seconds: float, rea
     marks, serving_from = getattr(cloud.clock, "marks", []), time.time()
     cloud.clock = ScaledClock(cloud.clock(), scale)  # type: ignore[assignment]
     flow_clock.set_source(cloud.clock)
-    programme_clock.publish(programme_clock.segments_of(marks, serving_from, cloud.clock(), scale))  # for `prakerja ops`
+    programme_clock.publish(
+        programme_clock.segments_of(marks, serving_from, cloud.clock(), scale)
+    )  # for `prakerja ops`
     stop = stop or threading.Event()
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port)
     moto_server.start()
     api = ApiServer(cloud, port).start()
-    scheduler = threading.Thread(target=run_scheduler, args=(cloud, stop, config.PAYOUT_RUN_INTERVAL.total_seconds() / scale),
-                                 name="scheduler", daemon=True)
+    scheduler = threading.Thread(
+        target=run_scheduler,
+        args=(cloud, stop, config.PAYOUT_RUN_INTERVAL.total_seconds() / scale),
+        name="scheduler",
+        daemon=True,
+    )
     scheduler.start()
     restore = _stop_on_signals()
     try:

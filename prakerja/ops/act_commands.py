@@ -12,7 +12,20 @@ import typer
 
 from .aws import OpsUsageError, Target
 from .commands import (
-    Actor, Endpoint, PauseWave, Reason, Region, Table, Yes, _confirm, _connect, _run, fail, ops_app, payouts_app, wave_app,
+    Actor,
+    Endpoint,
+    PauseWave,
+    Reason,
+    Region,
+    Table,
+    Yes,
+    _confirm,
+    _connect,
+    _run,
+    fail,
+    ops_app,
+    payouts_app,
+    wave_app,
 )
 
 
@@ -42,32 +55,60 @@ def _build(name: str, **params):
 
 
 @wave_app.command("open")
-def wave_open(number: Annotated[int, typer.Argument(min=1)], actor: Actor, reason: Reason, yes: Yes = False,
-              endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
+def wave_open(
+    number: Annotated[int, typer.Argument(min=1)],
+    actor: Actor,
+    reason: Reason,
+    yes: Yes = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
+) -> None:
     """Open wave N for registration."""
     action = _build("wave.open", wave=number)
     _act(_connect(endpoint_url, region, table), action, actor, reason, yes)
 
 
 @wave_app.command("close")
-def wave_close(number: Annotated[int, typer.Argument(min=1)], actor: Actor, reason: Reason, yes: Yes = False,
-               endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
+def wave_close(
+    number: Annotated[int, typer.Argument(min=1)],
+    actor: Actor,
+    reason: Reason,
+    yes: Yes = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
+) -> None:
     """Close wave N for registration."""
     action = _build("wave.close", wave=number)
     _act(_connect(endpoint_url, region, table), action, actor, reason, yes)
 
 
 @payouts_app.command("pause")
-def payouts_pause(actor: Actor, reason: Reason, wave: PauseWave = None, yes: Yes = False, endpoint_url: Endpoint = None,
-                  region: Region = None, table: Table = None) -> None:
+def payouts_pause(
+    actor: Actor,
+    reason: Reason,
+    wave: PauseWave = None,
+    yes: Yes = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
+) -> None:
     """Stop every payout run from paying (programme-wide, or one wave's participants)."""
     action = _build("payouts.pause", wave=wave)
     _act(_connect(endpoint_url, region, table), action, actor, reason, yes)
 
 
 @payouts_app.command("resume")
-def payouts_resume(actor: Actor, reason: Reason, wave: PauseWave = None, yes: Yes = False, endpoint_url: Endpoint = None,
-                   region: Region = None, table: Table = None) -> None:
+def payouts_resume(
+    actor: Actor,
+    reason: Reason,
+    wave: PauseWave = None,
+    yes: Yes = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
+) -> None:
     """Let payout runs pay again (programme-wide, or one wave's participants)."""
     action = _build("payouts.resume", wave=wave)
     _act(_connect(endpoint_url, region, table), action, actor, reason, yes)
@@ -78,7 +119,9 @@ class Kind(str, Enum):
     SURVEY = "SURVEY"
 
 
-def _on_participant(name: str, reference: str, actor: str, reason: str, yes: bool, endpoint_url, region, table, **params) -> None:
+def _on_participant(
+    name: str, reference: str, actor: str, reason: str, yes: bool, endpoint_url, region, table, **params
+) -> None:
     from .reads import resolve
 
     target = _connect(endpoint_url, region, table)
@@ -91,18 +134,37 @@ def retry(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
     kind: Annotated[Kind, typer.Argument(help="POST_TRAINING or SURVEY.")],
     sequence: Annotated[int, typer.Argument(min=1, max=4)],
-    actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    actor: Actor,
+    reason: Reason,
+    yes: Yes = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """Make a FAILED entitlement due now: the next payout run tries it again."""
-    _on_participant("entitlement.retry", reference, actor, reason, yes, endpoint_url, region, table, kind=kind.value, sequence=sequence)
+    _on_participant(
+        "entitlement.retry",
+        reference,
+        actor,
+        reason,
+        yes,
+        endpoint_url,
+        region,
+        table,
+        kind=kind.value,
+        sequence=sequence,
+    )
 
 
 @ops_app.command()
 def cancel(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
-    actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    actor: Actor,
+    reason: Reason,
+    yes: Yes = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """Cancel a participation: unpaid entitlements CANCELLED, the execution ends in ParticipationCancelled."""
     _on_participant("participant.cancel", reference, actor, reason, yes, endpoint_url, region, table)
@@ -111,8 +173,12 @@ def cancel(
 @ops_app.command()
 def redrive(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
-    actor: Actor, reason: Reason, yes: Yes = False,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    actor: Actor,
+    reason: Reason,
+    yes: Yes = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """Redrive a FAILED execution from the state that failed (Step Functions RedriveExecution)."""
     _on_participant("execution.redrive", reference, actor, reason, yes, endpoint_url, region, table)
@@ -126,10 +192,21 @@ def console(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free one).")] = 8765,
     read_only: Annotated[bool, typer.Option("--read-only", help="Refuse every action (for support staff).")] = False,
     actor: Annotated[str | None, typer.Option(help="Who acts, in the audit log (default: your login name).")] = None,
-    statement: Annotated[Path | None, typer.Option(help="A provider statement to reconcile against (JSON lines).",
-                                                   exists=True, dir_okay=False, readable=True)] = None,
-    refresh: Annotated[float, typer.Option(min=1.0, help="Seconds between background re-reads of the lists (at least 3 times what a read takes).")] = 30.0,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    statement: Annotated[
+        Path | None,
+        typer.Option(
+            help="A provider statement to reconcile against (JSON lines).", exists=True, dir_okay=False, readable=True
+        ),
+    ] = None,
+    refresh: Annotated[
+        float,
+        typer.Option(
+            min=1.0, help="Seconds between background re-reads of the lists (at least 3 times what a read takes)."
+        ),
+    ] = 30.0,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """A web console on 127.0.0.1 with the reads and actions of `prakerja ops` (Ctrl-C stops it)."""
     import getpass
@@ -153,8 +230,16 @@ def console(
         except (OpsUsageError, UnicodeDecodeError) as error:
             raise fail(f"cannot read {statement}: {error}", 2) from None
     try:
-        server.serve(target, port, who, read_only, refresh, lines,
-                     ready=lambda url: print(f"console for {who}{' (read-only)' if read_only else ''}: {url}\nCtrl-C stops it",
-                                             flush=True))
+        server.serve(
+            target,
+            port,
+            who,
+            read_only,
+            refresh,
+            lines,
+            ready=lambda url: print(
+                f"console for {who}{' (read-only)' if read_only else ''}: {url}\nCtrl-C stops it", flush=True
+            ),
+        )
     except OSError as error:
         raise fail(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}") from None

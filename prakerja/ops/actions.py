@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pydantic_core import PydanticCustomError
 
 from prakerja_flow import config
-from prakerja_flow.data import controls
-from prakerja_flow.data import audit, participants as profiles
+from prakerja_flow.data import audit, controls
+from prakerja_flow.data import participants as profiles
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.errors import DomainError
 from prakerja_flow.handlers import text
@@ -94,7 +94,9 @@ def build(name: str, params: dict) -> Action:
     kind = str(params.get("kind") or "")
     if kind not in SEQUENCES:
         raise OpsUsageError(f"kind must be one of {', '.join(SEQUENCES)}, not {kind!r}")
-    return Action(name, participant_id=pid, kind=kind, sequence=_int(params.get("sequence"), "sequence", 1, SEQUENCES[kind]))
+    return Action(
+        name, participant_id=pid, kind=kind, sequence=_int(params.get("sequence"), "sequence", 1, SEQUENCES[kind])
+    )
 
 
 def checked_words(actor: str, reason: str) -> tuple[str, str]:
@@ -123,15 +125,26 @@ def perform(target: Target, action: Action, actor: str, reason: str) -> Outcome:
         return _pause(action, actor, reason, at)
     if action.name == RETRY:
         operator.retry_entitlement(action.participant_id, action.kind, action.sequence, actor, reason, at)
-        return Outcome([f"{action.kind} {action.sequence} of {action.participant_id} is DUE: the next payout run checks the "
-                        "account again and pays it or records why not"], action.params())
+        return Outcome(
+            [
+                f"{action.kind} {action.sequence} of {action.participant_id} is DUE: the next payout run checks the "
+                "account again and pays it or records why not"
+            ],
+            action.params(),
+        )
     if action.name == CANCEL:
         out = operator.cancel_participation(action.participant_id, actor, reason, at)
-        lines = [f"{action.participant_id} cancelled; entitlements cancelled: {', '.join(out['cancelled_entitlements']) or 'none'}"]
+        lines = [
+            f"{action.participant_id} cancelled; entitlements cancelled: {', '.join(out['cancelled_entitlements']) or 'none'}"
+        ]
         if out["not_cancelled"]:
-            lines.append(f"left as they are (already sent to the provider or changed meanwhile): {', '.join(out['not_cancelled'])}")
+            lines.append(
+                f"left as they are (already sent to the provider or changed meanwhile): {', '.join(out['not_cancelled'])}"
+            )
         if not out["execution_told"]:
-            lines.append("the execution was not waiting: the cancellation waits in its inbox and ends it at its next wait")
+            lines.append(
+                "the execution was not waiting: the cancellation waits in its inbox and ends it at its next wait"
+            )
         return Outcome(lines, out)
     out = operator.redrive_execution(target.execution_arn(action.participant_id), actor, reason, at)
     return Outcome([f"redriven at {out['redrive_date']}"], out)
@@ -141,14 +154,22 @@ def _pause(action: Action, actor: str, reason: str, at) -> Outcome:
     paused = action.name == PAUSE
     if action.wave is None:
         operator.set_payouts_paused(paused, actor, reason, at)
-        return Outcome(["payouts paused: the payout run pays nothing until resumed" if paused else "payouts resumed"],
-                       {"paused": paused})
+        return Outcome(
+            ["payouts paused: the payout run pays nothing until resumed" if paused else "payouts resumed"],
+            {"paused": paused},
+        )
     # A wave's pause (data/controls.py, read by every payout run), audited as the
     # programme-wide one is, with the wave in its details.
     controls.set_wave_pause(action.wave, paused, actor, reason, at)
     audit.append(actor, action.name, reason, at, wave=action.wave)
-    return Outcome([f"payouts of wave {action.wave} paused: the payout run pays none of its participants until resumed"
-                    if paused else f"payouts of wave {action.wave} resumed"], {"paused": paused, "wave": action.wave})
+    return Outcome(
+        [
+            f"payouts of wave {action.wave} paused: the payout run pays none of its participants until resumed"
+            if paused
+            else f"payouts of wave {action.wave} resumed"
+        ],
+        {"paused": paused, "wave": action.wave},
+    )
 
 
 def reveal_nik(target: Target, participant_id: str, actor: str, reason: str) -> str:

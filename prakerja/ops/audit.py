@@ -34,7 +34,9 @@ def days(since: date, until: date) -> list[str]:
 
 def concerns(entry: dict, participant_id: str) -> bool:
     details = entry.get("details") or {}
-    return details.get("participant_id") == participant_id or str(details.get("execution_arn", "")).endswith(f":{participant_id}")
+    return details.get("participant_id") == participant_id or str(details.get("execution_arn", "")).endswith(
+        f":{participant_id}"
+    )
 
 
 class PastDays:
@@ -61,8 +63,14 @@ class PastDays:
         return found
 
 
-def read(since: date, until: date, actor: str | None = None, participant_id: str | None = None,
-         kept: PastDays | None = None, today: date | None = None) -> list[dict]:
+def read(
+    since: date,
+    until: date,
+    actor: str | None = None,
+    participant_id: str | None = None,
+    kept: PastDays | None = None,
+    today: date | None = None,
+) -> list[dict]:
     """Operator actions in [since, until] (programme days), oldest first, as written; with
     `kept`, ended days come from it (`today`, the programme's, says which have ended)."""
     if kept is not None and today is None:
@@ -71,19 +79,33 @@ def read(since: date, until: date, actor: str | None = None, participant_id: str
     with ThreadPoolExecutor(WORKERS) as pool:
         entries = [e for day in pool.map(day_of, days(since, until)) for e in day]
     entries.sort(key=lambda e: e["sk"])
-    return [{k: v for k, v in e.items() if k not in ("pk", "type")} for e in entries
-            if (actor is None or e.get("actor") == actor) and (participant_id is None or concerns(e, participant_id))]
+    return [
+        {k: v for k, v in e.items() if k not in ("pk", "type")}
+        for e in entries
+        if (actor is None or e.get("actor") == actor) and (participant_id is None or concerns(e, participant_id))
+    ]
 
 
-def for_participant(target: Target, participant_id: str, accepted_at: str | None, kept: PastDays | None = None) -> list[dict]:
+def for_participant(
+    target: Target, participant_id: str, accepted_at: str | None, kept: PastDays | None = None
+) -> list[dict]:
     """Every operator action on this participant since they registered (at most MAX_DAYS back)."""
     today = target.now().date()
     first = clock.parse(accepted_at).date() if accepted_at else today
-    return read(max(first, today - timedelta(days=MAX_DAYS - 1)), today, participant_id=participant_id, kept=kept, today=today)
+    return read(
+        max(first, today - timedelta(days=MAX_DAYS - 1)), today, participant_id=participant_id, kept=kept, today=today
+    )
 
 
-def report(target: Target, day: str | None = None, since: str | None = None, until: str | None = None,
-           actor: str | None = None, participant_id: str | None = None, kept: PastDays | None = None) -> dict:
+def report(
+    target: Target,
+    day: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    actor: str | None = None,
+    participant_id: str | None = None,
+    kept: PastDays | None = None,
+) -> dict:
     today = target.now().date()
     if day and (since or until):
         raise OpsUsageError("give --day, or --since/--until, not both")
@@ -93,5 +115,11 @@ def report(target: Target, day: str | None = None, since: str | None = None, unt
         last = parse_day(until, "--until") if until else today
         first = parse_day(since, "--since") if since else min(today, last)
     entries = read(first, last, actor, participant_id, kept, today)
-    return {"since": first.isoformat(), "until": last.isoformat(), "actor": actor, "participant_id": participant_id,
-            "entries": entries, "count": len(entries)}
+    return {
+        "since": first.isoformat(),
+        "until": last.isoformat(),
+        "actor": actor,
+        "participant_id": participant_id,
+        "entries": entries,
+        "count": len(entries),
+    }

@@ -120,7 +120,9 @@ def connect(endpoint_url: str | None, region: str | None, table_name: str | None
         target.account = target.client("sts").get_caller_identity()["Account"]
     except Exception as error:  # noqa: BLE001 - turned into one line for the operator
         raise OpsError(explain(error, endpoint_url)) from None
-    target.state_machine_arn = catalogue.state_machine_arn(region, target.account, physical_name(catalogue.STATE_MACHINE_NAME))
+    target.state_machine_arn = catalogue.state_machine_arn(
+        region, target.account, physical_name(catalogue.STATE_MACHINE_NAME)
+    )
     return target
 
 

@@ -20,15 +20,28 @@ from prakerja_flow.domain.vocabulary import ExecutionStatus  # typer's choices
 
 from .aws import OpsError, OpsUsageError, Target, connect, set_connection_options, set_environment
 
-ops_app = typer.Typer(no_args_is_help=True, help="Operator tooling: find any participant, see why they are not paid, act.")
+ops_app = typer.Typer(
+    no_args_is_help=True, help="Operator tooling: find any participant, see why they are not paid, act."
+)
 wave_app = typer.Typer(no_args_is_help=True, help="Waves: list them; open or close one for registration (audited).")
 payouts_app = typer.Typer(no_args_is_help=True, help="Payout runs: their state now; pause or resume them (audited).")
 ops_app.add_typer(wave_app, name="wave")
 ops_app.add_typer(payouts_app, name="payouts")
 
-Endpoint = Annotated[str | None, typer.Option("--endpoint-url", help="AWS-compatible endpoint, e.g. http://127.0.0.1:5000 (default: AWS_ENDPOINT_URL, else AWS).")]
+Endpoint = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="AWS-compatible endpoint, e.g. http://127.0.0.1:5000 (default: AWS_ENDPOINT_URL, else AWS).",
+    ),
+]
 Region = Annotated[str | None, typer.Option(help="AWS region (default: AWS_DEFAULT_REGION, else ap-southeast-3).")]
-Table = Annotated[str | None, typer.Option(help="DynamoDB table name (default: prakerja-flow, or <env>-prakerja-flow with --env / PRAKERJA_ENV).")]
+Table = Annotated[
+    str | None,
+    typer.Option(
+        help="DynamoDB table name (default: prakerja-flow, or <env>-prakerja-flow with --env / PRAKERJA_ENV)."
+    ),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 AsCsv = Annotated[bool, typer.Option("--csv", help="Print CSV: a header line, then one line per row.")]
 Actor = Annotated[str, typer.Option(help="Who is acting (written to the audit log).")]
@@ -39,9 +52,17 @@ PauseWave = Annotated[int | None, typer.Option(min=1, help="Only this wave's pay
 
 @ops_app.callback()
 def _options(
-    env: Annotated[str | None, typer.Option("--env", envvar="PRAKERJA_ENV",
-                                            help="Deployed environment (cdk -c env=...): names become <env>-prakerja-flow, <env>-participant-lifecycle. Not needed locally.")] = None,
-    endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            envvar="PRAKERJA_ENV",
+            help="Deployed environment (cdk -c env=...): names become <env>-prakerja-flow, <env>-participant-lifecycle. Not needed locally.",
+        ),
+    ] = None,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """Connection options go before the command or after it (the command's win)."""
     set_environment(env)
@@ -107,7 +128,10 @@ def _confirm(question: str, yes: bool) -> None:
 @ops_app.command()
 def participant(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
-    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    as_json: AsJson = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """Profile, lifecycle state, trainings, entitlements and a one-line diagnosis."""
     from . import reads
@@ -123,10 +147,14 @@ def _print_participant(r: dict) -> None:
 
     execution = r["execution"] or {}
     print(f"participant   {r['participant_id']}  NIK {r['nik_masked']}  wave {r['wave']}  {r['status']}")
-    print(f"execution     {execution.get('status', 'none')}  state {r['current_state'] or '-'} for {human(r['in_state_seconds'])}"
-          f" (since {r['in_state_since'] or '-'})")
-    print(f"balance       Rp{r['balance_idr']:,} training, Rp{r['cash_paid_idr']:,} cash paid;"
-          f" account {(r['payout_account'] or {}).get('channel', 'none')} {(r['payout_account'] or {}).get('account_number_masked', '')}")
+    print(
+        f"execution     {execution.get('status', 'none')}  state {r['current_state'] or '-'} for {human(r['in_state_seconds'])}"
+        f" (since {r['in_state_since'] or '-'})"
+    )
+    print(
+        f"balance       Rp{r['balance_idr']:,} training, Rp{r['cash_paid_idr']:,} cash paid;"
+        f" account {(r['payout_account'] or {}).get('channel', 'none')} {(r['payout_account'] or {}).get('account_number_masked', '')}"
+    )
     if r["cancellation"]:
         c = r["cancellation"]
         print(f"cancelled     by {c['by']} at {c['at']}: {c['reason']}")
@@ -134,13 +162,17 @@ def _print_participant(r: dict) -> None:
         p = r["payouts_paused"]
         print(f"payouts       PAUSED {p['scope_text']} since {p['at']} by {p['actor']}: {p['reason']}")
     for p in r["purchases"]:
-        print(f"training      {p['training_id']} ({p['purchase_id']}, {p['platform_id']}, Rp{p['price_idr']:,}) {p['status']};"
-              f" certificate {p['certificate_id'] or '-'}; rated {'yes' if p['rated'] else 'no'}")
+        print(
+            f"training      {p['training_id']} ({p['purchase_id']}, {p['platform_id']}, Rp{p['price_idr']:,}) {p['status']};"
+            f" certificate {p['certificate_id'] or '-'}; rated {'yes' if p['rated'] else 'no'}"
+        )
     for e in r["entitlements"]:
         when = e.get("paid_at") or e.get("due_at") or e.get("expires_at") or "-"
         why = f"  {e['failure_reason']}" if e["status"] == "FAILED" else ""
         held = " PAUSED" if e.get("paused") else ""
-        print(f"entitlement   {e['kind']} {e['sequence']} Rp{e['amount_idr']:,} {e['status']}{held} ({e['label']}) {when[:10]}{why}")
+        print(
+            f"entitlement   {e['kind']} {e['sequence']} Rp{e['amount_idr']:,} {e['status']}{held} ({e['label']}) {when[:10]}{why}"
+        )
     for paid in r["paid_by"]:
         print(f"paid by       {paid['execution_arn']} ({', '.join(paid['paid'])}; Rp{paid['paid_idr']:,})")
     print(f"diagnosis     {r['diagnosis']}")
@@ -150,12 +182,20 @@ def _print_participant(r: dict) -> None:
 def executions(
     status: Annotated[ExecutionStatus | None, typer.Option(help="Only executions with this status.")] = None,
     state: Annotated[str | None, typer.Option(help="Only executions in this state, e.g. AwaitRating.")] = None,
-    older_than: Annotated[str | None, typer.Option(help="Only those in their state at least this long: 14d, 12h, 30m.")] = None,
+    older_than: Annotated[
+        str | None, typer.Option(help="Only those in their state at least this long: 14d, 12h, 30m.")
+    ] = None,
     wave: Annotated[int | None, typer.Option(min=1, help="Only participants of this wave.")] = None,
     never_paid: Annotated[bool, typer.Option("--never-paid", help="Only participants paid nothing yet.")] = False,
-    payout_failed: Annotated[bool, typer.Option("--payout-failed", help="Only participants with a FAILED payout.")] = False,
+    payout_failed: Annotated[
+        bool, typer.Option("--payout-failed", help="Only participants with a FAILED payout.")
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many (longest in state first).")] = 100,
-    as_json: AsJson = False, as_csv: AsCsv = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """Lifecycle executions with participant, current state and age."""
     from . import export, listing, reads
@@ -170,8 +210,12 @@ def executions(
     except OpsUsageError as error:
         raise fail(str(error), 2) from None
     target = _connect(endpoint_url, region, table)
-    report = _run(target, lambda t: listing.executions_report(t, status.value if status else None, state, age, wave, limit,
-                                                            never_paid, payout_failed))
+    report = _run(
+        target,
+        lambda t: listing.executions_report(
+            t, status.value if status else None, state, age, wave, limit, never_paid, payout_failed
+        ),
+    )
     if as_csv:
         print(export.to_csv(report["executions"], export.EXECUTION_COLUMNS), end="")
         return
@@ -183,16 +227,23 @@ def _print_executions(r: dict) -> None:
 
     print(f"{'participant':<20} {'wave':>4} {'status':<10} {'state':<24} {'in state':>9} {'age':>9}")
     for row in r["executions"]:
-        print(f"{row['participant_id']:<20} {row['wave'] or '-':>4} {row['status']:<10} {row['state'] or '?':<24}"
-              f" {human(row['in_state_seconds']):>9} {human(row['age_seconds']):>9}")
+        print(
+            f"{row['participant_id']:<20} {row['wave'] or '-':>4} {row['status']:<10} {row['state'] or '?':<24}"
+            f" {human(row['in_state_seconds']):>9} {human(row['age_seconds']):>9}"
+        )
     print(f"{r['matched']} matched of {r['listed']} executions; shown {len(r['executions'])}")
 
 
 @ops_app.command()
 def history(
     reference: Annotated[str, typer.Argument(help="Participant id or 16-digit NIK.")],
-    graph: Annotated[str | None, typer.Option(help="Also write an SVG of the state machine with this path highlighted.")] = None,
-    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    graph: Annotated[
+        str | None, typer.Option(help="Also write an SVG of the state machine with this path highlighted.")
+    ] = None,
+    as_json: AsJson = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """The execution's timeline merged with the participant's ledger and operator actions."""
     from . import graph as graph_svg
@@ -201,7 +252,9 @@ def history(
     target = _connect(endpoint_url, region, table)
     report = _run(target, lambda t: reads.history_report(t, reference))
     if graph:
-        Path(graph).write_text(graph_svg.render(report["path"], report["current_state"], report["failed_state"]), encoding="utf-8")
+        Path(graph).write_text(
+            graph_svg.render(report["path"], report["current_state"], report["failed_state"]), encoding="utf-8"
+        )
         report["graph"] = graph
     _emit(report, as_json, _print_history)
     raise typer.Exit(1 if report["failed_state"] or report["execution_status"] is None else 0)
@@ -227,7 +280,10 @@ def _print_history(r: dict) -> None:
 
 @ops_app.command()
 def stuck(
-    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    as_json: AsJson = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """Participants per waiting state and age bucket, with the oldest five per state."""
     from . import listing
@@ -254,8 +310,14 @@ def audit(
     since: Annotated[str | None, typer.Option(help="First day of a range.")] = None,
     until: Annotated[str | None, typer.Option(help="Last day of a range (default: today).")] = None,
     actor: Annotated[str | None, typer.Option(help="Only this actor's actions.")] = None,
-    participant_ref: Annotated[str | None, typer.Option("--participant", help="Only actions on this participant (id or NIK).")] = None,
-    as_json: AsJson = False, as_csv: AsCsv = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    participant_ref: Annotated[
+        str | None, typer.Option("--participant", help="Only actions on this participant (id or NIK).")
+    ] = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """The audit log of operator actions: by day, actor, participant."""
     from . import audit as audit_log
@@ -284,11 +346,23 @@ def _print_audit(r: dict) -> None:
 
 @ops_app.command()
 def reconcile(
-    statement: Annotated[Path, typer.Option(help="The provider's statement, JSON lines (prakerja simulate --statement FILE writes one).",
-                                            exists=True, dir_okay=False, readable=True)],
-    since: Annotated[str | None, typer.Option(help="Window start, ISO time (default: the statement's first line).")] = None,
+    statement: Annotated[
+        Path,
+        typer.Option(
+            help="The provider's statement, JSON lines (prakerja simulate --statement FILE writes one).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    since: Annotated[
+        str | None, typer.Option(help="Window start, ISO time (default: the statement's first line).")
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Window end, ISO time (default: just after its last line).")] = None,
-    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None,
+    as_json: AsJson = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
 ) -> None:
     """The provider's statement against our ledger: every mismatch in words. Exit 1 when there is one."""
     from . import reconcile as recon
@@ -304,19 +378,27 @@ def reconcile(
 
 
 def _print_reconcile(r: dict) -> None:
-    print(f"statement {r['since']} to {r['until']}: {r['statement_lines']} lines, {r['provider_paid']} paid (Rp{r['paid_idr']:,}); "
-          f"{r['participants_checked']} participants' ledgers checked")
+    print(
+        f"statement {r['since']} to {r['until']}: {r['statement_lines']} lines, {r['provider_paid']} paid (Rp{r['paid_idr']:,}); "
+        f"{r['participants_checked']} participants' ledgers checked"
+    )
     for m in r["mismatches"]:
         print(f"mismatch  {m['kind']:<20} {m['participant_id']}  {m['detail']}")
     for problem in r["statement_problems"]:
         print(f"statement {problem}")
     if r["pending"]:
         print(f"pending   {len(r['pending'])} paid by the provider, SENT with us: the next payout run settles them")
-    print("clean" if r["clean"] and not r["statement_problems"] else f"{len(r['mismatches']) + len(r['statement_problems'])} problem(s)")
+    print(
+        "clean"
+        if r["clean"] and not r["statement_problems"]
+        else f"{len(r['mismatches']) + len(r['statement_problems'])} problem(s)"
+    )
 
 
 @wave_app.command("list")
-def wave_list(as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
+def wave_list(
+    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None
+) -> None:
     """Every wave: status, intake, payout pause, and where its participants are."""
     from . import listing, waves
 
@@ -328,14 +410,18 @@ def wave_list(as_json: AsJson = False, endpoint_url: Endpoint = None, region: Re
 def _print_waves(r: dict) -> None:
     for w in r["waves"]:
         states = ", ".join(f"{k} {v}" for k, v in (w["states"] or {}).items())
-        print(f"wave {w['wave']:<4} {w['status']:<8} intake {w['intake']:>6}{'  payouts PAUSED' if w['payouts_paused'] else ''}"
-              f"{f'  ({states})' if states else ''}")
+        print(
+            f"wave {w['wave']:<4} {w['status']:<8} intake {w['intake']:>6}{'  payouts PAUSED' if w['payouts_paused'] else ''}"
+            f"{f'  ({states})' if states else ''}"
+        )
     if not r["waves"]:
         print("no wave exists yet: prakerja ops wave open 1 --actor ... --reason ...")
 
 
 @payouts_app.command("status")
-def payouts_status(as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None) -> None:
+def payouts_status(
+    as_json: AsJson = False, endpoint_url: Endpoint = None, region: Region = None, table: Table = None
+) -> None:
     """Pauses (programme and per wave), the budget, and what is due, sent and failed now."""
     from . import payouts
 
@@ -352,12 +438,16 @@ def _print_payouts(r: dict) -> None:
         if w["paused"]:
             print(f"wave {w['wave']:<4} PAUSED since {w['at']} by {w['actor']}: {w['reason']}")
     b = r["budget"]
-    print(f"budget        Rp{b['committed_idr']:,} committed of Rp{b['ceiling_idr']:,} ({b['ceiling_from']}); "
-          f"Rp{b['remaining_idr']:,} left; Rp{b['paid_idr']:,} paid")
+    print(
+        f"budget        Rp{b['committed_idr']:,} committed of Rp{b['ceiling_idr']:,} ({b['ceiling_from']}); "
+        f"Rp{b['remaining_idr']:,} left; Rp{b['paid_idr']:,} paid"
+    )
     q = r["queue"]
     print(f"due now       {q['due']['count']} (Rp{q['due']['amount_idr']:,})")
     print(f"sent          {q['sent']['count']} (Rp{q['sent']['amount_idr']:,}) awaiting the provider's answer")
-    print(f"failed        {q['failed']['count']} (Rp{q['failed']['amount_idr']:,}); retried by each run once the cause is gone")
+    print(
+        f"failed        {q['failed']['count']} (Rp{q['failed']['amount_idr']:,}); retried by each run once the cause is gone"
+    )
     for f in q["failed_by_reason"]:
         print(f"    {f['count']:>5}  {f['failure_code']}: {f['example']}")
     print(f"later         {q['scheduled_later']} scheduled after now")

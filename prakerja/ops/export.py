@@ -8,8 +8,18 @@ import io
 import json
 from collections.abc import Iterable
 
-EXECUTION_COLUMNS = ("participant_id", "wave", "status", "state", "in_state_since", "in_state_seconds", "started",
-                     "age_seconds", "cash_paid_idr", "execution_arn")
+EXECUTION_COLUMNS = (
+    "participant_id",
+    "wave",
+    "status",
+    "state",
+    "in_state_since",
+    "in_state_seconds",
+    "started",
+    "age_seconds",
+    "cash_paid_idr",
+    "execution_arn",
+)
 AUDIT_COLUMNS = ("at", "actor", "action", "reason", "participant_id", "wave", "details")
 
 
@@ -31,5 +41,11 @@ def to_csv(rows: Iterable[dict], columns: tuple[str, ...]) -> str:
 
 
 def audit_rows(entries: Iterable[dict]) -> list[dict]:
-    return [{**e, "participant_id": (e.get("details") or {}).get("participant_id"), "wave": (e.get("details") or {}).get("wave")}
-            for e in entries]
+    return [
+        {
+            **e,
+            "participant_id": (e.get("details") or {}).get("participant_id"),
+            "wave": (e.get("details") or {}).get("wave"),
+        }
+        for e in entries
+    ]

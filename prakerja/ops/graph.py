@@ -60,8 +60,12 @@ def layers(definition: dict, edges: list[tuple[str, str, str]]) -> dict[str, int
     return layer
 
 
-def render(path_taken: list[str], current: str | None = None, failed: str | None = None,
-           asl_file: Path = catalogue.LIFECYCLE_ASL) -> str:
+def render(
+    path_taken: list[str],
+    current: str | None = None,
+    failed: str | None = None,
+    asl_file: Path = catalogue.LIFECYCLE_ASL,
+) -> str:
     definition = json.loads(asl_file.read_text(encoding="utf-8"))
     edges = transitions(definition)
     layer = layers(definition, edges)
@@ -86,7 +90,7 @@ def render(path_taken: list[str], current: str | None = None, failed: str | None
         '<path d="M0,0 L8,4 L0,8 z" fill="#777"/></marker>'
         '<marker id="arrow-taken" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
         '<path d="M0,0 L8,4 L0,8 z" fill="#1565c0"/></marker></defs>',
-        f'<title>{escape(definition.get("Comment", catalogue.STATE_MACHINE_NAME))}</title>',
+        f"<title>{escape(definition.get('Comment', catalogue.STATE_MACHINE_NAME))}</title>",
     ]
     for a, b, kind in edges:
         (ax, ay), (bx, by) = pos[a], pos[b]
@@ -105,7 +109,9 @@ def render(path_taken: list[str], current: str | None = None, failed: str | None
             sx, sy, ex, ey = ax + NODE_W, ay + NODE_H / 2, bx + NODE_W, by + NODE_H / 2
             bulge = max(sx, ex) + 40 + 10 * abs(ay - by) / (NODE_H + GAP_Y)
             d = f"M{sx:.0f},{sy:.0f} C{bulge:.0f},{sy:.0f} {bulge:.0f},{ey:.0f} {ex:.0f},{ey:.0f}"
-        parts.append(f'<path class="edge{" taken" if hot else ""}" data-from="{escape(a)}" data-to="{escape(b)}" d="{d}" {style}/>')
+        parts.append(
+            f'<path class="edge{" taken" if hot else ""}" data-from="{escape(a)}" data-to="{escape(b)}" d="{d}" {style}/>'
+        )
     for name, state in definition["States"].items():
         x, y = pos[name]
         fill, stroke, sw = "#ffffff", "#555", 1.2
@@ -120,8 +126,10 @@ def render(path_taken: list[str], current: str | None = None, failed: str | None
             fill, stroke, sw = "#ef9a9a", "#b71c1c", 4
             classes.append("failed")
         rx = 18 if state["Type"] in ("Succeed", "Fail") else 4
-        parts.append(f'<g class="{" ".join(classes)}" data-state="{escape(name)}">'
-                     f'<rect x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>'
-                     f'<text x="{x + NODE_W / 2:.0f}" y="{y + NODE_H / 2 + 4:.0f}" text-anchor="middle">{escape(name)}</text></g>')
+        parts.append(
+            f'<g class="{" ".join(classes)}" data-state="{escape(name)}">'
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>'
+            f'<text x="{x + NODE_W / 2:.0f}" y="{y + NODE_H / 2 + 4:.0f}" text-anchor="middle">{escape(name)}</text></g>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

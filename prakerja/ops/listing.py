@@ -19,10 +19,22 @@ from prakerja_flow.domain.vocabulary import state_of_stage_key as state_of_stage
 from . import payouts, table
 from .aws import Target
 from .reads import (
-    FINAL_STATES, check_state, check_status, check_wave, last_entered, programme_iso, seconds_since, seconds_since_wall,
+    FINAL_STATES,
+    check_state,
+    check_status,
+    check_wave,
+    last_entered,
+    programme_iso,
+    seconds_since,
+    seconds_since_wall,
 )
 
-AGE_BUCKETS = ((timedelta(days=7), "<7d"), (timedelta(days=14), "7-14d"), (timedelta(days=30), "14-30d"), (None, ">30d"))
+AGE_BUCKETS = (
+    (timedelta(days=7), "<7d"),
+    (timedelta(days=14), "7-14d"),
+    (timedelta(days=30), "14-30d"),
+    (None, ">30d"),
+)
 HISTORY_WORKERS = 16
 PER_PARTICIPANT_LOOKUPS_UP_TO = 25  # above this, one scan of the table is cheaper than a query each
 
@@ -54,6 +66,7 @@ def _waits(names: list[str]) -> dict[str, list[dict]]:
 class Listing:
     """Every matching execution as a row (participant, wave, status, state, age), before the
     filters that need no further reads; `profiled` when every row carries its profile."""
+
     rows: list[dict]
     listed: int
     history_lookups: int
@@ -61,8 +74,13 @@ class Listing:
     as_of: str
 
 
-def execution_rows(target: Target, status: str | None = None, wave: int | None = None, need_final: bool = True,
-                   profile_all: bool = False) -> Listing:
+def execution_rows(
+    target: Target,
+    status: str | None = None,
+    wave: int | None = None,
+    need_final: bool = True,
+    profile_all: bool = False,
+) -> Listing:
     """Lists the executions (cheap), reads who waits where from the TOKEN items (one
     scan), profiles only where needed (finished executions, by batch; every row with
     `profile_all`) and the history only of executions that are neither waiting nor
@@ -73,8 +91,11 @@ def execution_rows(target: Target, status: str | None = None, wave: int | None =
         known = ops_data.wave_profiles(wave)
         executions = [e for e in executions if e["name"] in known]
     waits = _waits([e["name"] for e in executions])
-    wanted = [e["name"] for e in executions] if profile_all else \
-        ([e["name"] for e in executions if e["status"] == "SUCCEEDED"] if need_final else [])
+    wanted = (
+        [e["name"] for e in executions]
+        if profile_all
+        else ([e["name"] for e in executions if e["status"] == "SUCCEEDED"] if need_final else [])
+    )
     profiles = {**known, **table.profiles([pid for pid in wanted if pid not in known])}  # how a finished one ended
     rows, need_history = [], []
     for e in executions:
@@ -95,20 +116,33 @@ def execution_rows(target: Target, status: str | None = None, wave: int | None =
         }
         tokens = sorted(waits.get(e["name"], []), key=lambda t: t.get("at", ""))
         if e["status"] == "RUNNING" and tokens:
-            row.update(state=state_of_stage(tokens[-1]["stage"]), in_state_since=tokens[-1].get("at"),
-                       in_state_seconds=seconds_since(target, tokens[-1].get("at")), state_from="token")
+            row.update(
+                state=state_of_stage(tokens[-1]["stage"]),
+                in_state_since=tokens[-1].get("at"),
+                in_state_seconds=seconds_since(target, tokens[-1].get("at")),
+                state_from="token",
+            )
         elif e["status"] == "SUCCEEDED" and profile:
-            row.update(state=FINAL_STATES.get(profile.get("status"), "LifecycleComplete"),
-                       in_state_since=programme_iso(target, e.get("stopDate")),
-                       in_state_seconds=seconds_since_wall(target, e.get("stopDate")), state_from="profile")
+            row.update(
+                state=FINAL_STATES.get(profile.get("status"), "LifecycleComplete"),
+                in_state_since=programme_iso(target, e.get("stopDate")),
+                in_state_seconds=seconds_since_wall(target, e.get("stopDate")),
+                state_from="profile",
+            )
         else:
             need_history.append(row)  # moving between states, failed, or no table record
         rows.append(row)
     if need_history:
         with ThreadPoolExecutor(HISTORY_WORKERS) as pool:
-            for row, (name, entered) in zip(need_history, pool.map(lambda r: last_entered(target, r["execution_arn"]), need_history)):
-                row.update(state=name, in_state_since=programme_iso(target, entered),
-                           in_state_seconds=seconds_since_wall(target, entered), state_from="history")
+            for row, (name, entered) in zip(
+                need_history, pool.map(lambda r: last_entered(target, r["execution_arn"]), need_history)
+            ):
+                row.update(
+                    state=name,
+                    in_state_since=programme_iso(target, entered),
+                    in_state_seconds=seconds_since_wall(target, entered),
+                    state_from="history",
+                )
     if profile_all:
         for row in rows:
             _profile_row(row, profiles.get(row["participant_id"]) or {}, target)
@@ -129,32 +163,50 @@ def failed_payout_participants(target: Target) -> set[str]:
     return set(payouts.queue_progress(target)["failed_participants"])
 
 
-def filter_rows(rows: Iterable[dict], state: str | None = None, older_than: timedelta | None = None,
-                never_paid: bool = False, payout_failed: set[str] | None = None, status: str | None = None,
-                wave: int | None = None) -> list[dict]:
+def filter_rows(
+    rows: Iterable[dict],
+    state: str | None = None,
+    older_than: timedelta | None = None,
+    never_paid: bool = False,
+    payout_failed: set[str] | None = None,
+    status: str | None = None,
+    wave: int | None = None,
+) -> list[dict]:
     """The filters on rows already read, longest in state first (pure). `never_paid` and
     `wave` need profiled rows; `payout_failed` is failed_payout_participants(). (The CLI
     has ListExecutions filter by status and GSI2 by wave instead.)"""
-    kept = [r for r in rows
-            if (status is None or r["status"] == status)
-            and (wave is None or r["wave"] == wave)
-            and (state is None or r["state"] == state)
-            and (older_than is None or (r["in_state_seconds"] or 0) >= older_than.total_seconds())
-            and (not never_paid or not r.get("cash_paid_idr"))
-            and (payout_failed is None or r["participant_id"] in payout_failed)]
+    kept = [
+        r
+        for r in rows
+        if (status is None or r["status"] == status)
+        and (wave is None or r["wave"] == wave)
+        and (state is None or r["state"] == state)
+        and (older_than is None or (r["in_state_seconds"] or 0) >= older_than.total_seconds())
+        and (not never_paid or not r.get("cash_paid_idr"))
+        and (payout_failed is None or r["participant_id"] in payout_failed)
+    ]
     kept.sort(key=lambda r: -(r["in_state_seconds"] or 0))
     return kept
 
 
-def executions_report(target: Target, status: str | None = None, state: str | None = None,
-                      older_than: timedelta | None = None, wave: int | None = None, limit: int = 100,
-                      never_paid: bool = False, payout_failed: bool = False) -> dict:
+def executions_report(
+    target: Target,
+    status: str | None = None,
+    state: str | None = None,
+    older_than: timedelta | None = None,
+    wave: int | None = None,
+    limit: int = 100,
+    never_paid: bool = False,
+    payout_failed: bool = False,
+) -> dict:
     check_status(status)
     check_state(state)
     check_wave(wave)
     final_wanted = state is None or state in (*FINAL_STATES.values(), "LifecycleComplete")
     listing = execution_rows(target, status, wave, need_final=final_wanted, profile_all=never_paid)
-    rows = filter_rows(listing.rows, state, older_than, never_paid, failed_payout_participants(target) if payout_failed else None)
+    rows = filter_rows(
+        listing.rows, state, older_than, never_paid, failed_payout_participants(target) if payout_failed else None
+    )
     return _report(target, listing, rows, limit)
 
 
@@ -195,15 +247,27 @@ def stuck_summary(waits: Iterable[dict], oldest: int = 5, as_of: str = "") -> di
     for state, rows in sorted(by_state.items()):
         rows.sort(key=lambda r: -r["seconds"])
         buckets = Counter(_bucket(r["seconds"]) for r in rows)
-        states[state] = {"waiting": len(rows), "buckets": {name: buckets.get(name, 0) for _, name in AGE_BUCKETS},
-                         "oldest": rows[:oldest]}
+        states[state] = {
+            "waiting": len(rows),
+            "buckets": {name: buckets.get(name, 0) for _, name in AGE_BUCKETS},
+            "oldest": rows[:oldest],
+        }
     return {"as_of": as_of, "states": states, "total_waiting": sum(s["waiting"] for s in states.values())}
 
 
 def stuck_report(target: Target, oldest: int = 5) -> dict:
-    waits = [{"participant_id": item["pk"][2:], "state": state_of_stage(item["stage"]), "stage": item["stage"],
-              "since": item["at"], "seconds": seconds_since(target, item["at"]), "wave": None}
-             for item in ops_data.scan_tokens() if item.get("at")]
+    waits = [
+        {
+            "participant_id": item["pk"][2:],
+            "state": state_of_stage(item["stage"]),
+            "stage": item["stage"],
+            "since": item["at"],
+            "seconds": seconds_since(target, item["at"]),
+            "wave": None,
+        }
+        for item in ops_data.scan_tokens()
+        if item.get("at")
+    ]
     summary = stuck_summary(waits, oldest, clock.iso(target.now()))
     shown = [r for s in summary["states"].values() for r in s["oldest"]]
     profiles = table.profiles([r["participant_id"] for r in shown])
@@ -214,6 +278,18 @@ def stuck_report(target: Target, oldest: int = 5) -> dict:
 
 def stuck_from_rows(rows: Iterable[dict], oldest: int = 5, as_of: str = "") -> dict:
     """The same summary from execution rows that were read already (the console's listing)."""
-    return stuck_summary(({"participant_id": r["participant_id"], "state": r["state"], "since": r["in_state_since"],
-                           "seconds": r["in_state_seconds"] or 0, "wave": r["wave"]}
-                          for r in rows if r["state_from"] == "token"), oldest, as_of)
+    return stuck_summary(
+        (
+            {
+                "participant_id": r["participant_id"],
+                "state": r["state"],
+                "since": r["in_state_since"],
+                "seconds": r["in_state_seconds"] or 0,
+                "wave": r["wave"],
+            }
+            for r in rows
+            if r["state_from"] == "token"
+        ),
+        oldest,
+        as_of,
+    )

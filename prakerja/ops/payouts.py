@@ -18,8 +18,13 @@ WAVE = "wave"
 
 
 def _pause_view(item: dict, scope: str) -> dict:
-    view = {"scope": scope, "actor": item.get("actor"), "reason": item.get("reason"), "at": item.get("at"),
-            "scope_text": "programme-wide" if scope == PROGRAMME else f"for wave {item.get('wave')}"}
+    view = {
+        "scope": scope,
+        "actor": item.get("actor"),
+        "reason": item.get("reason"),
+        "at": item.get("at"),
+        "scope_text": "programme-wide" if scope == PROGRAMME else f"for wave {item.get('wave')}",
+    }
     if scope == WAVE:
         view["wave"] = int(item["wave"])
     return view
@@ -57,9 +62,15 @@ def queue_progress(target: Target) -> dict:
         "due": _amounts(by_status[inc.DUE] + by_status[inc.SCHEDULED]),
         "sent": _amounts(by_status[inc.SENT]),
         "failed": _amounts(by_status[inc.FAILED]),
-        "failed_by_reason": [{"failure_code": code, **_amounts(ents), "example": ents[0].get("failure_reason"),
-                              "participants": sorted({e["participant_id"] for e in ents})[:20]}
-                             for code, ents in sorted(failed_by_code.items(), key=lambda kv: -len(kv[1]))],
+        "failed_by_reason": [
+            {
+                "failure_code": code,
+                **_amounts(ents),
+                "example": ents[0].get("failure_reason"),
+                "participants": sorted({e["participant_id"] for e in ents})[:20],
+            }
+            for code, ents in sorted(failed_by_code.items(), key=lambda kv: -len(kv[1]))
+        ],
         "paid_to_resume": _amounts(by_status[inc.PAID]),
         "failed_participants": sorted({e["participant_id"] for e in by_status[inc.FAILED]}),
         "by_kind": dict(Counter(e["kind"] for e in queued if e["status"] in (inc.DUE, inc.SCHEDULED))),
@@ -77,12 +88,18 @@ def status_report(target: Target, progress: dict | None = None) -> dict:
     return {
         "as_of": progress["as_of"],
         "paused": bool(programme and programme.get("paused")),
-        "programme_pause": {**_pause_view(programme, PROGRAMME), "paused": bool(programme.get("paused"))} if programme else None,
+        "programme_pause": {**_pause_view(programme, PROGRAMME), "paused": bool(programme.get("paused"))}
+        if programme
+        else None,
         "paused_waves": [int(p["wave"]) for p in waves if p.get("paused")],
         "wave_pauses": [{**_pause_view(p, WAVE), "paused": bool(p.get("paused"))} for p in waves],
-        "budget": {"ceiling_idr": budget.ceiling_idr, "committed_idr": budget.committed_idr, "remaining_idr": budget.remaining_idr,
-                   "ceiling_from": "operator override" if budget.overridden else "config.CASH_INCENTIVE_BUDGET_IDR",
-                   # committed = SENT + PAID reservations, so what is not in flight has been paid
-                   "paid_idr": max(0, budget.committed_idr - progress["sent"]["amount_idr"])},
+        "budget": {
+            "ceiling_idr": budget.ceiling_idr,
+            "committed_idr": budget.committed_idr,
+            "remaining_idr": budget.remaining_idr,
+            "ceiling_from": "operator override" if budget.overridden else "config.CASH_INCENTIVE_BUDGET_IDR",
+            # committed = SENT + PAID reservations, so what is not in flight has been paid
+            "paid_idr": max(0, budget.committed_idr - progress["sent"]["amount_idr"]),
+        },
         "queue": progress,
     }

@@ -16,14 +16,13 @@ from functools import cache
 from botocore.exceptions import ClientError
 
 from prakerja_flow import catalogue, clock
-from prakerja_flow.data import dynamo
-from prakerja_flow.data import inbox, ledger, participants as profiles, purchases
-from prakerja_flow.domain import participation
-from prakerja_flow.domain import errors
+from prakerja_flow.data import dynamo, inbox, ledger, purchases
+from prakerja_flow.data import participants as profiles
+from prakerja_flow.domain import errors, participation
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import mask_nik
-from prakerja_flow.services import status as status_service
 from prakerja_flow.domain.vocabulary import state_of_stage_key as state_of_stage
+from prakerja_flow.services import status as status_service
 
 from . import audit, payouts, table
 from .aws import OpsError, OpsUsageError, Target
@@ -190,19 +189,30 @@ def participant_report(target: Target, reference: str) -> dict:
         since, seconds = waiting["at"], seconds_since(target, waiting["at"])
     else:
         since, seconds = programme_iso(target, entered), seconds_since_wall(target, entered)
-    view["execution"] = None if execution is None else {
-        "arn": execution["executionArn"],
-        "status": execution["status"],
-        "started": programme_iso(target, execution.get("startDate")),
-        "stopped": programme_iso(target, execution.get("stopDate")),
-        "error": execution.get("error"),
-        "cause": execution.get("cause"),
-    }
+    view["execution"] = (
+        None
+        if execution is None
+        else {
+            "arn": execution["executionArn"],
+            "status": execution["status"],
+            "started": programme_iso(target, execution.get("startDate")),
+            "stopped": programme_iso(target, execution.get("stopDate")),
+            "error": execution.get("error"),
+            "cause": execution.get("cause"),
+        }
+    )
     view["current_state"] = state
     view["in_state_since"] = since
     view["in_state_seconds"] = seconds
-    view["cancellation"] = ({"by": profile.get("cancelled_by"), "reason": profile.get("cancellation_reason"),
-                             "at": profile.get("cancelled_at")} if profile.get("status") == participation.CANCELLED else None)
+    view["cancellation"] = (
+        {
+            "by": profile.get("cancelled_by"),
+            "reason": profile.get("cancellation_reason"),
+            "at": profile.get("cancelled_at"),
+        }
+        if profile.get("status") == participation.CANCELLED
+        else None
+    )
     view["payouts_paused"] = payouts.pause_for_wave(view["wave"])
     unpaid = [e for e in view["entitlements"] if e["status"] not in inc.TERMINAL]
     for e in view["entitlements"]:
@@ -222,13 +232,17 @@ def _diagnosis(view: dict, pid: str, has_unpaid: bool) -> str:
         # The table alone cannot know the workflow stopped: without this the line would
         # describe the step the participant is stuck before as if it were still moving.
         error = ": ".join(x for x in (execution.get("error"), execution.get("cause")) if x)
-        return (f"lifecycle {execution['status'].lower()} at {view['current_state'] or '?'}"
-                f"{f' ({error[:160]})' if error else ''}; fix the cause, then: prakerja ops redrive {pid}")
+        return (
+            f"lifecycle {execution['status'].lower()} at {view['current_state'] or '?'}"
+            f"{f' ({error[:160]})' if error else ''}; fix the cause, then: prakerja ops redrive {pid}"
+        )
     pause = view["payouts_paused"]
     if pause and has_unpaid:
         resume = "prakerja ops payouts resume" + (f" --wave {pause['wave']}" if pause["scope"] == "wave" else "")
-        return (f"payouts paused {pause['scope_text']} since {pause['at'][:10]} by {pause['actor']} ({pause['reason']}): "
-                f"nothing is paid until `{resume}`; then {view['diagnosis']}")
+        return (
+            f"payouts paused {pause['scope_text']} since {pause['at'][:10]} by {pause['actor']} ({pause['reason']}): "
+            f"nothing is paid until `{resume}`; then {view['diagnosis']}"
+        )
     return view["diagnosis"]
 
 
@@ -241,18 +255,31 @@ def paying_executions(target: Target, view: dict) -> list[dict]:
     execution = view.get("execution")
     if not paid or not execution:
         return []
-    return [{"execution_arn": execution["arn"], "workflow": catalogue.STATE_MACHINE_NAME, "status": execution["status"],
-             "paid": [f"{e['kind']} {e['sequence']}" for e in paid], "paid_idr": sum(e["amount_idr"] for e in paid),
-             "last_paid_at": max(e["paid_at"] or "" for e in paid) or None}]
+    return [
+        {
+            "execution_arn": execution["arn"],
+            "workflow": catalogue.STATE_MACHINE_NAME,
+            "status": execution["status"],
+            "paid": [f"{e['kind']} {e['sequence']}" for e in paid],
+            "paid_idr": sum(e["amount_idr"] for e in paid),
+            "last_paid_at": max(e["paid_at"] or "" for e in paid) or None,
+        }
+    ]
 
 
 def problems(view: dict) -> list[str]:
-    found = [f"{e['kind']} {e['sequence']} FAILED: {e.get('failure_reason')}" for e in view["entitlements"] if e["status"] == inc.FAILED]
+    found = [
+        f"{e['kind']} {e['sequence']} FAILED: {e.get('failure_reason')}"
+        for e in view["entitlements"]
+        if e["status"] == inc.FAILED
+    ]
     execution = view.get("execution")
     if execution is None:
         found.append("no lifecycle execution exists for this participant")
     elif execution["status"] in PROBLEM_STATUSES:
-        found.append(f"execution {execution['status']}: {execution.get('error') or ''} {execution.get('cause') or ''}".strip())
+        found.append(
+            f"execution {execution['status']}: {execution.get('error') or ''} {execution.get('cause') or ''}".strip()
+        )
     return found
 
 
@@ -269,11 +296,16 @@ def _event_line(target: Target, event: dict) -> dict | None:
     for details_key, value in event.items():
         if details_key.endswith("EventDetails") and isinstance(value, dict) and ("error" in value or "cause" in value):
             if kind.endswith(("Failed", "TimedOut", "Aborted")):
-                return {**base, "what": "failed", "error": value.get("error"), "cause": (value.get("cause") or "")[:300]}
+                return {
+                    **base,
+                    "what": "failed",
+                    "error": value.get("error"),
+                    "cause": (value.get("cause") or "")[:300],
+                }
     if kind == "ExecutionRedriven":
         return {**base, "what": "redriven", "redrive_count": event["executionRedrivenEventDetails"].get("redriveCount")}
     if kind in ("ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"):
-        return {**base, "what": kind[len("Execution"):].lower()}
+        return {**base, "what": kind[len("Execution") :].lower()}
     return None
 
 
@@ -285,12 +317,28 @@ def history_report(target: Target, reference: str, kept: audit.PastDays | None =
     events = history_events(target, execution["executionArn"]) if execution else []
     lines = [line for line in (_event_line(target, e) for e in events) if line]
     for entry in ledger.lines(pid):
-        lines.append({"at": entry["at"], "source": "ledger", "type": entry["entry"], "what": "ledger",
-                      "amount_idr": entry["amount_idr"], "ledger_key": entry["sk"][len("LEDGER#"):]})
+        lines.append(
+            {
+                "at": entry["at"],
+                "source": "ledger",
+                "type": entry["entry"],
+                "what": "ledger",
+                "amount_idr": entry["amount_idr"],
+                "ledger_key": entry["sk"][len("LEDGER#") :],
+            }
+        )
     profile = profiles.get(pid) or {}
     for action in audit.for_participant(target, pid, profile.get("accepted_at"), kept):
-        lines.append({"at": action["at"], "source": "audit", "type": action["action"], "what": "operator",
-                      "actor": action["actor"], "reason": action["reason"]})
+        lines.append(
+            {
+                "at": action["at"],
+                "source": "audit",
+                "type": action["action"],
+                "what": "operator",
+                "actor": action["actor"],
+                "reason": action["reason"],
+            }
+        )
     order = {"execution": 0, "ledger": 1, "audit": 2}
     lines.sort(key=lambda line: (line["at"] or "", order[line["source"]], line.get("id") or 0))
     path = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]

@@ -27,7 +27,9 @@ class StatementFile:
         for line in sorted(lines, key=lambda line: line["at"]):
             known = self._by_key.get(line["idempotency_key"])
             if line["status"] == PAID or known is None or known.status != PAID:
-                self._by_key[line["idempotency_key"]] = TransferResult(line["status"], line["transfer_id"], line.get("reason"))
+                self._by_key[line["idempotency_key"]] = TransferResult(
+                    line["status"], line["transfer_id"], line.get("reason")
+                )
 
     def statement(self, since: str, until: str) -> list[dict]:
         """PaymentProvider.statement: the lines with since <= at < until."""

@@ -33,7 +33,7 @@ def published_clock() -> ProgrammeClock:
 def _batch_get(keys: list[dict], projection: str | None = None, names: dict | None = None) -> list[dict]:
     found: list[dict] = []
     for start in range(0, len(keys), BATCH_KEYS):
-        request: dict[str, Any] = {"Keys": keys[start:start + BATCH_KEYS]}
+        request: dict[str, Any] = {"Keys": keys[start : start + BATCH_KEYS]}
         if projection:
             request["ProjectionExpression"] = projection
         if names:
@@ -65,13 +65,17 @@ def _count(**query: Any) -> int:
 
 def wave_intake(wave: int) -> int:
     """How many registered in this wave (GSI2, counted, no items read back)."""
-    return _count(IndexName=schema.GSI2, KeyConditionExpression=f"{schema.GSI2_PK} = :w",
-                  ExpressionAttributeValues=dynamo.values(w=f"WAVE#{wave}"))
+    return _count(
+        IndexName=schema.GSI2,
+        KeyConditionExpression=f"{schema.GSI2_PK} = :w",
+        ExpressionAttributeValues=dynamo.values(w=f"WAVE#{wave}"),
+    )
 
 
 def _queue_shard(shard: int, until: datetime) -> list[dict]:
     kwargs: dict[str, Any] = {
-        "TableName": dynamo.table(), "IndexName": schema.GSI1,
+        "TableName": dynamo.table(),
+        "IndexName": schema.GSI1,
         "KeyConditionExpression": f"{schema.GSI1_PK} = :q AND {schema.GSI1_SK} <= :until",
         "ExpressionAttributeValues": dynamo.values(q=f"{schema.Q_PAYABLE}#{shard}", until=f"{clock.iso(until)}#~"),
     }
@@ -89,21 +93,32 @@ def payable_until(until: datetime) -> list[dict]:
     run started then works through (DUE, SCHEDULED now due, FAILED to retry, SENT to
     settle, PAID to resume). Queries of the queue's shards, in parallel; never a scan."""
     with ThreadPoolExecutor(QUEUE_WORKERS) as pool:
-        return [item for shard in pool.map(lambda s: _queue_shard(s, until), range(config.QUEUE_SHARDS)) for item in shard]
+        return [
+            item for shard in pool.map(lambda s: _queue_shard(s, until), range(config.QUEUE_SHARDS)) for item in shard
+        ]
 
 
 def scheduled_after(moment: datetime) -> int:
     """Entitlements in the payout queue that fall due after `moment` (counted)."""
-    return sum(_count(IndexName=schema.GSI1, KeyConditionExpression=f"{schema.GSI1_PK} = :q AND {schema.GSI1_SK} > :after",
-                      ExpressionAttributeValues=dynamo.values(q=f"{schema.Q_PAYABLE}#{shard}", after=f"{clock.iso(moment)}#~"))
-               for shard in range(config.QUEUE_SHARDS))
+    return sum(
+        _count(
+            IndexName=schema.GSI1,
+            KeyConditionExpression=f"{schema.GSI1_PK} = :q AND {schema.GSI1_SK} > :after",
+            ExpressionAttributeValues=dynamo.values(q=f"{schema.Q_PAYABLE}#{shard}", after=f"{clock.iso(moment)}#~"),
+        )
+        for shard in range(config.QUEUE_SHARDS)
+    )
 
 
 def pauses() -> list[dict]:
     """The PAUSE partition: the programme-wide pause (sk PAUSE) and each wave's (sk WAVE#n),
     paused or not, with who set them, when and why."""
-    kwargs: dict[str, Any] = {"TableName": dynamo.table(), "KeyConditionExpression": "pk = :pk",
-                              "ExpressionAttributeValues": dynamo.values(pk=PAUSE_PK), "ConsistentRead": True}
+    kwargs: dict[str, Any] = {
+        "TableName": dynamo.table(),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": dynamo.values(pk=PAUSE_PK),
+        "ConsistentRead": True,
+    }
     items: list[dict] = []
     while True:
         out = dynamo.client().query(**kwargs)
@@ -116,6 +131,7 @@ def pauses() -> list[dict]:
 def profiles(participant_ids: list[str]) -> dict[str, dict]:
     """participant id -> the profile fields the lists show (wave, status, cash paid, dates)."""
     keys = [dynamo.key(f"P#{pid}", "PROFILE") for pid in dict.fromkeys(participant_ids)]
-    items = _batch_get(keys, "participant_id, wave, #s, accepted_at, cash_paid_idr, cancelled_at, revoked_at",
-                       {"#s": "status"})
+    items = _batch_get(
+        keys, "participant_id, wave, #s, accepted_at, cash_paid_idr, cancelled_at, revoked_at", {"#s": "status"}
+    )
     return {item["participant_id"]: item for item in items}

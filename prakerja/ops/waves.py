@@ -28,12 +28,17 @@ def waves_report(target: Target, rows: Iterable[dict] | None = None, counted: di
         if row.get("wave") is not None:
             states[int(row["wave"])][row["state"] or "?"] += 1
     numbers = sorted(set(items) | set(states))
-    return {"waves": [{
-        "wave": n,
-        "status": (items.get(n) or {}).get("status", "UNKNOWN"),
-        "updated_at": (items.get(n) or {}).get("updated_at"),
-        "intake": counted[n] if counted and n in counted else table.wave_intake(n),
-        "payouts_paused": bool((paused.get(n) or {}).get("paused")),
-        "pause": {k: paused[n].get(k) for k in ("paused", "actor", "reason", "at")} if n in paused else None,
-        "states": dict(sorted(states[n].items())) if rows is not None else None,
-    } for n in numbers]}
+    return {
+        "waves": [
+            {
+                "wave": n,
+                "status": (items.get(n) or {}).get("status", "UNKNOWN"),
+                "updated_at": (items.get(n) or {}).get("updated_at"),
+                "intake": counted[n] if counted and n in counted else table.wave_intake(n),
+                "payouts_paused": bool((paused.get(n) or {}).get("paused")),
+                "pause": {k: paused[n].get(k) for k in ("paused", "actor", "reason", "at")} if n in paused else None,
+                "states": dict(sorted(states[n].items())) if rows is not None else None,
+            }
+            for n in numbers
+        ]
+    }

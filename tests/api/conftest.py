@@ -3,11 +3,9 @@ handlers, on the local cloud; and the pure signing rules."""
 
 from __future__ import annotations
 
-
 import pytest
 
 # The lifecycle steps (register, buy, ...) are shared with the integration tests.
-
 from prakerja.local.cloud import LocalCloud  # noqa: E402
 
 

@@ -7,7 +7,17 @@ import json
 import time
 
 import pytest
-from support.lifecycle_steps import buy, complete, consented_purchase, open_wave, purchase_body, rate, refused, register, table_state
+from support.lifecycle_steps import (
+    buy,
+    complete,
+    consented_purchase,
+    open_wave,
+    purchase_body,
+    rate,
+    refused,
+    register,
+    table_state,
+)
 
 from prakerja.local import credentials
 from prakerja_flow import catalogue, config
@@ -67,7 +77,9 @@ def test_a_replayed_request_gets_403_and_moves_no_money(cloud, participant):
     assert status == 201, first
     cloud.wait_for_token(participant, "COMPLETION")
     refused(cloud, "POST", path, body, 403, "RequestReplayed", headers=headers)
-    assert cloud.request("GET", f"/participants/{participant}")[1]["balance_idr"] == config.TRAINING_BALANCE_IDR - 400_000
+    assert (
+        cloud.request("GET", f"/participants/{participant}")[1]["balance_idr"] == config.TRAINING_BALANCE_IDR - 400_000
+    )
 
 
 def test_a_body_swapped_under_a_valid_signature_gets_403(cloud, participant):
@@ -113,12 +125,28 @@ def test_platforms_cannot_touch_each_others_purchases(cloud, participant):
     buy(cloud, participant)  # by the default platform, pijarmahir
     rival = "platform:sekolahmu"
     base = f"/participants/{participant}/purchases/ORD1"
-    refused(cloud, "POST", f"{base}/completion", {"training_id": "T1", "certificate_id": "C1"}, 404, "PurchaseNotFound", principal=rival)
+    refused(
+        cloud,
+        "POST",
+        f"{base}/completion",
+        {"training_id": "T1", "certificate_id": "C1"},
+        404,
+        "PurchaseNotFound",
+        principal=rival,
+    )
     complete(cloud, participant)
     review = {"instructor": 1, "facilities": 1, "programme": 1, "review": "buruk sekali pokoknya"}
     refused(cloud, "POST", f"{base}/rating", review, 404, "PurchaseNotFound", principal=rival)
     # Recording a purchase with the same id for the same participant is not a way in either.
-    refused(cloud, "POST", f"/participants/{participant}/purchases", purchase_body("ORD1", 100_000), 409, "DuplicatePurchase", principal=rival)
+    refused(
+        cloud,
+        "POST",
+        f"/participants/{participant}/purchases",
+        purchase_body("ORD1", 100_000),
+        409,
+        "DuplicatePurchase",
+        principal=rival,
+    )
     rate(cloud, participant)
     purchase = next(item for item in table_state(cloud) if item["sk"] == "PURCHASE#ORD1")
     assert purchase["platform_id"] == "pijarmahir", purchase
@@ -126,7 +154,9 @@ def test_platforms_cannot_touch_each_others_purchases(cloud, participant):
 
 
 def test_platforms_cannot_read_participants(cloud, participant):
-    refused(cloud, "GET", f"/participants/{participant}", None, 403, "Forbidden", principal=credentials.DEFAULT_PLATFORM)
+    refused(
+        cloud, "GET", f"/participants/{participant}", None, 403, "Forbidden", principal=credentials.DEFAULT_PLATFORM
+    )
 
 
 def test_paths_outside_the_route_table_never_reach_a_handler(cloud, participant):

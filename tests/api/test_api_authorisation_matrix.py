@@ -9,8 +9,11 @@ from support.lifecycle_steps import open_wave, register, table_state
 from prakerja.local import credentials
 from prakerja_flow import routes
 
-PRINCIPALS = {routes.PLATFORM: credentials.DEFAULT_PLATFORM, routes.PORTAL: credentials.DEFAULT_PORTAL,
-              routes.OPERATOR: credentials.DEFAULT_OPERATOR}
+PRINCIPALS = {
+    routes.PLATFORM: credentials.DEFAULT_PLATFORM,
+    routes.PORTAL: credentials.DEFAULT_PORTAL,
+    routes.OPERATOR: credentials.DEFAULT_OPERATOR,
+}
 # What each route family was designed for (the spec of this test, independent of routes.py).
 EXPECTED = {
     "waves": {routes.OPERATOR},
@@ -23,12 +26,23 @@ EXPECTED = {
     "completions": {routes.PLATFORM},
     "ratings": {routes.PLATFORM},
 }
-AUTH_CODES = {"Unauthenticated", "Forbidden", "InvalidSignature", "RequestExpired", "RequestReplayed", "BodyHashMismatch"}
+AUTH_CODES = {
+    "Unauthenticated",
+    "Forbidden",
+    "InvalidSignature",
+    "RequestExpired",
+    "RequestReplayed",
+    "BodyHashMismatch",
+}
 
 
 def concrete(path: str, pid: str) -> str:
-    return (path.replace("{participant_id}", pid).replace("{purchase_id}", "NOPE").replace("{wave}", "7")
-            .replace("{sequence}", "1"))
+    return (
+        path.replace("{participant_id}", pid)
+        .replace("{purchase_id}", "NOPE")
+        .replace("{wave}", "7")
+        .replace("{sequence}", "1")
+    )
 
 
 def test_every_protected_route_family_is_in_the_matrix():

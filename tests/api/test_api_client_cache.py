@@ -21,8 +21,9 @@ def secret_reads(cloud):
     """Every GetSecretValue call the authorizer makes, by secret id."""
     calls: list[str] = []
     events = clients.client("secretsmanager").meta.events
-    handler = events.register("provide-client-params.secrets-manager.GetSecretValue",
-                              lambda params, **_: calls.append(params["SecretId"]))
+    handler = events.register(
+        "provide-client-params.secrets-manager.GetSecretValue", lambda params, **_: calls.append(params["SecretId"])
+    )
     yield calls
     events.unregister("provide-client-params.secrets-manager.GetSecretValue", handler)
 
@@ -60,8 +61,9 @@ def test_an_unknown_key_id_is_looked_up_again_after_its_ttl(cloud, secret_reads)
 def test_a_key_created_after_a_miss_is_found_once_the_miss_expires(cloud):
     ttl = config.API_UNKNOWN_KEY_CACHE_TTL.total_seconds()
     assert store.client_for("late-client", now=0.0) is None
-    clients.client("secretsmanager").create_secret(Name=store.secret_name("late-client"),
-                                                   SecretString=store.secret_value("portal", "late", "s" * 40))
+    clients.client("secretsmanager").create_secret(
+        Name=store.secret_name("late-client"), SecretString=store.secret_value("portal", "late", "s" * 40)
+    )
     assert store.client_for("late-client", now=ttl + 1).principal_id == "late"
 
 

@@ -19,7 +19,6 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from support.lifecycle_steps import buy, complete, open_wave, register
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import GenerationConfig
 from schemathesis.generation.meta import REQUEST_SHAPE_PROBES
@@ -30,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from support.lifecycle_steps import buy, complete, open_wave, register
 
 from prakerja import api_docs
 from prakerja.local import credentials
@@ -43,8 +43,14 @@ from prakerja_flow.data import dynamo
 EXAMPLES = int(__import__("os").environ.get("FUZZ_EXAMPLES", "60"))
 MINIMUM_REQUESTS = 1_000
 REFUSALS = (401, 403, 404, 409, 413, 422)
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance, negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 
 class SigningSession(requests.Session):
@@ -91,8 +97,13 @@ def snapshot(cloud: LocalCloud) -> list[str]:
 def idempotency_records(cloud: LocalCloud) -> int:
     """Remembered responses in the request table (the replay nonces every signed request
     leaves there, by design, are not counted)."""
-    out = cloud.ddb.scan(TableName=dynamo.request_table(), Select="COUNT", FilterExpression="NOT begins_with(#id, :nonce)",
-                         ExpressionAttributeNames={"#id": "id"}, ExpressionAttributeValues={":nonce": {"S": store.NONCE_PREFIX}})
+    out = cloud.ddb.scan(
+        TableName=dynamo.request_table(),
+        Select="COUNT",
+        FilterExpression="NOT begins_with(#id, :nonce)",
+        ExpressionAttributeNames={"#id": "id"},
+        ExpressionAttributeValues={":nonce": {"S": store.NONCE_PREFIX}},
+    )
     assert "LastEvaluatedKey" not in out
     return out["Count"]
 
@@ -102,7 +113,8 @@ def test_fuzz_the_api_from_its_spec(api):
     # An invalid request must be refused with a documented 4xx (413 included: an invalid
     # body may also be too large).
     config = schemathesis.Config.from_dict(
-        {"checks": {"negative_data_rejection": {"expected-statuses": [str(s) for s in REFUSALS]}}})
+        {"checks": {"negative_data_rejection": {"expected-statuses": [str(s) for s in REFUSALS]}}}
+    )
     schema = schemathesis.openapi.from_dict(json.loads(api_docs.OPENAPI_PATH.read_text()), config=config)
     session, rng = SigningSession(), random.Random(7)
     counts = {"requests": 0, "refused": 0, "unsigned": 0, "5xx": 0, "accepted_with_key": 0}
@@ -115,15 +127,23 @@ def test_fuzz_the_api_from_its_spec(api):
         # Half the time aim at the real participant and purchase, so that valid bodies
         # reach the business rules instead of stopping at "not found".
         if path_parameters and rng.random() < 0.5:
-            path_parameters.update({k: v for k, v in {"participant_id": pid, "purchase_id": "ORD1"}.items() if k in path_parameters})
+            path_parameters.update(
+                {k: v for k, v in {"participant_id": pid, "purchase_id": "ORD1"}.items() if k in path_parameters}
+            )
         return path_parameters
 
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
 
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
                 before = state[0]  # the table after the previous request (one scan per request)
@@ -145,7 +165,9 @@ def test_fuzz_the_api_from_its_spec(api):
 
             run()
     elapsed = time.monotonic() - started
-    print(f"\nfuzz: {counts['requests']} requests ({counts['refused']} refused, {counts['unsigned']} unsigned) in {elapsed:.1f} s")
+    print(
+        f"\nfuzz: {counts['requests']} requests ({counts['refused']} refused, {counts['unsigned']} unsigned) in {elapsed:.1f} s"
+    )
     assert counts["5xx"] == 0
     # Refused requests left no remembered response either (checked once: the request table
     # holds a nonce per request, too many to scan after each).
@@ -170,8 +192,9 @@ def test_methods_and_content_types_outside_the_spec(api):
     counts = {"requests": 0, "probes": 0, "methods": set(), "415": 0}
     for result in schema.get_all_operations():
         operation = result.ok()
-        cases = schema.iter_coverage_cases(operation, generation_modes=list(schemathesis.GenerationMode),
-                                           generation_config=GenerationConfig())
+        cases = schema.iter_coverage_cases(
+            operation, generation_modes=list(schemathesis.GenerationMode), generation_config=GenerationConfig()
+        )
         for case in cases:
             cloud.settle(quiet=0.02)
             before = snapshot(cloud)
@@ -184,12 +207,21 @@ def test_methods_and_content_types_outside_the_spec(api):
                 counts["415"] += response.status_code == 415
                 assert response.status_code >= 400, (case.method, case.formatted_path, case.headers, response.text)
             else:
-                case.validate_response(response, checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                                         response_schema_conformance])
+                case.validate_response(
+                    response,
+                    checks=[
+                        not_a_server_error,
+                        status_code_conformance,
+                        content_type_conformance,
+                        response_schema_conformance,
+                    ],
+                )
             if response.status_code >= 400:
                 assert_one_error_shape(response)
                 cloud.settle(quiet=0.02)
                 assert snapshot(cloud) == before, f"refused {case.method} {case.formatted_path} changed the table"
-    print(f"\ncoverage: {counts['requests']} requests, {counts['probes']} outside the spec, methods {sorted(counts['methods'])}")
+    print(
+        f"\ncoverage: {counts['requests']} requests, {counts['probes']} outside the spec, methods {sorted(counts['methods'])}"
+    )
     assert {"TRACE", "OPTIONS", "DELETE", "PATCH"} <= counts["methods"], counts
     assert counts["415"] >= 8, counts  # every POST/PUT operation got an unsupported content type

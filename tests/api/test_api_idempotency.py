@@ -40,7 +40,10 @@ def test_a_retry_returns_the_first_response(cloud, participant):
 
 def test_the_same_key_with_another_body_is_422(cloud, participant):
     path = f"/participants/{participant}/purchases"
-    assert cloud.request("POST", path, consented_purchase(cloud, participant, "ORD1", 400_000), idempotency_key="k1")[0] == 201
+    assert (
+        cloud.request("POST", path, consented_purchase(cloud, participant, "ORD1", 400_000), idempotency_key="k1")[0]
+        == 201
+    )
     cloud.wait_for_token(participant, "COMPLETION")
     before = table_state(cloud)
     status, got = cloud.request("POST", path, purchase_body("ORD2", 100_000), idempotency_key="k1")
@@ -50,12 +53,23 @@ def test_the_same_key_with_another_body_is_422(cloud, participant):
 
 def test_keys_are_scoped_to_the_caller_and_route(cloud, participant):
     other = register(cloud, sequence=2)
-    assert cloud.request("POST", f"/participants/{participant}/purchases", consented_purchase(cloud, participant, "ORD1", 400_000),
-                         idempotency_key="same")[0] == 201
+    assert (
+        cloud.request(
+            "POST",
+            f"/participants/{participant}/purchases",
+            consented_purchase(cloud, participant, "ORD1", 400_000),
+            idempotency_key="same",
+        )[0]
+        == 201
+    )
     # Another platform's identical key is its own: no replay of someone else's response.
-    status, got = cloud.request("POST", f"/participants/{other}/purchases",
-                                consented_purchase(cloud, other, "ORD1", 400_000, platform="sekolahmu"),
-                                idempotency_key="same", principal="platform:sekolahmu")
+    status, got = cloud.request(
+        "POST",
+        f"/participants/{other}/purchases",
+        consented_purchase(cloud, other, "ORD1", 400_000, platform="sekolahmu"),
+        idempotency_key="same",
+        principal="platform:sekolahmu",
+    )
     assert status == 201 and got["remaining_balance_idr"] == config.TRAINING_BALANCE_IDR - 400_000
 
 
@@ -64,15 +78,26 @@ def test_a_refused_request_is_not_remembered(cloud, participant):
     too_much = purchase_body("ORD1", config.TRAINING_BALANCE_IDR + 1)
     assert cloud.request("POST", path, too_much, idempotency_key="fix-me")[0] == 422
     # The fixed request may reuse the key: the refusal changed nothing and was not stored.
-    assert cloud.request("POST", path, consented_purchase(cloud, participant, "ORD1", 400_000), idempotency_key="fix-me")[0] == 201
+    assert (
+        cloud.request("POST", path, consented_purchase(cloud, participant, "ORD1", 400_000), idempotency_key="fix-me")[
+            0
+        ]
+        == 201
+    )
 
 
-@pytest.mark.parametrize("key", ["", "x" * (config.IDEMPOTENCY_KEY_MAX_CHARS + 1), "has space", "ünï", "trailing-newline\n"])
+@pytest.mark.parametrize(
+    "key", ["", "x" * (config.IDEMPOTENCY_KEY_MAX_CHARS + 1), "has space", "ünï", "trailing-newline\n"]
+)
 def test_malformed_keys_are_422(cloud, participant, key):
     cloud.wait_for_token(participant, "PURCHASE")
     before = table_state(cloud)
-    status, got = cloud.request("POST", f"/participants/{participant}/purchases", purchase_body("ORD1", 400_000),
-                                headers={"Idempotency-Key": key})
+    status, got = cloud.request(
+        "POST",
+        f"/participants/{participant}/purchases",
+        purchase_body("ORD1", 400_000),
+        headers={"Idempotency-Key": key},
+    )
     assert (status, got["error"]["code"]) == (422, "ValidationError"), got
     assert table_state(cloud) == before
 
@@ -93,7 +118,11 @@ def test_concurrent_duplicates_through_the_api_debit_once(cloud, participant):
     successes = [got for status, got in results if status == 201]
     # One purchase; a second 201 can only be the replay of "same" (the identical response).
     assert len(successes) in (1, 2) and all(got == successes[0] for got in successes), results
-    assert all(got["error"]["code"] in ("DuplicatePurchase", "IdempotencyKeyInProgress") for status, got in results if status != 201)
+    assert all(
+        got["error"]["code"] in ("DuplicatePurchase", "IdempotencyKeyInProgress")
+        for status, got in results
+        if status != 201
+    )
     assert balance(cloud, participant) == config.TRAINING_BALANCE_IDR - 400_000
 
 
@@ -106,23 +135,35 @@ def test_a_second_request_while_the_first_runs_is_409_and_the_work_runs_once(clo
     from prakerja_flow.services import training
 
     body = consented_purchase(cloud, participant, "ORD1", 400_000)
-    event = {"httpMethod": "POST", "path": f"/participants/{participant}/purchases", "headers": {"Idempotency-Key": "k"},
-             "body": json.dumps(body)}
+    event = {
+        "httpMethod": "POST",
+        "path": f"/participants/{participant}/purchases",
+        "headers": {"Idempotency-Key": "k"},
+        "body": json.dumps(body),
+    }
     inside, release, runs = threading.Event(), threading.Event(), []
 
     def work() -> dict:
         runs.append(1)
         inside.set()
         release.wait(10)
-        training.record_purchase(participant, "ORD1", "pijarmahir", [TrainingItem("T1", "LPK1", 400_000)], body["voucher_code"],
-                                 cloud.clock())
+        training.record_purchase(
+            participant,
+            "ORD1",
+            "pijarmahir",
+            [TrainingItem("T1", "LPK1", 400_000)],
+            body["voucher_code"],
+            cloud.clock(),
+        )
         return {"statusCode": 201, "body": "{}"}
 
     def error(status, code, message):
         return {"statusCode": status, "body": json.dumps({"error": {"code": code}})}
 
     first: list[dict] = []
-    thread = threading.Thread(target=lambda: first.append(idempotency.run(event, None, "platform:pijarmahir", work, error)))
+    thread = threading.Thread(
+        target=lambda: first.append(idempotency.run(event, None, "platform:pijarmahir", work, error))
+    )
     thread.start()
     assert inside.wait(10)
     second = idempotency.run(event, None, "platform:pijarmahir", work, error)

@@ -4,7 +4,16 @@
 from __future__ import annotations
 
 import pytest
-from support.lifecycle_steps import advance_days, nik, open_wave, purchase_body, refused, register, table_state, trained_and_rated
+from support.lifecycle_steps import (
+    advance_days,
+    nik,
+    open_wave,
+    purchase_body,
+    refused,
+    register,
+    table_state,
+    trained_and_rated,
+)
 
 from prakerja import api_docs
 from prakerja_flow import config
@@ -27,8 +36,11 @@ def _integer_schemas(node, where=""):
 def test_every_integer_the_api_accepts_has_both_bounds():
     """Request bodies and path parameters (responses are ours, not input)."""
     spec = api_docs.openapi()
-    inputs = {name: schema for name, schema in spec["components"]["schemas"].items()
-              if isinstance(vars(m).get(name), type) and issubclass(vars(m)[name], m._Body)}
+    inputs = {
+        name: schema
+        for name, schema in spec["components"]["schemas"].items()
+        if isinstance(vars(m).get(name), type) and issubclass(vars(m)[name], m._Body)
+    }
     params = [p for ops in spec["paths"].values() for op in ops.values() for p in op.get("parameters", [])]
     found = list(_integer_schemas(inputs)) + list(_integer_schemas(params))
     assert len(found) >= 8, found  # wave, price, three stars, survey answers, two path parameters
@@ -41,7 +53,9 @@ def test_survey_answers_beyond_their_bounds_are_refused_by_the_model():
         m.Survey.model_validate({"answers": {"q1": 10**40}})
     with pytest.raises(ValueError, match="greater than or equal"):
         m.Survey.model_validate({"answers": {"q1": config.SURVEY_ANSWER_INT_MIN - 1}})
-    assert m.Survey.model_validate({"answers": {"q1": config.SURVEY_ANSWER_INT_MAX}}).answers == {"q1": config.SURVEY_ANSWER_INT_MAX}
+    assert m.Survey.model_validate({"answers": {"q1": config.SURVEY_ANSWER_INT_MAX}}).answers == {
+        "q1": config.SURVEY_ANSWER_INT_MAX
+    }
 
 
 def test_a_40_digit_survey_answer_is_422_not_500(cloud):
@@ -56,7 +70,10 @@ def test_a_40_digit_survey_answer_is_422_not_500(cloud):
     assert cloud.request("POST", f"/participants/{pid}/surveys/1", {"answers": {"q1": 7, "q2": "ya"}})[0] == 201
 
 
-@pytest.mark.parametrize("path", ["/waves/0/open", f"/waves/{config.WAVE_MAX + 1}/open", "/waves/99999999999999999999999999999999999999999/open"])
+@pytest.mark.parametrize(
+    "path",
+    ["/waves/0/open", f"/waves/{config.WAVE_MAX + 1}/open", "/waves/99999999999999999999999999999999999999999/open"],
+)
 def test_wave_numbers_outside_their_bounds_are_422(cloud, path):
     refused(cloud, "POST", path, {"actor": "ops", "reason": "try"}, 422, "ValidationError")
 
@@ -88,7 +105,9 @@ def test_hostile_names_are_refused_saying_which_character_and_where(cloud, wave,
     got = refused(cloud, "POST", "/participants", {"nik": nik(1), "full_name": name, "wave": 1}, 422, "ValidationError")
     message = got["error"]["message"]
     position = next(n for n, ch in enumerate(name, 1) if f"U+{ord(ch):04X}" == code_point)
-    assert "full_name" in message and code_point in message and kind in message and f"character {position}" in message, message
+    assert (
+        "full_name" in message and code_point in message and kind in message and f"character {position}" in message
+    ), message
 
 
 @pytest.mark.parametrize("name", ["", "   ", "\u3000\u2003"])
@@ -102,13 +121,17 @@ def stored_profile(cloud, pid: str) -> dict:
 
 
 def test_names_are_stored_nfc_normalised_and_trimmed(cloud, wave):
-    status, got = cloud.request("POST", "/participants", {"nik": nik(1), "full_name": "  Rene\u0301 Sitompul ", "wave": 1})
+    status, got = cloud.request(
+        "POST", "/participants", {"nik": nik(1), "full_name": "  Rene\u0301 Sitompul ", "wave": 1}
+    )
     assert status == 201, got
     assert stored_profile(cloud, got["participant_id"])["full_name"] == "Ren\u00e9 Sitompul"
 
 
-@pytest.mark.parametrize(("field", "value"), [("actor", "ops\nforged audit line"), ("reason", "try\x1b[2J"), ("actor", "\u200b"),
-                                              ("reason", "   ")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("actor", "ops\nforged audit line"), ("reason", "try\x1b[2J"), ("actor", "\u200b"), ("reason", "   ")],
+)
 def test_operator_actor_and_reason_follow_the_single_line_rule(cloud, field, value):
     body = {"actor": "ops", "reason": "open it", field: value}
     got = refused(cloud, "POST", "/waves/3/open", body, 422, "ValidationError")
@@ -130,10 +153,14 @@ def rating(review: str) -> dict:
     return {"instructor": 5, "facilities": 4, "programme": 5, "review": review}
 
 
-@pytest.mark.parametrize("review", ["Bagus.\x00\x00\x00\x00\x00\x00", "Materi jelas\u202e sekali", "          x",
-                                    "\x1b[31mMateri jelas sekali"])
+@pytest.mark.parametrize(
+    "review",
+    ["Bagus.\x00\x00\x00\x00\x00\x00", "Materi jelas\u202e sekali", "          x", "\x1b[31mMateri jelas sekali"],
+)
 def test_reviews_refuse_control_and_format_characters_and_blank_padding(cloud, completed, review):
-    got = refused(cloud, "POST", f"/participants/{completed}/purchases/ORD1/rating", rating(review), 422, "ValidationError")
+    got = refused(
+        cloud, "POST", f"/participants/{completed}/purchases/ORD1/rating", rating(review), 422, "ValidationError"
+    )
     assert "review" in got["error"]["message"]
 
 
@@ -146,7 +173,10 @@ def test_a_review_may_have_line_breaks_and_tabs(cloud, completed):
 
 
 def test_survey_answer_strings_follow_the_multi_line_rule():
-    assert m.Survey.model_validate({"answers": {"q1": "baris satu\nbaris dua", "q2": ""}}).answers["q1"] == "baris satu\nbaris dua"
+    assert (
+        m.Survey.model_validate({"answers": {"q1": "baris satu\nbaris dua", "q2": ""}}).answers["q1"]
+        == "baris satu\nbaris dua"
+    )
     for hostile in ("\x07", "\u202e", "\ud800"):
         with pytest.raises(ValueError, match="answers"):
             m.Survey.model_validate({"answers": {"q1": f"ya{hostile}"}})
@@ -162,4 +192,6 @@ def test_a_lone_surrogate_in_a_name_is_422_not_500(cloud, wave):
 def test_purchase_ids_stay_ascii_identifiers(cloud, wave):
     pid = register(cloud)
     cloud.wait_for_token(pid, "PURCHASE")
-    refused(cloud, "POST", f"/participants/{pid}/purchases", purchase_body("ORD\u202e1", 400_000), 422, "ValidationError")
+    refused(
+        cloud, "POST", f"/participants/{pid}/purchases", purchase_body("ORD\u202e1", 400_000), 422, "ValidationError"
+    )

@@ -26,8 +26,12 @@ def local_up():
 
     port, aws_port = free_port(), free_port()
     ready, stop, clouds = threading.Event(), threading.Event(), []
-    server = threading.Thread(target=up, args=(port, aws_port, 3600.0, None),
-                              kwargs={"ready": lambda cloud: (clouds.append(cloud), ready.set()), "stop": stop}, daemon=True)
+    server = threading.Thread(
+        target=up,
+        args=(port, aws_port, 3600.0, None),
+        kwargs={"ready": lambda cloud: (clouds.append(cloud), ready.set()), "stop": stop},
+        daemon=True,
+    )
     server.start()
     assert ready.wait(60), "local up did not start"
     yield port, clouds[0]
@@ -69,8 +73,8 @@ def responses(data: bytes, head: bool = False) -> list[tuple[int, dict[str, str]
         status = int(status_line.split(" ")[1])
         headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}
         length = 0 if head else int(headers.get("content-length", 0))
-        found.append((status, headers, data[header_end + 4: header_end + 4 + length]))
-        data = data[header_end + 4 + length:]
+        found.append((status, headers, data[header_end + 4 : header_end + 4 + length]))
+        data = data[header_end + 4 + length :]
     return found
 
 
@@ -94,13 +98,17 @@ def one_error_shape(status: int, headers: dict, body: bytes, code: str) -> dict:
     return got
 
 
-def request_bytes(method: str, path: str, body: bytes = b"", headers: dict | None = None, signed: bool = False) -> bytes:
+def request_bytes(
+    method: str, path: str, body: bytes = b"", headers: dict | None = None, signed: bool = False
+) -> bytes:
     headers = {"Host": "127.0.0.1", **(headers or {})}
     if signed:
         headers.update(credentials.signed_headers(method, path, body or None))
     if body and "Transfer-Encoding" not in headers:
         headers.setdefault("Content-Length", str(len(body)))
-    return (f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode() + body
+    return (
+        f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    ).encode() + body
 
 
 # --- malformed framing -------------------------------------------------------------------
@@ -109,8 +117,11 @@ def request_bytes(method: str, path: str, body: bytes = b"", headers: dict | Non
 @pytest.mark.parametrize("length", [b"abc", b"-1", b"1\xb2", b"+5", b"0x10", b"5, 5", b""])
 def test_a_bad_content_length_is_400_in_the_one_shape_and_the_connection_closes(port, length):
     with connect(port) as sock:
-        sock.sendall(b"POST /participants HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + length
-                     + b"\r\n\r\n{}")
+        sock.sendall(
+            b"POST /participants HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+            + length
+            + b"\r\n\r\n{}"
+        )
         data, closed = read_until_closed(sock)
     assert closed, "the server kept the connection open (or hung) after a bad Content-Length"
     ((status, headers, body),) = responses(data)
@@ -122,8 +133,12 @@ def test_a_bad_content_length_is_400_in_the_one_shape_and_the_connection_closes(
 def test_an_oversized_body_is_413_unread_and_its_bytes_are_never_a_request(port, size):
     smuggled = b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n"
     with connect(port) as sock:
-        sock.sendall(request_bytes("POST", "/participants", headers={"Content-Type": "application/json", "Content-Length": str(size)})
-                     + smuggled * 4)
+        sock.sendall(
+            request_bytes(
+                "POST", "/participants", headers={"Content-Type": "application/json", "Content-Length": str(size)}
+            )
+            + smuggled * 4
+        )
         data, closed = read_until_closed(sock)
     assert closed, "the connection stayed open after an unread body"
     ((status, headers, body),) = responses(data)
@@ -142,8 +157,15 @@ def test_a_body_of_exactly_the_limit_is_read(port):
     assert status == 200, got
 
 
-@pytest.mark.parametrize("line", [b"GARBAGE\r\n\r\n", b"GET /openapi.json HTTP/1.1 extra\r\n\r\n", b"GET  HTTP/1.1\r\nHost: x\r\n\r\n",
-                                  b"GET /openapi.json HTTP/1.1\r\nBad Header\r\n\r\n"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"GET /openapi.json HTTP/1.1 extra\r\n\r\n",
+        b"GET  HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /openapi.json HTTP/1.1\r\nBad Header\r\n\r\n",
+    ],
+)
 def test_a_malformed_request_is_400_in_the_one_shape(port, line):
     with connect(port) as sock:
         sock.sendall(line)
@@ -156,7 +178,9 @@ def test_a_malformed_request_is_400_in_the_one_shape(port, line):
 
 def test_oversized_headers_are_refused_in_the_one_shape(port):
     with connect(port) as sock:
-        sock.sendall(request_bytes("GET", "/openapi.json", headers={"X-Padding": "x" * (config.API_MAX_HEADER_BYTES + 1)}))
+        sock.sendall(
+            request_bytes("GET", "/openapi.json", headers={"X-Padding": "x" * (config.API_MAX_HEADER_BYTES + 1)})
+        )
         data, closed = read_until_closed(sock)
     assert closed
     ((status, headers, body),) = responses(data)
@@ -166,7 +190,11 @@ def test_oversized_headers_are_refused_in_the_one_shape(port):
 
 def test_an_unsupported_transfer_encoding_is_400_not_501(port):
     with connect(port) as sock:
-        sock.sendall(request_bytes("POST", "/participants", b"{}", {"Content-Type": "application/json", "Transfer-Encoding": "gzip"}))
+        sock.sendall(
+            request_bytes(
+                "POST", "/participants", b"{}", {"Content-Type": "application/json", "Transfer-Encoding": "gzip"}
+            )
+        )
         data, closed = read_until_closed(sock)
     ((status, headers, body),) = responses(data)
     assert status == 400
@@ -179,8 +207,11 @@ def test_an_unsupported_transfer_encoding_is_400_not_501(port):
 @pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "DELETE", "PATCH", "CONNECT", "PROPFIND"])
 def test_methods_without_a_route_are_404_route_not_found_in_the_one_shape(port, method):
     with connect(port) as sock:
-        sock.sendall(request_bytes(method, "/participants/P1", b"{}" if method == "PATCH" else b"",
-                                   {"Content-Type": "application/json"}))
+        sock.sendall(
+            request_bytes(
+                method, "/participants/P1", b"{}" if method == "PATCH" else b"", {"Content-Type": "application/json"}
+            )
+        )
         data = read_response(sock)
     ((status, headers, body),) = responses(data)
     assert status == 404
@@ -197,7 +228,7 @@ def test_head_is_answered_without_a_body_and_the_connection_stays_usable(port):
     head = data[: data.index(b"\r\n\r\n") + 4]
     ((status, headers, body),) = responses(head, head=True)
     assert status == 404 and headers["content-type"].startswith("application/json")
-    ((status, _, spec),) = responses(data[len(head):])
+    ((status, _, spec),) = responses(data[len(head) :])
     assert status == 200 and json.loads(spec)["openapi"]
 
 
@@ -205,13 +236,17 @@ def test_head_is_answered_without_a_body_and_the_connection_stays_usable(port):
 
 
 def chunked(body: bytes, size: int = 7) -> bytes:
-    parts = [body[i:i + size] for i in range(0, len(body), size)]
+    parts = [body[i : i + size] for i in range(0, len(body), size)]
     return b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in parts) + b"0\r\n\r\n"
 
 
 def test_a_chunked_body_is_assembled_and_matches_its_signature(port):
     body = json.dumps({"actor": "chunked", "reason": "transfer-encoding"}).encode()
-    headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked", **credentials.signed_headers("POST", "/waves/42/open", body)}
+    headers = {
+        "Content-Type": "application/json",
+        "Transfer-Encoding": "chunked",
+        **credentials.signed_headers("POST", "/waves/42/open", body),
+    }
     with connect(port) as sock:
         sock.sendall(request_bytes("POST", "/waves/42/open", headers=headers) + chunked(body))
         data, _ = read_until_closed(sock)
@@ -223,8 +258,13 @@ def test_an_oversized_chunked_body_is_413_and_closes(port):
     body = b"{" + b" " * (config.MAX_REQUEST_BODY_BYTES + 10) + b"}"
     smuggled = b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n"
     with connect(port) as sock:
-        sock.sendall(request_bytes("POST", "/participants", headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
-                     + chunked(body, 4096) + smuggled)
+        sock.sendall(
+            request_bytes(
+                "POST", "/participants", headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+            )
+            + chunked(body, 4096)
+            + smuggled
+        )
         data, closed = read_until_closed(sock)
     assert closed
     ((status, headers, got),) = responses(data)
@@ -238,9 +278,18 @@ def test_a_client_that_disconnects_mid_body_changes_nothing_and_the_server_goes_
     before = sorted(json.dumps(item, sort_keys=True) for item in cloud.scan())
     body = json.dumps({"actor": "gone", "reason": "disconnected"}).encode()
     with connect(port) as sock:
-        sock.sendall(request_bytes("POST", "/waves/43/open", headers={"Content-Type": "application/json", "Content-Length": str(len(body)),
-                                                                    **credentials.signed_headers("POST", "/waves/43/open", body)})
-                     + body[:10])
+        sock.sendall(
+            request_bytes(
+                "POST",
+                "/waves/43/open",
+                headers={
+                    "Content-Type": "application/json",
+                    "Content-Length": str(len(body)),
+                    **credentials.signed_headers("POST", "/waves/43/open", body),
+                },
+            )
+            + body[:10]
+        )
     time.sleep(0.5)
     assert sorted(json.dumps(item, sort_keys=True) for item in cloud.scan()) == before
     with connect(port) as sock:

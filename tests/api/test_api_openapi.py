@@ -44,7 +44,8 @@ def test_no_request_body_of_a_platform_route_names_a_platform():
     schemas = spec["components"]["schemas"]
     platform_bodies = [
         op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-        for path in spec["paths"].values() for op in path.values()
+        for path in spec["paths"].values()
+        for op in path.values()
         if "platforms" in op.get("tags", []) and "requestBody" in op
     ]
     assert platform_bodies, "no platform route has a body?"

@@ -62,14 +62,18 @@ def test_the_depth_scan_does_not_recurse():
     assert done.stdout.strip() == "TooDeep", done.stderr
 
 
-@pytest.mark.parametrize("text", ['{"nik": "1", "nik": "2"}', '{"a": {"b": 1, "b": 1}}', '{"a": [{"x": 1}, {"y": 1, "y": 2}]}'])
+@pytest.mark.parametrize(
+    "text", ['{"nik": "1", "nik": "2"}', '{"a": {"b": 1, "b": 1}}', '{"a": [{"x": 1}, {"y": 1, "y": 2}]}']
+)
 def test_duplicate_keys_at_any_depth_are_refused(text):
     with pytest.raises(DuplicateKey) as refused_:
         request_body.parse_object(text)
     assert "duplicate key" in refused_.value.message
 
 
-@pytest.mark.parametrize("text", ["{", '{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}', '{"a": 1} x', "\ufeff{}", "{'a': 1}"])
+@pytest.mark.parametrize(
+    "text", ["{", '{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}', '{"a": 1} x', "\ufeff{}", "{'a': 1}"]
+)
 def test_what_is_not_json_is_refused(text):
     with pytest.raises(NotJson):
         request_body.parse_object(text)
@@ -81,8 +85,10 @@ def test_a_body_must_be_an_object(text):
         request_body.parse_object(text)
 
 
-@pytest.mark.parametrize("text", ['{"a": -%s}' % ("9" * (config.REQUEST_JSON_MAX_INTEGER_DIGITS + 1)), "1" * 5_000,
-                                  '{"a": ' + "9" * 5_000 + "}"])
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": -%s}' % ("9" * (config.REQUEST_JSON_MAX_INTEGER_DIGITS + 1)), "1" * 5_000, '{"a": ' + "9" * 5_000 + "}"],
+)
 def test_integers_longer_than_dynamodb_numbers_are_refused_while_parsing(text):
     assert request_body.parse_object('{"a": %s}' % ("9" * config.REQUEST_JSON_MAX_INTEGER_DIGITS))["a"] > 0
     with pytest.raises(NumberTooLong) as refused_:
@@ -90,12 +96,22 @@ def test_integers_longer_than_dynamodb_numbers_are_refused_while_parsing(text):
     assert f"{config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits" in refused_.value.message
 
 
-@pytest.mark.parametrize(("content_type", "ok"), [
-    ("application/json", True), ("Application/JSON; charset=UTF-8", True), ("application/json;charset=utf-8", True),
-    ("text/plain", False), ("application/json; charset=latin-1", False), ("application/jsonx", False),
-    ("application/x-www-form-urlencoded", False), ("multipart/form-data; boundary=x", False), (None, False), ("", False),
-    ("application/json\n", False),
-])
+@pytest.mark.parametrize(
+    ("content_type", "ok"),
+    [
+        ("application/json", True),
+        ("Application/JSON; charset=UTF-8", True),
+        ("application/json;charset=utf-8", True),
+        ("text/plain", False),
+        ("application/json; charset=latin-1", False),
+        ("application/jsonx", False),
+        ("application/x-www-form-urlencoded", False),
+        ("multipart/form-data; boundary=x", False),
+        (None, False),
+        ("", False),
+        ("application/json\n", False),
+    ],
+)
 def test_only_json_media_types_are_accepted(content_type, ok):
     assert (request_body.media_type_problem(content_type) is None) == ok
 
@@ -124,7 +140,9 @@ def test_a_duplicate_key_is_422_and_registers_nobody(cloud, wave):
 def test_a_duplicate_key_deep_in_a_purchase_is_422(cloud, wave):
     pid = register(cloud)
     cloud.wait_for_token(pid, "PURCHASE")
-    body = json.dumps(purchase_body("ORD1", 400_000)).replace('"price_idr": 400000', '"price_idr": 1, "price_idr": 400000')
+    body = json.dumps(purchase_body("ORD1", 400_000)).replace(
+        '"price_idr": 400000', '"price_idr": 1, "price_idr": 400000'
+    )
     got = refused(cloud, "POST", f"/participants/{pid}/purchases", body, 422, "ValidationError")
     assert 'duplicate key "price_idr"' in got["error"]["message"]
 
@@ -132,7 +150,9 @@ def test_a_duplicate_key_deep_in_a_purchase_is_422(cloud, wave):
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
 def test_a_body_that_is_not_declared_json_is_415(cloud, wave, content_type):
     body = json.dumps({"nik": nik(1), "full_name": "Siti", "wave": 1})
-    got = refused(cloud, "POST", "/participants", body, 415, "UnsupportedMediaType", headers={"Content-Type": content_type})
+    got = refused(
+        cloud, "POST", "/participants", body, 415, "UnsupportedMediaType", headers={"Content-Type": content_type}
+    )
     assert "application/json" in got["error"]["message"]
 
 
@@ -147,15 +167,28 @@ def invoke_api(cloud, method, path, body, headers, resource):
     return status, got
 
 
-@pytest.mark.parametrize(("body", "headers", "status", "code"), [
-    (NESTED_ATTACK, {"Content-Type": "application/json"}, 422, "ValidationError"),
-    ('{"nik": "%s", "nik": "%s", "full_name": "Siti", "wave": 1}' % (nik(1), nik(2)), {"Content-Type": "application/json"}, 422,
-     "ValidationError"),
-    ('{"a": NaN}', {"Content-Type": "application/json"}, 422, "ValidationError"),
-    ("[]", {"Content-Type": "application/json"}, 422, "ValidationError"),
-    (json.dumps({"nik": nik(1), "full_name": "Siti", "wave": 1}), {"Content-Type": "text/plain"}, 415, "UnsupportedMediaType"),
-    (json.dumps({"nik": nik(1), "full_name": "Siti", "wave": 1}), {}, 415, "UnsupportedMediaType"),
-], ids=["deep", "duplicate", "nan", "array", "text-plain", "no-content-type"])
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        (NESTED_ATTACK, {"Content-Type": "application/json"}, 422, "ValidationError"),
+        (
+            '{"nik": "%s", "nik": "%s", "full_name": "Siti", "wave": 1}' % (nik(1), nik(2)),
+            {"Content-Type": "application/json"},
+            422,
+            "ValidationError",
+        ),
+        ('{"a": NaN}', {"Content-Type": "application/json"}, 422, "ValidationError"),
+        ("[]", {"Content-Type": "application/json"}, 422, "ValidationError"),
+        (
+            json.dumps({"nik": nik(1), "full_name": "Siti", "wave": 1}),
+            {"Content-Type": "text/plain"},
+            415,
+            "UnsupportedMediaType",
+        ),
+        (json.dumps({"nik": nik(1), "full_name": "Siti", "wave": 1}), {}, 415, "UnsupportedMediaType"),
+    ],
+    ids=["deep", "duplicate", "nan", "array", "text-plain", "no-content-type"],
+)
 def test_the_api_function_itself_refuses_bad_bodies(cloud, wave, body, headers, status, code):
     before = table_state(cloud)
     got_status, got = invoke_api(cloud, "POST", "/participants", body, headers, "/participants")

@@ -14,8 +14,18 @@ NOW = 1_800_000_000
 PURCHASES = "/participants/{participant_id}/purchases"
 
 
-def signed_request(method="POST", path="/participants/P1/purchases", resource=PURCHASES, body='{"a":1}', key_id="k-platform",
-                   timestamp=NOW, nonce="n" * 20, secret=SECRET, query=None, **header_overrides) -> decide.Request:
+def signed_request(
+    method="POST",
+    path="/participants/P1/purchases",
+    resource=PURCHASES,
+    body='{"a":1}',
+    key_id="k-platform",
+    timestamp=NOW,
+    nonce="n" * 20,
+    secret=SECRET,
+    query=None,
+    **header_overrides,
+) -> decide.Request:
     headers = signing.sign(secret, key_id, method, path, body, query, timestamp, nonce)
     headers.update(header_overrides)
     return decide.Request(method, path, resource, headers, query or {})
@@ -43,7 +53,12 @@ def authenticate(request, seen=None):
 
 def test_a_correctly_signed_request_yields_its_principal():
     principal = authenticate(signed_request())
-    assert (principal.kind, principal.id, principal.key_id, principal.name) == ("platform", "pijarmahir", "k-platform", "platform:pijarmahir")
+    assert (principal.kind, principal.id, principal.key_id, principal.name) == (
+        "platform",
+        "pijarmahir",
+        "k-platform",
+        "platform:pijarmahir",
+    )
 
 
 def test_string_to_sign_is_the_documented_layout():
@@ -91,10 +106,16 @@ def test_bad_signatures_are_rejected(change, code):
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda r: decide.Request(r.method, "/participants/P2/purchases", r.resource, r.headers, r.query),  # other participant
-        lambda r: decide.Request("GET", r.path.rsplit("/", 1)[0], "/participants/{participant_id}", r.headers, r.query),  # other route
+        lambda r: decide.Request(
+            r.method, "/participants/P2/purchases", r.resource, r.headers, r.query
+        ),  # other participant
+        lambda r: decide.Request(
+            "GET", r.path.rsplit("/", 1)[0], "/participants/{participant_id}", r.headers, r.query
+        ),  # other route
         lambda r: decide.Request(r.method, r.path, r.resource, r.headers, {"x": ["1"]}),  # added query
-        lambda r: decide.Request(r.method, r.path, r.resource, {**r.headers, signing.CONTENT_SHA256: signing.content_sha256("{}")}, r.query),
+        lambda r: decide.Request(
+            r.method, r.path, r.resource, {**r.headers, signing.CONTENT_SHA256: signing.content_sha256("{}")}, r.query
+        ),
         lambda r: decide.Request(r.method, r.path, r.resource, {**r.headers, signing.TIMESTAMP: str(NOW + 1)}, r.query),
         lambda r: decide.Request(r.method, r.path, r.resource, {**r.headers, signing.NONCE: "m" * 20}, r.query),
     ],
@@ -132,7 +153,15 @@ def test_a_principal_kind_only_opens_its_routes():
     with pytest.raises(Rejected) as refused:
         authenticate(signed_request(key_id="k-portal"))
     assert refused.value.code == "Forbidden"
-    portal = authenticate(signed_request(method="GET", path="/participants/P1", resource="/participants/{participant_id}", body=None, key_id="k-portal"))
+    portal = authenticate(
+        signed_request(
+            method="GET",
+            path="/participants/P1",
+            resource="/participants/{participant_id}",
+            body=None,
+            key_id="k-portal",
+        )
+    )
     assert portal.kind == "portal"
 
 
@@ -153,7 +182,10 @@ def test_body_matches_checks_the_exact_bytes():
 def test_routes_match_templates_by_segment():
     route = routes.find("POST", "/participants/P1/purchases/O-1/rating")
     assert route is not None and route.family == "ratings"
-    assert route.match("POST", "/participants/P1/purchases/O-1/rating") == {"participant_id": "P1", "purchase_id": "O-1"}
+    assert route.match("POST", "/participants/P1/purchases/O-1/rating") == {
+        "participant_id": "P1",
+        "purchase_id": "O-1",
+    }
     assert routes.find("POST", "/participants/P1/purchases/O/1/rating") is None
     assert routes.find("GET", "/participants/P1/purchases") is None
     assert routes.find("GET", "/participants/") is None
@@ -170,32 +202,65 @@ def test_the_authorizer_answers_as_api_gateway_expects(monkeypatch):
     monkeypatch.setattr(store, "remember_nonce", lambda *args: True)
     monkeypatch.setattr(authorizer.time, "time", lambda: NOW)
     request = signed_request()
-    event = {"httpMethod": "POST", "path": request.path, "resource": PURCHASES, "headers": dict(request.headers),
-             "methodArn": "arn:aws:execute-api:r:1:api/v1/POST/participants/P1/purchases"}
+    event = {
+        "httpMethod": "POST",
+        "path": request.path,
+        "resource": PURCHASES,
+        "headers": dict(request.headers),
+        "methodArn": "arn:aws:execute-api:r:1:api/v1/POST/participants/P1/purchases",
+    }
     allowed = authorizer.handler(event, None)
     assert allowed["principalId"] == "platform:pijarmahir"
-    assert allowed["policyDocument"]["Statement"] == [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]
+    assert allowed["policyDocument"]["Statement"] == [
+        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}
+    ]
     assert allowed["context"] == {"principal_kind": "platform", "principal_id": "pijarmahir", "key_id": "k-platform"}
     denied = authorizer.handler({**event, "resource": '/x"y\\z'}, None)
     assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"
-    assert denied["context"]["code"] == "Forbidden" and '"' not in denied["context"]["message"] and "\\" not in denied["context"]["message"]
+    assert (
+        denied["context"]["code"] == "Forbidden"
+        and '"' not in denied["context"]["message"]
+        and "\\" not in denied["context"]["message"]
+    )
     with pytest.raises(Exception, match="^Unauthorized$"):
         authorizer.handler({**event, "headers": {}}, None)
 
 
 # Unicode digits that str.isdigit() admits and int() may or may not take, signs, spaces,
 # a trailing newline (which a `$` regex lets through), and one digit too many.
-@pytest.mark.parametrize("timestamp", ["1²", "١٨٠٠٠٠٠٠٠٠", "１８００００００００", "+1800000000", " 1800000000", "1800000000\n",
-                                       "-1", "1_800_000_000", "1" * 13, ""])
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "1²",
+        "١٨٠٠٠٠٠٠٠٠",
+        "１８００００００００",
+        "+1800000000",
+        " 1800000000",
+        "1800000000\n",
+        "-1",
+        "1_800_000_000",
+        "1" * 13,
+        "",
+    ],
+)
 def test_a_timestamp_that_is_not_1_to_12_ascii_digits_is_refused(timestamp):
     with pytest.raises(Rejected) as refused:
-        signing.parse({**signing.sign(SECRET, "k-platform", "GET", "/p", None, None, NOW), signing.TIMESTAMP: timestamp})
+        signing.parse(
+            {**signing.sign(SECRET, "k-platform", "GET", "/p", None, None, NOW), signing.TIMESTAMP: timestamp}
+        )
     assert refused.value.code in ("InvalidSignature", "Unauthenticated")
     assert signing.TIMESTAMP in refused.value.message
 
 
-@pytest.mark.parametrize(("name", "value"), [(signing.KEY_ID, "k-platform\n"), (signing.NONCE, "n" * 20 + "\n"),
-                                             (signing.SIGNATURE, "a" * 64 + "\n"), (signing.CONTENT_SHA256, "b" * 64 + "\n")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        (signing.KEY_ID, "k-platform\n"),
+        (signing.NONCE, "n" * 20 + "\n"),
+        (signing.SIGNATURE, "a" * 64 + "\n"),
+        (signing.CONTENT_SHA256, "b" * 64 + "\n"),
+    ],
+)
 def test_signature_headers_must_match_their_pattern_exactly(name, value):
     with pytest.raises(Rejected) as refused:
         signing.parse({**signing.sign(SECRET, "k-platform", "GET", "/p", None, None, NOW), name: value})
@@ -209,8 +274,13 @@ def test_the_authorizer_denies_a_superscript_timestamp_instead_of_failing(monkey
 
     monkeypatch.setattr(authorizer.time, "time", lambda: NOW)
     headers = {**signed_request().headers, signing.TIMESTAMP: "1²"}
-    event = {"httpMethod": "POST", "path": "/participants/P1/purchases", "resource": PURCHASES, "headers": headers,
-             "methodArn": "arn:aws:execute-api:r:1:api/v1/POST/participants/P1/purchases"}
+    event = {
+        "httpMethod": "POST",
+        "path": "/participants/P1/purchases",
+        "resource": PURCHASES,
+        "headers": headers,
+        "methodArn": "arn:aws:execute-api:r:1:api/v1/POST/participants/P1/purchases",
+    }
     denied = authorizer.handler(event, None)
     assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"
     assert denied["context"]["code"] == "InvalidSignature"

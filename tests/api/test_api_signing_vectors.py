@@ -33,8 +33,18 @@ def by_the_text(vector: dict) -> tuple[str, str, str]:
         pairs.append((quote(unquote_plus(name), safe="-_.~"), quote(unquote_plus(value), safe="-_.~")))
     query = "&".join(f"{n}={v}" for n, v in sorted(pairs))
     digest = hashlib.sha256((vector["body"] or "").encode()).hexdigest()
-    text = "\n".join(["PRAKERJA-HMAC-SHA256", vector["method"], vector["path"], query, str(vector["timestamp"]),
-                      vector["nonce"], vector["key_id"], digest])
+    text = "\n".join(
+        [
+            "PRAKERJA-HMAC-SHA256",
+            vector["method"],
+            vector["path"],
+            query,
+            str(vector["timestamp"]),
+            vector["nonce"],
+            vector["key_id"],
+            digest,
+        ]
+    )
     return query, digest, hmac.new(api_docs.VECTOR_SECRET.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
@@ -43,10 +53,25 @@ def test_each_vector_is_what_the_server_and_the_text_compute(vector):
     params = parse_qs(vector["query"], keep_blank_values=True)
     assert signing.canonical_query(params) == vector["canonical_query"]
     assert signing.content_sha256(vector["body"]) == vector["content_sha256"]
-    assert signing.string_to_sign(vector["method"], vector["path"], vector["canonical_query"], vector["timestamp"],
-                                  vector["nonce"], vector["key_id"], vector["content_sha256"]) == api_docs.vector_string_to_sign(vector)
-    headers = signing.sign(api_docs.VECTOR_SECRET, vector["key_id"], vector["method"], vector["path"], vector["body"], params,
-                           vector["timestamp"], vector["nonce"])
+    assert signing.string_to_sign(
+        vector["method"],
+        vector["path"],
+        vector["canonical_query"],
+        vector["timestamp"],
+        vector["nonce"],
+        vector["key_id"],
+        vector["content_sha256"],
+    ) == api_docs.vector_string_to_sign(vector)
+    headers = signing.sign(
+        api_docs.VECTOR_SECRET,
+        vector["key_id"],
+        vector["method"],
+        vector["path"],
+        vector["body"],
+        params,
+        vector["timestamp"],
+        vector["nonce"],
+    )
     assert headers[signing.SIGNATURE] == vector["signature"]
     assert by_the_text(vector) == (vector["canonical_query"], vector["content_sha256"], vector["signature"])
     parts = signing.parse(headers)  # and the server's check passes it
@@ -64,8 +89,17 @@ def documented_snippet() -> dict:
 def test_the_documented_snippet_reproduces_each_vector(vector):
     snippet = documented_snippet()
     body = json.loads(vector["body"]) if vector["body"] is not None else None
-    request = snippet["signed"](vector["method"], vector["path"], body, vector["key_id"], api_docs.VECTOR_SECRET,
-                                base="http://example.invalid", query=vector["query"], ts=vector["timestamp"], nonce=vector["nonce"])
+    request = snippet["signed"](
+        vector["method"],
+        vector["path"],
+        body,
+        vector["key_id"],
+        api_docs.VECTOR_SECRET,
+        base="http://example.invalid",
+        query=vector["query"],
+        ts=vector["timestamp"],
+        nonce=vector["nonce"],
+    )
     headers = {k.lower(): v for k, v in request.header_items()}
     assert headers["x-prakerja-signature"] == vector["signature"]
     assert headers["x-prakerja-content-sha256"] == vector["content_sha256"]
@@ -86,8 +120,12 @@ def local_up():
 
     port, aws_port = free_port(), free_port()
     ready, stop = threading.Event(), threading.Event()
-    server = threading.Thread(target=up, args=(port, aws_port, 3600.0, None), kwargs={"ready": lambda cloud: ready.set(), "stop": stop},
-                              daemon=True)
+    server = threading.Thread(
+        target=up,
+        args=(port, aws_port, 3600.0, None),
+        kwargs={"ready": lambda cloud: ready.set(), "stop": stop},
+        daemon=True,
+    )
     server.start()
     assert ready.wait(60), "local up did not start"
     yield f"http://127.0.0.1:{port}"

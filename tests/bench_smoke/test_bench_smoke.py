@@ -3,8 +3,6 @@ bench/cost_per_lifecycle.py, on one happy lifecycle, stays within issue 7's targ
 
 from __future__ import annotations
 
-
-
 from bench.cost_per_lifecycle import measure  # noqa: E402
 
 MAX_BILLED_TRANSITIONS = 30

@@ -11,8 +11,16 @@ from pathlib import Path
 CHROMIUM = Path("/usr/bin/chromium")
 # What works on this project's machines: no sandbox (root), no GPU, and nothing that
 # reaches out to Google's hosts (the network is closed; those connections are refused).
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @contextlib.contextmanager
@@ -31,7 +39,12 @@ def chromium(driver, width: int = 1280, height: int = 900) -> Iterator[object]:
     """A fresh browser (its own empty --user-data-dir) and one page."""
     with tempfile.TemporaryDirectory(prefix="prakerja-chromium-") as profile:
         context = driver.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport={"width": width, "height": height})
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": width, "height": height},
+        )
         try:
             yield context.pages[0] if context.pages else context.new_page()
         finally:

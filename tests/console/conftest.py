@@ -3,10 +3,7 @@ Helpers live in console_world.py, not here: another directory's conftest is also
 
 from __future__ import annotations
 
-
 import pytest
-
-
 from console_world import Client, console, world  # noqa: E402
 
 

@@ -10,9 +10,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-
 from support.lifecycle_steps import (  # noqa: E402
-    advance_days, buy, complete, nik, open_wave, payout_account, rate, register, trained_and_rated,
+    advance_days,
+    buy,
+    complete,
+    nik,
+    open_wave,
+    payout_account,
+    rate,
+    register,
+    trained_and_rated,
 )
 
 from prakerja.console.server import ConsoleServer  # noqa: E402
@@ -58,13 +65,22 @@ def world() -> Iterator[World]:
         target = connect(None, None, None)
         actions.perform(target, actions.build(actions.CANCEL, {"participant_id": cancelled}), "citra", "fraud report 9")
         advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)
-        yield World(cloud, paid, failed, rating, waiting, cancelled, {p: nik(n) for n, p in enumerate((paid, failed, rating, waiting, cancelled), 1)})
+        yield World(
+            cloud,
+            paid,
+            failed,
+            rating,
+            waiting,
+            cancelled,
+            {p: nik(n) for n, p in enumerate((paid, failed, rating, waiting, cancelled), 1)},
+        )
     clients.reset()
 
 
 @contextlib.contextmanager
-def console(cloud: LocalCloud, read_only: bool = False, actor: str = "ani",
-            statement: list[dict] | None = None) -> Iterator[ConsoleServer]:
+def console(
+    cloud: LocalCloud, read_only: bool = False, actor: str = "ani", statement: list[dict] | None = None
+) -> Iterator[ConsoleServer]:
     """The console on the world of this process (moto in-process), on a free port."""
     target = connect(None, None, None).use_clock(SteppedClock(cloud.clock))  # Step Functions' times on the programme's
     with ConsoleServer(target, 0, actor, read_only=read_only, refresh=3600, statement=statement) as server:

@@ -31,7 +31,7 @@ def test_search_by_nik_opens_the_participant_with_the_graph(page, served, local_
     page.click("form.search button")
     page.wait_for_url(f"**/participants/{local_world.failed}")
     assert "is not KYC-verified" in page.inner_text("#diagnosis")
-    current = page.locator('#graph svg g.current')
+    current = page.locator("#graph svg g.current")
     assert current.count() == 1 and current.get_attribute("data-state") == "AwaitPayout"
     assert page.locator("#graph svg g.visited").count() >= 8 and page.locator("#graph svg path.taken").count() >= 7
     box = page.locator("#graph svg").bounding_box()

@@ -39,8 +39,12 @@ def test_the_participant_page_says_what_ops_participant_says(client, local_world
     assert 'id="paid-by"' in paid and "POST_TRAINING 1" in paid and "participant-lifecycle" in paid
     cancelled = text(client.get(f"/participants/{local_world.cancelled}"))
     assert "Cancelled by citra" in cancelled and "fraud report 9" in cancelled
-    assert re.search(r"<td>[^<]*</td><td>citra</td><td>participant.cancel</td><td>fraud report 9</td>", cancelled)  # audit trail
-    timeline = re.search(r'<table id="timeline">.*?</table>', text(client.get(f"/participants/{local_world.rating}")), re.S)[0]
+    assert re.search(
+        r"<td>[^<]*</td><td>citra</td><td>participant.cancel</td><td>fraud report 9</td>", cancelled
+    )  # audit trail
+    timeline = re.search(
+        r'<table id="timeline">.*?</table>', text(client.get(f"/participants/{local_world.rating}")), re.S
+    )[0]
     assert "entered AwaitRating" in timeline and "TRAINING_PURCHASE" in timeline and "2020-07-01" in timeline
     assert client.get("/participants/PNOBODY").status_code == 404
 
@@ -49,18 +53,31 @@ def test_executions_filters_csv_and_bad_filters(client, local_world):
     page = text(client.get("/executions?state=AwaitRating"))
     assert local_world.rating in page and local_world.failed not in page and "1 matched of 5 executions" in page
     never = text(client.get("/executions?never_paid=1"))
-    assert local_world.paid not in never and all(p in never for p in (local_world.failed, local_world.rating, local_world.waiting))
+    assert local_world.paid not in never and all(
+        p in never for p in (local_world.failed, local_world.rating, local_world.waiting)
+    )
     failed = text(client.get("/executions?payout_failed=1"))
     assert local_world.failed in failed and "1 matched" in failed
-    assert local_world.waiting in text(client.get("/executions?wave=2")) and "1 matched" in text(client.get("/executions?wave=2"))
+    assert local_world.waiting in text(client.get("/executions?wave=2")) and "1 matched" in text(
+        client.get("/executions?wave=2")
+    )
     _, cli = ops("executions", "--json", "--state", "AwaitPayout")
     assert {r["participant_id"] for r in cli["executions"]} == {local_world.failed, local_world.paid}
     assert f"{cli['matched']} matched" in text(client.get("/executions?state=AwaitPayout"))
     rows = list(csv.DictReader(io.StringIO(text(client.get("/executions.csv?never_paid=1")))))
-    assert {r["participant_id"] for r in rows} >= {local_world.failed, local_world.waiting} and local_world.paid not in {r["participant_id"] for r in rows}
+    assert {r["participant_id"] for r in rows} >= {
+        local_world.failed,
+        local_world.waiting,
+    } and local_world.paid not in {r["participant_id"] for r in rows}
     bad = client.get("/executions?state=AwaitRatng")
-    assert bad.status_code == 400 and "unknown state &#39;AwaitRatng&#39;; states: " in text(bad) and "AwaitRating" in text(bad)
-    assert client.get("/executions?wave=9").status_code == 400 and "unknown wave 9" in text(client.get("/executions?wave=9"))
+    assert (
+        bad.status_code == 400
+        and "unknown state &#39;AwaitRatng&#39;; states: " in text(bad)
+        and "AwaitRating" in text(bad)
+    )
+    assert client.get("/executions?wave=9").status_code == 400 and "unknown wave 9" in text(
+        client.get("/executions?wave=9")
+    )
     assert client.get("/executions?older_than=fortnight").status_code == 400
     assert client.get("/executions?status=RUNING").status_code == 400
 
@@ -87,16 +104,29 @@ def test_reconciliation_of_an_uploaded_statement(client, local_world):
     lines = local_world.cloud.provider.statement_lines()
     statement = "".join(json.dumps(line) + "\n" for line in lines).encode()
     token = client.form_token(client.get("/reconcile"))
-    clean = text(client.post("/reconcile", {"csrf_token": token, "statement": (io.BytesIO(statement), "statement.jsonl")},
-                             content_type="multipart/form-data"))
+    clean = text(
+        client.post(
+            "/reconcile",
+            {"csrf_token": token, "statement": (io.BytesIO(statement), "statement.jsonl")},
+            content_type="multipart/form-data",
+        )
+    )
     assert "clean" in clean and "No mismatch." in clean
     forged = dict(lines[0], transfer_id="TX-FORGED", idempotency_key=f"{local_world.paid}:POST_TRAINING:2", sequence=2)
     statement += (json.dumps(forged) + "\n").encode()
-    found = text(client.post("/reconcile", {"csrf_token": token, "statement": (io.BytesIO(statement), "statement.jsonl")},
-                             content_type="multipart/form-data"))
+    found = text(
+        client.post(
+            "/reconcile",
+            {"csrf_token": token, "statement": (io.BytesIO(statement), "statement.jsonl")},
+            content_type="multipart/form-data",
+        )
+    )
     assert "paid_not_in_ledger" in found and "TX-FORGED" in found
-    bad = client.post("/reconcile", {"csrf_token": token, "statement": (io.BytesIO(b"{nope\n"), "s.jsonl")},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        "/reconcile",
+        {"csrf_token": token, "statement": (io.BytesIO(b"{nope\n"), "s.jsonl")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 400 and "line 1 is not JSON" in text(bad)
 
 
@@ -125,16 +155,22 @@ def test_an_action_needs_a_reason_and_a_second_screen_and_is_audited_as_the_clis
     assert empty.status_code == 400 and "may not be empty" in text(empty)
     _, confirm = _act(client, "payouts.pause", "provider incident 7")
     assert confirm.status_code == 200 and "Confirm: pause every payout run?" in text(confirm)
-    assert controls.get_pause() is None or not controls.get_pause()["paused"]  # nothing yet: only the second screen acts
+    assert (
+        controls.get_pause() is None or not controls.get_pause()["paused"]
+    )  # nothing yet: only the second screen acts
     assert len(audit.day(day)) == before
-    done = client.post("/act/payouts.pause/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
+    done = client.post(
+        "/act/payouts.pause/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")}
+    )
     assert done.status_code == 200 and "payouts paused: the payout run pays nothing until resumed" in text(done)
     assert controls.get_pause()["paused"] is True
     assert "PAUSED programme-wide" in text(client.get("/payouts"))
     assert "payouts.pause" in text(client.get("/audit"))  # no day given: this programme week
     assert "Payouts are PAUSED programme-wide" in text(client.get(f"/participants/{local_world.failed}"))
     _, confirm = _act(client, "payouts.resume", "incident over")
-    client.post("/act/payouts.resume/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
+    client.post(
+        "/act/payouts.resume/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")}
+    )
     assert controls.get_pause()["paused"] is False
 
     code, _ = ops("payouts", "pause", "--actor", "ani", "--reason", "provider incident 7", "--yes")
@@ -147,14 +183,26 @@ def test_an_action_needs_a_reason_and_a_second_screen_and_is_audited_as_the_clis
 
 
 def test_retry_from_the_participant_page_and_a_refused_action_says_why(client, local_world):
-    _, confirm = _act(client, "entitlement.retry", "ticket 42", participant_id=local_world.failed, kind="POST_TRAINING", sequence="1")
+    _, confirm = _act(
+        client, "entitlement.retry", "ticket 42", participant_id=local_world.failed, kind="POST_TRAINING", sequence="1"
+    )
     assert f"retry POST_TRAINING 1 of {local_world.failed}" in text(confirm)
-    done = client.post("/act/entitlement.retry/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
+    done = client.post(
+        "/act/entitlement.retry/do",
+        {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")},
+    )
     assert "is DUE" in text(done) and entitlements.get(local_world.failed, "POST_TRAINING", 1)["status"] == "DUE"
-    trail = re.search(r'<table id="audit-trail">.*?</table>', text(client.get(f"/participants/{local_world.failed}")), re.S)[0]
+    trail = re.search(
+        r'<table id="audit-trail">.*?</table>', text(client.get(f"/participants/{local_world.failed}")), re.S
+    )[0]
     assert "entitlement.retry" in trail and "ticket 42" in trail  # today's audit entries are read afresh
-    _, confirm = _act(client, "entitlement.retry", "again", participant_id=local_world.failed, kind="POST_TRAINING", sequence="1")
-    refused = client.post("/act/entitlement.retry/do", {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")})
+    _, confirm = _act(
+        client, "entitlement.retry", "again", participant_id=local_world.failed, kind="POST_TRAINING", sequence="1"
+    )
+    refused = client.post(
+        "/act/entitlement.retry/do",
+        {"csrf_token": client.form_token(confirm), "intent": client.field(confirm, "intent")},
+    )
     assert refused.status_code == 409 and "is DUE, not FAILED: nothing to retry" in text(refused)
     assert client.get("/act/entitlement.retry?participant_id=P1&kind=BONUS&sequence=1").status_code == 400
     assert client.get("/act/wave.open?wave=0").status_code == 400

@@ -29,7 +29,9 @@ def test_the_token_becomes_a_strict_cookie_and_leaves_the_address(served):
     first = visitor.get(f"/executions?state=AwaitRating&token={served.gate.token}")
     assert first.status_code == 303 and first.headers["Location"] == "/executions?state=AwaitRating"
     cookie = first.headers["Set-Cookie"]
-    assert cookie.startswith(f"prakerja_console_{served.port}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert (
+        cookie.startswith(f"prakerja_console_{served.port}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    )
     page = visitor.get("/executions?state=AwaitRating")
     assert page.status_code == 200 and served.gate.token not in page.get_data(as_text=True)
 
@@ -43,7 +45,10 @@ def test_only_requests_addressed_to_the_console_itself_are_answered(client, serv
 def test_pages_are_not_cached_framed_or_scripted(client):
     headers = client.get("/").headers
     assert headers["Cache-Control"] == "no-store" and headers["X-Frame-Options"] == "DENY"
-    assert "script-src" not in headers["Content-Security-Policy"] and "default-src 'none'" in headers["Content-Security-Policy"]
+    assert (
+        "script-src" not in headers["Content-Security-Policy"]
+        and "default-src 'none'" in headers["Content-Security-Policy"]
+    )
     assert headers["Referrer-Policy"] == "no-referrer"
 
 
@@ -53,7 +58,9 @@ def test_a_post_without_its_csrf_token_or_with_a_forged_intent_changes_nothing(c
     refused = client.post("/act/payouts.pause/confirm", {"reason": "no csrf"})
     assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
     token = client.form_token(form)
-    forged = client.post("/act/payouts.pause/do", {"csrf_token": token, "intent": "eyJuYW1lIjoicGF5b3V0cy5wYXVzZSJ9.forged"})
+    forged = client.post(
+        "/act/payouts.pause/do", {"csrf_token": token, "intent": "eyJuYW1lIjoicGF5b3V0cy5wYXVzZSJ9.forged"}
+    )
     assert forged.status_code == 400 and "not one the console made" in forged.get_data(as_text=True)
     confirm = client.post("/act/payouts.pause/confirm", {"csrf_token": token, "reason": "drill"})
     other = client.post("/act/payouts.resume/do", {"csrf_token": token, "intent": client.field(confirm, "intent")})
@@ -78,12 +85,24 @@ def test_read_only_refuses_every_action_even_a_forged_post(local_world):
 
 def test_no_page_shows_a_full_nik_and_no_address_carries_one(client, local_world):
     niks = list(local_world.nik_of.values())
-    pages = ["/", "/executions", "/executions?limit=5000", "/executions.csv", "/stuck", "/waves", "/payouts", "/audit",
-             "/reconcile", *(f"/participants/{pid}" for pid in local_world.nik_of)]
+    pages = [
+        "/",
+        "/executions",
+        "/executions?limit=5000",
+        "/executions.csv",
+        "/stuck",
+        "/waves",
+        "/payouts",
+        "/audit",
+        "/reconcile",
+        *(f"/participants/{pid}" for pid in local_world.nik_of),
+    ]
     for path in pages:
         body = client.get(path).get_data(as_text=True)
         assert not any(n in body for n in niks), path
-    found = client.post("/search", {"csrf_token": client.form_token(client.get("/")), "q": local_world.nik_of[local_world.failed]})
+    found = client.post(
+        "/search", {"csrf_token": client.form_token(client.get("/")), "q": local_world.nik_of[local_world.failed]}
+    )
     assert found.status_code == 303 and found.headers["Location"] == f"/participants/{local_world.failed}"
     assert client.get(f"/participants/{local_world.nik_of[local_world.failed]}").status_code == 400
     page = client.get(f"/participants/{local_world.failed}").get_data(as_text=True)
@@ -103,10 +122,16 @@ def test_a_full_nik_is_shown_only_after_a_reason_and_the_reveal_is_audited(clien
     assert client.post(f"/participants/{pid}/nik", {"reason": "caller verified"}).status_code == 400  # no CSRF token
     empty = client.post(f"/participants/{pid}/nik", {"csrf_token": client.form_token(form), "reason": " "})
     assert empty.status_code == 400 and full not in empty.get_data(as_text=True) and len(audit.day(day)) == before
-    shown = client.post(f"/participants/{pid}/nik", {"csrf_token": client.form_token(form), "reason": "caller verified, ticket 77"})
+    shown = client.post(
+        f"/participants/{pid}/nik", {"csrf_token": client.form_token(form), "reason": "caller verified, ticket 77"}
+    )
     assert shown.status_code == 200 and f'id="nik">{full}<' in shown.get_data(as_text=True)
     entry = audit.day(day)[-1]
-    assert (entry["actor"], entry["action"], entry["reason"], entry["details"]) == \
-        ("ani", "participant.reveal_nik", "caller verified, ticket 77", {"participant_id": pid})
+    assert (entry["actor"], entry["action"], entry["reason"], entry["details"]) == (
+        "ani",
+        "participant.reveal_nik",
+        "caller verified, ticket 77",
+        {"participant_id": pid},
+    )
     assert full not in client.get(f"/participants/{pid}").get_data(as_text=True)  # shown on that one response only
     assert client.get(f"/participants/{full}/nik").status_code == 400

@@ -20,9 +20,10 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from infra import emulator  # noqa: E402
-from support.ministack_deploy import ENV_NAME, REGION, MiniStack, dump, load_outputs, port_of  # noqa: E402
 from support.deployed_target import Target, boto_factory  # noqa: E402
+from support.ministack_deploy import ENV_NAME, REGION, MiniStack, dump, load_outputs, port_of  # noqa: E402
+
+from infra import emulator  # noqa: E402
 
 TIMINGS: dict[str, float] = {}
 
@@ -44,8 +45,15 @@ def target(tmp_path_factory) -> Target:
                 stack.start()
                 stack.deploy()
             outputs = load_outputs(stack.client("cloudformation"), ENV_NAME)
-            deployed = Target("ministack", ENV_NAME, REGION, stack.api_base(outputs["ApiUrl"]), outputs, stack.client,
-                              frozenset({emulator.GATEWAY_RESPONSE_AUTHORIZER_CONTEXT}))
+            deployed = Target(
+                "ministack",
+                ENV_NAME,
+                REGION,
+                stack.api_base(outputs["ApiUrl"]),
+                outputs,
+                stack.client,
+                frozenset({emulator.GATEWAY_RESPONSE_AUTHORIZER_CONTEXT}),
+            )
             dump(stack.log_dir / "outputs.json", outputs)
         except BaseException:
             stack.stop()
@@ -57,7 +65,9 @@ def target(tmp_path_factory) -> Target:
         make = boto_factory(region)
         outputs = load_outputs(make("cloudformation"), env_name)
         if "ApiUrl" not in outputs:
-            pytest.fail(f"no deployed environment {env_name!r} in {region}: deploy it first (docs/deploy.md)", pytrace=False)
+            pytest.fail(
+                f"no deployed environment {env_name!r} in {region}: deploy it first (docs/deploy.md)", pytrace=False
+            )
         deployed = Target("aws", env_name, region, outputs["ApiUrl"].rstrip("/"), outputs, make)
     else:
         pytest.fail(f"PRAKERJA_E2E_TARGET must be ministack or aws, not {kind!r}", pytrace=False)

@@ -31,7 +31,9 @@ pytestmark = pytest.mark.deployed
 
 def a_nik() -> str:
     rng = random.SystemRandom()
-    return build_nik(31, 71, 1, date(1975, 1, 1) + timedelta(days=rng.randrange(9000)), rng.choice("MF"), rng.randrange(1, 9999))
+    return build_nik(
+        31, 71, 1, date(1975, 1, 1) + timedelta(days=rng.randrange(9000)), rng.choice("MF"), rng.randrange(1, 9999)
+    )
 
 
 def ok(answer: tuple[int, dict], status: int) -> dict:
@@ -71,22 +73,58 @@ def open_wave(target) -> None:
 
 
 def register_and_train(target, number: str) -> str:
-    pid = ok(target.call("portal", "POST", "/participants", {"nik": a_nik(), "full_name": "Siti Aminah", "wave": WAVE}), 201)["participant_id"]
-    ok(target.call("portal", "PUT", f"/participants/{pid}/payout-account", {"channel": "OVO", "account_number": number}), 200)
+    pid = ok(
+        target.call("portal", "POST", "/participants", {"nik": a_nik(), "full_name": "Siti Aminah", "wave": WAVE}), 201
+    )["participant_id"]
+    ok(
+        target.call(
+            "portal", "PUT", f"/participants/{pid}/payout-account", {"channel": "OVO", "account_number": number}
+        ),
+        200,
+    )
     # The participant's consent to buy T1 on this platform, from the portal (one purchase).
-    voucher = ok(target.call("portal", "POST", f"/participants/{pid}/vouchers",
-                             {"platform_id": target.clients["platform"].principal_id, "training_id": "T1"}), 201)["voucher_code"]
-    bundle = {"purchase_id": "ORD0", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 500_000},
-                                                    {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000}],
-              "voucher_code": voucher}
+    voucher = ok(
+        target.call(
+            "portal",
+            "POST",
+            f"/participants/{pid}/vouchers",
+            {"platform_id": target.clients["platform"].principal_id, "training_id": "T1"},
+        ),
+        201,
+    )["voucher_code"]
+    bundle = {
+        "purchase_id": "ORD0",
+        "trainings": [
+            {"training_id": "T1", "institution_id": "LPK1", "price_idr": 500_000},
+            {"training_id": "T2", "institution_id": "LPK2", "price_idr": 100_000},
+        ],
+        "voucher_code": voucher,
+    }
     refused(target, target.call("platform", "POST", f"/participants/{pid}/purchases", bundle), 422, "BundleNotAllowed")
-    one = {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": config.TRAINING_BALANCE_IDR}],
-           "voucher_code": voucher}
+    one = {
+        "purchase_id": "ORD1",
+        "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": config.TRAINING_BALANCE_IDR}],
+        "voucher_code": voucher,
+    }
     ok(target.call("platform", "POST", f"/participants/{pid}/purchases", one), 201)
-    ok(target.call("platform", "POST", f"/participants/{pid}/purchases/ORD1/completion",
-                   {"training_id": "T1", "certificate_id": f"CERT-{pid}"}), 200)
-    ok(target.call("platform", "POST", f"/participants/{pid}/purchases/ORD1/rating",
-                   {"instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW}), 200)
+    ok(
+        target.call(
+            "platform",
+            "POST",
+            f"/participants/{pid}/purchases/ORD1/completion",
+            {"training_id": "T1", "certificate_id": f"CERT-{pid}"},
+        ),
+        200,
+    )
+    ok(
+        target.call(
+            "platform",
+            "POST",
+            f"/participants/{pid}/purchases/ORD1/rating",
+            {"instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW},
+        ),
+        200,
+    )
     return pid
 
 
@@ -104,15 +142,24 @@ def test_every_scheduled_job_runs_through_its_schedule(target):
 
 
 def test_unsigned_requests_are_401(target):
-    error = refused(target, target.call(None, "POST", "/participants", {"nik": a_nik(), "full_name": "Siti", "wave": WAVE}),
-                    401, "Unauthenticated")
+    error = refused(
+        target,
+        target.call(None, "POST", "/participants", {"nik": a_nik(), "full_name": "Siti", "wave": WAVE}),
+        401,
+        "Unauthenticated",
+    )
     assert "Signing requests" in error["message"]
 
 
 def test_a_platform_on_an_operator_route_is_403(target):
     # MiniStack leaves $context.authorizer.* of the gateway response literal (infra/emulator.py).
     code = None if emulator.GATEWAY_RESPONSE_AUTHORIZER_CONTEXT in target.gaps else "Forbidden"
-    refused(target, target.call("platform", "POST", f"/waves/{WAVE}/open", {"actor": "e2e", "reason": "not mine"}), 403, code)
+    refused(
+        target,
+        target.call("platform", "POST", f"/waves/{WAVE}/open", {"actor": "e2e", "reason": "not mine"}),
+        403,
+        code,
+    )
 
 
 def test_one_participant_through_the_whole_lifecycle(target):
@@ -126,9 +173,16 @@ def test_one_participant_through_the_whole_lifecycle(target):
     assert [e["status"] for e in standing["entitlements"]] == ["SCHEDULED"] * 7
 
     # Surveys open a month after the first payout is due: the API refuses one now.
-    refused(target, target.call("portal", "POST", f"/participants/{pid}/surveys/1", {"answers": {"q1": "ya"}}), 409, "SurveyNotOpen")
+    refused(
+        target,
+        target.call("portal", "POST", f"/participants/{pid}/surveys/1", {"answers": {"q1": "ya"}}),
+        409,
+        "SurveyNotOpen",
+    )
 
-    dues = [entitlement(standing, "POST_TRAINING", n)["due_at"] for n in range(1, config.POST_TRAINING_PAYOUT_COUNT + 1)]
+    dues = [
+        entitlement(standing, "POST_TRAINING", n)["due_at"] for n in range(1, config.POST_TRAINING_PAYOUT_COUNT + 1)
+    ]
     for n, due in enumerate(dues, start=1):
         # A run an hour after the due time: both participants' payouts are due by then.
         report = target.fire_schedule("payout-run", clock.iso(clock.parse(due) + timedelta(hours=1)))
@@ -137,8 +191,15 @@ def test_one_participant_through_the_whole_lifecycle(target):
             failed = entitlement(view(target, other), "POST_TRAINING", 1)
             assert (failed["status"], failed["failure_code"]) == ("FAILED", "AccountNotOwned")
             assert "someone else's name" in view(target, other)["diagnosis"]
-            ok(target.call("portal", "PUT", f"/participants/{other}/payout-account",
-                           {"channel": "DANA", "account_number": ta.number_for(ta.OWN_VERIFIED)}), 200)
+            ok(
+                target.call(
+                    "portal",
+                    "PUT",
+                    f"/participants/{other}/payout-account",
+                    {"channel": "DANA", "account_number": ta.number_for(ta.OWN_VERIFIED)},
+                ),
+                200,
+            )
             retried = target.fire_schedule("payout-run", clock.iso(clock.parse(due) + timedelta(hours=2)))
             assert retried["outcomes"].get("paid") == 1, retried
         paid = entitlement(view(target, pid), "POST_TRAINING", n)
@@ -158,12 +219,20 @@ def test_one_participant_through_the_whole_lifecycle(target):
     assert sorted(e["status"] for e in final["entitlements"]) == ["EXPIRED"] * 3 + ["PAID"] * 4
 
     # The ledger against the provider's own statement.
-    statement = [line for line in target.provider().statement(clock.iso(started - timedelta(hours=1)),
-                                                                clock.iso(clock.now() + timedelta(hours=1)))
-                 if line["participant_id"] == pid]
+    statement = [
+        line
+        for line in target.provider().statement(
+            clock.iso(started - timedelta(hours=1)), clock.iso(clock.now() + timedelta(hours=1))
+        )
+        if line["participant_id"] == pid
+    ]
     ledger = {e["idempotency_key"]: e for e in target.ledger(pid) if str(e.get("entry", "")).endswith("_PAID")}
     assert sorted(line["status"] for line in statement) == ["PAID"] * 4, statement
-    assert {line["idempotency_key"] for line in statement} == set(ledger) == {f"{pid}:POST_TRAINING:{n}" for n in range(1, 5)}
+    assert (
+        {line["idempotency_key"] for line in statement}
+        == set(ledger)
+        == {f"{pid}:POST_TRAINING:{n}" for n in range(1, 5)}
+    )
     for line in statement:
         entry = ledger[line["idempotency_key"]]
         assert (int(entry["amount_idr"]), entry["transfer_id"]) == (line["amount_idr"], line["transfer_id"])

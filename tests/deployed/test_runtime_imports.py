@@ -20,7 +20,9 @@ from prakerja_flow.handlers import test_provider
 
 # Every function deployed: the catalogue's and the development stacks' test provider
 # (infra/stacks/test_provider.py names its handler the same way).
-HANDLERS = [spec.handler for spec in catalogue.FUNCTIONS] + [f"{test_provider.__name__}.{test_provider.handler.__name__}"]
+HANDLERS = [spec.handler for spec in catalogue.FUNCTIONS] + [
+    f"{test_provider.__name__}.{test_provider.handler.__name__}"
+]
 DEV_ONLY = ("moto", "aws_cdk", "cdk_nag", "pytest", "typer", "ministack", "hypothesis", "schemathesis", "requests")
 SCRIPT = """
 import importlib, importlib.util, json, sys
@@ -43,16 +45,23 @@ def declared_runtime_dependencies() -> str:
 
 
 def test_the_runtime_virtualenv_is_built_from_exactly_the_declared_dependencies():
-    built = (LAMBDA_VENV / ".requirements")
+    built = LAMBDA_VENV / ".requirements"
     assert built.exists(), SETUP_HINT
-    assert built.read_text() == declared_runtime_dependencies(), f"pyproject changed since .emulator/lambda was built; {SETUP_HINT}"
+    assert built.read_text() == declared_runtime_dependencies(), (
+        f"pyproject changed since .emulator/lambda was built; {SETUP_HINT}"
+    )
 
 
 def test_every_handler_imports_and_masking_works_with_only_the_runtime_dependencies():
     script = SCRIPT.format(functions=str(catalogue.FUNCTIONS_ROOT), handlers=HANDLERS, dev_only=DEV_ONLY)
     # -I: isolated from PYTHONPATH, the user's site-packages and the working directory.
-    done = subprocess.run([str(LAMBDA_VENV / "bin" / "python"), "-I", "-c", script], capture_output=True, text=True,
-                          env={"POWERTOOLS_TRACE_DISABLED": "1", "PATH": "/usr/bin:/bin"}, timeout=120)
+    done = subprocess.run(
+        [str(LAMBDA_VENV / "bin" / "python"), "-I", "-c", script],
+        capture_output=True,
+        text=True,
+        env={"POWERTOOLS_TRACE_DISABLED": "1", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["python"] == [3, 13]

@@ -20,9 +20,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
+from support.infra_testlib import TEST_CONTEXT  # noqa: E402
 
 from infra.system import System, add_compliance_checks, build, cdk_json_context  # noqa: E402
-from support.infra_testlib import TEST_CONTEXT  # noqa: E402
 
 
 @dataclass(frozen=True)

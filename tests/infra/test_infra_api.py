@@ -72,7 +72,9 @@ def test_methods_are_exactly_the_routes_each_a_lambda_proxy_integration(template
         assert integration["Type"] == "AWS_PROXY"
         assert integration["IntegrationHttpMethod"] == "POST"
         assert json.dumps(handler_arn) in json.dumps(integration["Uri"])
-    assert seen == {(r.method, r.path) for r in routes.ROUTES}, "no catch-all: the gateway serves the routes the local one does"
+    assert seen == {(r.method, r.path) for r in routes.ROUTES}, (
+        "no catch-all: the gateway serves the routes the local one does"
+    )
 
 
 def test_bodies_are_validated_as_json_objects(template):
@@ -109,28 +111,40 @@ def test_authorizer_is_the_catalogue_function_uncached_invoked_by_its_own_role(s
     props = authorizer["Properties"]
     assert props["Type"] == "REQUEST"
     assert props["AuthorizerResultTtlInSeconds"] == 0, "signatures are unique per request: nothing to cache"
-    assert props["IdentitySource"] == f"method.request.header.{signing.KEY_ID},method.request.header.{signing.SIGNATURE}"
+    assert (
+        props["IdentitySource"] == f"method.request.header.{signing.KEY_ID},method.request.header.{signing.SIGNATURE}"
+    )
     workflow = synth.system.workflow
     authorizer_arn = imported(synth.raw(workflow), getatt_arn(workflow.functions[AUTHORIZER_FUNCTION_KEY]))
     assert json.dumps(authorizer_arn) in json.dumps(props["AuthorizerUri"])
     role_lid = props["AuthorizerCredentials"]["Fn::GetAtt"][0]
     role = template["Resources"][role_lid]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    (policy,) = [p["Properties"] for p in resources(template, "AWS::IAM::Policy").values() if {"Ref": role_lid} in p["Properties"]["Roles"]]
+    (policy,) = [
+        p["Properties"]
+        for p in resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_lid} in p["Properties"]["Roles"]
+    ]
     assert policy["PolicyDocument"]["Statement"] == [
         {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": authorizer_arn}
     ]
 
 
 def test_gateway_answers_in_the_one_error_shape(template):
-    answers = {r["Properties"]["ResponseType"]: r["Properties"] for r in resources(template, "AWS::ApiGateway::GatewayResponse").values()}
+    answers = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in resources(template, "AWS::ApiGateway::GatewayResponse").values()
+    }
     assert set(answers) == set(routes.GATEWAY_RESPONSES)
     for response_type, error in routes.GATEWAY_RESPONSES.items():
         props = answers[response_type]
         assert props["StatusCode"] == str(error.status)
         body = json.loads(props["ResponseTemplates"]["application/json"])
         assert body == {"error": {"code": error.code, "message": error.message, "request_id": "$context.requestId"}}
-    assert json.loads(answers["ACCESS_DENIED"]["ResponseTemplates"]["application/json"])["error"]["code"] == "$context.authorizer.code"
+    assert (
+        json.loads(answers["ACCESS_DENIED"]["ResponseTemplates"]["application/json"])["error"]["code"]
+        == "$context.authorizer.code"
+    )
     assert answers["UNSUPPORTED_MEDIA_TYPE"]["StatusCode"] == "415"
 
 
@@ -169,7 +183,9 @@ def test_request_table_is_the_one_the_functions_derive(synth):
 
     data = synth.system.data
     definition = schema.idempotency_table_definition(data.table_name)
-    assert synth.raw(data)["Resources"][lid(data.idempotency_table)]["Properties"]["TableName"] == definition["TableName"]
+    assert (
+        synth.raw(data)["Resources"][lid(data.idempotency_table)]["Properties"]["TableName"] == definition["TableName"]
+    )
     assert definition["TableName"] == data.table_name + schema.IDEMPOTENCY_TABLE_SUFFIX
     assert store.secret_name("k", data.table_name) == f"{data.table_name}/api-clients/k"
 
@@ -232,7 +248,9 @@ def test_web_acl_rules(template):
         assert response["ResponseCode"] == error.status
         body = props["CustomResponseBodies"][response["CustomResponseBodyKey"]]
         assert body["ContentType"] == "APPLICATION_JSON"
-        assert json.loads(body["Content"]) == {"error": {"code": error.code, "message": error.message, "request_id": None}}
+        assert json.loads(body["Content"]) == {
+            "error": {"code": error.code, "message": error.message, "request_id": None}
+        }
 
     rate = rules["RateLimitPerIp"]
     refusal(rate, "THROTTLED")
@@ -245,9 +263,9 @@ def test_web_acl_rules(template):
     assert constraint["Size"] == config.MAX_REQUEST_BODY_BYTES
     assert constraint["ComparisonOperator"] == "GT"
     assert constraint["FieldToMatch"] == {"Body": {"OversizeHandling": "MATCH"}}
-    assert props["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"] == waf_body_inspection_limit(
-        config.MAX_REQUEST_BODY_BYTES
-    )
+    assert props["AssociationConfig"]["RequestBody"]["API_GATEWAY"][
+        "DefaultSizeInspectionLimit"
+    ] == waf_body_inspection_limit(config.MAX_REQUEST_BODY_BYTES)
 
     # Proxy integrations pass bodies of undeclared content types on unvalidated: refused by
     # WAF, before routing and authorisation, as the local gateway does.

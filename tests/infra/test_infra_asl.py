@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from infra.stacks.workflow import lifecycle_definition
 from prakerja_flow import catalogue, config
 

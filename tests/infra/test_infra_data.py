@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 from support.infra_testlib import TEST_ENV, getatt_arn, resources
+
 from prakerja_flow import catalogue
 from prakerja_flow.data import schema
 

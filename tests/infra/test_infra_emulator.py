@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from infra import emulator
 from support.infra_testlib import resources
+
+from infra import emulator
 from prakerja_flow import catalogue
 
 ENDPOINT = "http://127.0.0.1:4599"
@@ -22,8 +23,12 @@ def templates(tmp_path_factory) -> dict[str, dict]:
     env = {"CDK_OUTDIR": str(out), "CDK_CONTEXT_JSON": json.dumps({"env": "dev"})}
     import os
 
-    subprocess.run([sys.executable, str(catalogue.PROJECT_ROOT / "infra" / "app.py")], check=True, env={**os.environ, **env},
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(catalogue.PROJECT_ROOT / "infra" / "app.py")],
+        check=True,
+        env={**os.environ, **env},
+        capture_output=True,
+    )
     return {p.name: json.loads(p.read_text()) for p in out.glob("*.template.json")}
 
 
@@ -37,8 +42,17 @@ def test_only_an_emulator_synthesis_is_rewritten():
         emulator.settings({**context, "emulator": "localstack"}.get)
 
 
-@pytest.mark.parametrize("endpoint", ["http://10.0.0.5:4566", "https://127.0.0.1:4566", "http://127.0.0.1", "http://example.org:4566",
-                                      "http://127.0.0.1:4566/x", None])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://10.0.0.5:4566",
+        "https://127.0.0.1:4566",
+        "http://127.0.0.1",
+        "http://example.org:4566",
+        "http://127.0.0.1:4566/x",
+        None,
+    ],
+)
 def test_the_emulator_endpoint_must_be_loopback(endpoint):
     with pytest.raises(ValueError, match="loopback"):
         emulator.check_endpoint(endpoint)
@@ -72,7 +86,10 @@ def test_function_urls_point_at_the_emulator_gateway(templates):
     provider = templates["TestProvider.template.json"]
     rewritten = json.dumps(emulator.rewrite_template(provider, ENDPOINT))
     assert '"FunctionUrl"' in rewritten and f"{ENDPOINT}/_aws/lambda-url/" in rewritten
-    assert json.dumps(emulator.rewrite_template(templates["Workflow.template.json"], ENDPOINT)).count("/_aws/lambda-url/") == 0
+    assert (
+        json.dumps(emulator.rewrite_template(templates["Workflow.template.json"], ENDPOINT)).count("/_aws/lambda-url/")
+        == 0
+    )
 
 
 def test_schedules_are_disabled(templates):
@@ -87,5 +104,6 @@ def test_generated_secrets_say_the_aws_default_length(templates):
     secrets = resources(data, "AWS::SecretsManager::Secret")
     assert [s["Properties"]["GenerateSecretString"] for s in secrets.values()] == [{}]
     rewritten = emulator.rewrite_template(json.loads(json.dumps(data)), ENDPOINT)
-    assert [s["Properties"]["GenerateSecretString"] for s in resources(rewritten, "AWS::SecretsManager::Secret").values()] \
-        == [{"PasswordLength": 32}]
+    assert [
+        s["Properties"]["GenerateSecretString"] for s in resources(rewritten, "AWS::SecretsManager::Secret").values()
+    ] == [{"PasswordLength": 32}]

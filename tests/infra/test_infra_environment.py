@@ -6,6 +6,7 @@ import json
 
 import aws_cdk as cdk
 import pytest
+
 from infra.environment import DEFAULT_ENV, DeployEnv
 from infra.system import CDK_JSON, cdk_json_context
 from prakerja_flow import catalogue
@@ -16,8 +17,14 @@ def test_default_environment_is_dev():
 
 
 def test_environment_and_options_come_from_context():
-    app = cdk.App(context={"env": "prod", "alarmEmail": "ops@example.org", "paymentProvider": "http",
-                           "paymentProviderUrl": "https://api.provider.example"})
+    app = cdk.App(
+        context={
+            "env": "prod",
+            "alarmEmail": "ops@example.org",
+            "paymentProvider": "http",
+            "paymentProviderUrl": "https://api.provider.example",
+        }
+    )
     env = DeployEnv.from_context(app)
     assert (env.name, env.alarm_email, env.payment_provider) == ("prod", "ops@example.org", "http")
     assert env.prefixed(catalogue.TABLE_NAME) == f"prod-{catalogue.TABLE_NAME}"
@@ -52,7 +59,9 @@ def test_package_json_pins_asl_validator_exactly():
 
 
 def test_payment_provider_url_comes_from_context_and_must_be_https():
-    app = cdk.App(context={"paymentProvider": "http", "paymentProviderUrl": "https://api.provider.example/disbursement"})
+    app = cdk.App(
+        context={"paymentProvider": "http", "paymentProviderUrl": "https://api.provider.example/disbursement"}
+    )
     assert DeployEnv.from_context(app).payment_provider_url == "https://api.provider.example/disbursement"
     with pytest.raises(ValueError, match="https://"):
         DeployEnv("dev", payment_provider="http", payment_provider_url="http://api.provider.example")
@@ -61,8 +70,14 @@ def test_payment_provider_url_comes_from_context_and_must_be_https():
     assert DeployEnv("dev").payment_provider_url is None  # the test provider's URL comes from its stack
 
 
-@pytest.mark.parametrize("url", ["https://api.provider.example/v1", "https://api.provider.example/v1/",
-                                 "https://api.provider.example/disbursement/v2"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.provider.example/v1",
+        "https://api.provider.example/v1/",
+        "https://api.provider.example/disbursement/v2",
+    ],
+)
 def test_a_provider_url_ending_in_an_api_version_is_refused(url):
     """payments/http.py appends /v1/... itself: docs/deploy.md's .../v1 sent every request
     to /v1/v1/..., whose 404 read as 'account not found' for every participant."""

@@ -9,13 +9,13 @@ import json
 
 import boto3
 import pytest
-from infra.stacks.schedules import rate_expression as cdk_rate_expression
 from support.infra_testlib import TEST_ENV, getatt_arn, imported, resources
-from prakerja_flow import catalogue
-from prakerja_flow.data import schema
 
+from infra.stacks.schedules import rate_expression as cdk_rate_expression
 from prakerja.local import schedules
 from prakerja.local.cloud import REGION, LocalCloud
+from prakerja_flow import catalogue
+from prakerja_flow.data import schema
 
 
 @pytest.fixture(scope="module")

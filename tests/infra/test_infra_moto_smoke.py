@@ -23,6 +23,7 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+
 from prakerja_flow import catalogue, routes
 from prakerja_flow.data import schema
 
@@ -67,7 +68,9 @@ def _adapt(template: dict, account: str, secrets) -> dict:
     for logical_id, resource in list(template["Resources"].items()):
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::SecretsManager::Secret":
-            arn = secrets.create_secret(Name=props["Name"], Description=props.get("Description", ""), SecretString="{}")["ARN"]
+            arn = secrets.create_secret(
+                Name=props["Name"], Description=props.get("Description", ""), SecretString="{}"
+            )["ARN"]
             del template["Resources"][logical_id]
             template = _replace(template, {"Ref": logical_id}, arn)
         elif resource["Type"] == "AWS::CloudWatch::Alarm":

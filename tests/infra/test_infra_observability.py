@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from support.infra_testlib import TEST_ENV, imported, lid, one, ref, resources
+
 from infra import defaults
 from infra.stacks.observability import PAYOUT_AMOUNT_METRIC, PAYOUT_METRICS, RECONCILIATION_MISMATCH_METRIC
-from support.infra_testlib import TEST_ENV, imported, lid, one, ref, resources
 from prakerja_flow import catalogue
 
 
@@ -23,7 +24,9 @@ def template(synth, observability) -> dict:
 
 @pytest.fixture(scope="module")
 def alarms(template) -> dict[str, dict]:
-    return {a["Properties"]["AlarmName"]: a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+    return {
+        a["Properties"]["AlarmName"]: a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    }
 
 
 def _name(suffix: str) -> str:
@@ -69,7 +72,9 @@ def test_dead_letter_queue_alarm(synth, alarms):
     schedules = synth.system.schedules
     alarm = alarms[_name("JobsDeadLetters")]
     assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
-    assert _dimension_values(alarm) == [imported(synth.raw(schedules), {"Fn::GetAtt": [lid(schedules.dlq), "QueueName"]})]
+    assert _dimension_values(alarm) == [
+        imported(synth.raw(schedules), {"Fn::GetAtt": [lid(schedules.dlq), "QueueName"]})
+    ]
 
 
 def test_api_5xx_alarm(alarms):
@@ -87,8 +92,12 @@ def test_topic_is_encrypted_ssl_only_and_cloudwatch_can_use_it(template, observa
     assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key_statements)
     (_, policy) = one(template, "AWS::SNS::TopicPolicy")
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert any(s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
-    assert any(s["Effect"] == "Allow" and s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in statements)
+    assert any(
+        s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+    )
+    assert any(
+        s["Effect"] == "Allow" and s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in statements
+    )
 
 
 def test_dashboard_shows_what_an_operator_needs(template):
@@ -122,8 +131,13 @@ def test_reconciliation_mismatch_alarm(alarms, observability):
     """Any mismatch between the provider's statement and the ledger (issue 4) pages the
     topic, and the alarm holds until a later reconciliation run reports 0."""
     alarm = alarms[_name("ReconciliationMismatches")]
-    assert (alarm["Namespace"], alarm["MetricName"]) == (catalogue.METRICS_NAMESPACE, catalogue.RECONCILIATION_MISMATCH_METRIC)
-    assert alarm["Dimensions"] == [{"Name": "service", "Value": catalogue.SERVICE_NAME}]  # Powertools' default dimension
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        catalogue.METRICS_NAMESPACE,
+        catalogue.RECONCILIATION_MISMATCH_METRIC,
+    )
+    assert alarm["Dimensions"] == [
+        {"Name": "service", "Value": catalogue.SERVICE_NAME}
+    ]  # Powertools' default dimension
     assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
     assert alarm["TreatMissingData"] == "ignore"
     assert alarm["AlarmActions"] == [ref(observability.topic)]
@@ -141,7 +155,10 @@ def test_payout_backlog_alarm(alarms, observability):
     """A payout run that ran out of time (it stops before its Lambda timeout and leaves the
     rest queued) pages the topic until a run finishes its queue."""
     alarm = alarms[_name("PayoutBacklog")]
-    assert (alarm["Namespace"], alarm["MetricName"]) == (catalogue.METRICS_NAMESPACE, catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC)
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        catalogue.METRICS_NAMESPACE,
+        catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC,
+    )
     assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
     assert alarm["TreatMissingData"] == "ignore" and alarm["AlarmActions"] == [ref(observability.topic)]
 
@@ -149,7 +166,10 @@ def test_payout_backlog_alarm(alarms, observability):
 def test_provider_misconfigured_alarm(alarms, observability):
     """Payouts held because the provider says our configuration is wrong page the topic."""
     alarm = alarms[_name("PaymentProviderMisconfigured")]
-    assert (alarm["Namespace"], alarm["MetricName"]) == (catalogue.METRICS_NAMESPACE, catalogue.PAYOUT_MISCONFIGURED_METRIC)
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        catalogue.METRICS_NAMESPACE,
+        catalogue.PAYOUT_MISCONFIGURED_METRIC,
+    )
     assert catalogue.PAYOUT_OUTCOME_METRICS["misconfigured"] == catalogue.PAYOUT_MISCONFIGURED_METRIC
     assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
     assert alarm["AlarmActions"] == [ref(observability.topic)]

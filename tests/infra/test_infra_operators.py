@@ -10,8 +10,18 @@ import re
 import botocore.session
 import pytest
 from botocore import xform_name
+from support.infra_testlib import (
+    TEST_CONTEXT,
+    TEST_ENV,
+    TEST_OPERATOR_PRINCIPAL,
+    as_list,
+    getatt_arn,
+    imported,
+    lid,
+    resources,
+)
+
 from infra import operators
-from support.infra_testlib import TEST_CONTEXT, TEST_ENV, TEST_OPERATOR_PRINCIPAL, as_list, getatt_arn, imported, lid, resources
 from prakerja_flow import catalogue
 
 ROOT = catalogue.PROJECT_ROOT
@@ -48,7 +58,9 @@ def test_table_actions_on_the_table_and_its_indexes_only(synth, policy):
     table_arn = imported(synth.raw(data), getatt_arn(data.table))
     assert table["Resource"] == [table_arn] + [{"Fn::Join": ["", [table_arn, f"/index/{i}"]]} for i in data.index_names]
     # Nothing that moves money: no transactions, no deletes of whole tables, no PartiQL.
-    assert not {"dynamodb:TransactWriteItems", "dynamodb:BatchWriteItem", "dynamodb:DeleteTable"} & set(as_list(table["Action"]))
+    assert not {"dynamodb:TransactWriteItems", "dynamodb:BatchWriteItem", "dynamodb:DeleteTable"} & set(
+        as_list(table["Action"])
+    )
 
 
 def test_key_only_through_dynamodb(synth, policy):
@@ -65,7 +77,11 @@ def test_step_functions_actions_on_this_environments_lifecycle(policy):
     assert as_list(listing["Action"]) == ["states:ListExecutions"]
     assert json.dumps(listing["Resource"]).endswith(f':stateMachine:{TEST_ENV}-{catalogue.STATE_MACHINE_NAME}"]]}}')
     executions = statements["Executions"]
-    assert set(as_list(executions["Action"])) == {"states:DescribeExecution", "states:GetExecutionHistory", "states:RedriveExecution"}
+    assert set(as_list(executions["Action"])) == {
+        "states:DescribeExecution",
+        "states:GetExecutionHistory",
+        "states:RedriveExecution",
+    }
     assert json.dumps(executions["Resource"]).endswith(f':execution:{TEST_ENV}-{catalogue.STATE_MACHINE_NAME}:*"]]}}')
     tasks = statements["FailWaitingTasks"]
     assert set(as_list(tasks["Action"])) == {"states:SendTaskFailure", "states:SendTaskSuccess"}
@@ -108,11 +124,17 @@ def _service_calls(service: str, sources: list) -> set[str]:
 def test_the_policy_covers_every_call_the_ops_code_makes_itself():
     """A new boto3 call in the ops modules must be added to infra/operators.py. (Calls
     through the data modules were traced once: see the module docstring.)"""
-    sources = [*sorted((ROOT / "prakerja" / "ops").glob("*.py")),
-               ROOT / "functions" / "prakerja_flow" / "data" / "operations.py",
-               ROOT / "functions" / "prakerja_flow" / "services" / "operator.py"]
-    granted = set(operators.OPERATOR_TABLE_ACTIONS) | set(operators.OPERATOR_EXECUTION_ACTIONS) \
-        | set(operators.OPERATOR_STATE_MACHINE_ACTIONS) | set(operators.OPERATOR_TASK_ACTIONS)
+    sources = [
+        *sorted((ROOT / "prakerja" / "ops").glob("*.py")),
+        ROOT / "functions" / "prakerja_flow" / "data" / "operations.py",
+        ROOT / "functions" / "prakerja_flow" / "services" / "operator.py",
+    ]
+    granted = (
+        set(operators.OPERATOR_TABLE_ACTIONS)
+        | set(operators.OPERATOR_EXECUTION_ACTIONS)
+        | set(operators.OPERATOR_STATE_MACHINE_ACTIONS)
+        | set(operators.OPERATOR_TASK_ACTIONS)
+    )
     calls = _service_calls("dynamodb", sources) | _service_calls("stepfunctions", sources)
     assert {"dynamodb:Scan", "dynamodb:BatchGetItem", "states:RedriveExecution", "states:ListExecutions"} <= calls
     assert calls <= granted, calls - granted
@@ -120,6 +142,7 @@ def test_the_policy_covers_every_call_the_ops_code_makes_itself():
 
 def test_without_a_principal_there_is_a_policy_but_no_role():
     import aws_cdk as cdk
+
     from infra.system import build, cdk_json_context
 
     context = {k: v for k, v in TEST_CONTEXT.items() if k != "operatorPrincipalArn"}
@@ -131,4 +154,3 @@ def test_without_a_principal_there_is_a_policy_but_no_role():
 
 def test_policy_template_has_no_unexpected_statements(policy):
     assert set(_by_sid(policy)) == {"Table", "TableKey", "ListExecutions", "Executions", "FailWaitingTasks"}
-

@@ -7,9 +7,10 @@ import json
 from datetime import timedelta
 
 import pytest
+from support.infra_testlib import TEST_ENV, as_list, getatt_arn, imported, lid, one, ref, resources
+
 from infra import defaults
 from infra.stacks.schedules import SCHEDULE_INPUT, rate_expression
-from support.infra_testlib import TEST_ENV, as_list, getatt_arn, imported, lid, one, ref, resources
 from prakerja_flow import catalogue
 
 SCHEDULED = [spec for spec in catalogue.FUNCTIONS if spec.schedule is not None]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
-from infra.system import add_compliance_checks, build, cdk_json_context
 from support.infra_testlib import TEST_PAYMENT_PROVIDER_URL, getatt_arn, imported, lid, one, resources
+
+from infra.system import add_compliance_checks, build, cdk_json_context
 from prakerja_flow import catalogue
 from prakerja_flow.data import test_provider_store
 
@@ -15,8 +16,11 @@ from prakerja_flow.data import test_provider_store
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory):
     """`cdk synth -c env=dev` (cdk-nag included): the development default."""
-    app = cdk.App(context={**cdk_json_context(), "env": "dev"}, outdir=str(tmp_path_factory.mktemp("dev.out")),
-                  analytics_reporting=False)
+    app = cdk.App(
+        context={**cdk_json_context(), "env": "dev"},
+        outdir=str(tmp_path_factory.mktemp("dev.out")),
+        analytics_reporting=False,
+    )
     system = build(app)
     add_compliance_checks(app)
     app.synth()
@@ -63,4 +67,7 @@ def test_other_environments_deploy_no_test_provider_and_call_the_given_url(synth
     assert system.test_provider is None and len(system.stacks) == 5
     workflow = synth.raw(system.workflow)
     payout = env_of(workflow, f"staging-{catalogue.by_key('payout-run').function_name}")
-    assert (payout[catalogue.ENV_PAYMENT_PROVIDER], payout[catalogue.ENV_PAYMENT_PROVIDER_URL]) == ("http", TEST_PAYMENT_PROVIDER_URL)
+    assert (payout[catalogue.ENV_PAYMENT_PROVIDER], payout[catalogue.ENV_PAYMENT_PROVIDER_URL]) == (
+        "http",
+        TEST_PAYMENT_PROVIDER_URL,
+    )

@@ -7,9 +7,20 @@ import json
 import re
 
 import pytest
+from support.infra_testlib import (
+    TEST_ENV,
+    TEST_PAYMENT_PROVIDER_URL,
+    as_list,
+    getatt_arn,
+    imported,
+    lid,
+    one,
+    ref,
+    resources,
+)
+
 from infra import powertools
 from infra.stacks.workflow import ENV_PAYMENT_PROVIDER_SECRET, SEND_TASK_ACTIONS
-from support.infra_testlib import TEST_ENV, TEST_PAYMENT_PROVIDER_URL, as_list, getatt_arn, imported, lid, one, ref, resources
 from prakerja_flow import catalogue, config
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -101,10 +112,12 @@ def test_function_environment(synth, template, workflow, key):
 
 def test_functions_use_the_pinned_powertools_layer(template):
     layer_params = {
-        name: p for name, p in template["Parameters"].items() if p.get("Default", "").startswith("/aws/service/powertools/")
+        name: p
+        for name, p in template["Parameters"].items()
+        if p.get("Default", "").startswith("/aws/service/powertools/")
     }
     assert len(layer_params) == 1
-    (name, param), = layer_params.items()
+    ((name, param),) = layer_params.items()
     assert param["Type"] == "AWS::SSM::Parameter::Value<String>"
     assert param["Default"] == f"/aws/service/powertools/python/arm64/python3.13/{powertools.pinned_version()}"
     for function in resources(template, "AWS::Lambda::Function").values():
@@ -146,7 +159,9 @@ def test_function_role_is_exactly_what_the_catalogue_grants(template, all_templa
         expected_states |= {"states:DescribeExecution", "states:GetExecutionHistory", "states:ListExecutions"}
     assert states == expected_states
     if spec.starts_executions:
-        assert f":stateMachine:{TEST_ENV}-{catalogue.STATE_MACHINE_NAME}" in json.dumps(granted["states:StartExecution"])
+        assert f":stateMachine:{TEST_ENV}-{catalogue.STATE_MACHINE_NAME}" in json.dumps(
+            granted["states:StartExecution"]
+        )
 
     secrets = {a for a in granted if a.startswith("secretsmanager:")}
     assert secrets == ({"secretsmanager:GetSecretValue"} if spec.calls_payment_provider else set())
@@ -160,7 +175,9 @@ def test_function_role_is_exactly_what_the_catalogue_grants(template, all_templa
     assert set(SEND_TASK_ACTIONS) & star_actions == (set(SEND_TASK_ACTIONS) if spec.sends_task_tokens else set())
 
 
-def test_payment_provider_url_and_secret_reach_exactly_the_functions_that_call_it(synth, template, workflow, all_templates):
+def test_payment_provider_url_and_secret_reach_exactly_the_functions_that_call_it(
+    synth, template, workflow, all_templates
+):
     """-c paymentProviderUrl=... ends up in PAYMENT_PROVIDER_BASE_URL of the functions that
     call the provider (payout run, reconciliation), with read access to the secret only."""
     callers = {key for key, spec in SPECS.items() if spec.calls_payment_provider}
@@ -170,18 +187,27 @@ def test_payment_provider_url_and_secret_reach_exactly_the_functions_that_call_i
     for key in SPECS:
         env = _function(template, workflow, key)["Properties"]["Environment"]["Variables"]
         assert (env.get(catalogue.ENV_PAYMENT_PROVIDER_URL) == TEST_PAYMENT_PROVIDER_URL) == (key in callers)
-        assert (env.get(catalogue.ENV_PAYMENT_PROVIDER) == "http")
-        reads = [s for s in _statements_of_role(all_templates, lid(workflow.roles[key]))
-                 if "secretsmanager:GetSecretValue" in _actions(s)]
+        assert env.get(catalogue.ENV_PAYMENT_PROVIDER) == "http"
+        reads = [
+            s
+            for s in _statements_of_role(all_templates, lid(workflow.roles[key]))
+            if "secretsmanager:GetSecretValue" in _actions(s)
+        ]
         assert [as_list(s["Resource"]) for s in reads] == ([[secret]] if key in callers else [])
 
 
 @pytest.mark.parametrize("key", list(SPECS))
 def test_kms_use_is_limited_to_the_services_that_need_it(all_templates, workflow, key):
     spec = SPECS[key]
-    kms = [s for s in _statements_of_role(all_templates, lid(workflow.roles[key])) if any(a.startswith("kms:") for a in _actions(s))]
+    kms = [
+        s
+        for s in _statements_of_role(all_templates, lid(workflow.roles[key]))
+        if any(a.startswith("kms:") for a in _actions(s))
+    ]
     via = sorted(json.dumps(s["Condition"]["StringEquals"]["kms:ViaService"]) for s in kms)
-    expected = (["dynamodb."] if spec.table_actions else []) + (["secretsmanager."] if spec.calls_payment_provider else [])
+    expected = (["dynamodb."] if spec.table_actions else []) + (
+        ["secretsmanager."] if spec.calls_payment_provider else []
+    )
     assert len(via) == len(expected)
     assert all(any(e in v for v in via) for e in expected)
     writes = set(spec.table_actions) - set(catalogue.READ)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from support.lifecycle_steps import advance_days, open_wave, paid_lines, survey, trained_and_rated, view
+
 from prakerja_flow import config
 from prakerja_flow.domain import incentives as inc
-
-from support.lifecycle_steps import advance_days, open_wave, paid_lines, survey, trained_and_rated, view
 
 
 def submit_when_open(cloud, pid: str, sequence: int, max_days: int = 120) -> int:

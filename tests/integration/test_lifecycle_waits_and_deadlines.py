@@ -3,12 +3,23 @@ and the state machine's own Catch rules for named business errors."""
 
 from __future__ import annotations
 
-from support.lifecycle_steps import UNISSUED_VOUCHER, advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register, view
+from support.lifecycle_steps import (
+    UNISSUED_VOUCHER,
+    advance_days,
+    buy,
+    complete,
+    nik,
+    open_wave,
+    paid_lines,
+    payout_account,
+    rate,
+    register,
+    view,
+)
 
 from prakerja.local import invoker
 from prakerja_flow import catalogue, clock, config
-from prakerja_flow.data import inbox, ledger
-from prakerja_flow.data import workflow
+from prakerja_flow.data import inbox, ledger, workflow
 from prakerja_flow.services import events
 
 AWAIT_EVENT = catalogue.by_key("await-event").function_name
@@ -43,9 +54,15 @@ def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud):
     assert (standing["status"], standing["balance_idr"]) == ("REVOKED", 0)
     booked = {entry["entry"]: entry["amount_idr"] for entry in ledger.lines(pid)}
     assert booked == {"BALANCE_GRANTED": config.TRAINING_BALANCE_IDR, "BALANCE_FORFEITED": -config.TRAINING_BALANCE_IDR}
-    status, body = cloud.request("POST", f"/participants/{pid}/purchases",
-                                 {"purchase_id": "LATE", "trainings": [{"training_id": "T", "institution_id": "I", "price_idr": 1000}],
-                                  "voucher_code": UNISSUED_VOUCHER})
+    status, body = cloud.request(
+        "POST",
+        f"/participants/{pid}/purchases",
+        {
+            "purchase_id": "LATE",
+            "trainings": [{"training_id": "T", "institution_id": "I", "price_idr": 1000}],
+            "voucher_code": UNISSUED_VOUCHER,
+        },
+    )
     assert (status, body["error"]["code"]) == (409, "ParticipantNotActive")
     advance_days(cloud, 2)  # a repeated sweep does not forfeit twice
     assert [e["entry"] for e in ledger.lines(pid)].count("BALANCE_FORFEITED") == 1
@@ -87,9 +104,15 @@ def test_a_used_token_cannot_resume_the_execution_twice(cloud):
         raise AssertionError("a used token was accepted")
     except workflow.StaleToken:
         pass
-    status, body = cloud.request("POST", f"/participants/{pid}/purchases",
-                                 {"purchase_id": "ORD1", "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 1000}],
-                                  "voucher_code": UNISSUED_VOUCHER})
+    status, body = cloud.request(
+        "POST",
+        f"/participants/{pid}/purchases",
+        {
+            "purchase_id": "ORD1",
+            "trainings": [{"training_id": "T1", "institution_id": "LPK1", "price_idr": 1000}],
+            "voucher_code": UNISSUED_VOUCHER,
+        },
+    )
     assert (status, body["error"]["code"]) == (409, "DuplicatePurchase")
     assert view(cloud, pid)["balance_idr"] == 0
 
@@ -101,12 +124,32 @@ def test_a_forged_bundle_event_is_caught_by_the_state_machine(cloud):
     open_wave(cloud)
     pid = register(cloud)
     cloud.wait_for_token(pid, "PURCHASE")
-    forged = {"pk": f"P#{pid}", "sk": "PURCHASE#FORGED", "type": "PURCHASE", "participant_id": pid, "purchase_id": "FORGED",
-              "platform_id": "x", "training_id": "T", "institution_id": "I", "price_idr": 300_000, "training_count": 3, "status": "PURCHASED"}
-    cloud.ddb.put_item(TableName=cloud.table_name, Item=__import__("prakerja_flow.data.dynamo", fromlist=["to_ddb"]).to_ddb(forged))
+    forged = {
+        "pk": f"P#{pid}",
+        "sk": "PURCHASE#FORGED",
+        "type": "PURCHASE",
+        "participant_id": pid,
+        "purchase_id": "FORGED",
+        "platform_id": "x",
+        "training_id": "T",
+        "institution_id": "I",
+        "price_idr": 300_000,
+        "training_count": 3,
+        "status": "PURCHASED",
+    }
+    cloud.ddb.put_item(
+        TableName=cloud.table_name, Item=__import__("prakerja_flow.data.dynamo", fromlist=["to_ddb"]).to_ddb(forged)
+    )
     events.publish(pid, "PURCHASE", {"purchase_id": "FORGED"}, clock.now())
-    cloud.wait_until(lambda: [e["stateEnteredEventDetails"]["name"] for e in cloud.history(pid) if e["type"] == "TaskStateEntered"].count("AwaitTrainingPurchase") == 2,
-                     what="the state machine to return to AwaitTrainingPurchase")
+    cloud.wait_until(
+        lambda: (
+            [
+                e["stateEnteredEventDetails"]["name"] for e in cloud.history(pid) if e["type"] == "TaskStateEntered"
+            ].count("AwaitTrainingPurchase")
+            == 2
+        ),
+        what="the state machine to return to AwaitTrainingPurchase",
+    )
     failures = [e for e in cloud.history(pid) if e["type"] == "LambdaFunctionFailed" or e["type"] == "TaskFailed"]
     assert any("BundleNotAllowed" in str(e) for e in failures)
 
@@ -120,9 +163,12 @@ def test_a_mismatched_certificate_sends_the_lifecycle_back_to_await_completion(c
         with invoker.hold(VERIFY_COMPLETION):  # the check waits until the tampering is done
             complete(cloud, pid)
             # Tamper with the stored certificate before the state machine checks it.
-            cloud.ddb.update_item(TableName=cloud.table_name, Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": "PURCHASE#ORD1"}},
-                                  UpdateExpression="SET completion.training_id = :t",
-                                  ExpressionAttributeValues={":t": {"S": "T-OTHER"}})
+            cloud.ddb.update_item(
+                TableName=cloud.table_name,
+                Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": "PURCHASE#ORD1"}},
+                UpdateExpression="SET completion.training_id = :t",
+                ExpressionAttributeValues={":t": {"S": "T-OTHER"}},
+            )
         cloud.wait_until(lambda: "CompletionMismatch" in str(cloud.history(pid)), what="CompletionMismatch")
     cloud.wait_for_state(pid, "AwaitCompletion")
     assert "AwaitRating" not in str(cloud.history(pid))

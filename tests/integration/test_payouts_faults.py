@@ -39,7 +39,10 @@ def test_unverified_e_wallet_fails_with_a_reason_then_is_paid_once_after_verific
     assert (payout["status"], payout["failure_code"]) == (inc.FAILED, "AccountNotVerified")
     assert "not KYC-verified" in payout["failure_reason"]
     diagnosis = view(cloud, pid)["diagnosis"]
-    assert diagnosis.startswith("payout 1 failed: OVO e-wallet ending 0002 is not KYC-verified") and "next payout run" in diagnosis
+    assert (
+        diagnosis.startswith("payout 1 failed: OVO e-wallet ending 0002 is not KYC-verified")
+        and "next payout run" in diagnosis
+    )
     assert paid_lines(cloud) == []
 
     cloud.provider.open_account("OVO", "081200000002", nik(2), kyc_verified=True)
@@ -128,8 +131,13 @@ def test_the_cash_cap_holds_even_if_extra_entitlements_appear(cloud):
     open_wave(cloud)
     pid = trained_and_rated(cloud)
     extra = entitlements.get(pid, inc.POST_TRAINING, 4)
-    forged = {**extra, "sk": "ENT#POST_TRAINING#5", "sequence": 5, "idempotency_key": f"{pid}:POST_TRAINING:5",
-              "gsi1sk": extra["gsi1sk"].replace("#4", "#5")}
+    forged = {
+        **extra,
+        "sk": "ENT#POST_TRAINING#5",
+        "sequence": 5,
+        "idempotency_key": f"{pid}:POST_TRAINING:5",
+        "gsi1sk": extra["gsi1sk"].replace("#4", "#5"),
+    }
     from prakerja_flow.data.dynamo import to_ddb
 
     cloud.ddb.put_item(TableName=cloud.table_name, Item=to_ddb(forged))

@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from support.lifecycle_steps import (
-    UNISSUED_VOUCHER, complete, open_wave, purchase_body, rate, refused, register, table_state, view, voucher,
+    UNISSUED_VOUCHER,
+    complete,
+    open_wave,
+    purchase_body,
+    rate,
+    refused,
+    register,
+    table_state,
+    view,
+    voucher,
 )
 
 from prakerja_flow import config
@@ -20,7 +29,9 @@ def path(pid: str) -> str:
 def test_a_platform_that_knows_only_the_participant_id_buys_nothing(cloud):
     open_wave(cloud)
     pid = register(cloud)
-    refused(cloud, "POST", path(pid), purchase_body("ORD1", 500_000, voucher_code=UNISSUED_VOUCHER), 404, "VoucherNotFound")
+    refused(
+        cloud, "POST", path(pid), purchase_body("ORD1", 500_000, voucher_code=UNISSUED_VOUCHER), 404, "VoucherNotFound"
+    )
     body = purchase_body("ORD1", 500_000)
     del body["voucher_code"]
     got = refused(cloud, "POST", path(pid), body, 422, "ValidationError")
@@ -35,11 +46,17 @@ def test_a_voucher_is_bound_to_its_participant_platform_and_training(cloud):
     refused(cloud, "POST", path(pid), purchase_body("ORD1", 500_000, voucher_code=for_other), 404, "VoucherNotFound")
     for_sekolahmu = voucher(cloud, pid, platform="sekolahmu")
     # Another platform's voucher is "not found" for this one: its existence is not this platform's to learn.
-    refused(cloud, "POST", path(pid), purchase_body("ORD1", 500_000, voucher_code=for_sekolahmu), 404, "VoucherNotFound")
+    refused(
+        cloud, "POST", path(pid), purchase_body("ORD1", 500_000, voucher_code=for_sekolahmu), 404, "VoucherNotFound"
+    )
     for_t2 = voucher(cloud, pid, training="T2")
-    got = refused(cloud, "POST", path(pid), purchase_body("ORD1", 500_000, voucher_code=for_t2), 409, "VoucherTrainingMismatch")
+    got = refused(
+        cloud, "POST", path(pid), purchase_body("ORD1", 500_000, voucher_code=for_t2), 409, "VoucherTrainingMismatch"
+    )
     assert "T2" in got["error"]["message"]
-    status, bought = cloud.request("POST", path(pid), purchase_body("ORD1", 500_000, training="T2", voucher_code=for_t2))
+    status, bought = cloud.request(
+        "POST", path(pid), purchase_body("ORD1", 500_000, training="T2", voucher_code=for_t2)
+    )
     assert (status, bought["remaining_balance_idr"]) == (201, 500_000), bought
 
 
@@ -56,7 +73,9 @@ def test_a_voucher_expires_and_is_used_once(cloud):
     cloud.clock.advance(timedelta(hours=1))
     refused(cloud, "POST", path(pid), purchase_body("ORD2", 400_000, voucher_code=fresh), 409, "VoucherAlreadyUsed")
     second = voucher(cloud, pid, training="T2")
-    assert cloud.request("POST", path(pid), purchase_body("ORD2", 400_000, training="T2", voucher_code=second))[0] == 201
+    assert (
+        cloud.request("POST", path(pid), purchase_body("ORD2", 400_000, training="T2", voucher_code=second))[0] == 201
+    )
     assert view(cloud, pid)["balance_idr"] == config.TRAINING_BALANCE_IDR - 800_000
 
 
@@ -77,7 +96,19 @@ def test_only_an_active_participant_gets_a_voucher(cloud):
     pid = register(cloud)
     operator.cancel_participation(pid, "ops", "false identity", cloud.clock())
     cloud.settle()
-    refused(cloud, "POST", f"/participants/{pid}/vouchers", {"platform_id": "pijarmahir", "training_id": "T1"}, 409,
-            "ParticipantNotActive")
-    refused(cloud, "POST", "/participants/PNOBODY/vouchers", {"platform_id": "pijarmahir", "training_id": "T1"}, 404,
-            "ParticipantNotFound")
+    refused(
+        cloud,
+        "POST",
+        f"/participants/{pid}/vouchers",
+        {"platform_id": "pijarmahir", "training_id": "T1"},
+        409,
+        "ParticipantNotActive",
+    )
+    refused(
+        cloud,
+        "POST",
+        "/participants/PNOBODY/vouchers",
+        {"platform_id": "pijarmahir", "training_id": "T1"},
+        404,
+        "ParticipantNotFound",
+    )

@@ -12,7 +12,14 @@ def test_bundle_is_refused_and_nothing_is_written(cloud):
     open_wave(cloud)
     pid = register(cloud)
     cloud.wait_for_token(pid, "PURCHASE")
-    body = refused(cloud, "POST", f"/participants/{pid}/purchases", purchase_body("ORD1", 300_000, extra_lines=1), 422, "BundleNotAllowed")
+    body = refused(
+        cloud,
+        "POST",
+        f"/participants/{pid}/purchases",
+        purchase_body("ORD1", 300_000, extra_lines=1),
+        422,
+        "BundleNotAllowed",
+    )
     assert "bundle" in body["error"]["message"]
     assert cloud.current_state(pid) == "AwaitTrainingPurchase"
     assert buy(cloud, pid, "ORD1", 300_000)["remaining_balance_idr"] == config.TRAINING_BALANCE_IDR - 300_000
@@ -23,7 +30,14 @@ def test_purchase_over_the_remaining_balance_is_refused(cloud):
     pid = register(cloud)
     buy(cloud, pid, "ORD1", 700_000)
     complete(cloud, pid)
-    refused(cloud, "POST", f"/participants/{pid}/purchases", purchase_body("ORD2", 300_001, "T2"), 409, "InsufficientBalance")
+    refused(
+        cloud,
+        "POST",
+        f"/participants/{pid}/purchases",
+        purchase_body("ORD2", 300_001, "T2"),
+        409,
+        "InsufficientBalance",
+    )
     assert buy(cloud, pid, "ORD2", 300_000, "T2")["remaining_balance_idr"] == 0
 
 
@@ -31,7 +45,14 @@ def test_second_training_only_after_the_first_is_finished(cloud):
     open_wave(cloud)
     pid = register(cloud)
     buy(cloud, pid, "ORD1", 400_000)
-    refused(cloud, "POST", f"/participants/{pid}/purchases", purchase_body("ORD2", 100_000, "T2"), 409, "PreviousTrainingNotFinished")
+    refused(
+        cloud,
+        "POST",
+        f"/participants/{pid}/purchases",
+        purchase_body("ORD2", 100_000, "T2"),
+        409,
+        "PreviousTrainingNotFinished",
+    )
 
 
 def test_duplicate_nik_is_refused_in_the_same_and_in_a_later_wave(cloud):
@@ -102,8 +123,15 @@ def test_completion_of_another_training_is_a_mismatch(cloud):
     body = {"training_id": "T-OTHER", "certificate_id": "C1"}
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", body, 409, "CompletionMismatch")
     other_platform = {"training_id": "T1", "certificate_id": "C1"}
-    refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", other_platform, 404, "PurchaseNotFound",
-            principal="platform:sekolahmu")
+    refused(
+        cloud,
+        "POST",
+        f"/participants/{pid}/purchases/ORD1/completion",
+        other_platform,
+        404,
+        "PurchaseNotFound",
+        principal="platform:sekolahmu",
+    )
 
 
 def test_unknown_routes_participants_and_oversized_bodies(cloud):
@@ -120,7 +148,14 @@ def test_duplicated_platform_callbacks_are_refused_and_pay_nothing_twice(cloud):
     pid = register(cloud)
     payout_account(cloud, pid, nik(1))
     buy(cloud, pid)
-    refused(cloud, "POST", f"/participants/{pid}/purchases", purchase_body("ORD1", config.TRAINING_BALANCE_IDR), 409, "DuplicatePurchase")
+    refused(
+        cloud,
+        "POST",
+        f"/participants/{pid}/purchases",
+        purchase_body("ORD1", config.TRAINING_BALANCE_IDR),
+        409,
+        "DuplicatePurchase",
+    )
     complete(cloud, pid)
     completion = {"training_id": "T1", "certificate_id": "CERT-ORD1"}
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", completion, 409, "AlreadyCompleted")

@@ -74,7 +74,11 @@ def test_every_due_entitlement_is_paid_once_or_failed_with_a_reason(run):
     _, lines, seen = run
     paid = {line["idempotency_key"]: line for line in lines if line["status"] == "PAID"}
     now = clock.iso(seen["now"])
-    due = [e for e in seen["entitlements"] if e.get("due_at") and e["due_at"] <= now and e["status"] not in (inc.CANCELLED, inc.EXPIRED)]
+    due = [
+        e
+        for e in seen["entitlements"]
+        if e.get("due_at") and e["due_at"] <= now and e["status"] not in (inc.CANCELLED, inc.EXPIRED)
+    ]
     assert len(due) > PARTICIPANTS * 4, len(due)  # about 4 payouts and 2.7 surveys each
     wrong = []
     for ent in due:
@@ -84,7 +88,9 @@ def test_every_due_entitlement_is_paid_once_or_failed_with_a_reason(run):
                 wrong.append(f"{ent['idempotency_key']}: PAID with us, provider line {line}")
         elif ent["status"] == inc.FAILED:
             if not ent.get("failure_reason") or line is not None:
-                wrong.append(f"{ent['idempotency_key']}: FAILED (reason {ent.get('failure_reason')!r}), provider line {line}")
+                wrong.append(
+                    f"{ent['idempotency_key']}: FAILED (reason {ent.get('failure_reason')!r}), provider line {line}"
+                )
         else:
             wrong.append(f"{ent['idempotency_key']}: still {ent['status']} at the end of the programme")
     assert wrong == []
@@ -95,6 +101,8 @@ def test_every_due_entitlement_is_paid_once_or_failed_with_a_reason(run):
 def test_ledger_and_statement_reconcile_to_the_rupiah(run):
     _, lines, seen = run
     statement = {line["idempotency_key"]: line["amount_idr"] for line in lines if line["status"] == "PAID"}
-    ledger = {e["idempotency_key"]: e["amount_idr"] for e in seen["ledger"] if str(e.get("entry", "")).endswith("_PAID")}
+    ledger = {
+        e["idempotency_key"]: e["amount_idr"] for e in seen["ledger"] if str(e.get("entry", "")).endswith("_PAID")
+    }
     assert ledger == statement
     assert sum(ledger.values()) == sum(statement.values()) > 0

@@ -19,14 +19,14 @@ from prakerja_flow import catalogue
 
 
 def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args],
-                          capture_output=True, text=True, timeout=timeout, cwd=catalogue.PROJECT_ROOT)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=catalogue.PROJECT_ROOT)
 
 
 def test_simulate_json_runs_a_small_wave_with_every_invariant_holding(tmp_path):
     statement = tmp_path / "s.jsonl"
-    done = run_cli("simulate", "--participants", "12", "--seed", "3", "--faults", "0.3", "--json",
-                   "--statement", str(statement))
+    done = run_cli(
+        "simulate", "--participants", "12", "--seed", "3", "--faults", "0.3", "--json", "--statement", str(statement)
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     # the functions' logs (provider faults log WARNINGs) go to stderr: stdout is the one JSON summary
     assert '"level":"WARNING"' in done.stderr and '"level":"INFO"' not in done.stderr  # the local log level
@@ -35,7 +35,16 @@ def test_simulate_json_runs_a_small_wave_with_every_invariant_holding(tmp_path):
     assert sum(summary["executions_by_status"].values()) == 12
     assert summary["paid_idr"]["total"] == summary["paid_idr"]["POST_TRAINING"] + summary["paid_idr"]["SURVEY"] > 0
     lines = statement_check.read_statement(statement)
-    assert {"transfer_id", "idempotency_key", "participant_id", "kind", "sequence", "amount_idr", "status", "at"} <= set(lines[0])
+    assert {
+        "transfer_id",
+        "idempotency_key",
+        "participant_id",
+        "kind",
+        "sequence",
+        "amount_idr",
+        "status",
+        "at",
+    } <= set(lines[0])
     assert statement_check.main([str(statement)]) == 0
 
 
@@ -57,8 +66,16 @@ def test_bad_usage_exits_2_with_one_line(args):
 
 
 def test_statement_check_finds_a_double_payment(tmp_path, capsys):
-    line = {"transfer_id": "T1", "idempotency_key": "P1:POST_TRAINING:1", "participant_id": "P1", "kind": "POST_TRAINING",
-            "sequence": 1, "amount_idr": 600_000, "status": "PAID", "at": "2020-08-01T00:00:00Z"}
+    line = {
+        "transfer_id": "T1",
+        "idempotency_key": "P1:POST_TRAINING:1",
+        "participant_id": "P1",
+        "kind": "POST_TRAINING",
+        "sequence": 1,
+        "amount_idr": 600_000,
+        "status": "PAID",
+        "at": "2020-08-01T00:00:00Z",
+    }
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps(line) + "\n" + json.dumps({**line, "transfer_id": "T2"}) + "\n")
     assert statement_check.main([str(path)]) == 1
@@ -87,16 +104,26 @@ def test_local_up_serves_the_api_and_an_aws_endpoint_with_shared_state():
     api_port, aws_port = free_port(), free_port()
     ready, stop = threading.Event(), threading.Event()
     clouds = []
-    server = threading.Thread(target=up, args=(api_port, aws_port, 60.0, None),
-                              kwargs={"ready": lambda cloud: (clouds.append(cloud), ready.set()), "stop": stop}, daemon=True)
+    server = threading.Thread(
+        target=up,
+        args=(api_port, aws_port, 60.0, None),
+        kwargs={"ready": lambda cloud: (clouds.append(cloud), ready.set()), "stop": stop},
+        daemon=True,
+    )
     server.start()
     assert ready.wait(60), "local up did not start"
     try:
+
         def http(method, path, body=None):
-            request = urllib.request.Request(f"http://127.0.0.1:{api_port}{path}", method=method,
-                                             data=json.dumps(body).encode() if body is not None else None,
-                                             headers={"Content-Type": "application/json",  # signed as the route family's local client
-                                                      **signed_headers(method, path, json.dumps(body) if body is not None else None)})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{api_port}{path}",
+                method=method,
+                data=json.dumps(body).encode() if body is not None else None,
+                headers={
+                    "Content-Type": "application/json",  # signed as the route family's local client
+                    **signed_headers(method, path, json.dumps(body) if body is not None else None),
+                },
+            )
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     return response.status, json.loads(response.read() or b"null")
@@ -108,8 +135,13 @@ def test_local_up_serves_the_api_and_an_aws_endpoint_with_shared_state():
         assert status == 201, body
         assert http("GET", "/nowhere")[1]["error"]["code"] == "RouteNotFound"
 
-        sfn = boto3.client("stepfunctions", endpoint_url=f"http://127.0.0.1:{aws_port}", region_name="ap-southeast-3",
-                           aws_access_key_id="x", aws_secret_access_key="x")
+        sfn = boto3.client(
+            "stepfunctions",
+            endpoint_url=f"http://127.0.0.1:{aws_port}",
+            region_name="ap-southeast-3",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
         executions = sfn.list_executions(stateMachineArn=clouds[0].state_machine_arn)["executions"]
         assert [e["name"] for e in executions] == [body["participant_id"]]
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from prakerja.local.cloud import quiet_moto_logging
 
 quiet_moto_logging()

@@ -14,14 +14,13 @@ import urllib.request
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from support.lifecycle_steps import PLATFORM, nik, purchase_body  # noqa: I001 (tests/integration)
 
 from prakerja.local import schedules
 from prakerja.local.credentials import signed_headers
 from prakerja.local.server import free_port
 from prakerja_flow import catalogue, config
 from prakerja_flow.data import clients, schema
-
-from support.lifecycle_steps import PLATFORM, nik, purchase_body  # noqa: I001 (tests/integration)
 
 
 class LocalUp:
@@ -166,7 +165,9 @@ def test_stop_execution_aborts_and_the_lifecycle_stays_consistent(local_up):
 
     # A purchase for the stopped participant is recorded; nothing raises or hangs; the dead
     # execution's token is dropped and the event stays in the inbox for a redrive.
-    status, body = local_up.http("POST", f"/participants/{pid}/vouchers", {"platform_id": PLATFORM, "training_id": "T1"})
+    status, body = local_up.http(
+        "POST", f"/participants/{pid}/vouchers", {"platform_id": PLATFORM, "training_id": "T1"}
+    )
     assert status == 201, body
     started = time.monotonic()
     status, body = local_up.http(

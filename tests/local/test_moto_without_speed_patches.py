@@ -23,6 +23,7 @@ from datetime import timedelta
 import moto_scenarios as scenarios
 import pytest
 import scenarios_dynamodb as dynamodb
+from support.lifecycle_steps import open_wave, paid_lines, survey, trained_and_rated, view  # noqa: I001 (tests/integration)
 
 from prakerja.local import moto_patches
 from prakerja.local.cloud import LocalCloud
@@ -30,8 +31,6 @@ from prakerja.local.moto_patches import speed
 from prakerja_flow import config
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
-
-from support.lifecycle_steps import open_wave, paid_lines, survey, trained_and_rated, view  # noqa: I001 (tests/integration)
 
 EXERCISED_BY = {
     speed.narrowed_queries: ("dynamodb_queries", "dynamodb_transactions"),

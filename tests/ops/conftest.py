@@ -12,7 +12,6 @@ from prakerja_flow.data import clients
 from prakerja_flow.payments.fake import FakeProvider
 
 
-
 @pytest.fixture
 def cloud(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)

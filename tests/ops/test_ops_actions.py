@@ -5,8 +5,7 @@ from __future__ import annotations
 from support.lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, trained_and_rated
 
 from prakerja_flow import clock, config
-from prakerja_flow.data import audit, controls, entitlements, inbox
-from prakerja_flow.data import workflow
+from prakerja_flow.data import audit, controls, entitlements, inbox, workflow
 
 
 def audit_log(cloud) -> list[dict]:
@@ -28,8 +27,14 @@ def test_wave_open_close_and_payout_pause_resume_are_audited(cloud, ops):
     assert controls.get_pause()["paused"] is False
 
     log = sorted((a["actor"], a["action"], a["reason"]) for a in audit_log(cloud))  # same second: uuid order
-    assert log == sorted([("ani", "wave.open", "batch 3 starts"), ("ani", "wave.close", "quota reached"),
-                   ("budi", "payouts.pause", "provider incident"), ("budi", "payouts.resume", "incident over")])
+    assert log == sorted(
+        [
+            ("ani", "wave.open", "batch 3 starts"),
+            ("ani", "wave.close", "quota reached"),
+            ("budi", "payouts.pause", "provider incident"),
+            ("budi", "payouts.resume", "incident over"),
+        ]
+    )
 
 
 def test_actions_require_actor_and_reason(cloud, ops):
@@ -111,7 +116,8 @@ def test_failed_execution_history_then_redrive_resumes_where_it_failed(cloud, op
     assert [line["redrive_count"] for line in hist["timeline"] if line["what"] == "redriven"] == [1]
     # the states before the failed one are not run again
     assert hist["path"].count("RegistrationAccepted") == 1 and hist["path"].count("AwaitTrainingPurchase") == 2
-    assert [(a["actor"], a["reason"]) for a in audit_log(cloud) if a["action"] == "execution.redrive"] == \
-        [("sari", "platform fixed its callback")]
+    assert [(a["actor"], a["reason"]) for a in audit_log(cloud) if a["action"] == "execution.redrive"] == [
+        ("sari", "platform fixed its callback")
+    ]
     code, _, err, _ = ops("redrive", pid, "--actor", "a", "--reason", "r", "--yes")
     assert (code, err) == (1, "prakerja: execution is RUNNING, not FAILED: nothing to redrive\n")

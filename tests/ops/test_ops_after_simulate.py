@@ -27,10 +27,32 @@ def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # a new operator's shell: no AWS set-up
     env["PYTHONFAULTHANDLER"] = "1"  # a thread dump if it does not exit (below)
     stderr = tmp_path / "simulate.stderr"  # a file: the functions' logs would fill a pipe nobody reads
-    server = subprocess.Popen([*CLI, "simulate", "--participants", "40", "--seed", "5", "--faults", "0.2", "--json",
-                               "--serve", "--port", str(api_port), "--aws-port", str(aws_port), "--month-seconds", "3600"],
-                              stdout=subprocess.PIPE, stderr=stderr.open("w"), text=True, cwd=catalogue.PROJECT_ROOT, env=env,
-                              preexec_fn=started_in_the_background)
+    server = subprocess.Popen(
+        [
+            *CLI,
+            "simulate",
+            "--participants",
+            "40",
+            "--seed",
+            "5",
+            "--faults",
+            "0.2",
+            "--json",
+            "--serve",
+            "--port",
+            str(api_port),
+            "--aws-port",
+            str(aws_port),
+            "--month-seconds",
+            "3600",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=stderr.open("w"),
+        text=True,
+        cwd=catalogue.PROJECT_ROOT,
+        env=env,
+        preexec_fn=started_in_the_background,
+    )
     try:
         summary = json.loads(server.stdout.readline())  # the summary first, then it serves
         assert summary["ok"], summary
@@ -41,8 +63,14 @@ def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
         endpoint = f"http://127.0.0.1:{aws_port}"
 
         def ops(*args: str) -> tuple[int, str, str]:
-            done = subprocess.run([*CLI, "ops", *args, "--endpoint-url", endpoint], capture_output=True, text=True,
-                                  timeout=120, cwd=catalogue.PROJECT_ROOT, env=env)
+            done = subprocess.run(
+                [*CLI, "ops", *args, "--endpoint-url", endpoint],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=catalogue.PROJECT_ROOT,
+                env=env,
+            )
             return done.returncode, done.stdout, done.stderr
 
         code, out, err = ops("executions", "--json", "--limit", "100")
@@ -84,5 +112,7 @@ def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
             except subprocess.TimeoutExpired:
                 server.kill()
             lines = [line for line in stderr.read_text().splitlines() if not line.startswith('{"level"')]
-            raise AssertionError("simulate --serve did not exit within 60 s of Ctrl-C:\n" + "\n".join(lines[-80:])) from None
+            raise AssertionError(
+                "simulate --serve did not exit within 60 s of Ctrl-C:\n" + "\n".join(lines[-80:])
+            ) from None
     assert server.returncode == 0, stderr.read_text()[-2000:]

@@ -13,8 +13,17 @@ def test_ended_days_are_read_once_and_recent_days_every_time(monkeypatch):
 
     def list_audit(day: str) -> list[dict]:
         asked.append(day)
-        return [{"pk": f"AUDIT#{day}", "sk": f"{day}T10:00:00Z#1", "type": "AUDIT", "actor": "ani", "action": "wave.open",
-                 "reason": "r", "details": {"participant_id": "P1"}}]
+        return [
+            {
+                "pk": f"AUDIT#{day}",
+                "sk": f"{day}T10:00:00Z#1",
+                "type": "AUDIT",
+                "actor": "ani",
+                "action": "wave.open",
+                "reason": "r",
+                "details": {"participant_id": "P1"},
+            }
+        ]
 
     monkeypatch.setattr(audit.audit_data, "day", list_audit)
     kept, today = audit.PastDays(), date(2020, 8, 17)

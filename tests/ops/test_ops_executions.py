@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from support.lifecycle_steps import advance_days, buy, complete, open_wave, register
 
 from bench.ops_executions import waiting_executions  # noqa: E402
@@ -24,8 +23,12 @@ def test_executions_and_stuck_on_real_lifecycles(cloud, ops):
     code, _, _, report = ops("executions", "--json")
     assert code == 0 and report["listed"] == report["matched"] == 4
     states = {row["participant_id"]: (row["state"], row["wave"], row["state_from"]) for row in report["executions"]}
-    assert states == {never_bought[0]: ("AwaitTrainingPurchase", 1, "token"), never_bought[1]: ("AwaitTrainingPurchase", 1, "token"),
-                      rater: ("AwaitRating", 2, "token"), late: ("AwaitTrainingPurchase", 1, "token")}
+    assert states == {
+        never_bought[0]: ("AwaitTrainingPurchase", 1, "token"),
+        never_bought[1]: ("AwaitTrainingPurchase", 1, "token"),
+        rater: ("AwaitRating", 2, "token"),
+        late: ("AwaitTrainingPurchase", 1, "token"),
+    }
     assert report["history_lookups"] == 0
 
     _, _, _, old = ops("executions", "--json", "--state", "AwaitTrainingPurchase", "--older-than", "14d")
@@ -53,10 +56,14 @@ def test_executions_on_5000_participants_reads_no_history(cloud, ops):
     open_wave(cloud)
     n = 5000
     with waiting_executions(cloud, n):
-        code, _, _, report = ops("executions", "--json", "--state", "AwaitRating", "--older-than", "14d", "--limit", "10")
+        code, _, _, report = ops(
+            "executions", "--json", "--state", "AwaitRating", "--older-than", "14d", "--limit", "10"
+        )
         assert code == 0 and report["listed"] == n and report["history_lookups"] == 0
         assert report["matched"] == sum(1 for i in range(n) if i % 5 == 2 and i % 40 >= 14)
-        assert len(report["executions"]) == 10 and report["executions"][0]["in_state_seconds"] == 37 * 86400  # the longest waiting first
+        assert (
+            len(report["executions"]) == 10 and report["executions"][0]["in_state_seconds"] == 37 * 86400
+        )  # the longest waiting first
         code, _, _, report = ops("executions", "--json", "--wave", "2", "--limit", "5000")
         assert report["matched"] == len(report["executions"]) == sum(1 for i in range(n) if i % 3 == 1)
         assert ops("stuck", "--json")[3]["total_waiting"] == n

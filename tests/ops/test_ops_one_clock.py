@@ -42,20 +42,46 @@ def test_ops_in_another_process_uses_the_programme_clock_of_local_up(tmp_path):
     api_port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     log = tmp_path / "local-up.log"
-    server = subprocess.Popen([*CLI, "local", "up", "--port", str(api_port), "--aws-port", str(aws_port),
-                               "--month-seconds", "3600", "--start", "2020-07-01T08:00:00"],
-                              stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=catalogue.PROJECT_ROOT, env=env)
+    server = subprocess.Popen(
+        [
+            *CLI,
+            "local",
+            "up",
+            "--port",
+            str(api_port),
+            "--aws-port",
+            str(aws_port),
+            "--month-seconds",
+            "3600",
+            "--start",
+            "2020-07-01T08:00:00",
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=catalogue.PROJECT_ROOT,
+        env=env,
+    )
     endpoint = f"http://127.0.0.1:{aws_port}"
 
     def ops(*args: str) -> tuple[int, str, str]:
-        done = subprocess.run([*CLI, "ops", "--endpoint-url", endpoint, *args], capture_output=True, text=True, timeout=120,
-                              cwd=catalogue.PROJECT_ROOT, env=env)
+        done = subprocess.run(
+            [*CLI, "ops", "--endpoint-url", endpoint, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=catalogue.PROJECT_ROOT,
+            env=env,
+        )
         return done.returncode, done.stdout, done.stderr
 
     def http(method: str, path: str, body: dict) -> dict:
         data = json.dumps(body)
-        request = urllib.request.Request(f"http://127.0.0.1:{api_port}{path}", method=method, data=data.encode(),
-                                         headers={"Content-Type": "application/json", **signed_headers(method, path, data)})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{api_port}{path}",
+            method=method,
+            data=data.encode(),
+            headers={"Content-Type": "application/json", **signed_headers(method, path, data)},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
@@ -65,7 +91,9 @@ def test_ops_in_another_process_uses_the_programme_clock_of_local_up(tmp_path):
             assert time.monotonic() < deadline and server.poll() is None, log.read_text()[-2000:]
             time.sleep(0.2)
         http("POST", "/waves/1/open", {"actor": "t", "reason": "t"})
-        pid = http("POST", "/participants", {"nik": "3171015705900001", "full_name": "Siti", "wave": 1})["participant_id"]
+        pid = http("POST", "/participants", {"nik": "3171015705900001", "full_name": "Siti", "wave": 1})[
+            "participant_id"
+        ]
         time.sleep(2)  # about 24 programme minutes
 
         code, out, err = ops("executions", "--json")
@@ -82,7 +110,9 @@ def test_ops_in_another_process_uses_the_programme_clock_of_local_up(tmp_path):
         assert code == 0, err
         code, out, _ = ops("audit", "--json")  # today is the programme's day: the pause is in it
         entries = json.loads(out)["entries"]
-        assert [e["action"] for e in entries] == ["wave.open", "payouts.pause"] and entries[1]["at"].startswith("2020-07-01")
+        assert [e["action"] for e in entries] == ["wave.open", "payouts.pause"] and entries[1]["at"].startswith(
+            "2020-07-01"
+        )
     finally:
         server.send_signal(signal.SIGINT)
         try:

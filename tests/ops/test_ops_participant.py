@@ -22,7 +22,10 @@ def test_two_trainings_two_certificates_rated_both_not_paid_names_the_real_cause
 
     code, _, _, report = ops("participant", pid, "--json")
     assert code == 1  # a FAILED entitlement is a problem
-    assert [(p["training_id"], bool(p["certificate_id"]), p["rated"]) for p in report["purchases"]] == [("T1", True, True), ("T2", True, True)]
+    assert [(p["training_id"], bool(p["certificate_id"]), p["rated"]) for p in report["purchases"]] == [
+        ("T1", True, True),
+        ("T2", True, True),
+    ]
     assert report["current_state"] == "AwaitPayout"
     assert report["in_state_seconds"] >= 7 * 86400 - 60
     assert report["nik_masked"] != nik(7) and nik(7) not in str(report)

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from support.lifecycle_steps import advance_days, buy, complete, nik, open_wave, paid_lines, payout_account, rate, register
+from support.lifecycle_steps import (
+    advance_days,
+    buy,
+    complete,
+    nik,
+    open_wave,
+    paid_lines,
+    payout_account,
+    rate,
+    register,
+)
 
 from prakerja_flow import config
-from prakerja_flow.data import entitlements
-from prakerja_flow.data import workflow
+from prakerja_flow.data import entitlements, workflow
 from prakerja_flow.services import lifecycle
 
 
@@ -32,8 +41,11 @@ def test_a_task_that_failed_on_a_fault_runs_again_after_redrive_and_pays_once(cl
     assert any(line.get("error") == "RuntimeError" for line in hist["timeline"])
     assert entitlements.of(pid) == []  # nothing granted, nothing half-written
     code, _, _, report = ops("participant", pid, "--json")
-    assert code == 1 and report["diagnosis"].startswith(
-        "lifecycle failed at GrantIncentives (RuntimeError: ") and "ledger table unavailable" in report["diagnosis"]
+    assert (
+        code == 1
+        and report["diagnosis"].startswith("lifecycle failed at GrantIncentives (RuntimeError: ")
+        and "ledger table unavailable" in report["diagnosis"]
+    )
     assert report["diagnosis"].endswith(f"fix the cause, then: prakerja ops redrive {pid}")
 
     monkeypatch.setattr(lifecycle, "grant_incentives", real_grant)  # the cause is fixed

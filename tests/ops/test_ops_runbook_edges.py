@@ -28,7 +28,9 @@ def test_an_unknown_state_status_or_wave_is_bad_usage_naming_the_valid_values(cl
 def test_connection_options_may_come_before_the_command(cloud, ops):
     code, _, err, _ = ops("--table", "nope-table", "executions")
     assert code == 1 and "nope-table" in err
-    code, _, err, _ = ops("--table", "nope-table", "executions", "--table", "prakerja-flow")  # the command's option wins
+    code, _, err, _ = ops(
+        "--table", "nope-table", "executions", "--table", "prakerja-flow"
+    )  # the command's option wins
     assert code == 0, err
 
 
@@ -45,8 +47,13 @@ def test_payouts_status_and_a_paused_participant_is_told_so(cloud, ops):
     advance_days(cloud, 2)  # payout 1 falls due while paused
     code, _, _, report = ops("participant", pid, "--json")
     assert code == 0 and report["payouts_paused"]["scope"] == "programme"
-    assert report["diagnosis"].startswith("payouts paused programme-wide since ") and "by budi (provider incident)" in report["diagnosis"]
-    assert "prakerja ops payouts resume" in report["diagnosis"] and report["diagnosis"].endswith("is due on " + report["entitlements"][0]["due_at"][:10])
+    assert (
+        report["diagnosis"].startswith("payouts paused programme-wide since ")
+        and "by budi (provider incident)" in report["diagnosis"]
+    )
+    assert "prakerja ops payouts resume" in report["diagnosis"] and report["diagnosis"].endswith(
+        "is due on " + report["entitlements"][0]["due_at"][:10]
+    )
     assert report["entitlements"][0]["paused"] is True
     _, text, _, _ = ops("participant", pid)
     assert "payouts       PAUSED programme-wide" in text and "SCHEDULED PAUSED" in text
@@ -88,13 +95,18 @@ def test_audit_log_by_day_actor_and_participant_as_text_json_and_csv(cloud, ops)
     assert code == 0 and [r["action"] for r in rows] == ["wave.open", "payouts.pause", "participant.cancel"]
     assert rows[2]["participant_id"] == pid and json.loads(rows[2]["details"])["participant_id"] == pid
     assert ops("audit", "--day", "2019-01-01", "--json")[3]["count"] == 0
-    assert ops("audit", "--day", "yesterday")[0] == 2 and ops("audit", "--since", "2020-01-01", "--until", "2022-01-01")[0] == 2
+    assert (
+        ops("audit", "--day", "yesterday")[0] == 2
+        and ops("audit", "--since", "2020-01-01", "--until", "2022-01-01")[0] == 2
+    )
 
     code, text, _, report = ops("participant", pid, "--json")
     assert report["cancellation"]["by"] == "citra" and report["cancellation"]["reason"] == "fraud report 9"
     assert "cancelled     by citra at " in ops("participant", pid)[1]
     history = ops("history", pid, "--json")[3]["timeline"]
-    assert [(line["type"], line["actor"]) for line in history if line["source"] == "audit"] == [("participant.cancel", "citra")]
+    assert [(line["type"], line["actor"]) for line in history if line["source"] == "audit"] == [
+        ("participant.cancel", "citra")
+    ]
 
 
 def test_never_paid_and_payout_failed_filters_and_csv(cloud, ops):
@@ -131,8 +143,14 @@ def test_reconcile_a_statement_clean_then_with_a_payment_we_never_booked(cloud, 
     statement.write_text("".join(json.dumps(line) + "\n" for line in lines))
     code, text, _, _ = ops("reconcile", "--statement", str(statement))
     assert code == 0 and text.strip().endswith("clean"), text
-    forged = {**lines[0], "transfer_id": "TX-FORGED", "idempotency_key": f"{pid}:SURVEY:1", "kind": "SURVEY", "sequence": 1,
-              "amount_idr": config.SURVEY_PAYMENT_IDR}
+    forged = {
+        **lines[0],
+        "transfer_id": "TX-FORGED",
+        "idempotency_key": f"{pid}:SURVEY:1",
+        "kind": "SURVEY",
+        "sequence": 1,
+        "amount_idr": config.SURVEY_PAYMENT_IDR,
+    }
     statement.write_text("".join(json.dumps(line) + "\n" for line in [*lines, forged]))
     code, _, _, report = ops("reconcile", "--statement", str(statement), "--json")
     assert code == 1 and [m["kind"] for m in report["mismatches"]] == ["paid_not_in_ledger"]

@@ -3,10 +3,7 @@ local stack (for the payout run tests), with the integration tests' small steps.
 
 from __future__ import annotations
 
-
 import pytest
-
-
 from support.payments_fake_server import FakeDisbursementApi  # noqa: E402
 
 from prakerja.local.cloud import LocalCloud  # noqa: E402
@@ -17,7 +14,9 @@ REGION = "ap-southeast-3"
 
 @pytest.fixture
 def api():
-    server = FakeDisbursementApi(slow_seconds=2.0).start()  # well past the clients' 1 s read timeout, even on a loaded machine
+    server = FakeDisbursementApi(
+        slow_seconds=2.0
+    ).start()  # well past the clients' 1 s read timeout, even on a loaded machine
     yield server
     server.stop()
 
@@ -26,7 +25,11 @@ def api():
 def aws(monkeypatch):
     from moto import mock_aws
 
-    for name, value in {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+    for name, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():

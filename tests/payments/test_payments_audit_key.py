@@ -35,13 +35,21 @@ def test_same_second_actions_are_all_kept_and_listed_in_order(cloud):
     operator.set_payouts_paused(True, "citra", "again", at)
     entries = audit.day(clock.iso(at)[:10])
     assert [(e["actor"], e["action"]) for e in entries] == [
-        ("ana", "payouts.pause"), ("budi", "payouts.resume"), ("citra", "payouts.pause"),
+        ("ana", "payouts.pause"),
+        ("budi", "payouts.resume"),
+        ("citra", "payouts.pause"),
     ]
     assert len({e["sk"] for e in entries}) == 3 and all(e["at"] == clock.iso(at) for e in entries)
 
 
 def test_a_clashing_key_is_never_overwritten(cloud, monkeypatch):
-    keys = iter(["2020-07-06T08:00:00.000000Z#1#same", "2020-07-06T08:00:00.000000Z#1#same", "2020-07-06T08:00:00.000000Z#2#next"])
+    keys = iter(
+        [
+            "2020-07-06T08:00:00.000000Z#1#same",
+            "2020-07-06T08:00:00.000000Z#1#same",
+            "2020-07-06T08:00:00.000000Z#2#next",
+        ]
+    )
     monkeypatch.setattr(audit, "sort_key", lambda at: next(keys))
     first = audit.append("ana", "payouts.pause", "first", AT)
     second = audit.append("budi", "payouts.resume", "second", AT)  # the first key it draws is taken

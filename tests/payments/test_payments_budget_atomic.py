@@ -11,8 +11,8 @@ import pytest
 from support.lifecycle_steps import advance_days, open_wave, paid_lines, trained_and_rated
 
 from prakerja_flow import config
-from prakerja_flow.data import controls
-from prakerja_flow.data import cash, dynamo, entitlements, participants as profiles
+from prakerja_flow.data import cash, controls, dynamo, entitlements
+from prakerja_flow.data import participants as profiles
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.provider import REJECTED, TransferResult
 
@@ -31,9 +31,13 @@ def all_entitlements(cloud) -> list[dict]:
 def assert_budget_matches_entitlements(cloud) -> None:
     held = sum(e["amount_idr"] for e in all_entitlements(cloud) if e["status"] in (inc.SENT, inc.PAID))
     assert controls.get_budget().committed_idr == held
-    reserved = sum(e.get("budget_reserved_idr", 0) for e in all_entitlements(cloud) if e["status"] in (inc.SENT, inc.PAID))
+    reserved = sum(
+        e.get("budget_reserved_idr", 0) for e in all_entitlements(cloud) if e["status"] in (inc.SENT, inc.PAID)
+    )
     assert reserved == held  # every SENT/PAID entitlement holds its own reservation, no other does
-    assert not any(e.get("budget_reserved_idr") for e in all_entitlements(cloud) if e["status"] not in (inc.SENT, inc.PAID))
+    assert not any(
+        e.get("budget_reserved_idr") for e in all_entitlements(cloud) if e["status"] not in (inc.SENT, inc.PAID)
+    )
 
 
 def _target_status(items: list[dict]) -> str | None:
@@ -204,8 +208,11 @@ def test_a_sent_entitlement_without_a_reservation_gives_nothing_back(cloud):
     controls.reserve_budget(PAYOUT)  # somebody else's reservation
     ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
     sent, _ = cash.commit(ent, cloud.clock(), account_changed_at=account_version(pid))
-    cloud.ddb.update_item(TableName=cloud.table_name, Key={"pk": {"S": sent["pk"]}, "sk": {"S": sent["sk"]}},
-                          UpdateExpression="REMOVE budget_reserved_idr")
+    cloud.ddb.update_item(
+        TableName=cloud.table_name,
+        Key={"pk": {"S": sent["pk"]}, "sk": {"S": sent["sk"]}},
+        UpdateExpression="REMOVE budget_reserved_idr",
+    )
     sent.pop("budget_reserved_idr")
     assert cash.release(sent, cloud.clock(), "ProviderRejected", "t") is not None
     assert controls.get_budget().committed_idr == 2 * PAYOUT  # neither reservation given back
@@ -228,13 +235,17 @@ def test_a_transaction_conflict_on_the_budget_item_is_retried_then_left_for_the_
         return real(items)
 
     monkeypatch.setattr(dynamo, "transact", conflicting)
-    sent, _ = cash.commit(ent, cloud.clock(), account_changed_at=account_version(pid))  # one conflict, then it goes through
+    sent, _ = cash.commit(
+        ent, cloud.clock(), account_changed_at=account_version(pid)
+    )  # one conflict, then it goes through
     assert sent["status"] == inc.SENT
     assert_budget_matches_entitlements(cloud)
 
     other = entitlements.transition(entitlements.get(pid, inc.POST_TRAINING, 2), inc.DUE, cloud.clock())
     conflicts["left"] = 99
-    assert cash.commit(other, cloud.clock(), account_changed_at=account_version(pid)) is None  # always contended: nothing written
+    assert (
+        cash.commit(other, cloud.clock(), account_changed_at=account_version(pid)) is None
+    )  # always contended: nothing written
     assert entitlements.get(pid, inc.POST_TRAINING, 2)["status"] == inc.DUE
     assert_budget_matches_entitlements(cloud)
     assert controls.get_budget().committed_idr == PAYOUT

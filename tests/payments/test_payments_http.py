@@ -55,8 +55,14 @@ def sleeps():
 @pytest.fixture
 def make(api, secret_arn, secrets, sleeps):
     def build(**overrides) -> HttpProvider:
-        options = {"base_url": api.url, "api_key": SecretApiKey(secret_arn, client_factory=lambda: secrets),
-                   "connect_timeout": 0.5, "read_timeout": 1.0, "max_attempts": 3, "sleep": sleeps.append}
+        options = {
+            "base_url": api.url,
+            "api_key": SecretApiKey(secret_arn, client_factory=lambda: secrets),
+            "connect_timeout": 0.5,
+            "read_timeout": 1.0,
+            "max_attempts": 3,
+            "sleep": sleeps.append,
+        }
         return HttpProvider(**{**options, **overrides})
 
     return build
@@ -80,7 +86,9 @@ def test_transfer_pays_once_and_a_repeat_returns_the_first_outcome(api, make):
     again = provider.transfer(request())
     assert first.status == PAID and again == first
     assert len(api.paid_lines()) == 1
-    assert [h["Idempotency-Key"] for m, p, h in api.requests if m == "POST" and p == "/v1/disbursements"] == ["P1:POST_TRAINING:1"] * 2
+    assert [h["Idempotency-Key"] for m, p, h in api.requests if m == "POST" and p == "/v1/disbursements"] == [
+        "P1:POST_TRAINING:1"
+    ] * 2
     assert provider.status("P1:POST_TRAINING:1") == first
     assert provider.status("P1:POST_TRAINING:2") is None
 
@@ -175,7 +183,9 @@ def test_a_rotated_secret_is_fetched_again_on_401(api, make, secrets, secret_arn
     api.open_account("OVO", "0812", NIK)
     provider = make()
     provider.inquire("OVO", "0812", NIK)
-    boto3.client("secretsmanager").put_secret_value(SecretId=secret_arn, SecretString=json.dumps({"api_key": "rotated"}))
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=secret_arn, SecretString=json.dumps({"api_key": "rotated"})
+    )
     api.api_key = "rotated"
     assert provider.inquire("OVO", "0812", NIK).found is True
     assert secrets.calls == 2

@@ -11,8 +11,7 @@ import pytest
 from support.lifecycle_steps import advance_days, nik, open_wave, trained_and_rated, view
 
 from prakerja_flow import clock, config
-from prakerja_flow.data import controls
-from prakerja_flow.data import entitlements
+from prakerja_flow.data import controls, entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
 from prakerja_flow.payments.http import HttpProvider, SecretApiKey
@@ -22,9 +21,12 @@ FIRST_DUE = config.FIRST_PAYOUT_DELAY.days
 
 @pytest.fixture
 def http(cloud, api, monkeypatch):
-    arn = boto3.client("secretsmanager").create_secret(Name="provider", SecretString=json.dumps({"api_key": "test-key"}))["ARN"]
-    provider = HttpProvider(base_url=api.url, api_key=SecretApiKey(arn), connect_timeout=0.5, read_timeout=1.0,
-                            sleep=lambda seconds: None)
+    arn = boto3.client("secretsmanager").create_secret(
+        Name="provider", SecretString=json.dumps({"api_key": "test-key"})
+    )["ARN"]
+    provider = HttpProvider(
+        base_url=api.url, api_key=SecretApiKey(arn), connect_timeout=0.5, read_timeout=1.0, sleep=lambda seconds: None
+    )
     api.clock = lambda: clock.iso(cloud.clock())
     monkeypatch.setattr(FakeProvider, "shared", classmethod(lambda cls: provider))
     return provider

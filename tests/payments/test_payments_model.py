@@ -36,11 +36,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from prakerja.local import moto_patches
 from prakerja.statement_check import statement_problems
 from prakerja_flow import clock, config
-from prakerja_flow.data import clients, controls, dynamo, keys, schema
+from prakerja_flow.data import clients, controls, dynamo, entitlements, keys, schema
 from prakerja_flow.data import participants as profiles
-from prakerja_flow.data import entitlements, waves as waves_data
-from prakerja_flow.domain import participation
+from prakerja_flow.data import waves as waves_data
 from prakerja_flow.domain import incentives as inc
+from prakerja_flow.domain import participation
 from prakerja_flow.domain.nik import build_nik
 from prakerja_flow.payments.fake import FakeProvider
 from prakerja_flow.payments.provider import ProviderUnavailable
@@ -165,7 +165,9 @@ class PayoutProtocol(RuleBasedStateMachine):
         waves_data.put_status(1, None, "OPEN", self.now)
         # Granted long ago: every monthly payout is due at the start (and survey 3 open), so
         # that each example has a dozen payments in play, not one.
-        granted = self.now - config.FIRST_PAYOUT_DELAY - (config.POST_TRAINING_PAYOUT_COUNT - 1) * config.PAYOUT_INTERVAL
+        granted = (
+            self.now - config.FIRST_PAYOUT_DELAY - (config.POST_TRAINING_PAYOUT_COUNT - 1) * config.PAYOUT_INTERVAL
+        )
         for n, pid in enumerate(PIDS, start=1):
             nik = build_nik(31, 71, 1, datetime(1990, 1, n).date(), "F", n)
             profiles.register(participation.accepted(pid, nik, "Model", 1, "F", "1990-01-01", self.now), nik, self.now)
@@ -204,7 +206,12 @@ class PayoutProtocol(RuleBasedStateMachine):
                 raise Crash(f"crash before {model.name}")
 
     def _after_write(self, model, **_):
-        if model.name in WRITES and self.crash_at and self.writes_seen == self.crash_at[0] and self.crash_at[1] == "after":
+        if (
+            model.name in WRITES
+            and self.crash_at
+            and self.writes_seen == self.crash_at[0]
+            and self.crash_at[1] == "after"
+        ):
             self.crash_at = None
             raise Crash(f"crash after {model.name} committed")
 
@@ -217,13 +224,25 @@ class PayoutProtocol(RuleBasedStateMachine):
         w.report.paused = bool((controls.get_pause() or {}).get("paused"))
         w.report.paused_waves = controls.paused_waves()
         w.report.budget = controls.get_budget()
-        w.queue = [] if w.report.paused else [
-            item for shard in range(config.QUEUE_SHARDS)
-            for item in entitlements.queue_page(schema.Q_PAYABLE, shard, self.now, 1000)[0]
-        ]
+        w.queue = (
+            []
+            if w.report.paused
+            else [
+                item
+                for shard in range(config.QUEUE_SHARDS)
+                for item in entitlements.queue_page(schema.Q_PAYABLE, shard, self.now, 1000)[0]
+            ]
+        )
 
-    LATER = st.sampled_from([timedelta(0), timedelta(0), config.SENT_SETTLEMENT_AFTER + timedelta(minutes=1),
-                             timedelta(days=1), timedelta(days=4)])
+    LATER = st.sampled_from(
+        [
+            timedelta(0),
+            timedelta(0),
+            config.SENT_SETTLEMENT_AFTER + timedelta(minutes=1),
+            timedelta(days=1),
+            timedelta(days=4),
+        ]
+    )
 
     def _run_some(self, worker: str, later: timedelta, fresh: bool, count: int, data) -> None:
         """`later` passes first (runs are what time is spent between); the worker (re)starts
@@ -243,7 +262,9 @@ class PayoutProtocol(RuleBasedStateMachine):
             or a participant changes account, or the other worker runs its next item, or
             (the race that matters most) the very item this worker is processing, as the
             other's queue read shows it now."""
-            meanwhile = data.draw(st.sampled_from(["cancel", "change_account", "other", "same", "same"]), label="meanwhile")
+            meanwhile = data.draw(
+                st.sampled_from(["cancel", "change_account", "other", "same", "same"]), label="meanwhile"
+            )
             if meanwhile in ("cancel", "change_account"):
                 suspended, self.crash_at = self.crash_at, None  # the worker's crash point is its own
                 try:
@@ -308,9 +329,23 @@ class PayoutProtocol(RuleBasedStateMachine):
     # --- everything else that happens: the provider, participants, operators, time ----------
     # One rule that draws which event, so that payout runs stay the most frequent step.
 
-    @rule(event=st.sampled_from(["change_account", "change_account", "account_gets_verified", "cancel", "pause",
-                                 "budget_ceiling", "fill_in_survey", "inquiry_service", "time_passes",
-                                 "forged_entitlement"]), data=st.data())
+    @rule(
+        event=st.sampled_from(
+            [
+                "change_account",
+                "change_account",
+                "account_gets_verified",
+                "cancel",
+                "pause",
+                "budget_ceiling",
+                "fill_in_survey",
+                "inquiry_service",
+                "time_passes",
+                "forged_entitlement",
+            ]
+        ),
+        data=st.data(),
+    )
     def something_happens(self, event, data):
         getattr(self, f"_{event}")(data.draw)
 
@@ -365,11 +400,29 @@ class PayoutProtocol(RuleBasedStateMachine):
         pid = draw(st.sampled_from(PIDS))
         last = entitlements.get(pid, inc.POST_TRAINING, config.POST_TRAINING_PAYOUT_COUNT)
         extra = config.POST_TRAINING_PAYOUT_COUNT + 1
-        forged = {**{k: v for k, v in last.items() if k not in ("version", "budget_reserved_idr", "transfer_id", "paid_at",
-                                                                   "sent_at", "failure_code", "failure_reason")},
-                  "sk": f"ENT#{inc.POST_TRAINING}#{extra}", "sequence": extra, "status": inc.DUE, "attempts": 0,
-                  "idempotency_key": inc.idempotency_key(pid, inc.POST_TRAINING, extra),
-                  schema.GSI1_PK: keys.queue(schema.Q_PAYABLE, pid), schema.GSI1_SK: f"{clock.iso(self.now)}#{pid}#forged"}
+        forged = {
+            **{
+                k: v
+                for k, v in last.items()
+                if k
+                not in (
+                    "version",
+                    "budget_reserved_idr",
+                    "transfer_id",
+                    "paid_at",
+                    "sent_at",
+                    "failure_code",
+                    "failure_reason",
+                )
+            },
+            "sk": f"ENT#{inc.POST_TRAINING}#{extra}",
+            "sequence": extra,
+            "status": inc.DUE,
+            "attempts": 0,
+            "idempotency_key": inc.idempotency_key(pid, inc.POST_TRAINING, extra),
+            schema.GSI1_PK: keys.queue(schema.Q_PAYABLE, pid),
+            schema.GSI1_SK: f"{clock.iso(self.now)}#{pid}#forged",
+        }
         if entitlements.get(pid, inc.POST_TRAINING, extra) is None:
             clients.client("dynamodb").put_item(TableName=self.table, Item=dynamo.to_ddb(forged))
             self.forged.add(pid)
@@ -417,7 +470,9 @@ class PayoutProtocol(RuleBasedStateMachine):
         assert budget.get("committed_idr", 0) == held
         for profile in (i for i in items if i.get("type") == "PARTICIPANT"):
             mine = [e for e in ents if e["participant_id"] == profile["participant_id"]]
-            assert profile["cash_committed_idr"] == sum(e["amount_idr"] for e in mine if e["status"] in (inc.SENT, inc.PAID))
+            assert profile["cash_committed_idr"] == sum(
+                e["amount_idr"] for e in mine if e["status"] in (inc.SENT, inc.PAID)
+            )
             assert profile["cash_paid_idr"] == sum(e["amount_idr"] for e in mine if e["status"] == inc.PAID)
         for e in ents:
             known = self.fake.transfers.get(e["idempotency_key"])
@@ -468,8 +523,11 @@ PayoutProtocol.TestCase.settings = settings(
 def _aws(monkeypatch):
     from moto import mock_aws
 
-    for name, value in {"AWS_DEFAULT_REGION": "ap-southeast-3", "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+    for name, value in {
+        "AWS_DEFAULT_REGION": "ap-southeast-3",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("TABLE_NAME", "model")

@@ -9,8 +9,8 @@ import pytest
 from support.lifecycle_steps import advance_days, nik, open_wave, paid_lines, trained_and_rated, view
 
 from prakerja_flow import clock, config
-from prakerja_flow.data import controls
-from prakerja_flow.data import entitlements, participants as profiles
+from prakerja_flow.data import controls, entitlements
+from prakerja_flow.data import participants as profiles
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
 from prakerja_flow.payments.provider import ProviderUnavailable
@@ -50,7 +50,9 @@ def first_payout(pid: str) -> dict:
 
 
 def set_account(cloud, pid: str, channel: str, number: str) -> None:
-    status, body = cloud.request("PUT", f"/participants/{pid}/payout-account", {"channel": channel, "account_number": number})
+    status, body = cloud.request(
+        "PUT", f"/participants/{pid}/payout-account", {"channel": channel, "account_number": number}
+    )
     assert status == 200, body
 
 

@@ -59,7 +59,10 @@ def test_a_lost_ledger_line_is_reported(cloud, paid_world):
     cloud.ddb.delete_item(TableName=cloud.table_name, Key=key(f"P#{pid}", f"LEDGER#PAID#{ikey}"))
     report = reconcile(cloud)
     assert kinds(report) == [("paid_not_in_ledger", ikey)]
-    assert "the provider paid Rp600,000" in report.mismatches[0].detail and "our ledger has no payment" in report.mismatches[0].detail
+    assert (
+        "the provider paid Rp600,000" in report.mismatches[0].detail
+        and "our ledger has no payment" in report.mismatches[0].detail
+    )
 
 
 def test_a_second_payment_by_the_provider_is_reported(cloud, paid_world):
@@ -73,8 +76,17 @@ def test_a_second_payment_by_the_provider_is_reported(cloud, paid_world):
 def test_a_ledger_payment_the_provider_never_made_is_reported(cloud, paid_world):
     pid = paid_world[2]
     ikey = inc.idempotency_key(pid, inc.POST_TRAINING, 2)
-    line = {"pk": f"P#{pid}", "sk": f"LEDGER#PAID#{ikey}", "type": "LEDGER", "participant_id": pid, "entry": "POST_TRAINING_PAID",
-            "amount_idr": 600_000, "at": paid_at(pid), "idempotency_key": ikey, "transfer_id": "TRF-FORGED"}
+    line = {
+        "pk": f"P#{pid}",
+        "sk": f"LEDGER#PAID#{ikey}",
+        "type": "LEDGER",
+        "participant_id": pid,
+        "entry": "POST_TRAINING_PAID",
+        "amount_idr": 600_000,
+        "at": paid_at(pid),
+        "idempotency_key": ikey,
+        "transfer_id": "TRF-FORGED",
+    }
     cloud.ddb.put_item(TableName=cloud.table_name, Item=to_ddb(line))
     report = reconcile(cloud)
     assert kinds(report) == [("in_ledger_not_paid", ikey)]
@@ -84,17 +96,30 @@ def test_a_ledger_payment_the_provider_never_made_is_reported(cloud, paid_world)
 def test_amount_and_transfer_id_differences_are_reported(cloud, paid_world):
     pid = paid_world[0]
     ikey = inc.idempotency_key(pid, inc.POST_TRAINING, 1)
-    cloud.ddb.update_item(TableName=cloud.table_name, Key=key(f"P#{pid}", f"LEDGER#PAID#{ikey}"),
-                          UpdateExpression="SET amount_idr = :a, transfer_id = :t",
-                          ExpressionAttributeValues={":a": {"N": "650000"}, ":t": {"S": "TRF-OTHER"}})
+    cloud.ddb.update_item(
+        TableName=cloud.table_name,
+        Key=key(f"P#{pid}", f"LEDGER#PAID#{ikey}"),
+        UpdateExpression="SET amount_idr = :a, transfer_id = :t",
+        ExpressionAttributeValues={":a": {"N": "650000"}, ":t": {"S": "TRF-OTHER"}},
+    )
     report = reconcile(cloud)
     assert kinds(report) == [("amount_differs", ikey), ("transfer_id_differs", ikey)]
     assert "Rp650,000" in report.mismatches[0].detail
 
 
 def test_a_statement_line_for_an_unknown_participant_is_reported(cloud, paid_world):
-    cloud.provider.lines.append(StatementLine("TRF-X", "GHOST:POST_TRAINING:1", "GHOST", inc.POST_TRAINING, 1, 600_000, "PAID",
-                                                  cloud.provider.lines[-1].at))
+    cloud.provider.lines.append(
+        StatementLine(
+            "TRF-X",
+            "GHOST:POST_TRAINING:1",
+            "GHOST",
+            inc.POST_TRAINING,
+            1,
+            600_000,
+            "PAID",
+            cloud.provider.lines[-1].at,
+        )
+    )
     assert kinds(reconcile(cloud)) == [("paid_not_in_ledger", "GHOST:POST_TRAINING:1")]
 
 

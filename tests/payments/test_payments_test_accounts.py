@@ -30,7 +30,9 @@ EXPECTED = {
 
 def trained_with_account(cloud, sequence: int, number: str, channel: str = "OVO") -> str:
     pid = register(cloud, sequence)
-    status, body = cloud.request("PUT", f"/participants/{pid}/payout-account", {"channel": channel, "account_number": number})
+    status, body = cloud.request(
+        "PUT", f"/participants/{pid}/payout-account", {"channel": channel, "account_number": number}
+    )
     assert status == 200, body
     buy(cloud, pid)
     complete(cloud, pid)

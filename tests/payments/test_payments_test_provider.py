@@ -42,9 +42,14 @@ class FunctionUrl:
             def _invoke(self, method):
                 length = int(self.headers.get("Content-Length") or 0)
                 url = urlparse(self.path)
-                event = {"rawPath": url.path, "rawQueryString": url.query, "headers": {k.lower(): v for k, v in self.headers.items()},
-                         "body": self.rfile.read(length).decode() if length else None, "isBase64Encoded": False,
-                         "requestContext": {"http": {"method": method, "path": url.path}}}
+                event = {
+                    "rawPath": url.path,
+                    "rawQueryString": url.query,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": self.rfile.read(length).decode() if length else None,
+                    "isBase64Encoded": False,
+                    "requestContext": {"http": {"method": method, "path": url.path}},
+                }
                 answer = handler_module.handler(event, None)
                 data = answer["body"].encode()
                 try:
@@ -78,8 +83,14 @@ def function_url(aws, monkeypatch):
 
 @pytest.fixture
 def provider(function_url):
-    return HttpProvider(base_url=function_url.url, api_key=lambda: KEY, connect_timeout=0.5, read_timeout=0.3,
-                        max_attempts=2, sleep=lambda s: None)
+    return HttpProvider(
+        base_url=function_url.url,
+        api_key=lambda: KEY,
+        connect_timeout=0.5,
+        read_timeout=0.3,
+        max_attempts=2,
+        sleep=lambda s: None,
+    )
 
 
 def transfer(number: str, key: str = "P1:POST_TRAINING:1", amount: int = 600_000) -> TransferRequest:

@@ -75,16 +75,28 @@ class Target:
 
     # --- the API --------------------------------------------------------------------------
 
-    def call(self, kind: str | None, method: str, path: str, body: Any = None, query: dict | None = None,
-             headers: dict | None = None) -> tuple[int, dict]:
+    def call(
+        self,
+        kind: str | None,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: dict | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, dict]:
         """One request to the deployed stage; `kind` None sends it unsigned."""
         raw = None if body is None else json.dumps(body)
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         if kind is not None:
             c = self.clients[kind]
-            all_headers.update(signing.sign(c.secret, c.key_id, method, path, raw,
-                                            {k: [v] for k, v in (query or {}).items()}, int(time.time())))
-        answer = self._session.request(method, self.api_base + path, params=query, data=raw, headers=all_headers, timeout=60)
+            all_headers.update(
+                signing.sign(
+                    c.secret, c.key_id, method, path, raw, {k: [v] for k, v in (query or {}).items()}, int(time.time())
+                )
+            )
+        answer = self._session.request(
+            method, self.api_base + path, params=query, data=raw, headers=all_headers, timeout=60
+        )
         try:
             parsed = answer.json()
         except ValueError:
@@ -98,7 +110,9 @@ class Target:
         with its deployed input, <aws.scheduler.scheduled-time> replaced by `at`.
         (Synchronously, so the run's report comes back; Scheduler invokes asynchronously.)"""
         spec = catalogue.by_key(job_key)
-        schedule = self.client("scheduler").get_schedule(Name=spec.schedule.name, GroupName=f"{self.env_name}-{catalogue.SERVICE_NAME}")
+        schedule = self.client("scheduler").get_schedule(
+            Name=spec.schedule.name, GroupName=f"{self.env_name}-{catalogue.SERVICE_NAME}"
+        )
         target = schedule["Target"]
         payload = target["Input"].replace(SCHEDULED_TIME, at)
         return self.invoke(target["Arn"], json.loads(payload))
@@ -120,8 +134,11 @@ class Target:
         from boto3.dynamodb.types import TypeDeserializer
 
         out = self.client("dynamodb").query(
-            TableName=self.table_name, KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": f"P#{participant_id}"}, ":prefix": {"S": "LEDGER#"}}, ConsistentRead=True)
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": f"P#{participant_id}"}, ":prefix": {"S": "LEDGER#"}},
+            ConsistentRead=True,
+        )
         d = TypeDeserializer()
         return [{k: d.deserialize(v) for k, v in item.items()} for item in out["Items"]]
 
@@ -149,8 +166,9 @@ def boto_factory(region: str, endpoint_url: str | None = None, credentials: dict
 
     def make(service: str):
         if service not in cache:
-            cache[service] = boto3.client(service, region_name=region, endpoint_url=endpoint_url, config=config,
-                                          **(credentials or {}))
+            cache[service] = boto3.client(
+                service, region_name=region, endpoint_url=endpoint_url, config=config, **(credentials or {})
+            )
         return cache[service]
 
     return make

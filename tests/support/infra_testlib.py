@@ -49,6 +49,10 @@ def ref(construct) -> dict:
 def imported(producer_template: dict, value: dict) -> dict:
     """How a consumer stack refers to `value` (e.g. a GetAtt) of another stack: Fn::ImportValue
     of the export whose value it is."""
-    names = [o["Export"]["Name"] for o in producer_template.get("Outputs", {}).values() if o["Value"] == value and "Export" in o]
+    names = [
+        o["Export"]["Name"]
+        for o in producer_template.get("Outputs", {}).values()
+        if o["Value"] == value and "Export" in o
+    ]
     assert len(names) == 1, f"no single export of {value}: {names}"
     return {"Fn::ImportValue": names[0]}

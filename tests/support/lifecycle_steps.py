@@ -36,45 +36,80 @@ UNISSUED_VOUCHER = "PKV-AAAA-AAAA-AAAA"
 
 def voucher(cloud: LocalCloud, pid: str, training: str = "T1", platform: str = PLATFORM) -> str:
     """The participant takes a voucher for this training on this platform from the portal."""
-    status, body = cloud.request("POST", f"/participants/{pid}/vouchers", {"platform_id": platform, "training_id": training})
+    status, body = cloud.request(
+        "POST", f"/participants/{pid}/vouchers", {"platform_id": platform, "training_id": training}
+    )
     assert status == 201, body
     return body["voucher_code"]
 
 
-def purchase_body(purchase_id: str, price: int, training: str = "T1", extra_lines: int = 0,
-                  voucher_code: str = UNISSUED_VOUCHER) -> dict:
+def purchase_body(
+    purchase_id: str, price: int, training: str = "T1", extra_lines: int = 0, voucher_code: str = UNISSUED_VOUCHER
+) -> dict:
     lines = [{"training_id": training, "institution_id": "LPK1", "price_idr": price}]
-    lines += [{"training_id": f"{training}-{n}", "institution_id": f"LPK{n + 2}", "price_idr": 100_000} for n in range(extra_lines)]
+    lines += [
+        {"training_id": f"{training}-{n}", "institution_id": f"LPK{n + 2}", "price_idr": 100_000}
+        for n in range(extra_lines)
+    ]
     return {"purchase_id": purchase_id, "trainings": lines, "voucher_code": voucher_code}
 
 
-def consented_purchase(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1", price: int = config.TRAINING_BALANCE_IDR,
-                       training: str = "T1", platform: str = PLATFORM) -> dict:
+def consented_purchase(
+    cloud: LocalCloud,
+    pid: str,
+    purchase_id: str = "ORD1",
+    price: int = config.TRAINING_BALANCE_IDR,
+    training: str = "T1",
+    platform: str = PLATFORM,
+) -> dict:
     """A purchase body with a fresh voucher of the participant's for it."""
     return purchase_body(purchase_id, price, training, voucher_code=voucher(cloud, pid, training, platform))
 
 
-def buy(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1", price: int = config.TRAINING_BALANCE_IDR, training: str = "T1") -> dict:
-    status, body = cloud.request("POST", f"/participants/{pid}/purchases", consented_purchase(cloud, pid, purchase_id, price, training))
+def buy(
+    cloud: LocalCloud,
+    pid: str,
+    purchase_id: str = "ORD1",
+    price: int = config.TRAINING_BALANCE_IDR,
+    training: str = "T1",
+) -> dict:
+    status, body = cloud.request(
+        "POST", f"/participants/{pid}/purchases", consented_purchase(cloud, pid, purchase_id, price, training)
+    )
     assert status == 201, body
     return body
 
 
 def complete(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1", training: str = "T1") -> None:
-    status, body = cloud.request("POST", f"/participants/{pid}/purchases/{purchase_id}/completion",
-                                 {"training_id": training, "certificate_id": f"CERT-{purchase_id}"})
+    status, body = cloud.request(
+        "POST",
+        f"/participants/{pid}/purchases/{purchase_id}/completion",
+        {"training_id": training, "certificate_id": f"CERT-{purchase_id}"},
+    )
     assert status == 200, body
 
 
 def rate(cloud: LocalCloud, pid: str, purchase_id: str = "ORD1") -> None:
-    status, body = cloud.request("POST", f"/participants/{pid}/purchases/{purchase_id}/rating",
-                                 {"instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW})
+    status, body = cloud.request(
+        "POST",
+        f"/participants/{pid}/purchases/{purchase_id}/rating",
+        {"instructor": 5, "facilities": 4, "programme": 5, "review": REVIEW},
+    )
     assert status == 200, body
 
 
-def payout_account(cloud: LocalCloud, pid: str, owner_nik: str, verified: bool = True, number: str = "081234567890", channel: str = "OVO") -> None:
+def payout_account(
+    cloud: LocalCloud,
+    pid: str,
+    owner_nik: str,
+    verified: bool = True,
+    number: str = "081234567890",
+    channel: str = "OVO",
+) -> None:
     cloud.provider.open_account(channel, number, owner_nik, kyc_verified=verified)
-    status, body = cloud.request("PUT", f"/participants/{pid}/payout-account", {"channel": channel, "account_number": number})
+    status, body = cloud.request(
+        "PUT", f"/participants/{pid}/payout-account", {"channel": channel, "account_number": number}
+    )
     assert status == 200, body
 
 

@@ -66,8 +66,21 @@ def layer_zip() -> Path:
     if path.exists():
         return path
     packages = site_packages(LAMBDA_VENV)
-    subprocess.run([str(LAMBDA_VENV / "bin" / "python"), "-m", "compileall", "-q", "-f", "-j", "0",
-                    "--invalidation-mode", "unchecked-hash", str(packages)], check=True)
+    subprocess.run(
+        [
+            str(LAMBDA_VENV / "bin" / "python"),
+            "-m",
+            "compileall",
+            "-q",
+            "-f",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(packages),
+        ],
+        check=True,
+    )
     skip = ("pip", "setuptools", "_distutils_hack", "pkg_resources", *RUNTIME_PROVIDED)
     partial = path.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -97,13 +110,23 @@ class MiniStack:
 
     def aws_env(self) -> dict[str, str]:
         """What a client of this MiniStack needs (the CDK CLI, boto3 in this process)."""
-        return {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": ACCOUNT, "AWS_SECRET_ACCESS_KEY": "test",
-                "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": ACCOUNT,
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+        }
 
     def client(self, service: str):
         env = self.aws_env()
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
 
     # --- the process --------------------------------------------------------------------
 
@@ -113,28 +136,38 @@ class MiniStack:
                 raise RuntimeError(f"{needed} is missing; {SETUP_HINT}")
         started = time.monotonic()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "MOTO"))}
-        env.update({
-            "GATEWAY_PORT": str(self.port),
-            "BIND_HOST": "127.0.0.1",  # loopback only
-            "MINISTACK_HOST": "127.0.0.1",
-            "MINISTACK_REGION": REGION,
-            "SFTP_ENABLED": "0",  # its other listeners (Transfer Family SFTP, IoT MQTT) stay off
-            "IOT_MTLS_ENABLED": "0",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            # Each Lambda worker unzips its code and layer into a temporary folder that
-            # MiniStack leaves behind when it is stopped: keep them where stop() removes them.
-            "TMPDIR": str(self.scratch),
-        })
+        env.update(
+            {
+                "GATEWAY_PORT": str(self.port),
+                "BIND_HOST": "127.0.0.1",  # loopback only
+                "MINISTACK_HOST": "127.0.0.1",
+                "MINISTACK_REGION": REGION,
+                "SFTP_ENABLED": "0",  # its other listeners (Transfer Family SFTP, IoT MQTT) stay off
+                "IOT_MTLS_ENABLED": "0",
+                "LOG_LEVEL": "WARNING",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                # Each Lambda worker unzips its code and layer into a temporary folder that
+                # MiniStack leaves behind when it is stopped: keep them where stop() removes them.
+                "TMPDIR": str(self.scratch),
+            }
+        )
         self.scratch.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / "ministack.log", "w")  # noqa: SIM115 (kept open for the child)
-        self.process = subprocess.Popen([str(MINISTACK_PYTHON), "-m", "ministack"], cwd=self.log_dir, env=env,
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [str(MINISTACK_PYTHON), "-m", "ministack"],
+            cwd=self.log_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"MiniStack exited with {self.process.returncode}; see {self.log_dir / 'ministack.log'}")
+                raise RuntimeError(
+                    f"MiniStack exited with {self.process.returncode}; see {self.log_dir / 'ministack.log'}"
+                )
             try:
                 if requests.get(f"{self.endpoint}/_ministack/health", timeout=1).ok:
                     self.timings["start"] = time.monotonic() - started
@@ -170,12 +203,21 @@ class MiniStack:
     # --- deploying the app ------------------------------------------------------------------
 
     def _cdk_start(self, args: list[str], cwd: Path, log_name: str) -> tuple[subprocess.Popen, list[str], Path]:
-        env = {**os.environ, **self.aws_env(), "CDK_DISABLE_CLI_TELEMETRY": "true", "NODE_NO_WARNINGS": "1",
-               "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-               "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)])}
+        env = {
+            **os.environ,
+            **self.aws_env(),
+            "CDK_DISABLE_CLI_TELEMETRY": "true",
+            "NODE_NO_WARNINGS": "1",
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
+        }
         log_path = self.log_dir / log_name
         with open(log_path, "w") as log:
-            return subprocess.Popen([str(CDK), *args], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT), args, log_path
+            return (
+                subprocess.Popen([str(CDK), *args], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT),
+                args,
+                log_path,
+            )
 
     @staticmethod
     def _cdk_wait(started: tuple[subprocess.Popen, list[str], Path], timeout: float = 600) -> None:
@@ -192,8 +234,11 @@ class MiniStack:
         started = time.monotonic()
         data = layer_zip().read_bytes()
         arn = self.client("lambda").publish_layer_version(
-            LayerName=LAYER_NAME, Content={"ZipFile": data}, CompatibleRuntimes=["python3.13"],
-            Description="the declared runtime dependencies (pyproject), built by scripts/setup.sh")["LayerVersionArn"]
+            LayerName=LAYER_NAME,
+            Content={"ZipFile": data},
+            CompatibleRuntimes=["python3.13"],
+            Description="the declared runtime dependencies (pyproject), built by scripts/setup.sh",
+        )["LayerVersionArn"]
         self.timings["layer"] = time.monotonic() - started
         return arn
 
@@ -204,17 +249,41 @@ class MiniStack:
         started = time.monotonic()
         layer = self.publish_layer()
         assembly = self.log_dir / "cdk.out"
-        synth = self._cdk_start(["synth", "--quiet", "--app", f"{sys.executable} infra/app.py", "--output", str(assembly),
-                                 "-c", f"env={ENV_NAME}", "-c", "emulator=ministack", "-c", f"emulatorEndpoint={self.endpoint}",
-                                 "-c", f"powertoolsLayerArn={layer}"], cwd=ROOT, log_name="cdk-synth.log")
+        synth = self._cdk_start(
+            [
+                "synth",
+                "--quiet",
+                "--app",
+                f"{sys.executable} infra/app.py",
+                "--output",
+                str(assembly),
+                "-c",
+                f"env={ENV_NAME}",
+                "-c",
+                "emulator=ministack",
+                "-c",
+                f"emulatorEndpoint={self.endpoint}",
+                "-c",
+                f"powertoolsLayerArn={layer}",
+            ],
+            cwd=ROOT,
+            log_name="cdk-synth.log",
+        )
         # Bootstrapping needs no app: run it where there is no cdk.json.
-        self._cdk_wait(self._cdk_start(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], cwd=self.log_dir, log_name="cdk-bootstrap.log"))
+        self._cdk_wait(
+            self._cdk_start(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], cwd=self.log_dir, log_name="cdk-bootstrap.log")
+        )
         self.timings["bootstrap"] = time.monotonic() - started
         self._cdk_wait(synth)
         self.timings["synth"] = time.monotonic() - started
         started = time.monotonic()
-        self._cdk_wait(self._cdk_start(["deploy", "--all", "--require-approval", "never", "--progress", "events",
-                                        "--app", str(assembly)], cwd=ROOT, log_name="cdk-deploy.log"))
+        self._cdk_wait(
+            self._cdk_start(
+                ["deploy", "--all", "--require-approval", "never", "--progress", "events", "--app", str(assembly)],
+                cwd=ROOT,
+                log_name="cdk-deploy.log",
+            )
+        )
         self.timings["deploy"] = time.monotonic() - started
 
     def api_base(self, api_url: str) -> str:
@@ -252,7 +321,10 @@ def main(argv: list[str]) -> int:
     """`python tests/support/ministack_deploy.py publish-layer`: publishes the dependencies layer
     into the MiniStack at $AWS_ENDPOINT_URL and prints its ARN (docs/deploy.md)."""
     if argv != ["publish-layer"] or not os.environ.get("AWS_ENDPOINT_URL"):
-        print("usage: AWS_ENDPOINT_URL=http://127.0.0.1:<port> python tests/support/ministack_deploy.py publish-layer", file=sys.stderr)
+        print(
+            "usage: AWS_ENDPOINT_URL=http://127.0.0.1:<port> python tests/support/ministack_deploy.py publish-layer",
+            file=sys.stderr,
+        )
         return 2
     stack = MiniStack(EMULATOR_DIR, port=port_of(os.environ["AWS_ENDPOINT_URL"]))
     print(stack.publish_layer())

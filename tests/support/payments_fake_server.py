@@ -64,8 +64,15 @@ class FakeDisbursementApi:
 
     # --- test controls ----------------------------------------------------------------
 
-    def open_account(self, channel: str, number: str, holder_nik: str, kyc_verified: bool = True, active: bool = True) -> None:
-        self.accounts[(channel, number)] = {"found": True, "holder_nik": holder_nik, "kyc_verified": kyc_verified, "active": active}
+    def open_account(
+        self, channel: str, number: str, holder_nik: str, kyc_verified: bool = True, active: bool = True
+    ) -> None:
+        self.accounts[(channel, number)] = {
+            "found": True,
+            "holder_nik": holder_nik,
+            "kyc_verified": kyc_verified,
+            "active": active,
+        }
 
     def fail_next(self, *faults: str) -> None:
         self.faults.extend(faults)
@@ -111,8 +118,12 @@ class FakeDisbursementApi:
             if account is None:
                 return 404, {"code": "account_not_found", "message": "no such account"}
             # Whether the asker's NIK holds it; never whose it is.
-            return 200, {"found": True, "holder_matches": account["holder_nik"] == body.get("holder_nik"),
-                         "kyc_verified": account["kyc_verified"], "active": account["active"]}
+            return 200, {
+                "found": True,
+                "holder_matches": account["holder_nik"] == body.get("holder_nik"),
+                "kyc_verified": account["kyc_verified"],
+                "active": account["active"],
+            }
         if method == "POST" and path == "/v1/disbursements":
             key = headers.get("Idempotency-Key")
             if not key:
@@ -127,14 +138,20 @@ class FakeDisbursementApi:
             state = "PAID" if account and account["active"] else "REJECTED"
             if fault == "pending":
                 state = "PENDING"
-            record = {"transfer_id": transfer_id, "idempotency_key": key, "status": state, "amount_idr": body["amount_idr"],
-                      "reason": None if state != "REJECTED" else "destination account not found or inactive", "at": self._now()}
+            record = {
+                "transfer_id": transfer_id,
+                "idempotency_key": key,
+                "status": state,
+                "amount_idr": body["amount_idr"],
+                "reason": None if state != "REJECTED" else "destination account not found or inactive",
+                "at": self._now(),
+            }
             self.transfers[key], self.bodies[key] = record, body
             if state != "PENDING":
                 self._line(record, state, body)
             return 201, record
         if method == "GET" and path.startswith("/v1/disbursements/"):
-            key = unquote(path[len("/v1/disbursements/"):])
+            key = unquote(path[len("/v1/disbursements/") :])
             record = self.transfers.get(key)
             if record is None:
                 return 404, {"code": "disbursement_not_found", "message": "never received"}
@@ -146,15 +163,24 @@ class FakeDisbursementApi:
             q = {k: v[0] for k, v in parse_qs(url.query).items()}
             lines = [line for line in self.statement if q["since"] <= line["at"] < q["until"]]
             start = int(q.get("cursor", 0))
-            page = lines[start:start + 2]  # tiny pages, so that paging is exercised
+            page = lines[start : start + 2]  # tiny pages, so that paging is exercised
             nxt = str(start + 2) if start + 2 < len(lines) else None
             return 200, {"lines": page, "next_cursor": nxt}
         return 404, {"message": "Not Found"}  # an unknown route, as most HTTP servers answer it
 
     def _line(self, record: dict, status: str, body: dict) -> None:
-        self.statement.append({"transfer_id": record["transfer_id"], "idempotency_key": record["idempotency_key"],
-                               "participant_id": body["participant_id"], "kind": body["kind"], "sequence": body["sequence"],
-                               "amount_idr": body["amount_idr"], "status": status, "at": self._now()})
+        self.statement.append(
+            {
+                "transfer_id": record["transfer_id"],
+                "idempotency_key": record["idempotency_key"],
+                "participant_id": body["participant_id"],
+                "kind": body["kind"],
+                "sequence": body["sequence"],
+                "amount_idr": body["amount_idr"],
+                "status": status,
+                "at": self._now(),
+            }
+        )
 
     def _now(self) -> str:
         return self.clock() if callable(self.clock) else self.clock

@@ -46,7 +46,9 @@ def test_unsupported_channel(channel):
         assert channel in problem.reason
 
 
-@pytest.mark.parametrize("found", [None, inquiry(found=False), AccountInquiry(found=False)], ids=["no-inquiry", "not-found", "bare"])
+@pytest.mark.parametrize(
+    "found", [None, inquiry(found=False), AccountInquiry(found=False)], ids=["no-inquiry", "not-found", "bare"]
+)
 def test_account_not_found(found):
     problem = account_problem(BANK, found)
     assert problem.code == "AccountNotFound"

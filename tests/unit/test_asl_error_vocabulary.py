@@ -22,7 +22,9 @@ from prakerja_flow.domain import errors
 
 BUILT_IN_PREFIXES = ("States.", "Lambda.")
 OUR_ERRORS = {
-    name for name, cls in vars(errors).items() if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == errors.__name__
+    name
+    for name, cls in vars(errors).items()
+    if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == errors.__name__
 }
 DELIBERATELY_UNCAUGHT = {
     # check_bundle_ban refuses an empty basket; verify_purchase always passes exactly one item.
@@ -99,7 +101,12 @@ def _task_errors(handler_path: str) -> tuple[str, set[str]]:
 
 @pytest.mark.parametrize("path", _asl_files(), ids=lambda p: p.name)
 def test_every_error_name_in_the_asl_is_built_in_or_ours(path):
-    names = {n for _, s in _states(json.loads(path.read_text())) for r in s.get("Retry", []) + s.get("Catch", []) for n in r["ErrorEquals"]}
+    names = {
+        n
+        for _, s in _states(json.loads(path.read_text()))
+        for r in s.get("Retry", []) + s.get("Catch", [])
+        for n in r["ErrorEquals"]
+    }
     unknown = sorted(n for n in names if not n.startswith(BUILT_IN_PREFIXES) and n not in OUR_ERRORS)
     assert not unknown, f"{path.name} matches errors no code raises: {unknown}"
 
@@ -115,7 +122,11 @@ def test_every_business_error_a_task_raises_is_caught_or_deliberately_not(path):
         caught = {n for c in state.get("Catch", []) for n in c["ErrorEquals"]}
         if "States.ALL" in caught:
             continue
-        problems += [f"{state_name} ({task}) does not catch {e}" for e in sorted(raised - caught) if (task, e) not in DELIBERATELY_UNCAUGHT]
+        problems += [
+            f"{state_name} ({task}) does not catch {e}"
+            for e in sorted(raised - caught)
+            if (task, e) not in DELIBERATELY_UNCAUGHT
+        ]
     assert not problems, problems
 
 
@@ -135,4 +146,6 @@ def test_failures_sent_to_waiting_executions_are_caught_by_every_wait():
     for name, state in waits.items():
         caught = {n for c in state.get("Catch", []) for n in c["ErrorEquals"]}
         assert errors.ParticipationCancelled.__name__ in caught, name
-    assert errors.PurchaseDeadlineExpired.__name__ in {n for c in waits["AwaitTrainingPurchase"]["Catch"] for n in c["ErrorEquals"]}
+    assert errors.PurchaseDeadlineExpired.__name__ in {
+        n for c in waits["AwaitTrainingPurchase"]["Catch"] for n in c["ErrorEquals"]
+    }

@@ -27,33 +27,62 @@ def profile(status=ParticipantStatus.ACTIVE, granted=True, **extra) -> dict:
 
 
 def purchase(status=PurchaseStatus.COMPLETED, rated=True) -> dict:
-    p = {"purchase_id": "X1", "training_id": "T-1", "status": status, "purchased_at": _iso(-40), "completed_at": _iso(-30)}
+    p = {
+        "purchase_id": "X1",
+        "training_id": "T-1",
+        "status": status,
+        "purchased_at": _iso(-40),
+        "completed_at": _iso(-30),
+    }
     return {**p, "rating": {"instructor": 5}} if rated else p
 
 
 def ent(kind=inc.POST_TRAINING, sequence=1, status=EntitlementStatus.DUE, due=-1, **extra) -> dict:
-    return {"kind": kind, "sequence": sequence, "status": status, "amount_idr": inc.AMOUNTS[kind], "due_at": _iso(due),
-            "updated_at": _iso(-1), **extra}
+    return {
+        "kind": kind,
+        "sequence": sequence,
+        "status": status,
+        "amount_idr": inc.AMOUNTS[kind],
+        "due_at": _iso(due),
+        "updated_at": _iso(-1),
+        **extra,
+    }
 
 
 def test_waiting_for_the_first_purchase_names_the_deadline():
-    assert diagnose(profile(granted=False), [], [], NOW) == f"waiting for the first training purchase; deadline {_iso(20)[:10]}"
+    assert (
+        diagnose(profile(granted=False), [], [], NOW)
+        == f"waiting for the first training purchase; deadline {_iso(20)[:10]}"
+    )
 
 
 def test_waiting_for_completion_and_for_rating_count_the_days():
-    assert "waiting for completion of training T-1 since 40 days" == diagnose(profile(granted=False), [purchase(PurchaseStatus.PURCHASED)], [], NOW)
-    assert "waiting for rating of training T-1 since 30 days" == diagnose(profile(granted=False), [purchase(rated=False)], [], NOW)
+    assert "waiting for completion of training T-1 since 40 days" == diagnose(
+        profile(granted=False), [purchase(PurchaseStatus.PURCHASED)], [], NOW
+    )
+    assert "waiting for rating of training T-1 since 30 days" == diagnose(
+        profile(granted=False), [purchase(rated=False)], [], NOW
+    )
 
 
 def test_a_failed_payment_comes_first_with_its_reason():
-    line = diagnose(profile(), [purchase()], [ent(status=EntitlementStatus.FAILED, failure_reason="account closed", failed_at=_iso(-3)),
-                                             ent(sequence=2, due=20)], NOW)
+    line = diagnose(
+        profile(),
+        [purchase()],
+        [
+            ent(status=EntitlementStatus.FAILED, failure_reason="account closed", failed_at=_iso(-3)),
+            ent(sequence=2, due=20),
+        ],
+        NOW,
+    )
     assert line.startswith("payout 1 failed: account closed;") and "3 days ago" in line
 
 
 def test_a_held_account_change_is_named_with_the_day_payouts_start():
     hold = _iso(2)
-    line = diagnose(profile(payout_account_hold_until=hold, payout_account_updated_at=_iso(-1)), [purchase()], [ent()], NOW)
+    line = diagnose(
+        profile(payout_account_hold_until=hold, payout_account_updated_at=_iso(-1)), [purchase()], [ent()], NOW
+    )
     assert "held: the payout account was changed" in line and hold[:10] in line
 
 
@@ -79,9 +108,18 @@ def test_complete_when_every_entitlement_is_terminal():
 
 
 def test_revoked_and_cancelled_say_so_whatever_else_is_on_file():
-    assert diagnose(profile(ParticipantStatus.REVOKED, revocation_reason="no training bought"), [], [], NOW).startswith("revoked: no training bought")
-    assert diagnose(profile(ParticipantStatus.CANCELLED), [purchase()], [ent(status=EntitlementStatus.FAILED, failure_reason="x")],
-                    NOW) == "participation cancelled"
+    assert diagnose(profile(ParticipantStatus.REVOKED, revocation_reason="no training bought"), [], [], NOW).startswith(
+        "revoked: no training bought"
+    )
+    assert (
+        diagnose(
+            profile(ParticipantStatus.CANCELLED),
+            [purchase()],
+            [ent(status=EntitlementStatus.FAILED, failure_reason="x")],
+            NOW,
+        )
+        == "participation cancelled"
+    )
 
 
 STATUSES = st.sampled_from(list(EntitlementStatus))
@@ -91,15 +129,24 @@ STATUSES = st.sampled_from(list(EntitlementStatus))
     status=st.sampled_from(list(ParticipantStatus)),
     granted=st.booleans(),
     purchases=st.lists(st.tuples(st.sampled_from(list(PurchaseStatus)), st.booleans()), max_size=2),
-    ents=st.lists(st.tuples(st.sampled_from([inc.POST_TRAINING, inc.SURVEY]), st.integers(1, 4), STATUSES,
-                            st.integers(-90, 90)), max_size=7),
+    ents=st.lists(
+        st.tuples(st.sampled_from([inc.POST_TRAINING, inc.SURVEY]), st.integers(1, 4), STATUSES, st.integers(-90, 90)),
+        max_size=7,
+    ),
     hold=st.one_of(st.none(), st.integers(-5, 5)),
 )
 def test_every_consistent_standing_gets_one_line(status, granted, purchases, ents, hold):
     extra = {"payout_account_hold_until": _iso(hold)} if hold is not None else {}
-    entitlements = [ent(k, n, s, d, failure_reason="why", opens_at=_iso(d), expires_at=_iso(d + 30)) for k, n, s, d in ents]
-    line = diagnose(profile(status, granted and bool(purchases), revocation_reason="r", **extra),
-                    [purchase(s, r) for s, r in purchases], entitlements, NOW, lambda: None)
+    entitlements = [
+        ent(k, n, s, d, failure_reason="why", opens_at=_iso(d), expires_at=_iso(d + 30)) for k, n, s, d in ents
+    ]
+    line = diagnose(
+        profile(status, granted and bool(purchases), revocation_reason="r", **extra),
+        [purchase(s, r) for s, r in purchases],
+        entitlements,
+        NOW,
+        lambda: None,
+    )
     assert line and "\n" not in line
     if status == ParticipantStatus.REVOKED:
         assert line.startswith("revoked")

@@ -130,7 +130,9 @@ def test_idempotency_keys_differ_between_participants():
 
 
 participant_ids = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=20)
-triples = st.tuples(participant_ids, st.sampled_from([POST_TRAINING, SURVEY]), st.integers(min_value=0, max_value=10_000))
+triples = st.tuples(
+    participant_ids, st.sampled_from([POST_TRAINING, SURVEY]), st.integers(min_value=0, max_value=10_000)
+)
 
 
 @given(a=triples, b=triples)
@@ -308,9 +310,7 @@ class EntitlementMachine(RuleBasedStateMachine):
                     assert previous != SENT
 
 
-EntitlementMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=40, deadline=None, database=None
-)
+EntitlementMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=40, deadline=None, database=None)
 TestEntitlementMachine = EntitlementMachine.TestCase
 
 

@@ -12,14 +12,19 @@ from prakerja_flow.domain import errors
 from prakerja_flow.handlers import lifecycle as handler
 from prakerja_flow.services import lifecycle as service
 
-CONTEXT = SimpleNamespace(function_name="verify-purchase", memory_limit_in_mb=256, aws_request_id="r-1",
-                          invoked_function_arn="arn:aws:lambda:ap-southeast-3:000000000000:function:verify-purchase")
+CONTEXT = SimpleNamespace(
+    function_name="verify-purchase",
+    memory_limit_in_mb=256,
+    aws_request_id="r-1",
+    invoked_function_arn="arn:aws:lambda:ap-southeast-3:000000000000:function:verify-purchase",
+)
 EVENT = {"participant_id": "P1", "purchase_id": "X1"}
 
 
 def _failing(exc):
     def fail(*args, **kwargs):
         raise exc
+
     return fail
 
 

@@ -55,13 +55,22 @@ def test_require_rupiah_names_the_field():
 
 @pytest.mark.parametrize(
     ("amount", "text"),
-    [(0, "Rp0"), (999, "Rp999"), (1_000, "Rp1,000"), (50_000, "Rp50,000"), (600_000, "Rp600,000"), (3_550_000, "Rp3,550,000")],
+    [
+        (0, "Rp0"),
+        (999, "Rp999"),
+        (1_000, "Rp1,000"),
+        (50_000, "Rp50,000"),
+        (600_000, "Rp600,000"),
+        (3_550_000, "Rp3,550,000"),
+    ],
 )
 def test_format_idr(amount, text):
     assert format_idr(amount) == text
 
 
-@pytest.mark.parametrize(("amount", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("1000", TypeError)])
+@pytest.mark.parametrize(
+    ("amount", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("1000", TypeError)]
+)
 def test_format_idr_rejects_what_require_rupiah_rejects(amount, error):
     with pytest.raises(error):
         format_idr(amount)
@@ -119,7 +128,9 @@ def test_money_constants_are_positive_ints(name):
     assert require_rupiah(value) == value
 
 
-@pytest.mark.parametrize("name", ["POST_TRAINING_PAYOUT_COUNT", "SURVEY_COUNT", "MINIMUM_AGE_YEARS", "NIK_FEMALE_DAY_OFFSET"])
+@pytest.mark.parametrize(
+    "name", ["POST_TRAINING_PAYOUT_COUNT", "SURVEY_COUNT", "MINIMUM_AGE_YEARS", "NIK_FEMALE_DAY_OFFSET"]
+)
 def test_counts_are_positive_ints(name):
     value = getattr(config, name)
     assert type(value) is int and value > 0
@@ -134,7 +145,14 @@ def test_survey_offsets_match_survey_count():
 
 @pytest.mark.parametrize(
     "name",
-    ["PURCHASE_DEADLINE", "BALANCE_VALIDITY", "FIRST_PAYOUT_DELAY", "PAYOUT_INTERVAL", "SURVEY_WINDOW", "SENT_SETTLEMENT_AFTER"],
+    [
+        "PURCHASE_DEADLINE",
+        "BALANCE_VALIDITY",
+        "FIRST_PAYOUT_DELAY",
+        "PAYOUT_INTERVAL",
+        "SURVEY_WINDOW",
+        "SENT_SETTLEMENT_AFTER",
+    ],
 )
 def test_durations_are_positive_timedeltas(name):
     value = getattr(config, name)
@@ -162,9 +180,7 @@ def _all_domain_errors():
         cls = todo.pop()
         found.add(cls)
         todo.extend(cls.__subclasses__())
-    module_classes = {
-        obj for obj in vars(errors).values() if inspect.isclass(obj) and issubclass(obj, DomainError)
-    }
+    module_classes = {obj for obj in vars(errors).values() if inspect.isclass(obj) and issubclass(obj, DomainError)}
     return sorted(found | module_classes, key=lambda c: c.__name__)
 
 
@@ -173,7 +189,14 @@ DOMAIN_ERRORS = _all_domain_errors()
 
 def test_error_catalogue_is_not_empty():
     names = {c.__name__ for c in DOMAIN_ERRORS}
-    assert {"InvalidInput", "InvalidNik", "Underage", "BundleNotAllowed", "IllegalTransition", "RatingIncomplete"} <= names
+    assert {
+        "InvalidInput",
+        "InvalidNik",
+        "Underage",
+        "BundleNotAllowed",
+        "IllegalTransition",
+        "RatingIncomplete",
+    } <= names
 
 
 @pytest.mark.parametrize("cls", DOMAIN_ERRORS, ids=lambda c: c.__name__)

@@ -18,8 +18,15 @@ HANDLERS = ["api", "authorizer", "lifecycle", "jobs"]
 
 def _fresh(code: str, **env: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "LAMBDA_", "AWS_LAMBDA_"))}
-    out = subprocess.run([sys.executable, "-c", code], cwd=FUNCTIONS, env={**clean, **env},
-                         capture_output=True, text=True, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=FUNCTIONS,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -42,7 +49,9 @@ def test_tracing_on_in_lambda_builds_the_real_tracer_and_patches_botocore():
         "from aws_xray_sdk.core.patcher import _PATCHED_MODULES\n"
         "print(json.dumps({'real': isinstance(tracer, Tracer), 'disabled': tracer.disabled,"
         " 'botocore': 'botocore' in _PATCHED_MODULES}))",
-        LAMBDA_TASK_ROOT=str(FUNCTIONS), AWS_LAMBDA_FUNCTION_NAME="test", AWS_REGION="ap-southeast-3",
+        LAMBDA_TASK_ROOT=str(FUNCTIONS),
+        AWS_LAMBDA_FUNCTION_NAME="test",
+        AWS_REGION="ap-southeast-3",
     )
     assert result == {"real": True, "disabled": False, "botocore": True}
 
@@ -66,8 +75,12 @@ def test_masked_erases_niks_names_and_account_numbers_everywhere():
     from prakerja_flow.observability import masked
 
     nik = "3171011508900001"
-    data = {"participant_id": "p-1", "nik": nik, "wave": 3,
-            "account": {"holder_nik": nik, "account_number": "1234567890", "full_name": "Siti Aminah"}}
+    data = {
+        "participant_id": "p-1",
+        "nik": nik,
+        "wave": 3,
+        "account": {"holder_nik": nik, "account_number": "1234567890", "full_name": "Siti Aminah"},
+    }
     safe = masked(data)
     assert nik not in json.dumps(safe) and "1234567890" not in json.dumps(safe) and "Siti" not in json.dumps(safe)
     assert safe["participant_id"] == "p-1" and safe["wave"] == 3

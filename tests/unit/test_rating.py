@@ -141,7 +141,10 @@ def test_any_complete_rating_accepted(stars, review):
     assert check_rating(rating) == Rating(*stars, review)
 
 
-@given(bad=st.integers().filter(lambda n: not config.RATING_MIN_STARS <= n <= config.RATING_MAX_STARS), aspect=st.sampled_from(RATED_ASPECTS))
+@given(
+    bad=st.integers().filter(lambda n: not config.RATING_MIN_STARS <= n <= config.RATING_MAX_STARS),
+    aspect=st.sampled_from(RATED_ASPECTS),
+)
 @FAST
 def test_any_out_of_range_integer_refused(bad, aspect):
     with pytest.raises(RatingIncomplete):

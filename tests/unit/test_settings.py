@@ -45,7 +45,9 @@ def test_validated_once_per_set_of_values_and_never_stale(monkeypatch):
     assert settings.current() is first
 
 
-@pytest.mark.parametrize("name,value", [("PAYMENT_PROVIDER", "paypal"), ("TEST_PROVIDER_TIMEOUT_SECONDS", "-1"), ("TABLE_NAME", "x")])
+@pytest.mark.parametrize(
+    "name,value", [("PAYMENT_PROVIDER", "paypal"), ("TEST_PROVIDER_TIMEOUT_SECONDS", "-1"), ("TABLE_NAME", "x")]
+)
 def test_a_wrong_setting_names_itself(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(RuntimeError, match=name):

@@ -11,9 +11,21 @@ from prakerja_flow import config
 
 
 def line(pid="P1", kind="POST_TRAINING", sequence=1, status="PAID", at="2020-08-01T00:00:00Z", n=1, amount=None):
-    amount = amount if amount is not None else (config.POST_TRAINING_PAYOUT_IDR if kind == "POST_TRAINING" else config.SURVEY_PAYMENT_IDR)
-    return {"transfer_id": f"T{n}", "idempotency_key": f"{pid}:{kind}:{sequence}", "participant_id": pid, "kind": kind,
-            "sequence": sequence, "amount_idr": amount, "status": status, "at": at}
+    amount = (
+        amount
+        if amount is not None
+        else (config.POST_TRAINING_PAYOUT_IDR if kind == "POST_TRAINING" else config.SURVEY_PAYMENT_IDR)
+    )
+    return {
+        "transfer_id": f"T{n}",
+        "idempotency_key": f"{pid}:{kind}:{sequence}",
+        "participant_id": pid,
+        "kind": kind,
+        "sequence": sequence,
+        "amount_idr": amount,
+        "status": status,
+        "at": at,
+    }
 
 
 CLEAN = [
@@ -30,19 +42,33 @@ def test_a_clean_statement_has_no_problems():
     assert check.statement_problems(CLEAN) == []
 
 
-@pytest.mark.parametrize(("extra", "found"), [
-    ([line(n=9)], "paid 2 times"),
-    ([line(sequence=2, amount=650_000, n=9, at="2020-09-30T00:00:00Z")], "pays Rp650,000 for POST_TRAINING, not Rp600,000"),
-    ([line(sequence=5, n=9, at="2020-12-30T00:00:00Z")], "pays POST_TRAINING number 5; there are 4"),
-    ([{**line(sequence=3, n=9), "idempotency_key": "P2:POST_TRAINING:3"}], "carries key P2:POST_TRAINING:3"),
-    ([line(kind="BONUS", n=9)], "unknown kind 'BONUS'"),
-    ([line(sequence=3, amount=0, n=9)], "non-integer or non-positive amount"),
-    ([line(sequence=3, amount=600_000.0, n=9)], "non-integer or non-positive amount"),
-    ([line(pid="P2", kind="SURVEY", sequence=1, n=9)], "without a first payout"),
-    ([line(pid="P2", n=8, at="2020-08-10T00:00:00Z"), line(pid="P2", kind="SURVEY", sequence=1, n=9, at="2020-08-09T00:00:00Z")],
-     "before the first payout (2020-08-10T00:00:00Z)"),
-    ([line(status="DUPLICATE", n=1, at="2020-08-02T00:00:00Z")], "sent again (DUPLICATE at 2020-08-02T00:00:00Z) after the provider had paid it"),
-])
+@pytest.mark.parametrize(
+    ("extra", "found"),
+    [
+        ([line(n=9)], "paid 2 times"),
+        (
+            [line(sequence=2, amount=650_000, n=9, at="2020-09-30T00:00:00Z")],
+            "pays Rp650,000 for POST_TRAINING, not Rp600,000",
+        ),
+        ([line(sequence=5, n=9, at="2020-12-30T00:00:00Z")], "pays POST_TRAINING number 5; there are 4"),
+        ([{**line(sequence=3, n=9), "idempotency_key": "P2:POST_TRAINING:3"}], "carries key P2:POST_TRAINING:3"),
+        ([line(kind="BONUS", n=9)], "unknown kind 'BONUS'"),
+        ([line(sequence=3, amount=0, n=9)], "non-integer or non-positive amount"),
+        ([line(sequence=3, amount=600_000.0, n=9)], "non-integer or non-positive amount"),
+        ([line(pid="P2", kind="SURVEY", sequence=1, n=9)], "without a first payout"),
+        (
+            [
+                line(pid="P2", n=8, at="2020-08-10T00:00:00Z"),
+                line(pid="P2", kind="SURVEY", sequence=1, n=9, at="2020-08-09T00:00:00Z"),
+            ],
+            "before the first payout (2020-08-10T00:00:00Z)",
+        ),
+        (
+            [line(status="DUPLICATE", n=1, at="2020-08-02T00:00:00Z")],
+            "sent again (DUPLICATE at 2020-08-02T00:00:00Z) after the provider had paid it",
+        ),
+    ],
+)
 def test_each_rule_finds_its_defect(extra, found):
     problems = check.statement_problems(CLEAN + extra)
     assert any(found in p for p in problems), problems
@@ -78,8 +104,17 @@ def test_the_command_reads_both_files_and_says_what_it_found(tmp_path, capsys):
     assert "paid_idr.SURVEY = 0" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args", [[], ["a", "b"], ["s.jsonl", "--nope"], ["missing.jsonl"], ["s.jsonl", "--summary", "missing.json"],
-                                  ["broken.jsonl"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["a", "b"],
+        ["s.jsonl", "--nope"],
+        ["missing.jsonl"],
+        ["s.jsonl", "--summary", "missing.json"],
+        ["broken.jsonl"],
+    ],
+)
 def test_bad_usage_or_unreadable_input_exits_2_with_one_line(tmp_path, monkeypatch, capsys, args):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.jsonl").write_text(json.dumps(CLEAN[1]) + "\n")

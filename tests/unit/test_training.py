@@ -115,7 +115,9 @@ def test_status_not_active_refused(status):
 
 
 def test_status_checked_before_everything_else():
-    hopeless = view(status="EXPIRED", balance_idr=0, purchase_deadline=NOW - timedelta(days=1), unfinished_purchase=True)
+    hopeless = view(
+        status="EXPIRED", balance_idr=0, purchase_deadline=NOW - timedelta(days=1), unfinished_purchase=True
+    )
     with pytest.raises(ParticipantNotActive):
         check_purchase(hopeless, [A, B], NOW)
 
@@ -166,7 +168,10 @@ def test_zero_balance_refuses_any_training():
         check_purchase(view(balance_idr=0, has_purchase=True), [TrainingItem("T", "L", 1)], NOW)
 
 
-@given(balance=st.integers(min_value=0, max_value=config.TRAINING_BALANCE_IDR), price=st.integers(min_value=1, max_value=2 * config.TRAINING_BALANCE_IDR))
+@given(
+    balance=st.integers(min_value=0, max_value=config.TRAINING_BALANCE_IDR),
+    price=st.integers(min_value=1, max_value=2 * config.TRAINING_BALANCE_IDR),
+)
 @FAST
 def test_balance_rule_property(balance, price):
     item = TrainingItem("T", "L", price)

@@ -31,9 +31,14 @@ class Request:
     query: Mapping[str, list[str]]
 
 
-def authenticate(request: Request, *, now: float, tolerance_seconds: float,
-                 client_for: Callable[[str], object | None],
-                 remember_nonce: Callable[[str, str, int, int], bool]) -> Principal:
+def authenticate(
+    request: Request,
+    *,
+    now: float,
+    tolerance_seconds: float,
+    client_for: Callable[[str], object | None],
+    remember_nonce: Callable[[str, str, int, int], bool],
+) -> Principal:
     """The principal behind a request allowed on its route, or Unsigned (401) /
     Rejected (403) saying why not. The order is deliberate: cheap checks first, the
     nonce is remembered only for a request that passed every other check (so forged

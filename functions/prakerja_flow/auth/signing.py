@@ -87,11 +87,15 @@ def content_sha256(body: bytes | str | None) -> str:
 
 def canonical_query(params: Mapping[str, list[str]] | None) -> str:
     """Sorted, percent-encoded name=value pairs: the order a client sent them in must not matter."""
-    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, values in (params or {}).items() for v in values)
+    pairs = sorted(
+        (quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, values in (params or {}).items() for v in values
+    )
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
-def string_to_sign(method: str, path: str, query: str, timestamp: int, nonce: str, key_id: str, body_sha256: str) -> str:
+def string_to_sign(
+    method: str, path: str, query: str, timestamp: int, nonce: str, key_id: str, body_sha256: str
+) -> str:
     return "\n".join((ALGORITHM, method.upper(), path, query, str(timestamp), nonce, key_id, body_sha256))
 
 
@@ -99,13 +103,27 @@ def signature(secret: str, text: str) -> str:
     return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def sign(secret: str, key_id: str, method: str, path: str, body: bytes | str | None = None,
-         query: Mapping[str, list[str]] | None = None, timestamp: int = 0, nonce: str | None = None) -> dict[str, str]:
+def sign(
+    secret: str,
+    key_id: str,
+    method: str,
+    path: str,
+    body: bytes | str | None = None,
+    query: Mapping[str, list[str]] | None = None,
+    timestamp: int = 0,
+    nonce: str | None = None,
+) -> dict[str, str]:
     """The five headers that sign this request (the client side)."""
     nonce = nonce or _secrets.token_urlsafe(24)
     body_hash = content_sha256(body)
     text = string_to_sign(method, path, canonical_query(query), timestamp, nonce, key_id, body_hash)
-    return {KEY_ID: key_id, TIMESTAMP: str(timestamp), NONCE: nonce, CONTENT_SHA256: body_hash, SIGNATURE: signature(secret, text)}
+    return {
+        KEY_ID: key_id,
+        TIMESTAMP: str(timestamp),
+        NONCE: nonce,
+        CONTENT_SHA256: body_hash,
+        SIGNATURE: signature(secret, text),
+    }
 
 
 def parse(headers: Mapping[str, str] | None) -> SignedParts:
@@ -132,7 +150,9 @@ def check_fresh(parts: SignedParts, now: float, tolerance_seconds: float) -> Non
 
 
 def verify(parts: SignedParts, secret: str, method: str, path: str, query: Mapping[str, list[str]] | None) -> None:
-    text = string_to_sign(method, path, canonical_query(query), parts.timestamp, parts.nonce, parts.key_id, parts.content_sha256)
+    text = string_to_sign(
+        method, path, canonical_query(query), parts.timestamp, parts.nonce, parts.key_id, parts.content_sha256
+    )
     # Constant-time comparison: timing must not reveal how much of a forged signature is right.
     if not hmac.compare_digest(signature(secret, text), parts.signature):
         raise Rejected("InvalidSignature", "the signature does not match the request (see docs/api.md, Signing)")

@@ -106,7 +106,11 @@ def client_for(key_id: str, now: float | None = None) -> Client | None:
 
 def _client_of(key_id: str, raw: str) -> Client:
     value = json.loads(raw)
-    if value.get("principal_kind") not in PRINCIPAL_KINDS or not value.get("principal_id") or len(value.get("secret", "")) < 32:
+    if (
+        value.get("principal_kind") not in PRINCIPAL_KINDS
+        or not value.get("principal_id")
+        or len(value.get("secret", "")) < 32
+    ):
         # A malformed client secret is an operator mistake; refuse rather than guess.
         raise ValueError(f"client secret {secret_name(key_id)} is malformed")
     return Client(key_id, value["principal_kind"], value["principal_id"], value["secret"])
@@ -119,8 +123,10 @@ def remember_nonce(key_id: str, nonce: str, expires_at: int, now: int) -> bool:
     try:
         dynamo.client().put_item(
             TableName=dynamo.request_table(),
-            Item={schema.IDEMPOTENCY_KEY_ATTR: {"S": f"{NONCE_PREFIX}{key_id}#{nonce}"},
-                  schema.IDEMPOTENCY_TTL_ATTR: {"N": str(expires_at)}},
+            Item={
+                schema.IDEMPOTENCY_KEY_ATTR: {"S": f"{NONCE_PREFIX}{key_id}#{nonce}"},
+                schema.IDEMPOTENCY_TTL_ATTR: {"N": str(expires_at)},
+            },
             ConditionExpression="attribute_not_exists(#id) OR #exp < :now",
             ExpressionAttributeNames={"#id": schema.IDEMPOTENCY_KEY_ATTR, "#exp": schema.IDEMPOTENCY_TTL_ATTR},
             ExpressionAttributeValues={":now": {"N": str(now)}},

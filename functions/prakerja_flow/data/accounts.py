@@ -11,17 +11,29 @@ from ..domain.entities import AccountChange, Participant, PayoutAccount
 from . import dynamo, keys
 
 
-def replace(participant_id: str, account: PayoutAccount, seen: Participant, hold_until: datetime | None, actor: str,
-            at: datetime) -> bool:
+def replace(
+    participant_id: str,
+    account: PayoutAccount,
+    seen: Participant,
+    hold_until: datetime | None,
+    actor: str,
+    at: datetime,
+) -> bool:
     """Replaces the payout account the participant had when `seen` (the profile) was read,
     and appends the change to the participant's account history (who, from what, to
     what, and the cooling-off hold), in one transaction. False when the account changed
     meanwhile (nothing written: read again)."""
     expected_at = seen.get("payout_account_updated_at")
     change = AccountChange(
-        pk=keys.participant(participant_id), sk=keys.account_change(clock.iso(at), secrets.token_hex(4)), type="ACCOUNT_CHANGE",
-        participant_id=participant_id, previous=seen.get("payout_account"), account=account, changed_by=actor,
-        at=clock.iso(at), hold_until=clock.iso(hold_until) if hold_until else None,
+        pk=keys.participant(participant_id),
+        sk=keys.account_change(clock.iso(at), secrets.token_hex(4)),
+        type="ACCOUNT_CHANGE",
+        participant_id=participant_id,
+        previous=seen.get("payout_account"),
+        account=account,
+        changed_by=actor,
+        at=clock.iso(at),
+        hold_until=clock.iso(hold_until) if hold_until else None,
     )
     sets = "payout_account = :acc, payout_account_updated_at = :at, payout_account_changed_by = :actor"
     sets += ", payout_account_hold_until = :hold" if hold_until else ""
@@ -33,8 +45,11 @@ def replace(participant_id: str, account: PayoutAccount, seen: Participant, hold
         "ConditionExpression": "attribute_exists(pk) AND "
         + ("payout_account_updated_at = :seen" if expected_at else "attribute_not_exists(payout_account_updated_at)"),
         "ExpressionAttributeValues": dynamo.values(
-            acc=account, at=clock.iso(at), actor=actor,
-            **({"hold": clock.iso(hold_until)} if hold_until else {}), **({"seen": expected_at} if expected_at else {}),
+            acc=account,
+            at=clock.iso(at),
+            actor=actor,
+            **({"hold": clock.iso(hold_until)} if hold_until else {}),
+            **({"seen": expected_at} if expected_at else {}),
         ),
     }
     return dynamo.transact([{"Update": update}, dynamo.put_new_request(dict(change))]) is None

@@ -30,8 +30,16 @@ def append(actor: str, action: str, reason: str, at: datetime, **details: Any) -
     """Appends one operator action to the day's audit log. The put never overwrites:
     on the (astronomically unlikely) clash of keys it takes a new key and tries again."""
     for _ in range(3):
-        entry = AuditEntry(pk=keys.audit_day(clock.iso(at)[:10]), sk=sort_key(at), type="AUDIT", actor=actor, action=action,
-                           reason=reason, at=clock.iso(at), details=details)
+        entry = AuditEntry(
+            pk=keys.audit_day(clock.iso(at)[:10]),
+            sk=sort_key(at),
+            type="AUDIT",
+            actor=actor,
+            action=action,
+            reason=reason,
+            at=clock.iso(at),
+            details=details,
+        )
         if dynamo.put_new(dict(entry)):
             return entry
     raise RuntimeError("could not find a free audit log key after 3 attempts")

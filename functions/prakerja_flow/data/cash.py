@@ -41,8 +41,9 @@ def _cash_update(participant_id: str, expression: str, condition: str | None, **
     return {"Update": update}
 
 
-def commit(ent: Entitlement, at: datetime, budget: controls.Budget | None = None, *,
-           account_changed_at: str) -> tuple[Entitlement, controls.Budget] | None:
+def commit(
+    ent: Entitlement, at: datetime, budget: controls.Budget | None = None, *, account_changed_at: str
+) -> tuple[Entitlement, controls.Budget] | None:
     """DUE -> SENT, the amount reserved under the participant's cash cap and under the
     programme budget, in one transaction: both limits are checked before any money can
     leave, and a crash can never leave a reservation without its SENT entitlement (or
@@ -59,16 +60,27 @@ def commit(ent: Entitlement, at: datetime, budget: controls.Budget | None = None
     amount = ent["amount_idr"]
     budget = budget or controls.get_budget()
     request, sent = entitlements.guarded_update(
-        ent, inc.SENT, at, sent_at=clock.iso(at), attempts=ent.get("attempts", 0) + 1, failure_code=None, failure_reason=None,
+        ent,
+        inc.SENT,
+        at,
+        sent_at=clock.iso(at),
+        attempts=ent.get("attempts", 0) + 1,
+        failure_code=None,
+        failure_reason=None,
         # Marks that this entitlement holds a budget reservation, so release gives back
         # exactly what was taken (entitlements SENT before the budget existed hold none).
         budget_reserved_idr=amount,
     )
     # DynamoDB conditions have no arithmetic: "committed + amount <= cap" is written
     # as "committed <= cap - amount".
-    reserve = _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr + :amt",
-                           f"cash_committed_idr <= :room AND {_CLEARED}",
-                           amt=amount, room=config.CASH_INCENTIVE_CAP_IDR - amount, **_cleared_values(account_changed_at))
+    reserve = _cash_update(
+        ent["participant_id"],
+        "SET cash_committed_idr = cash_committed_idr + :amt",
+        f"cash_committed_idr <= :room AND {_CLEARED}",
+        amt=amount,
+        room=config.CASH_INCENTIVE_CAP_IDR - amount,
+        **_cleared_values(account_changed_at),
+    )
     reserve["Update"]["ExpressionAttributeNames"] = {"#s": "status"}
     for _ in range(3):
         codes = dynamo.transact([{"Update": request}, reserve, controls.reserve_update(amount, budget)])
@@ -80,7 +92,8 @@ def commit(ent: Entitlement, at: datetime, budget: controls.Budget | None = None
             if not _still_cleared(ent["participant_id"], account_changed_at):
                 return None  # cancelled, or the account changed, since the guard cleared it
             raise errors.IncentiveCapExceeded(
-                f"paying {ent['idempotency_key']} would exceed the Rp{config.CASH_INCENTIVE_CAP_IDR:,} cap")
+                f"paying {ent['idempotency_key']} would exceed the Rp{config.CASH_INCENTIVE_CAP_IDR:,} cap"
+            )
         if codes[2] == "ConditionalCheckFailed":
             fresh = controls.get_budget()
             if not controls.ceiling_changed(budget, fresh):
@@ -99,15 +112,18 @@ def claim_resend(ent: Entitlement, at: datetime, account_changed_at: str) -> Ent
     (a concurrent run then finds it in flight), with the participant still ACTIVE on the
     account the guard cleared. None if someone else claimed or moved it first, or the
     participant or account changed meanwhile."""
-    request, claimed = entitlements.guarded_update(ent, inc.SENT, at, reclaim=True, sent_at=clock.iso(at),
-                                                   attempts=ent.get("attempts", 0) + 1)
-    check = {"ConditionCheck": {
-        "TableName": dynamo.table(),
-        "Key": dynamo.key(keys.participant(ent["participant_id"]), keys.PROFILE),
-        "ConditionExpression": _CLEARED,
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": dynamo.values(**_cleared_values(account_changed_at)),
-    }}
+    request, claimed = entitlements.guarded_update(
+        ent, inc.SENT, at, reclaim=True, sent_at=clock.iso(at), attempts=ent.get("attempts", 0) + 1
+    )
+    check = {
+        "ConditionCheck": {
+            "TableName": dynamo.table(),
+            "Key": dynamo.key(keys.participant(ent["participant_id"]), keys.PROFILE),
+            "ConditionExpression": _CLEARED,
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": dynamo.values(**_cleared_values(account_changed_at)),
+        }
+    }
     return claimed if dynamo.transact([{"Update": request}, check]) is None else None
 
 
@@ -117,18 +133,29 @@ def release(ent: Entitlement, at: datetime, failure_code: str, reason: str) -> E
     (if this entitlement holds one) the programme budget reservation are given back, in
     the same transaction. None if someone else moved the entitlement first."""
     reserved = ent.get("budget_reserved_idr")
-    request, failed = entitlements.guarded_update(ent, inc.FAILED, at, failure_code=failure_code, failure_reason=reason,
-                                                  failed_at=clock.iso(at), budget_reserved_idr=None)
+    request, failed = entitlements.guarded_update(
+        ent,
+        inc.FAILED,
+        at,
+        failure_code=failure_code,
+        failure_reason=reason,
+        failed_at=clock.iso(at),
+        budget_reserved_idr=None,
+    )
     transaction = [
         {"Update": request},
-        _cash_update(ent["participant_id"], "SET cash_committed_idr = cash_committed_idr - :amt", None, amt=ent["amount_idr"]),
+        _cash_update(
+            ent["participant_id"], "SET cash_committed_idr = cash_committed_idr - :amt", None, amt=ent["amount_idr"]
+        ),
     ]
     if reserved:
         transaction.append(controls.release_update(reserved))
     return failed if dynamo.transact(transaction) is None else None
 
 
-def mark_paid(ent: Entitlement, transfer_id: str, at: datetime, event: tuple[str, dict[str, Any]] | None) -> Entitlement | None:
+def mark_paid(
+    ent: Entitlement, transfer_id: str, at: datetime, event: tuple[str, dict[str, Any]] | None
+) -> Entitlement | None:
     """SENT -> PAID, the ledger line and (for a monthly payout) the event for the waiting
     execution, in one transaction. The entitlement stays in its queue until the
     execution has been told (see entitlements.dequeue)."""
@@ -136,13 +163,28 @@ def mark_paid(ent: Entitlement, transfer_id: str, at: datetime, event: tuple[str
     request, paid = entitlements.guarded_update(ent, inc.PAID, at, paid_at=clock.iso(at), transfer_id=transfer_id)
     transaction = [
         {"Update": request},
-        _cash_update(pid, "SET cash_paid_idr = cash_paid_idr + :amt", "cash_paid_idr <= :room",
-                     amt=ent["amount_idr"], room=config.CASH_INCENTIVE_CAP_IDR - ent["amount_idr"]),
-        ledger.line_request(pid, f"PAID#{ent['idempotency_key']}", f"{ent['kind']}_PAID", ent["amount_idr"], at,
-                            idempotency_key=ent["idempotency_key"], transfer_id=transfer_id, kind=ent["kind"],
-                            sequence=ent["sequence"]),
+        _cash_update(
+            pid,
+            "SET cash_paid_idr = cash_paid_idr + :amt",
+            "cash_paid_idr <= :room",
+            amt=ent["amount_idr"],
+            room=config.CASH_INCENTIVE_CAP_IDR - ent["amount_idr"],
+        ),
+        ledger.line_request(
+            pid,
+            f"PAID#{ent['idempotency_key']}",
+            f"{ent['kind']}_PAID",
+            ent["amount_idr"],
+            at,
+            idempotency_key=ent["idempotency_key"],
+            transfer_id=transfer_id,
+            kind=ent["kind"],
+            sequence=ent["sequence"],
+        ),
     ]
     if event:
         stage, body = event
-        transaction.append({"Put": {"TableName": dynamo.table(), "Item": dynamo.to_ddb(dict(inbox.item(pid, stage, body, at)))}})
+        transaction.append(
+            {"Put": {"TableName": dynamo.table(), "Item": dynamo.to_ddb(dict(inbox.item(pid, stage, body, at)))}}
+        )
     return paid if dynamo.transact(transaction) is None else None

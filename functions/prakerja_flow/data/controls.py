@@ -27,9 +27,19 @@ from . import dynamo, keys
 from .dynamo import client, from_ddb, is_condition_failure, key, table, to_ddb, values
 
 
-def _pause_item(sk: str, kind: str, paused: bool, actor: str, reason: str, at: datetime, **extra: Any) -> dict[str, Any]:
-    item = {"pk": keys.PAUSE_PK, "sk": sk, "type": kind, **extra, "paused": bool(paused), "actor": actor, "reason": reason,
-            "at": clock.iso(at)}
+def _pause_item(
+    sk: str, kind: str, paused: bool, actor: str, reason: str, at: datetime, **extra: Any
+) -> dict[str, Any]:
+    item = {
+        "pk": keys.PAUSE_PK,
+        "sk": sk,
+        "type": kind,
+        **extra,
+        "paused": bool(paused),
+        "actor": actor,
+        "reason": reason,
+        "at": clock.iso(at),
+    }
     client().put_item(TableName=table(), Item=to_ddb(item))
     return item
 
@@ -55,7 +65,9 @@ def get_wave_pause(wave: int) -> dict[str, Any] | None:
 
 def paused_waves() -> frozenset[int]:
     """Waves whose payouts are paused now: one query (the PAUSE partition is tiny)."""
-    return frozenset(int(item["wave"]) for item in dynamo.partition(keys.PAUSE_PK, keys.WAVE_PAUSE_PREFIX) if item.get("paused"))
+    return frozenset(
+        int(item["wave"]) for item in dynamo.partition(keys.PAUSE_PK, keys.WAVE_PAUSE_PREFIX) if item.get("paused")
+    )
 
 
 # --- programme budget ------------------------------------------------------------------------
@@ -89,12 +101,21 @@ def set_budget_ceiling(ceiling_idr: int | None, actor: str, reason: str, at: dat
     if ceiling_idr is not None and (not isinstance(ceiling_idr, int) or ceiling_idr < 0):
         raise ValueError("the budget ceiling is a non-negative whole number of rupiah")
     if ceiling_idr is None:
-        expression, vals = "REMOVE ceiling_idr SET ceiling_set_by = :actor, ceiling_reason = :why, ceiling_set_at = :at", \
-            values(actor=actor, why=reason, at=clock.iso(at))
+        expression, vals = (
+            "REMOVE ceiling_idr SET ceiling_set_by = :actor, ceiling_reason = :why, ceiling_set_at = :at",
+            values(actor=actor, why=reason, at=clock.iso(at)),
+        )
     else:
-        expression, vals = "SET ceiling_idr = :c, ceiling_set_by = :actor, ceiling_reason = :why, ceiling_set_at = :at", \
-            values(c=ceiling_idr, actor=actor, why=reason, at=clock.iso(at))
-    client().update_item(TableName=table(), Key=key(keys.BUDGET_PK, keys.BUDGET_SK), UpdateExpression=expression, ExpressionAttributeValues=vals)
+        expression, vals = (
+            "SET ceiling_idr = :c, ceiling_set_by = :actor, ceiling_reason = :why, ceiling_set_at = :at",
+            values(c=ceiling_idr, actor=actor, why=reason, at=clock.iso(at)),
+        )
+    client().update_item(
+        TableName=table(),
+        Key=key(keys.BUDGET_PK, keys.BUDGET_SK),
+        UpdateExpression=expression,
+        ExpressionAttributeValues=vals,
+    )
     return get_budget()
 
 
@@ -114,32 +135,39 @@ def reserve_update(amount_idr: int, seen: Budget) -> dict[str, Any]:
     Guarded by the ceiling `seen` (a run reads the budget once), so a concurrent change
     of the ceiling cancels the transaction (read again), never overspends."""
     ceiling_guard = "ceiling_idr = :ceil" if seen.overridden else "attribute_not_exists(ceiling_idr)"
-    return {"Update": {
-        "TableName": table(),
-        "Key": key(keys.BUDGET_PK, keys.BUDGET_SK),
-        "UpdateExpression": "SET committed_idr = if_not_exists(committed_idr, :zero) + :amt, #t = :type",
-        # No arithmetic in conditions: "committed + amount <= ceiling" is
-        # "committed <= ceiling - amount"; a missing counter is 0.
-        "ConditionExpression": f"{ceiling_guard} AND (committed_idr <= :room OR (attribute_not_exists(committed_idr) AND :zero <= :room))",
-        "ExpressionAttributeNames": {"#t": "type"},
-        "ExpressionAttributeValues": values(
-            zero=0, amt=amount_idr, room=seen.ceiling_idr - amount_idr, type="BUDGET",
-            **({"ceil": seen.ceiling_idr} if seen.overridden else {}),
-        ),
-    }}
+    return {
+        "Update": {
+            "TableName": table(),
+            "Key": key(keys.BUDGET_PK, keys.BUDGET_SK),
+            "UpdateExpression": "SET committed_idr = if_not_exists(committed_idr, :zero) + :amt, #t = :type",
+            # No arithmetic in conditions: "committed + amount <= ceiling" is
+            # "committed <= ceiling - amount"; a missing counter is 0.
+            "ConditionExpression": f"{ceiling_guard} AND (committed_idr <= :room OR (attribute_not_exists(committed_idr) AND :zero <= :room))",
+            "ExpressionAttributeNames": {"#t": "type"},
+            "ExpressionAttributeValues": values(
+                zero=0,
+                amt=amount_idr,
+                room=seen.ceiling_idr - amount_idr,
+                type="BUDGET",
+                **({"ceil": seen.ceiling_idr} if seen.overridden else {}),
+            ),
+        }
+    }
 
 
 def release_update(amount_idr: int) -> dict[str, Any]:
     """The counter update that gives a reservation back, as a transaction item
     (cash.release, together with SENT -> FAILED). The condition can only fail
     if the counter was edited by hand below what SENT/PAID entitlements hold."""
-    return {"Update": {
-        "TableName": table(),
-        "Key": key(keys.BUDGET_PK, keys.BUDGET_SK),
-        "UpdateExpression": "SET committed_idr = committed_idr - :amt",
-        "ConditionExpression": "committed_idr >= :amt",
-        "ExpressionAttributeValues": values(amt=amount_idr),
-    }}
+    return {
+        "Update": {
+            "TableName": table(),
+            "Key": key(keys.BUDGET_PK, keys.BUDGET_SK),
+            "UpdateExpression": "SET committed_idr = committed_idr - :amt",
+            "ConditionExpression": "committed_idr >= :amt",
+            "ExpressionAttributeValues": values(amt=amount_idr),
+        }
+    }
 
 
 def ceiling_changed(seen: Budget, fresh: Budget) -> bool:
@@ -182,7 +210,13 @@ def release_budget(amount_idr: int) -> bool:
 
 
 def set_provider_problem(problem: str, at: datetime) -> None:
-    item = {"pk": keys.PROVIDER_PK, "sk": keys.PROVIDER_SK, "type": "PROVIDER_PROBLEM", "problem": problem, "at": clock.iso(at)}
+    item = {
+        "pk": keys.PROVIDER_PK,
+        "sk": keys.PROVIDER_SK,
+        "type": "PROVIDER_PROBLEM",
+        "problem": problem,
+        "at": clock.iso(at),
+    }
     client().put_item(TableName=table(), Item=to_ddb(item))
 
 
@@ -191,6 +225,9 @@ def clear_provider_problem() -> None:
 
 
 def get_provider_problem() -> dict[str, Any] | None:
-    raw: dict[str, Any] | None = client().get_item(TableName=table(), Key=key(keys.PROVIDER_PK, keys.PROVIDER_SK),
-                                                   ConsistentRead=True).get("Item")
+    raw: dict[str, Any] | None = (
+        client()
+        .get_item(TableName=table(), Key=key(keys.PROVIDER_PK, keys.PROVIDER_SK), ConsistentRead=True)
+        .get("Item")
+    )
     return from_ddb(raw)

@@ -101,14 +101,28 @@ def partition(pk: str, sk_prefix: str = "") -> list[Item]:
     """A whole partition, or the items whose sort key starts with `sk_prefix`, in sort-key order."""
     condition = "pk = :pk AND begins_with(sk, :prefix)" if sk_prefix else "pk = :pk"
     vals = values(pk=pk, prefix=sk_prefix) if sk_prefix else values(pk=pk)
-    return list(items("query", TableName=table(), KeyConditionExpression=condition, ExpressionAttributeValues=vals,
-                      ConsistentRead=True))
+    return list(
+        items(
+            "query",
+            TableName=table(),
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=vals,
+            ConsistentRead=True,
+        )
+    )
 
 
-def page(index: str, key_condition: str, vals: dict[str, Any], limit: int, start: dict[str, Any] | None = None) -> tuple[list[Item], dict[str, Any] | None]:
+def page(
+    index: str, key_condition: str, vals: dict[str, Any], limit: int, start: dict[str, Any] | None = None
+) -> tuple[list[Item], dict[str, Any] | None]:
     """One page of an index query: the jobs process a page at a time and stop between pages."""
-    request: dict[str, Any] = {"TableName": table(), "IndexName": index, "KeyConditionExpression": key_condition,
-                               "ExpressionAttributeValues": vals, "Limit": limit}
+    request: dict[str, Any] = {
+        "TableName": table(),
+        "IndexName": index,
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": vals,
+        "Limit": limit,
+    }
     if start:
         request["ExclusiveStartKey"] = start
     out = client().query(**request)

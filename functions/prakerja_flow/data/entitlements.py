@@ -28,9 +28,17 @@ def of(participant_id: str) -> list[Entitlement]:
 
 def _planned(participant_id: str, e: inc.PlannedEntitlement, at: datetime) -> Entitlement:
     item = Entitlement(
-        pk=keys.participant(participant_id), sk=keys.entitlement(e.kind, e.sequence), type="ENTITLEMENT",
-        participant_id=participant_id, kind=e.kind, sequence=e.sequence, amount_idr=e.amount_idr, status=inc.SCHEDULED,
-        idempotency_key=inc.idempotency_key(participant_id, e.kind, e.sequence), created_at=clock.iso(at), attempts=0,
+        pk=keys.participant(participant_id),
+        sk=keys.entitlement(e.kind, e.sequence),
+        type="ENTITLEMENT",
+        participant_id=participant_id,
+        kind=e.kind,
+        sequence=e.sequence,
+        amount_idr=e.amount_idr,
+        status=inc.SCHEDULED,
+        idempotency_key=inc.idempotency_key(participant_id, e.kind, e.sequence),
+        created_at=clock.iso(at),
+        attempts=0,
     )
     if e.due_at is not None:  # a monthly payout: payable from its due date
         item["due_at"] = clock.iso(e.due_at)
@@ -46,14 +54,18 @@ def _planned(participant_id: str, e: inc.PlannedEntitlement, at: datetime) -> En
 
 def grant(participant_id: str, purchase_id: str, plan: list[inc.PlannedEntitlement], at: datetime) -> bool:
     """Creates the entitlements once. Returns False when they already existed (a retry)."""
-    transaction: list[dict[str, Any]] = [{"Update": {
-        "TableName": dynamo.table(),
-        "Key": dynamo.key(keys.participant(participant_id), keys.PROFILE),
-        "UpdateExpression": "SET incentive_purchase_id = :pid, incentive_granted_at = :at",
-        "ConditionExpression": "attribute_not_exists(incentive_purchase_id) AND #s = :active",
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": dynamo.values(pid=purchase_id, at=clock.iso(at), active=ACTIVE),
-    }}]
+    transaction: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": dynamo.table(),
+                "Key": dynamo.key(keys.participant(participant_id), keys.PROFILE),
+                "UpdateExpression": "SET incentive_purchase_id = :pid, incentive_granted_at = :at",
+                "ConditionExpression": "attribute_not_exists(incentive_purchase_id) AND #s = :active",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": dynamo.values(pid=purchase_id, at=clock.iso(at), active=ACTIVE),
+            }
+        }
+    ]
     transaction += [dynamo.put_new_request(dict(_planned(participant_id, e, at))) for e in plan]
     if dynamo.transact(transaction) is None:
         return True
@@ -74,7 +86,10 @@ def submit_survey(participant_id: str, sequence: int, answers: dict[str, Any], a
             ConditionExpression="#s = :scheduled AND attribute_not_exists(submitted_at)",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues=dynamo.values(
-                at=due, ans=answers, scheduled=inc.SCHEDULED, q=keys.queue(schema.Q_PAYABLE, participant_id),
+                at=due,
+                ans=answers,
+                scheduled=inc.SCHEDULED,
+                q=keys.queue(schema.Q_PAYABLE, participant_id),
                 qsk=keys.queue_position(due, participant_id, inc.SURVEY, sequence),
             ),
         )
@@ -84,14 +99,22 @@ def submit_survey(participant_id: str, sequence: int, answers: dict[str, Any], a
         raise
 
 
-def queue_page(queue: str, shard: int, until: datetime, limit: int, start: dict[str, Any] | None = None) -> tuple[list[dynamo.Item], dict[str, Any] | None]:
+def queue_page(
+    queue: str, shard: int, until: datetime, limit: int, start: dict[str, Any] | None = None
+) -> tuple[list[dynamo.Item], dict[str, Any] | None]:
     """Items of one work-queue shard that are due at or before `until`, a page at a time."""
-    return dynamo.page(schema.GSI1, f"{schema.GSI1_PK} = :q AND {schema.GSI1_SK} <= :until",
-                       dynamo.values(q=keys.queue_shard(queue, shard), until=keys.queue_until(clock.iso(until))), limit, start)
+    return dynamo.page(
+        schema.GSI1,
+        f"{schema.GSI1_PK} = :q AND {schema.GSI1_SK} <= :until",
+        dynamo.values(q=keys.queue_shard(queue, shard), until=keys.queue_until(clock.iso(until))),
+        limit,
+        start,
+    )
 
 
-def guarded_update(ent: Entitlement, target: str, at: datetime, reclaim: bool = False,
-                   **fields: Any) -> tuple[dict[str, Any], Entitlement]:
+def guarded_update(
+    ent: Entitlement, target: str, at: datetime, reclaim: bool = False, **fields: Any
+) -> tuple[dict[str, Any], Entitlement]:
     """The guarded update of an entitlement from the status and version we read to
     `target` (None fields are removed). Returns the Update request and the item as it
     will be. `reclaim`: the status stays as it is and only the version moves (cash.claim_resend)."""
@@ -110,7 +133,9 @@ def guarded_update(ent: Entitlement, target: str, at: datetime, reclaim: bool = 
         "ConditionExpression": "#status = :expected_status AND (attribute_not_exists(#version) OR #version = :expected_version)",
         "ExpressionAttributeNames": {f"#{k}": k for k in [*sets, *removes]},
         "ExpressionAttributeValues": dynamo.values(
-            **{f"new_{k}": v for k, v in sets.items()}, expected_status=ent["status"], expected_version=ent.get("version", 0)
+            **{f"new_{k}": v for k, v in sets.items()},
+            expected_status=ent["status"],
+            expected_version=ent.get("version", 0),
         ),
     }
     after = {k: v for k, v in {**ent, **sets}.items() if k not in removes}
@@ -127,10 +152,14 @@ def make_due_now(ent: Entitlement, at: datetime) -> Entitlement | None:
     """FAILED -> DUE, in the payout queue (put back if it had left it): an operator's retry.
     The failure code and reason stay on the item as the record of what went wrong."""
     pid = ent["participant_id"]
-    requeue = {} if ent.get(schema.GSI1_PK) else {
-        schema.GSI1_PK: keys.queue(schema.Q_PAYABLE, pid),
-        schema.GSI1_SK: keys.queue_position(clock.iso(at), pid, ent["kind"], ent["sequence"]),
-    }
+    requeue = (
+        {}
+        if ent.get(schema.GSI1_PK)
+        else {
+            schema.GSI1_PK: keys.queue(schema.Q_PAYABLE, pid),
+            schema.GSI1_SK: keys.queue_position(clock.iso(at), pid, ent["kind"], ent["sequence"]),
+        }
+    )
     return transition(ent, inc.DUE, at, retry_requested_at=clock.iso(at), **requeue)
 
 

@@ -15,8 +15,14 @@ from . import dynamo, keys
 
 
 def put_token(participant_id: str, stage: str, token: str, at: datetime) -> None:
-    item = TokenItem(pk=keys.participant(participant_id), sk=keys.token(stage), type="TOKEN", stage=stage, token=token,
-                     at=clock.iso(at))
+    item = TokenItem(
+        pk=keys.participant(participant_id),
+        sk=keys.token(stage),
+        type="TOKEN",
+        stage=stage,
+        token=token,
+        at=clock.iso(at),
+    )
     dynamo.client().put_item(TableName=dynamo.table(), Item=dynamo.to_ddb(dict(item)))
 
 
@@ -44,8 +50,15 @@ def delete_token_if(participant_id: str, stage: str, token: str) -> None:
 
 
 def item(participant_id: str, stage: str, event: dict[str, Any], at: datetime) -> InboxItem:
-    return InboxItem(pk=keys.participant(participant_id), sk=keys.inbox(stage), type="INBOX", stage=stage,
-                     event_id=uuid.uuid4().hex, event=event, at=clock.iso(at))
+    return InboxItem(
+        pk=keys.participant(participant_id),
+        sk=keys.inbox(stage),
+        type="INBOX",
+        stage=stage,
+        event_id=uuid.uuid4().hex,
+        event=event,
+        at=clock.iso(at),
+    )
 
 
 def put(participant_id: str, stage: str, event: dict[str, Any], at: datetime, only_if_absent: bool = False) -> None:

@@ -26,7 +26,7 @@ def participant(participant_id: str) -> str:
 
 def participant_id_of(pk: str) -> str | None:
     """The participant a partition key belongs to (None for other partitions)."""
-    return pk[len(PARTICIPANT_PREFIX):] if pk.startswith(PARTICIPANT_PREFIX) else None
+    return pk[len(PARTICIPANT_PREFIX) :] if pk.startswith(PARTICIPANT_PREFIX) else None
 
 
 def purchase(purchase_id: str) -> str:
@@ -50,7 +50,7 @@ def ledger(entry_key: str) -> str:
 
 
 def ledger_entry_key(sk: str) -> str:
-    return sk[len(LEDGER):]
+    return sk[len(LEDGER) :]
 
 
 def account_change(at_iso: str, suffix: str) -> str:

@@ -13,10 +13,19 @@ from ..domain.entities import LedgerLine
 from . import dynamo, keys
 
 
-def line_request(participant_id: str, entry_key: str, entry: str, amount_idr: int, at: datetime, **extra: Any) -> dict[str, Any]:
+def line_request(
+    participant_id: str, entry_key: str, entry: str, amount_idr: int, at: datetime, **extra: Any
+) -> dict[str, Any]:
     """The Put of one ledger line, as a transaction item."""
-    line = LedgerLine(pk=keys.participant(participant_id), sk=keys.ledger(entry_key), type="LEDGER",
-                      participant_id=participant_id, entry=entry, amount_idr=amount_idr, at=clock.iso(at))
+    line = LedgerLine(
+        pk=keys.participant(participant_id),
+        sk=keys.ledger(entry_key),
+        type="LEDGER",
+        participant_id=participant_id,
+        entry=entry,
+        amount_idr=amount_idr,
+        at=clock.iso(at),
+    )
     return dynamo.put_new_request({**line, **extra})
 
 

@@ -30,11 +30,13 @@ def get_profiles(participant_ids: list[str]) -> dict[str, Participant]:
     found: dict[str, Participant] = {}
     ids = list(dict.fromkeys(participant_ids))
     for start in range(0, len(ids), 100):
-        request: dict[str, Any] | None = {dynamo.table(): {
-            "Keys": [dynamo.key(keys.participant(pid), keys.PROFILE) for pid in ids[start:start + 100]],
-            "ProjectionExpression": "participant_id, wave, #s, accepted_at",
-            "ExpressionAttributeNames": {"#s": "status"},
-        }}
+        request: dict[str, Any] | None = {
+            dynamo.table(): {
+                "Keys": [dynamo.key(keys.participant(pid), keys.PROFILE) for pid in ids[start : start + 100]],
+                "ProjectionExpression": "participant_id, wave, #s, accepted_at",
+                "ExpressionAttributeNames": {"#s": "status"},
+            }
+        }
         while request:
             out = dynamo.client().batch_get_item(RequestItems=request)
             for raw in out.get("Responses", {}).get(dynamo.table(), []):

@@ -40,18 +40,22 @@ def register(profile: Participant, nik: str, at: datetime) -> None:
     """Wave must be open, NIK never seen in any wave; the training balance is credited in the same step."""
     pid, wave = profile["participant_id"], profile["wave"]
     guard = {"pk": keys.nik_guard(nik), "sk": keys.NIK_SK, "type": "NIK", "participant_id": pid, "at": clock.iso(at)}
-    codes = dynamo.transact([
-        {"ConditionCheck": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.key(keys.wave(wave), keys.WAVE_SK),
-            "ConditionExpression": "#s = :open",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": dynamo.values(open=WaveStatus.OPEN),
-        }},
-        dynamo.put_new_request(guard),
-        dynamo.put_new_request(dict(item(profile))),
-        ledger.line_request(pid, "BALANCE_GRANTED", "BALANCE_GRANTED", config.TRAINING_BALANCE_IDR, at),
-    ])
+    codes = dynamo.transact(
+        [
+            {
+                "ConditionCheck": {
+                    "TableName": dynamo.table(),
+                    "Key": dynamo.key(keys.wave(wave), keys.WAVE_SK),
+                    "ConditionExpression": "#s = :open",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": dynamo.values(open=WaveStatus.OPEN),
+                }
+            },
+            dynamo.put_new_request(guard),
+            dynamo.put_new_request(dict(item(profile))),
+            ledger.line_request(pid, "BALANCE_GRANTED", "BALANCE_GRANTED", config.TRAINING_BALANCE_IDR, at),
+        ]
+    )
     if codes is None:
         return
     if codes[0] == "ConditionalCheckFailed":
@@ -86,7 +90,9 @@ def set_execution_arn(participant_id: str, execution_arn: str) -> None:
     )
 
 
-def wave_page(wave: int, limit: int = 1000, start: dict[str, Any] | None = None) -> tuple[list[Participant], dict[str, Any] | None]:
+def wave_page(
+    wave: int, limit: int = 1000, start: dict[str, Any] | None = None
+) -> tuple[list[Participant], dict[str, Any] | None]:
     """One page of a wave's participants (GSI2)."""
     return dynamo.page(schema.GSI2, f"{schema.GSI2_PK} = :w", dynamo.values(w=keys.wave(wave)), limit, start)  # type: ignore[return-value]
 
@@ -100,14 +106,16 @@ def _profile_key(participant_id: str) -> dict[str, Any]:
 
 def mark_revoking(participant_id: str, at: datetime) -> bool:
     """The deadline sweep's claim: only a participant who never bought can be revoked."""
-    return dynamo.update({
-        "TableName": dynamo.table(),
-        "Key": _profile_key(participant_id),
-        "UpdateExpression": "SET #s = :revoking, revoking_at = :at",
-        "ConditionExpression": "#s = :active AND attribute_not_exists(first_purchase_id) AND purchase_deadline < :at",
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": dynamo.values(revoking=REVOKING, active=ACTIVE, at=clock.iso(at)),
-    })
+    return dynamo.update(
+        {
+            "TableName": dynamo.table(),
+            "Key": _profile_key(participant_id),
+            "UpdateExpression": "SET #s = :revoking, revoking_at = :at",
+            "ConditionExpression": "#s = :active AND attribute_not_exists(first_purchase_id) AND purchase_deadline < :at",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": dynamo.values(revoking=REVOKING, active=ACTIVE, at=clock.iso(at)),
+        }
+    )
 
 
 def revoke_and_forfeit(participant_id: str, reason: str, at: datetime) -> int:
@@ -116,19 +124,30 @@ def revoke_and_forfeit(participant_id: str, reason: str, at: datetime) -> int:
     if profile["status"] == REVOKED:
         return 0
     balance = profile["balance_idr"]
-    codes = dynamo.transact([
-        {"Update": {
-            "TableName": dynamo.table(),
-            "Key": _profile_key(participant_id),
-            "UpdateExpression": "SET #s = :revoked, revoked_at = :at, revocation_reason = :why, balance_idr = :zero, "
-                                f"forfeited_idr = :bal REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
-            "ConditionExpression": "#s IN (:active, :revoking) AND balance_idr = :bal",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": dynamo.values(revoked=REVOKED, active=ACTIVE, revoking=REVOKING, at=clock.iso(at),
-                                                        why=reason, zero=0, bal=balance),
-        }},
-        ledger.line_request(participant_id, "FORFEIT", "BALANCE_FORFEITED", -balance, at, reason=reason),
-    ])
+    codes = dynamo.transact(
+        [
+            {
+                "Update": {
+                    "TableName": dynamo.table(),
+                    "Key": _profile_key(participant_id),
+                    "UpdateExpression": "SET #s = :revoked, revoked_at = :at, revocation_reason = :why, balance_idr = :zero, "
+                    f"forfeited_idr = :bal REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
+                    "ConditionExpression": "#s IN (:active, :revoking) AND balance_idr = :bal",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": dynamo.values(
+                        revoked=REVOKED,
+                        active=ACTIVE,
+                        revoking=REVOKING,
+                        at=clock.iso(at),
+                        why=reason,
+                        zero=0,
+                        bal=balance,
+                    ),
+                }
+            },
+            ledger.line_request(participant_id, "FORFEIT", "BALANCE_FORFEITED", -balance, at, reason=reason),
+        ]
+    )
     if codes is not None:
         if (get(participant_id) or {}).get("status") == REVOKED:
             return 0
@@ -139,25 +158,35 @@ def revoke_and_forfeit(participant_id: str, reason: str, at: datetime) -> int:
 def forfeit_expired_balance(participant_id: str, at: datetime) -> int:
     """Unused training balance returns to the treasury at expiry. Idempotent."""
     balance = require(participant_id)["balance_idr"]
-    transaction: list[dict[str, Any]] = [{"Update": {
-        "TableName": dynamo.table(),
-        "Key": _profile_key(participant_id),
-        "UpdateExpression": f"SET balance_idr = :zero, forfeited_idr = :bal REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
-        "ConditionExpression": "balance_idr = :bal AND attribute_not_exists(open_purchase_id)",
-        "ExpressionAttributeValues": dynamo.values(zero=0, bal=balance),
-    }}]
+    transaction: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": dynamo.table(),
+                "Key": _profile_key(participant_id),
+                "UpdateExpression": f"SET balance_idr = :zero, forfeited_idr = :bal REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
+                "ConditionExpression": "balance_idr = :bal AND attribute_not_exists(open_purchase_id)",
+                "ExpressionAttributeValues": dynamo.values(zero=0, bal=balance),
+            }
+        }
+    ]
     if balance:
-        transaction.append(ledger.line_request(participant_id, "FORFEIT", "BALANCE_FORFEITED", -balance, at, reason="balance expired"))
+        transaction.append(
+            ledger.line_request(participant_id, "FORFEIT", "BALANCE_FORFEITED", -balance, at, reason="balance expired")
+        )
     return 0 if dynamo.transact(transaction) is not None else balance
 
 
 def mark_cancelled(participant_id: str, actor: str, reason: str, at: datetime) -> bool:
     """ACTIVE -> CANCELLED (an operator's cancellation). False when it was not ACTIVE."""
-    return dynamo.update({
-        "TableName": dynamo.table(),
-        "Key": _profile_key(participant_id),
-        "UpdateExpression": "SET #s = :cancelled, cancelled_at = :at, cancelled_by = :actor, cancellation_reason = :why",
-        "ConditionExpression": "#s = :active",
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": dynamo.values(cancelled=CANCELLED, active=ACTIVE, at=clock.iso(at), actor=actor, why=reason),
-    })
+    return dynamo.update(
+        {
+            "TableName": dynamo.table(),
+            "Key": _profile_key(participant_id),
+            "UpdateExpression": "SET #s = :cancelled, cancelled_at = :at, cancelled_by = :actor, cancellation_reason = :why",
+            "ConditionExpression": "#s = :active",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": dynamo.values(
+                cancelled=CANCELLED, active=ACTIVE, at=clock.iso(at), actor=actor, why=reason
+            ),
+        }
+    )

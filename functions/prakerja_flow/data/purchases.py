@@ -4,9 +4,8 @@ balance, books the ledger line and uses up the voucher in one transaction."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -19,7 +18,9 @@ from . import dynamo, keys, ledger, schema
 
 
 def item(participant_id: str, purchase: Purchase) -> Purchase:
-    return Purchase(**purchase, pk=keys.participant(participant_id), sk=keys.purchase(purchase["purchase_id"]), type="PURCHASE")
+    return Purchase(
+        **purchase, pk=keys.participant(participant_id), sk=keys.purchase(purchase["purchase_id"]), type="PURCHASE"
+    )
 
 
 def get(participant_id: str, purchase_id: str) -> Purchase | None:
@@ -30,11 +31,27 @@ def of(participant_id: str) -> list[Purchase]:
     return dynamo.partition(keys.participant(participant_id), keys.PURCHASE)  # type: ignore[return-value]
 
 
-def put_voucher(participant_id: str, code_hash: str, platform_id: str, training_id: str, issued_by: str,
-                at: datetime, expires_at: datetime) -> Voucher:
-    voucher = Voucher(pk=keys.participant(participant_id), sk=keys.voucher(code_hash), type="VOUCHER",
-                      participant_id=participant_id, platform_id=platform_id, training_id=training_id, status=vouchers.ISSUED,
-                      issued_by=issued_by, issued_at=clock.iso(at), expires_at=clock.iso(expires_at))
+def put_voucher(
+    participant_id: str,
+    code_hash: str,
+    platform_id: str,
+    training_id: str,
+    issued_by: str,
+    at: datetime,
+    expires_at: datetime,
+) -> Voucher:
+    voucher = Voucher(
+        pk=keys.participant(participant_id),
+        sk=keys.voucher(code_hash),
+        type="VOUCHER",
+        participant_id=participant_id,
+        platform_id=platform_id,
+        training_id=training_id,
+        status=vouchers.ISSUED,
+        issued_by=issued_by,
+        issued_at=clock.iso(at),
+        expires_at=clock.iso(expires_at),
+    )
     if not dynamo.put_new(dict(voucher)):
         raise RuntimeError("voucher code clash")  # 60 random bits: a clash means a broken random source
     return voucher
@@ -51,41 +68,62 @@ def record(participant_id: str, purchase: Purchase, balance_expires_at: str, at:
     price, pid = purchase["price_idr"], purchase["purchase_id"]
     first = "first_purchase_id"
     profile_key = dynamo.key(keys.participant(participant_id), keys.PROFILE)
-    codes = dynamo.transact([
-        {"Update": {
-            "TableName": dynamo.table(),
-            "Key": profile_key,
-            "UpdateExpression": (
-                "SET balance_idr = balance_idr - :price, open_purchase_id = :pid, "
-                f"{first} = if_not_exists({first}, :pid), "
-                # From now on the deadline queue holds the balance expiry, not the purchase deadline.
-                f"{schema.GSI1_PK} = :q, {schema.GSI1_SK} = :qsk"
+    codes = dynamo.transact(
+        [
+            {
+                "Update": {
+                    "TableName": dynamo.table(),
+                    "Key": profile_key,
+                    "UpdateExpression": (
+                        "SET balance_idr = balance_idr - :price, open_purchase_id = :pid, "
+                        f"{first} = if_not_exists({first}, :pid), "
+                        # From now on the deadline queue holds the balance expiry, not the purchase deadline.
+                        f"{schema.GSI1_PK} = :q, {schema.GSI1_SK} = :qsk"
+                    ),
+                    "ConditionExpression": (
+                        "#s = :active AND balance_idr >= :price AND attribute_not_exists(open_purchase_id) "
+                        f"AND (attribute_exists({first}) OR purchase_deadline >= :now)"
+                    ),
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": dynamo.values(
+                        price=price,
+                        pid=pid,
+                        active=ACTIVE,
+                        now=clock.iso(at),
+                        q=keys.queue(schema.Q_DEADLINES, participant_id),
+                        qsk=keys.queue_position(balance_expires_at, participant_id),
+                    ),
+                }
+            },
+            dynamo.put_new_request(dict(item(participant_id, purchase))),
+            ledger.line_request(
+                participant_id,
+                keys.purchase(pid),
+                "TRAINING_PURCHASE",
+                -price,
+                at,
+                purchase_id=pid,
+                platform_id=purchase["platform_id"],
             ),
-            "ConditionExpression": (
-                "#s = :active AND balance_idr >= :price AND attribute_not_exists(open_purchase_id) "
-                f"AND (attribute_exists({first}) OR purchase_deadline >= :now)"
-            ),
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": dynamo.values(
-                price=price, pid=pid, active=ACTIVE, now=clock.iso(at),
-                q=keys.queue(schema.Q_DEADLINES, participant_id), qsk=keys.queue_position(balance_expires_at, participant_id),
-            ),
-        }},
-        dynamo.put_new_request(dict(item(participant_id, purchase))),
-        ledger.line_request(participant_id, keys.purchase(pid), "TRAINING_PURCHASE", -price, at, purchase_id=pid,
-                            platform_id=purchase["platform_id"]),
-        {"Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.key(keys.participant(participant_id), keys.voucher(voucher_hash)),
-            "UpdateExpression": "SET #s = :redeemed, purchase_id = :pid, redeemed_at = :now",
-            "ConditionExpression": "#s = :issued AND platform_id = :platform AND training_id = :training AND expires_at > :now",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": dynamo.values(
-                redeemed=vouchers.REDEEMED, issued=vouchers.ISSUED, pid=pid, now=clock.iso(at),
-                platform=purchase["platform_id"], training=purchase["training_id"],
-            ),
-        }},
-    ])
+            {
+                "Update": {
+                    "TableName": dynamo.table(),
+                    "Key": dynamo.key(keys.participant(participant_id), keys.voucher(voucher_hash)),
+                    "UpdateExpression": "SET #s = :redeemed, purchase_id = :pid, redeemed_at = :now",
+                    "ConditionExpression": "#s = :issued AND platform_id = :platform AND training_id = :training AND expires_at > :now",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": dynamo.values(
+                        redeemed=vouchers.REDEEMED,
+                        issued=vouchers.ISSUED,
+                        pid=pid,
+                        now=clock.iso(at),
+                        platform=purchase["platform_id"],
+                        training=purchase["training_id"],
+                    ),
+                }
+            },
+        ]
+    )
     if codes is None:
         return
     if codes[1] == "ConditionalCheckFailed" or codes[2] == "ConditionalCheckFailed":
@@ -101,24 +139,34 @@ def record(participant_id: str, purchase: Purchase, balance_expires_at: str, at:
 
 
 def complete(participant_id: str, purchase_id: str, completion: dict[str, str], at: datetime) -> None:
-    codes = dynamo.transact([
-        {"Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.key(keys.participant(participant_id), keys.purchase(purchase_id)),
-            "UpdateExpression": "SET #s = :completed, completion = :c, completed_at = :at",
-            "ConditionExpression": "#s = :purchased",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": dynamo.values(completed=PurchaseStatus.COMPLETED, purchased=PurchaseStatus.PURCHASED,
-                                                        c=completion, at=clock.iso(at)),
-        }},
-        {"Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.key(keys.participant(participant_id), keys.PROFILE),
-            "UpdateExpression": "REMOVE open_purchase_id",
-            "ConditionExpression": "open_purchase_id = :pid",
-            "ExpressionAttributeValues": dynamo.values(pid=purchase_id),
-        }},
-    ])
+    codes = dynamo.transact(
+        [
+            {
+                "Update": {
+                    "TableName": dynamo.table(),
+                    "Key": dynamo.key(keys.participant(participant_id), keys.purchase(purchase_id)),
+                    "UpdateExpression": "SET #s = :completed, completion = :c, completed_at = :at",
+                    "ConditionExpression": "#s = :purchased",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": dynamo.values(
+                        completed=PurchaseStatus.COMPLETED,
+                        purchased=PurchaseStatus.PURCHASED,
+                        c=completion,
+                        at=clock.iso(at),
+                    ),
+                }
+            },
+            {
+                "Update": {
+                    "TableName": dynamo.table(),
+                    "Key": dynamo.key(keys.participant(participant_id), keys.PROFILE),
+                    "UpdateExpression": "REMOVE open_purchase_id",
+                    "ConditionExpression": "open_purchase_id = :pid",
+                    "ExpressionAttributeValues": dynamo.values(pid=purchase_id),
+                }
+            },
+        ]
+    )
     if codes is not None:
         raise errors.AlreadyCompleted(f"purchase {purchase_id} is already completed")
 

@@ -15,7 +15,6 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .. import settings
-
 from .dynamo import client, from_ddb, is_condition_failure, key, to_ddb, values
 
 ENV_TABLE = settings.ENV_TEST_PROVIDER_TABLE
@@ -27,7 +26,10 @@ def table_definition(name: str) -> dict[str, Any]:
     return {
         "TableName": name,
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
         "BillingMode": "PAY_PER_REQUEST",
     }
 
@@ -51,8 +53,11 @@ def get_transfer(idempotency_key: str) -> dict[str, Any] | None:
 
 def put_transfer(idempotency_key: str, record: dict[str, Any], request: dict[str, Any]) -> bool:
     """Stores a new transfer; False when the key is already known (nothing written)."""
-    item = {**{k: v["S"] for k, v in _transfer_key(idempotency_key).items()},
-            "record": json.dumps(record, sort_keys=True), "request": json.dumps(request, sort_keys=True)}
+    item = {
+        **{k: v["S"] for k, v in _transfer_key(idempotency_key).items()},
+        "record": json.dumps(record, sort_keys=True),
+        "request": json.dumps(request, sort_keys=True),
+    }
     try:
         client().put_item(TableName=_table(), Item=to_ddb(item), ConditionExpression="attribute_not_exists(pk)")
         return True
@@ -66,7 +71,9 @@ def add_line(line: dict[str, Any]) -> None:
     # Wall-clock nanoseconds after the (1-second) `at`: lines of one second keep the order
     # they were written in (a random part alone made a transfer's replay sort before it).
     sk = f"{line['at']}#{time.time_ns():020d}#{line['transfer_id']}#{secrets.token_hex(4)}"
-    client().put_item(TableName=_table(), Item=to_ddb({"pk": STATEMENT_PK, "sk": sk, "line": json.dumps(line, sort_keys=True)}))
+    client().put_item(
+        TableName=_table(), Item=to_ddb({"pk": STATEMENT_PK, "sk": sk, "line": json.dumps(line, sort_keys=True)})
+    )
 
 
 def statement(since: str, until: str, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:

@@ -19,10 +19,18 @@ def get(number: int) -> Wave | None:
 
 def put_status(number: int, expected: str | None, status: str, at: datetime) -> Wave:
     """Sets the status the caller decided on, if the wave is still as the caller read it."""
-    item = Wave(pk=keys.wave(number), sk=keys.WAVE_SK, type="WAVE", wave=number, status=status, updated_at=clock.iso(at))
-    condition = {"ConditionExpression": "attribute_not_exists(pk)"} if expected is None else {
-        "ConditionExpression": "#s = :expected", "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": dynamo.values(expected=expected)}
+    item = Wave(
+        pk=keys.wave(number), sk=keys.WAVE_SK, type="WAVE", wave=number, status=status, updated_at=clock.iso(at)
+    )
+    condition = (
+        {"ConditionExpression": "attribute_not_exists(pk)"}
+        if expected is None
+        else {
+            "ConditionExpression": "#s = :expected",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": dynamo.values(expected=expected),
+        }
+    )
     try:
         dynamo.client().put_item(TableName=dynamo.table(), Item=dynamo.to_ddb(dict(item)), **condition)
     except ClientError as error:

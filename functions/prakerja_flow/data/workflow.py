@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
-
-import json
 
 from botocore.exceptions import ClientError
 

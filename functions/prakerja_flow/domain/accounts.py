@@ -4,9 +4,8 @@ operator can read out to the participant and that says how to fix it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from .. import config
 
@@ -44,7 +43,9 @@ def account_problem(account: dict[str, Any] | None, inquiry: AccountInquiry | No
     if inquiry is None or not inquiry.found:
         return AccountProblem("AccountNotFound", f"{label} does not exist at the provider; check the number")
     if not inquiry.holder_matches:
-        return AccountProblem("AccountNotOwned", f"{label} is in someone else's name; register an account in your own name")
+        return AccountProblem(
+            "AccountNotOwned", f"{label} is in someone else's name; register an account in your own name"
+        )
     if not inquiry.active:
         return AccountProblem("AccountInactive", f"{label} is inactive; reactivate it with {channel}")
     if not inquiry.kyc_verified:

@@ -3,10 +3,9 @@ status view, `ops participant` and the console. Pure: the caller loads the items
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from .. import clock
 from . import incentives as inc
@@ -18,8 +17,13 @@ def _days_since(iso_time: str, now: datetime) -> int:
     return max(0, (now - clock.parse(iso_time)).days)
 
 
-def diagnose(profile: Mapping[str, Any], purchases: list[Mapping[str, Any]], ents: list[Mapping[str, Any]], now: datetime,
-             provider_problem: Callable[[], Mapping[str, Any] | None] = lambda: None) -> str:
+def diagnose(
+    profile: Mapping[str, Any],
+    purchases: list[Mapping[str, Any]],
+    ents: list[Mapping[str, Any]],
+    now: datetime,
+    provider_problem: Callable[[], Mapping[str, Any] | None] = lambda: None,
+) -> str:
     """One line in plain words: where this participant is and why money has not arrived.
     purchases oldest first, entitlements payouts first; provider_problem is asked only when a
     payment is due (it is a read)."""
@@ -31,8 +35,10 @@ def diagnose(profile: Mapping[str, Any], purchases: list[Mapping[str, Any]], ent
     failed = [e for e in ents if e["status"] == inc.FAILED]
     if failed:
         e = failed[0]
-        return (f"{_ent_name(e)} failed: {e['failure_reason']}; will retry at the next payout run once fixed "
-                f"(failed {_days_since(e.get('failed_at') or e['updated_at'], now)} days ago)")
+        return (
+            f"{_ent_name(e)} failed: {e['failure_reason']}; will retry at the next payout run once fixed "
+            f"(failed {_days_since(e.get('failed_at') or e['updated_at'], now)} days ago)"
+        )
     if not purchases:
         return f"waiting for the first training purchase; deadline {profile['purchase_deadline'][:10]}"
     first = purchases[0]
@@ -48,8 +54,10 @@ def diagnose(profile: Mapping[str, Any], purchases: list[Mapping[str, Any]], ent
     waiting_payment = [e for e in ents if e["status"] in (inc.SCHEDULED, inc.DUE, inc.SENT) and e.get("due_at")]
     if hold and now < clock.parse(hold) and waiting_payment:
         e = min(waiting_payment, key=lambda x: x["due_at"])
-        return (f"{_ent_name(e)} held: the payout account was changed on {profile['payout_account_updated_at'][:10]}; "
-                f"payouts to it start on {hold[:10]} (cooling-off after an account change)")
+        return (
+            f"{_ent_name(e)} held: the payout account was changed on {profile['payout_account_updated_at'][:10]}; "
+            f"payouts to it start on {hold[:10]} (cooling-off after an account change)"
+        )
     sent = [e for e in ents if e["status"] == inc.SENT]
     if sent:
         return f"{_ent_name(sent[0])} sent to the payment provider; outcome pending"
@@ -58,8 +66,10 @@ def diagnose(profile: Mapping[str, Any], purchases: list[Mapping[str, Any]], ent
         e = min(upcoming, key=lambda x: x["due_at"])
         held = clock.parse(e["due_at"]) <= now and provider_problem()
         if held:  # our configuration, never the participant's account: say so (details stay with operators)
-            return (f"{_ent_name(e)} of Rp{e['amount_idr']:,} due on {e['due_at'][:10]} is held: payment provider "
-                    f"misconfigured since {held['at'][:10]}; nothing for the participant to fix, operators are alerted")
+            return (
+                f"{_ent_name(e)} of Rp{e['amount_idr']:,} due on {e['due_at'][:10]} is held: payment provider "
+                f"misconfigured since {held['at'][:10]}; nothing for the participant to fix, operators are alerted"
+            )
         return f"{_ent_name(e)} of Rp{e['amount_idr']:,} is due on {e['due_at'][:10]}"
     open_surveys = [e for e in ents if e["kind"] == inc.SURVEY and e["status"] == inc.SCHEDULED]
     if open_surveys:

@@ -58,7 +58,6 @@ class WaveClosed(DomainError):
     pass
 
 
-
 class DuplicateNik(DomainError):
     pass
 
@@ -144,4 +143,3 @@ class TransientError(Exception):
     unavailable, a transaction conflict). The lifecycle tasks raise it in place of botocore's
     error so the ASL's Retry (backoff and jitter) matches it by this name; a raw ClientError
     would fail the execution."""
-

@@ -19,7 +19,12 @@ PACKAGE: dict[str, tuple[int, int]] = {
     POST_TRAINING: (config.POST_TRAINING_PAYOUT_IDR, config.POST_TRAINING_PAYOUT_COUNT),
     SURVEY: (config.SURVEY_PAYMENT_IDR, config.SURVEY_COUNT),
 }
-SCHEDULED, DUE, SENT, PAID = EntitlementStatus.SCHEDULED, EntitlementStatus.DUE, EntitlementStatus.SENT, EntitlementStatus.PAID
+SCHEDULED, DUE, SENT, PAID = (
+    EntitlementStatus.SCHEDULED,
+    EntitlementStatus.DUE,
+    EntitlementStatus.SENT,
+    EntitlementStatus.PAID,
+)
 FAILED, CANCELLED, EXPIRED = EntitlementStatus.FAILED, EntitlementStatus.CANCELLED, EntitlementStatus.EXPIRED
 STATUSES = tuple(EntitlementStatus)
 TERMINAL = frozenset({PAID, CANCELLED, EXPIRED})
@@ -62,13 +67,19 @@ class PlannedEntitlement:
 def plan_incentives(granted_at: datetime) -> list[PlannedEntitlement]:
     first_due = granted_at + config.FIRST_PAYOUT_DELAY
     payouts = [
-        PlannedEntitlement(POST_TRAINING, n, config.POST_TRAINING_PAYOUT_IDR, first_due + (n - 1) * config.PAYOUT_INTERVAL)
+        PlannedEntitlement(
+            POST_TRAINING, n, config.POST_TRAINING_PAYOUT_IDR, first_due + (n - 1) * config.PAYOUT_INTERVAL
+        )
         for n in range(1, config.POST_TRAINING_PAYOUT_COUNT + 1)
     ]
     surveys = [
         PlannedEntitlement(
-            SURVEY, n, config.SURVEY_PAYMENT_IDR, None,
-            opens_at=first_due + offset, expires_at=first_due + offset + config.SURVEY_WINDOW,
+            SURVEY,
+            n,
+            config.SURVEY_PAYMENT_IDR,
+            None,
+            opens_at=first_due + offset,
+            expires_at=first_due + offset + config.SURVEY_WINDOW,
         )
         for n, offset in enumerate(config.SURVEY_OPENS_AFTER_FIRST_PAYOUT, start=1)
     ]
@@ -77,7 +88,9 @@ def plan_incentives(granted_at: datetime) -> list[PlannedEntitlement]:
     return plan
 
 
-def survey_window_problem(now: datetime, opens_at: datetime, expires_at: datetime, first_payout_paid: bool) -> str | None:
+def survey_window_problem(
+    now: datetime, opens_at: datetime, expires_at: datetime, first_payout_paid: bool
+) -> str | None:
     """Why a survey cannot be submitted now, in words; None when it can."""
     if not first_payout_paid:
         return "surveys open only after the first incentive payout has been paid"

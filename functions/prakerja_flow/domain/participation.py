@@ -9,11 +9,17 @@ from .. import clock, config
 from .entities import Participant
 from .vocabulary import ParticipantStatus
 
-ACTIVE, REVOKING, REVOKED, CANCELLED = (ParticipantStatus.ACTIVE, ParticipantStatus.REVOKING, ParticipantStatus.REVOKED,
-                                        ParticipantStatus.CANCELLED)
+ACTIVE, REVOKING, REVOKED, CANCELLED = (
+    ParticipantStatus.ACTIVE,
+    ParticipantStatus.REVOKING,
+    ParticipantStatus.REVOKED,
+    ParticipantStatus.CANCELLED,
+)
 
 
-def accepted(participant_id: str, nik: str, full_name: str, wave: int, gender: str, birth_date: str, at: datetime) -> Participant:
+def accepted(
+    participant_id: str, nik: str, full_name: str, wave: int, gender: str, birth_date: str, at: datetime
+) -> Participant:
     """A newly registered participant: the training balance credited, the first purchase due
     within PURCHASE_DEADLINE, the unused balance forfeited after BALANCE_VALIDITY."""
     return Participant(

@@ -49,13 +49,18 @@ def outside_package(kind: str, sequence: object, amount_idr: object) -> Refusal 
     amount, count = PACKAGE.get(kind, (None, 0))
     numbered = isinstance(sequence, int) and not isinstance(sequence, bool) and 1 <= sequence <= count
     if not numbered or amount_idr != amount:
-        return Refusal("NotInPackage", f"{kind} number {sequence} of Rp{amount_idr} is not part of the package "
-                       f"({count} of Rp{amount}); never paid", stops=True)
+        return Refusal(
+            "NotInPackage",
+            f"{kind} number {sequence} of Rp{amount_idr} is not part of the package "
+            f"({count} of Rp{amount}); never paid",
+            stops=True,
+        )
     return None
 
 
-def before_inquiry(status: str, account: dict[str, Any] | None, hold_until: datetime | None, changed_at: str | None,
-                   now: datetime) -> Refusal | None:
+def before_inquiry(
+    status: str, account: dict[str, Any] | None, hold_until: datetime | None, changed_at: str | None, now: datetime
+) -> Refusal | None:
     """The checks that need no provider call, in the order an operator would read them."""
     if status != ACTIVE:
         return Refusal("ParticipantNotActive", f"participation is {status}; nothing more is paid", stops=True)

@@ -31,7 +31,12 @@ class Mismatch:
     detail: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "idempotency_key": self.idempotency_key, "participant_id": self.participant_id, "detail": self.detail}
+        return {
+            "kind": self.kind,
+            "idempotency_key": self.idempotency_key,
+            "participant_id": self.participant_id,
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -43,7 +48,9 @@ class ReconciliationReport:
     participants_checked: int = 0
     ledger_paid_checked: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)  # paid by the provider, SENT with us: settled by the next payout run
+    pending: list[str] = field(
+        default_factory=list
+    )  # paid by the provider, SENT with us: settled by the next payout run
 
     @property
     def clean(self) -> bool:
@@ -51,10 +58,15 @@ class ReconciliationReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "since": self.since, "until": self.until, "statement_lines": self.statement_lines,
-            "provider_paid": self.provider_paid, "participants_checked": self.participants_checked,
-            "ledger_paid_checked": self.ledger_paid_checked, "mismatches": [m.as_dict() for m in self.mismatches],
-            "pending": list(self.pending), "clean": self.clean,
+            "since": self.since,
+            "until": self.until,
+            "statement_lines": self.statement_lines,
+            "provider_paid": self.provider_paid,
+            "participants_checked": self.participants_checked,
+            "ledger_paid_checked": self.ledger_paid_checked,
+            "mismatches": [m.as_dict() for m in self.mismatches],
+            "pending": list(self.pending),
+            "clean": self.clean,
         }
 
 
@@ -75,8 +87,15 @@ def paid_by_key(lines: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def compare(since: str, until: str, lines: list[dict[str, Any]], booked: Mapping[str, LedgerLine], participants_checked: int,
-            awaiting_settlement: set[str], answers: Mapping[str, ProviderAnswer]) -> ReconciliationReport:
+def compare(
+    since: str,
+    until: str,
+    lines: list[dict[str, Any]],
+    booked: Mapping[str, LedgerLine],
+    participants_checked: int,
+    awaiting_settlement: set[str],
+    answers: Mapping[str, ProviderAnswer],
+) -> ReconciliationReport:
     """`booked`: our ledger's payment lines by key, for the participants in the statement
     (and any named); `awaiting_settlement`: keys the provider paid that are SENT with us;
     `answers`: the provider's answer for each key booked in the window but not in it."""
@@ -93,22 +112,42 @@ def compare(since: str, until: str, lines: list[dict[str, Any]], booked: Mapping
         pid = first.get("participant_id", "")
         if len(made) > 1:
             ids = ", ".join(p["transfer_id"] for p in made)
-            add("paid_twice", key, pid, f"the provider paid {key} {len(made)} times (transfers {ids}), "
-                f"Rp{sum(int(p['amount_idr']) for p in made):,} in total")
+            add(
+                "paid_twice",
+                key,
+                pid,
+                f"the provider paid {key} {len(made)} times (transfers {ids}), "
+                f"Rp{sum(int(p['amount_idr']) for p in made):,} in total",
+            )
         entry = booked.get(key)
         if entry is None:
             if key in awaiting_settlement:
                 report.pending.append(key)
                 continue
-            add("paid_not_in_ledger", key, pid, f"the provider paid Rp{int(first['amount_idr']):,} "
-                f"(transfer {first['transfer_id']} at {first['at']}) but our ledger has no payment for {key}")
+            add(
+                "paid_not_in_ledger",
+                key,
+                pid,
+                f"the provider paid Rp{int(first['amount_idr']):,} "
+                f"(transfer {first['transfer_id']} at {first['at']}) but our ledger has no payment for {key}",
+            )
             continue
         if int(entry["amount_idr"]) != int(first["amount_idr"]):
-            add("amount_differs", key, pid, f"our ledger says Rp{int(entry['amount_idr']):,} for {key}, "
-                f"the provider paid Rp{int(first['amount_idr']):,}")
+            add(
+                "amount_differs",
+                key,
+                pid,
+                f"our ledger says Rp{int(entry['amount_idr']):,} for {key}, "
+                f"the provider paid Rp{int(first['amount_idr']):,}",
+            )
         if entry.get("transfer_id") and entry["transfer_id"] not in {p["transfer_id"] for p in made}:
-            add("transfer_id_differs", key, pid, f"our ledger records transfer {entry['transfer_id']} for {key}, "
-                f"the provider's is {first['transfer_id']}")
+            add(
+                "transfer_id_differs",
+                key,
+                pid,
+                f"our ledger records transfer {entry['transfer_id']} for {key}, "
+                f"the provider's is {first['transfer_id']}",
+            )
 
     # Ledger side: every payment we booked in the window must be one the provider made.
     for key, entry in sorted(booked.items()):
@@ -118,10 +157,20 @@ def compare(since: str, until: str, lines: list[dict[str, Any]], booked: Mapping
         answer = answers.get(key, ProviderAnswer(asked=False))
         if answer.status == PAID and answer.transfer_id == entry.get("transfer_id"):
             continue  # paid just before the window (we book after settling)
-        why = ("the provider could not be asked" if not answer.asked else
-               "the provider has no record of it" if answer.status is None else f"the provider says {answer.status}")
-        add("in_ledger_not_paid", key, entry["participant_id"], f"our ledger says Rp{int(entry['amount_idr']):,} was paid for "
-            f"{key} (transfer {entry.get('transfer_id')} at {entry.get('at')}) but {why}")
+        why = (
+            "the provider could not be asked"
+            if not answer.asked
+            else "the provider has no record of it"
+            if answer.status is None
+            else f"the provider says {answer.status}"
+        )
+        add(
+            "in_ledger_not_paid",
+            key,
+            entry["participant_id"],
+            f"our ledger says Rp{int(entry['amount_idr']):,} was paid for "
+            f"{key} (transfer {entry.get('transfer_id')} at {entry.get('at')}) but {why}",
+        )
     report.ledger_paid_checked += sum(1 for k in paid if k in booked)
     return report
 

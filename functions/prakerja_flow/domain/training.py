@@ -59,9 +59,7 @@ def check_purchase(view: BalanceView, items: list[TrainingItem], purchased_at: d
     if view.status != ParticipantStatus.ACTIVE:
         raise ParticipantNotActive(f"participant is {view.status}; purchases are not allowed")
     if not view.has_purchase and purchased_at > view.purchase_deadline:
-        raise PurchaseDeadlineExpired(
-            f"the first training had to be bought by {view.purchase_deadline.isoformat()}"
-        )
+        raise PurchaseDeadlineExpired(f"the first training had to be bought by {view.purchase_deadline.isoformat()}")
     item = check_bundle_ban(items, purchased_at)
     price = require_rupiah(item.price_idr, "price_idr")
     if price == 0:

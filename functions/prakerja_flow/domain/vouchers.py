@@ -52,11 +52,15 @@ def check_redemption(voucher: Voucher | None, platform_id: str, training_id: str
     refusal. Another platform's voucher is reported as not found: its existence is not
     that platform's to learn."""
     if voucher is None or voucher.platform_id != platform_id:
-        raise VoucherNotFound("no such voucher for this participant and platform; the participant takes one from the portal")
+        raise VoucherNotFound(
+            "no such voucher for this participant and platform; the participant takes one from the portal"
+        )
     if voucher.status != ISSUED:
         raise VoucherAlreadyUsed("this voucher was already used for a purchase; each purchase needs its own voucher")
     if now >= voucher.expires_at:
-        raise VoucherExpired(f"this voucher expired at {clock.iso(voucher.expires_at)}; the participant takes a new one")
+        raise VoucherExpired(
+            f"this voucher expired at {clock.iso(voucher.expires_at)}; the participant takes a new one"
+        )
     if voucher.training_id != training_id:
         raise VoucherTrainingMismatch(f"this voucher is for training {voucher.training_id}, not {training_id}")
     return voucher

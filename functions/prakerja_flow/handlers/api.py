@@ -49,18 +49,29 @@ SECURITY_SCHEMES = {
     ),
 }
 app.configure_openapi(title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES, security=[{SECURITY_SCHEME: []}])
-app.enable_swagger(path=routes.SWAGGER_PATH, title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES,
-                   security=[{SECURITY_SCHEME: []}])
+app.enable_swagger(
+    path=routes.SWAGGER_PATH,
+    title=TITLE,
+    version=VERSION,
+    security_schemes=SECURITY_SCHEMES,
+    security=[{SECURITY_SCHEME: []}],
+)
 
 ParticipantId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 PurchaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 WaveNumber = Annotated[int, Path(ge=config.WAVE_MIN, le=config.WAVE_MAX)]
 SurveySequence = Annotated[int, Path(ge=1, le=config.SURVEY_COUNT)]
 # Read by handlers/idempotency.py before routing; declared here so that the spec documents it.
-IdempotencyKey = Annotated[str | None, Header(
-    alias=idempotency.HEADER, min_length=1, max_length=config.IDEMPOTENCY_KEY_MAX_CHARS, pattern=idempotency.KEY_PATTERN.pattern,
-    description="Makes a retry safe: a success is replayed for the same key and body; another body gets 422 IdempotencyKeyReused",
-)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        min_length=1,
+        max_length=config.IDEMPOTENCY_KEY_MAX_CHARS,
+        pattern=idempotency.KEY_PATTERN.pattern,
+        description="Makes a retry safe: a success is replayed for the same key and body; another body gets 422 IdempotencyKeyReused",
+    ),
+]
 
 
 _ERRORS = {
@@ -80,9 +91,14 @@ _BODYLESS_ERRORS = (401, 403, 404, 422, 429, 500)
 def _answers(status_code: int, model: type, description: str, *, body: bool = True) -> dict:
     """The route's documented responses: its success and the one error shape for the rest."""
     codes = sorted(_ERRORS) if body else _BODYLESS_ERRORS
-    responses: dict = {status_code: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": model}}}}
+    responses: dict = {
+        status_code: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": model}}}
+    }
     for code in codes:
-        responses[code] = {"description": _ERRORS[code], "content": {content_types.APPLICATION_JSON: {"model": m.ErrorBody}}}
+        responses[code] = {
+            "description": _ERRORS[code],
+            "content": {content_types.APPLICATION_JSON: {"model": m.ErrorBody}},
+        }
     return responses
 
 
@@ -109,7 +125,8 @@ def _body_refused_in_resolver(error: request_body.Refused) -> Response[dict]:
 @app.exception_handler(RequestValidationError)
 def _validation_error(error: RequestValidationError) -> Response[dict]:
     problems = [
-        "request body is not valid JSON" if e.get("type") == "json_invalid"
+        "request body is not valid JSON"
+        if e.get("type") == "json_invalid"
         else f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg')}"
         for e in error.errors()
     ]
@@ -118,7 +135,9 @@ def _validation_error(error: RequestValidationError) -> Response[dict]:
 
 @app.not_found
 def _not_found(_: NotFoundError) -> Response[dict]:
-    return error_response(404, "RouteNotFound", f"no route for {app.current_event.http_method} {app.current_event.path}")
+    return error_response(
+        404, "RouteNotFound", f"no route for {app.current_event.http_method} {app.current_event.path}"
+    )
 
 
 @app.exception_handler(Exception)
@@ -130,14 +149,20 @@ def _unexpected(error: Exception) -> Response[dict]:
 def _error_before_routing(event: dict, status_code: int, code: str, message: str) -> dict:
     request_id = (event.get("requestContext") or {}).get("requestId")
     error = {"code": code, "message": message, "request_id": request_id}
-    return {"statusCode": status_code, "headers": {"Content-Type": content_types.APPLICATION_JSON}, "body": json.dumps({"error": error})}
+    return {
+        "statusCode": status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps({"error": error}),
+    }
 
 
 def _too_large(event: dict) -> dict | None:
     # Checked before routing: the validation middleware would parse the body first.
     if len((event.get("body") or "").encode()) <= config.MAX_REQUEST_BODY_BYTES:
         return None
-    return _error_before_routing(event, 413, "PayloadTooLarge", f"request body exceeds {config.MAX_REQUEST_BODY_BYTES} bytes")
+    return _error_before_routing(
+        event, 413, "PayloadTooLarge", f"request body exceeds {config.MAX_REQUEST_BODY_BYTES} bytes"
+    )
 
 
 def _header(event: dict, name: str) -> str | None:
@@ -186,11 +211,15 @@ def _caller_refused(event: dict) -> dict | None:
         return None
     kind = _authorizer_context(event).get("principal_kind")
     if not kind:
-        return _error_before_routing(event, 401, "Unauthenticated", "the request is not signed; see docs/api.md, Signing requests")
+        return _error_before_routing(
+            event, 401, "Unauthenticated", "the request is not signed; see docs/api.md, Signing requests"
+        )
     if not routes.allows(route, kind):
         return _error_before_routing(event, 403, "Forbidden", f"a {kind} may not call {route.method} {route.path}")
     if not signing.body_matches(event.get("headers"), event.get("body")):
-        return _error_before_routing(event, 403, "BodyHashMismatch", f"the body's SHA-256 differs from {signing.CONTENT_SHA256}")
+        return _error_before_routing(
+            event, 403, "BodyHashMismatch", f"the body's SHA-256 differs from {signing.CONTENT_SHA256}"
+        )
     return None
 
 
@@ -218,14 +247,22 @@ def openapi_json() -> Response[str]:
 # --- operators -------------------------------------------------------------------------
 
 
-@app.post("/waves/<wave>/open", tags=["operators"], summary="Open a wave for registration",
-          responses=_answers(200, m.WaveView, "The wave is open"))
+@app.post(
+    "/waves/<wave>/open",
+    tags=["operators"],
+    summary="Open a wave for registration",
+    responses=_answers(200, m.WaveView, "The wave is open"),
+)
 def open_wave(wave: WaveNumber, body: m.WaveAction, idempotency_key: IdempotencyKey = None) -> dict:
     return _wave_view(participants.change_wave(wave, "open", body.actor, body.reason, clock.now()))
 
 
-@app.post("/waves/<wave>/close", tags=["operators"], summary="Close a wave",
-          responses=_answers(200, m.WaveView, "The wave is closed"))
+@app.post(
+    "/waves/<wave>/close",
+    tags=["operators"],
+    summary="Close a wave",
+    responses=_answers(200, m.WaveView, "The wave is closed"),
+)
 def close_wave(wave: WaveNumber, body: m.WaveAction, idempotency_key: IdempotencyKey = None) -> dict:
     return _wave_view(participants.change_wave(wave, "close", body.actor, body.reason, clock.now()))
 
@@ -237,75 +274,135 @@ def _wave_view(item: dict) -> dict:
 # --- participant portal -------------------------------------------------------------------
 
 
-@app.post("/participants", tags=["participants"], summary="Register in an open wave",
-          responses=_answers(201, m.Registered, "Registered; the lifecycle has started"))
+@app.post(
+    "/participants",
+    tags=["participants"],
+    summary="Register in an open wave",
+    responses=_answers(201, m.Registered, "Registered; the lifecycle has started"),
+)
 def register(body: m.Registration, idempotency_key: IdempotencyKey = None) -> Response[dict]:
     profile = participants.register(body.nik, body.full_name, body.wave, clock.now())
-    return Response(201, content_types.APPLICATION_JSON, {
-        "participant_id": profile["participant_id"],
-        "wave": profile["wave"],
-        "status": profile["status"],
-        "balance_idr": profile["balance_idr"],
-        "purchase_deadline": profile["purchase_deadline"],
-    })
+    return Response(
+        201,
+        content_types.APPLICATION_JSON,
+        {
+            "participant_id": profile["participant_id"],
+            "wave": profile["wave"],
+            "status": profile["status"],
+            "balance_idr": profile["balance_idr"],
+            "purchase_deadline": profile["purchase_deadline"],
+        },
+    )
 
 
-@app.get("/participants/<participant_id>", tags=["participants"], summary="Where is this participant, and why",
-         responses=_answers(200, dict, "The participant's standing", body=False))
+@app.get(
+    "/participants/<participant_id>",
+    tags=["participants"],
+    summary="Where is this participant, and why",
+    responses=_answers(200, dict, "The participant's standing", body=False),
+)
 def get_participant(participant_id: ParticipantId) -> dict:
     return status.participant_view(participant_id)
 
 
-@app.put("/participants/<participant_id>/payout-account", tags=["participants"], summary="Set the payout account",
-         responses=_answers(200, m.PayoutAccountView, "The account is set"))
+@app.put(
+    "/participants/<participant_id>/payout-account",
+    tags=["participants"],
+    summary="Set the payout account",
+    responses=_answers(200, m.PayoutAccountView, "The account is set"),
+)
 def put_payout_account(participant_id: ParticipantId, body: m.PayoutAccount) -> dict:
-    account = participants.set_payout_account(participant_id, body.channel, body.account_number,
-                                              _principal_name(app.current_event.raw_event), clock.now())
+    account = participants.set_payout_account(
+        participant_id, body.channel, body.account_number, _principal_name(app.current_event.raw_event), clock.now()
+    )
     return {"channel": account["channel"], "account_number_masked": "****" + account["account_number"][-4:]}
 
 
-@app.post("/participants/<participant_id>/vouchers", tags=["participants"], summary="Issue a purchase voucher",
-          responses=_answers(201, m.VoucherIssued, "The voucher: give it to the platform to buy this training, once"))
-def issue_voucher(participant_id: ParticipantId, body: m.VoucherRequest, idempotency_key: IdempotencyKey = None) -> Response[dict]:
-    voucher = training.issue_voucher(participant_id, body.platform_id, body.training_id,
-                                     _principal_name(app.current_event.raw_event), clock.now())
+@app.post(
+    "/participants/<participant_id>/vouchers",
+    tags=["participants"],
+    summary="Issue a purchase voucher",
+    responses=_answers(201, m.VoucherIssued, "The voucher: give it to the platform to buy this training, once"),
+)
+def issue_voucher(
+    participant_id: ParticipantId, body: m.VoucherRequest, idempotency_key: IdempotencyKey = None
+) -> Response[dict]:
+    voucher = training.issue_voucher(
+        participant_id, body.platform_id, body.training_id, _principal_name(app.current_event.raw_event), clock.now()
+    )
     return Response(201, content_types.APPLICATION_JSON, voucher)
 
 
-@app.post("/participants/<participant_id>/surveys/<sequence>", tags=["participants"], summary="Submit a survey",
-          responses=_answers(201, m.SurveySubmitted, "The survey is recorded; its payment is scheduled"))
-def submit_survey(participant_id: ParticipantId, sequence: SurveySequence, body: m.Survey, idempotency_key: IdempotencyKey = None) -> Response[dict]:
+@app.post(
+    "/participants/<participant_id>/surveys/<sequence>",
+    tags=["participants"],
+    summary="Submit a survey",
+    responses=_answers(201, m.SurveySubmitted, "The survey is recorded; its payment is scheduled"),
+)
+def submit_survey(
+    participant_id: ParticipantId, sequence: SurveySequence, body: m.Survey, idempotency_key: IdempotencyKey = None
+) -> Response[dict]:
     ent = participants.submit_survey(participant_id, sequence, body.answers, clock.now())
-    return Response(201, content_types.APPLICATION_JSON, {"sequence": sequence, "payment_status": ent["status"], "due_at": ent["due_at"]})
+    return Response(
+        201,
+        content_types.APPLICATION_JSON,
+        {"sequence": sequence, "payment_status": ent["status"], "due_at": ent["due_at"]},
+    )
 
 
 # --- partner platforms -----------------------------------------------------------------------
 
 
-@app.post("/participants/<participant_id>/purchases", tags=["platforms"], summary="Record a training purchase",
-          responses=_answers(201, m.PurchaseRecorded, "The purchase is recorded and the balance debited"))
-def record_purchase(participant_id: ParticipantId, body: m.Purchase, idempotency_key: IdempotencyKey = None) -> Response[dict]:
+@app.post(
+    "/participants/<participant_id>/purchases",
+    tags=["platforms"],
+    summary="Record a training purchase",
+    responses=_answers(201, m.PurchaseRecorded, "The purchase is recorded and the balance debited"),
+)
+def record_purchase(
+    participant_id: ParticipantId, body: m.Purchase, idempotency_key: IdempotencyKey = None
+) -> Response[dict]:
     items = [TrainingItem(t.training_id, t.institution_id, t.price_idr) for t in body.trainings]
-    purchase = training.record_purchase(participant_id, body.purchase_id, _platform_id(), items, body.voucher_code, clock.now())
+    purchase = training.record_purchase(
+        participant_id, body.purchase_id, _platform_id(), items, body.voucher_code, clock.now()
+    )
     remaining = profiles.require(participant_id)["balance_idr"]
-    return Response(201, content_types.APPLICATION_JSON, {
-        "purchase_id": purchase["purchase_id"],
-        "training_id": purchase["training_id"],
-        "price_idr": purchase["price_idr"],
-        "remaining_balance_idr": remaining,
-    })
+    return Response(
+        201,
+        content_types.APPLICATION_JSON,
+        {
+            "purchase_id": purchase["purchase_id"],
+            "training_id": purchase["training_id"],
+            "price_idr": purchase["price_idr"],
+            "remaining_balance_idr": remaining,
+        },
+    )
 
 
-@app.post("/participants/<participant_id>/purchases/<purchase_id>/completion", tags=["platforms"], summary="Report a certificate",
-          responses=_answers(200, m.CompletionRecorded, "The completion is recorded"))
-def record_completion(participant_id: ParticipantId, purchase_id: PurchaseId, body: m.Completion, idempotency_key: IdempotencyKey = None) -> dict:
-    purchase = training.record_completion(participant_id, purchase_id, _platform_id(), body.training_id, body.certificate_id, clock.now())
+@app.post(
+    "/participants/<participant_id>/purchases/<purchase_id>/completion",
+    tags=["platforms"],
+    summary="Report a certificate",
+    responses=_answers(200, m.CompletionRecorded, "The completion is recorded"),
+)
+def record_completion(
+    participant_id: ParticipantId, purchase_id: PurchaseId, body: m.Completion, idempotency_key: IdempotencyKey = None
+) -> dict:
+    purchase = training.record_completion(
+        participant_id, purchase_id, _platform_id(), body.training_id, body.certificate_id, clock.now()
+    )
     return {"purchase_id": purchase_id, "status": purchase["status"], "certificate_id": body.certificate_id}
 
 
-@app.post("/participants/<participant_id>/purchases/<purchase_id>/rating", tags=["platforms"], summary="Report the participant's rating",
-          responses=_answers(200, m.RatingRecorded, "The rating is recorded"))
-def record_rating(participant_id: ParticipantId, purchase_id: PurchaseId, body: m.RatingBody, idempotency_key: IdempotencyKey = None) -> dict:
+@app.post(
+    "/participants/<participant_id>/purchases/<purchase_id>/rating",
+    tags=["platforms"],
+    summary="Report the participant's rating",
+    responses=_answers(200, m.RatingRecorded, "The rating is recorded"),
+)
+def record_rating(
+    participant_id: ParticipantId, purchase_id: PurchaseId, body: m.RatingBody, idempotency_key: IdempotencyKey = None
+) -> dict:
     training.record_rating(participant_id, purchase_id, _platform_id(), body.model_dump(), clock.now())
     return {"purchase_id": purchase_id, "rated": True}
 
@@ -319,7 +416,9 @@ def handler(event: dict, context: LambdaContext) -> dict:
     if refused:
         return refused
     return idempotency.run(
-        event, context, _principal_name(event),
+        event,
+        context,
+        _principal_name(event),
         resolve=lambda: app.resolve(event, context),
         error=lambda status, code, message: _error_before_routing(event, status, code, message),
     )

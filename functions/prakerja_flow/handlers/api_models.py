@@ -9,7 +9,17 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictInt, StrictStr, Tag
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictInt,
+    StrictStr,
+    Tag,
+)
 
 from .. import config
 from ..domain import vouchers
@@ -25,16 +35,23 @@ FULL_NAME = text.TextRule("a name", config.FULL_NAME_MAX_CHARS)
 ACTOR = text.TextRule("an actor", config.ACTOR_MAX_CHARS)
 REASON = text.TextRule("a reason", config.REASON_MAX_CHARS)
 # Prose a participant wrote: paragraphs allowed (line breaks, tabs), nothing else invisible.
-REVIEW = text.TextRule("a review", config.REVIEW_MAX_CHARS, min_chars=config.REVIEW_MIN_CHARS, allowed=text.LINE_BREAKS_AND_TABS)
-SURVEY_TEXT = text.TextRule("a survey answer", config.SURVEY_ANSWER_MAX_CHARS, min_chars=0, allowed=text.LINE_BREAKS_AND_TABS)
+REVIEW = text.TextRule(
+    "a review", config.REVIEW_MAX_CHARS, min_chars=config.REVIEW_MIN_CHARS, allowed=text.LINE_BREAKS_AND_TABS
+)
+SURVEY_TEXT = text.TextRule(
+    "a survey answer", config.SURVEY_ANSWER_MAX_CHARS, min_chars=0, allowed=text.LINE_BREAKS_AND_TABS
+)
 
 
 def Text(rule: text.TextRule, description: str):  # noqa: N802 - a type, as used in annotations
     lines = "may contain line breaks and tabs" if rule.allowed else "one line"
     return Annotated[
         StrictStr,
-        Field(min_length=rule.min_chars, max_length=rule.max_chars,
-              description=f"{description}: NFC-normalised and trimmed, {lines}, no control or format characters (docs/api.md, Text fields)"),
+        Field(
+            min_length=rule.min_chars,
+            max_length=rule.max_chars,
+            description=f"{description}: NFC-normalised and trimmed, {lines}, no control or format characters (docs/api.md, Text fields)",
+        ),
         BeforeValidator(partial(text.refuse_forbidden, rule=rule)),
         AfterValidator(partial(text.normalise, rule=rule)),
     ]
@@ -61,9 +78,16 @@ class TrainingLine(_Body):
     price_idr: Annotated[StrictInt, Field(gt=0, le=config.TRAINING_BALANCE_IDR)]
 
 
-VoucherCode = Annotated[StrictStr, Field(min_length=18, max_length=18, pattern=vouchers.CODE_PATTERN.pattern,
-                                         description="the participant's voucher for this platform and training, "
-                                                     "from POST /participants/{participant_id}/vouchers")]
+VoucherCode = Annotated[
+    StrictStr,
+    Field(
+        min_length=18,
+        max_length=18,
+        pattern=vouchers.CODE_PATTERN.pattern,
+        description="the participant's voucher for this platform and training, "
+        "from POST /participants/{participant_id}/vouchers",
+    ),
+]
 
 
 class Purchase(_Body):
@@ -106,7 +130,9 @@ class PayoutAccount(_Body):
 # union would report both members' errors, under pydantic's internal names).
 SurveyAnswer = Annotated[
     Annotated[Text(SURVEY_TEXT, "a written answer"), Tag("text")]
-    | Annotated[Annotated[StrictInt, Field(ge=config.SURVEY_ANSWER_INT_MIN, le=config.SURVEY_ANSWER_INT_MAX)], Tag("number")],
+    | Annotated[
+        Annotated[StrictInt, Field(ge=config.SURVEY_ANSWER_INT_MIN, le=config.SURVEY_ANSWER_INT_MAX)], Tag("number")
+    ],
     Discriminator(lambda value: "text" if isinstance(value, str) else "number"),
 ]
 

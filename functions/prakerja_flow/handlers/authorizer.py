@@ -40,13 +40,22 @@ def handler(event: dict, context: LambdaContext) -> dict:
         # The only way to make API Gateway answer 401 is this exact message.
         raise Exception("Unauthorized") from None  # noqa: TRY002
     except Rejected as rejected:
-        logger.warning("request refused", extra={"code": rejected.code, "method": request.method, "resource": request.resource})
+        logger.warning(
+            "request refused", extra={"code": rejected.code, "method": request.method, "resource": request.resource}
+        )
         # The gateway response pastes these into a JSON template unescaped: no quotes or backslashes.
         message = rejected.message.replace('"', "'").replace("\\", "/")
         return _policy("anonymous", "Deny", method_arn, {"code": rejected.code, "message": message})
-    return _policy(principal.name, "Allow", method_arn, {
-        "principal_kind": principal.kind, "principal_id": principal.id, "key_id": principal.key_id,
-    })
+    return _policy(
+        principal.name,
+        "Allow",
+        method_arn,
+        {
+            "principal_kind": principal.kind,
+            "principal_id": principal.id,
+            "key_id": principal.key_id,
+        },
+    )
 
 
 def _policy(principal_id: str, effect: str, method_arn: str, context: dict[str, str]) -> dict:

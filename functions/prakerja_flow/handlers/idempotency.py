@@ -73,7 +73,9 @@ def _remembered(request: dict, run: Callable[[], dict]) -> dict:
     return response
 
 
-def run(event: dict, context, principal: str, resolve: Callable[[], dict], error: Callable[[int, str, str], dict]) -> dict:
+def run(
+    event: dict, context, principal: str, resolve: Callable[[], dict], error: Callable[[int, str, str], dict]
+) -> dict:
     """`resolve()` once per (principal, route, key) while its success is remembered."""
     key = signing.header(event.get("headers"), HEADER)
     if (event.get("httpMethod") or "").upper() != "POST" or key is None:
@@ -93,7 +95,9 @@ def run(event: dict, context, principal: str, resolve: Callable[[], dict], error
     )
     if context is not None:
         _config.register_lambda_context(context)  # an in-progress record expires with the invocation
-    remembered = idempotent_function(data_keyword_argument="request", persistence_store=store, config=_config)(_remembered)
+    remembered = idempotent_function(data_keyword_argument="request", persistence_store=store, config=_config)(
+        _remembered
+    )
     try:
         return remembered(request=request, run=resolve)
     except _NotRemembered as refused:
@@ -102,5 +106,3 @@ def run(event: dict, context, principal: str, resolve: Callable[[], dict], error
         return error(422, "IdempotencyKeyReused", f"this {HEADER} was used with a different request body")
     except IdempotencyAlreadyInProgressError:
         return error(409, "IdempotencyKeyInProgress", f"a request with this {HEADER} is still running; retry shortly")
-
-

@@ -34,10 +34,16 @@ class PurchaseInput(_TaskInput):
 
 # Codes AWS documents as "retry later" for the DynamoDB and Step Functions calls these tasks
 # make. They reach us only once botocore's own retries (standard mode) have given up.
-RETRYABLE_AWS_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-    "TransactionConflictException", "InternalServerError", "ServiceUnavailable",
-})
+RETRYABLE_AWS_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
 
 
 def _retryable_as_transient(fn):

@@ -80,8 +80,10 @@ def check_depth(text: str) -> None:
         if bracket in "[{":
             depth += 1
             if depth > config.REQUEST_JSON_MAX_DEPTH:
-                raise TooDeep(f"request body is nested more than {config.REQUEST_JSON_MAX_DEPTH} levels deep "
-                              f"(at character {token.start() + 1})")
+                raise TooDeep(
+                    f"request body is nested more than {config.REQUEST_JSON_MAX_DEPTH} levels deep "
+                    f"(at character {token.start() + 1})"
+                )
         elif bracket in "]}":
             depth -= 1
 

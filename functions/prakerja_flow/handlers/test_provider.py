@@ -24,8 +24,12 @@ def _get() -> TestProvider:
     if _provider is None:
         env = settings.current()
         extra = {"timeout_seconds": env.test_provider_timeout_seconds} if env.test_provider_timeout_seconds else {}
-        _provider = TestProvider(test_provider_store, SecretApiKey().get,
-                                 env.test_provider_other_accounts or test_accounts.DEFAULT_OTHER, **extra)
+        _provider = TestProvider(
+            test_provider_store,
+            SecretApiKey().get,
+            env.test_provider_other_accounts or test_accounts.DEFAULT_OTHER,
+            **extra,
+        )
     return _provider
 
 
@@ -34,6 +38,17 @@ def handler(event: dict, context) -> dict:
     http = event.get("requestContext", {}).get("http", {})
     raw = event.get("body") or ""
     body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
-    answer = sleep_then(_get().handle(http.get("method", "GET"), event.get("rawPath") or http.get("path", "/"),
-                                      dict(parse_qsl(event.get("rawQueryString") or "")), event.get("headers") or {}, body))
-    return {"statusCode": answer.status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(answer.body)}
+    answer = sleep_then(
+        _get().handle(
+            http.get("method", "GET"),
+            event.get("rawPath") or http.get("path", "/"),
+            dict(parse_qsl(event.get("rawQueryString") or "")),
+            event.get("headers") or {},
+            body,
+        )
+    )
+    return {
+        "statusCode": answer.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(answer.body),
+    }

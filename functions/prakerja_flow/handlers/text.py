@@ -19,8 +19,13 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 KINDS = {
-    "Cc": "control", "Cf": "format", "Zl": "line separator", "Zp": "paragraph separator",
-    "Cs": "surrogate", "Co": "private-use", "Cn": "unassigned",
+    "Cc": "control",
+    "Cf": "format",
+    "Zl": "line separator",
+    "Zp": "paragraph separator",
+    "Cs": "surrogate",
+    "Co": "private-use",
+    "Cn": "unassigned",
 }
 # A multi-line text's allowed controls (a CR is allowed only to be turned into a line feed).
 LINE_BREAKS_AND_TABS = frozenset("\r\n\t")
@@ -55,8 +60,14 @@ def refuse_forbidden(value: object, rule: TextRule) -> object:
             "text_character",
             "character {position} is {shown}, a {kind} character ({category}); {what} may not contain "
             "control, format or separator characters{extra}",
-            {"position": position, "shown": shown, "kind": KINDS[category], "category": category, "what": rule.what,
-             "extra": " (line breaks and tabs are allowed)" if rule.allowed else ""},
+            {
+                "position": position,
+                "shown": shown,
+                "kind": KINDS[category],
+                "category": category,
+                "what": rule.what,
+                "extra": " (line breaks and tabs are allowed)" if rule.allowed else "",
+            },
         )
     return value
 
@@ -70,9 +81,15 @@ def normalise(value: str, rule: TextRule) -> str:
     if not text and rule.min_chars:
         raise PydanticCustomError("text_empty", "{what} may not be empty or only whitespace", {"what": rule.what})
     if len(text) < rule.min_chars:
-        raise PydanticCustomError("text_too_short", "{what} must have at least {min} characters besides leading and trailing "
-                                  "whitespace", {"what": rule.what, "min": rule.min_chars})
+        raise PydanticCustomError(
+            "text_too_short",
+            "{what} must have at least {min} characters besides leading and trailing whitespace",
+            {"what": rule.what, "min": rule.min_chars},
+        )
     if len(text) > rule.max_chars:
-        raise PydanticCustomError("text_too_long", "{what} may have at most {max} characters (after NFC normalisation)",
-                                  {"what": rule.what, "max": rule.max_chars})
+        raise PydanticCustomError(
+            "text_too_long",
+            "{what} may have at most {max} characters (after NFC normalisation)",
+            {"what": rule.what, "max": rule.max_chars},
+        )
     return text

@@ -73,7 +73,9 @@ class FakeProvider:
 
     # --- the account directory (what the banks and e-wallets know) -----------------
 
-    def open_account(self, channel: str, number: str, holder_nik: str, kyc_verified: bool = True, active: bool = True) -> None:
+    def open_account(
+        self, channel: str, number: str, holder_nik: str, kyc_verified: bool = True, active: bool = True
+    ) -> None:
         with self._lock:
             self.accounts[(channel, number)] = DirectoryAccount(holder_nik, kyc_verified, active)
 
@@ -103,11 +105,14 @@ class FakeProvider:
                 rejection = None if account.active else "destination account not found or inactive"
             else:
                 rejection = test_accounts.transfer_rejection(request.account_number, self.other_accounts)
-            result = TransferResult(REJECTED, transfer_id, rejection) if rejection else TransferResult(PAID, transfer_id)
+            result = (
+                TransferResult(REJECTED, transfer_id, rejection) if rejection else TransferResult(PAID, transfer_id)
+            )
             self.transfers[request.idempotency_key] = result
             self._line(request, transfer_id, result.status, at)
             if fault == "timeout_after_accept" or (
-                    account is None and test_accounts.times_out(request.account_number, self.other_accounts)):
+                account is None and test_accounts.times_out(request.account_number, self.other_accounts)
+            ):
                 raise ProviderUnavailable("timed out waiting for the provider's answer (it had accepted)")
             return result
 
@@ -122,8 +127,16 @@ class FakeProvider:
 
     def _line(self, request: TransferRequest, transfer_id: str, status: str, at: str) -> None:
         self.lines.append(
-            StatementLine(transfer_id, request.idempotency_key, request.participant_id, request.kind,
-                          request.sequence, request.amount_idr, status, at)
+            StatementLine(
+                transfer_id,
+                request.idempotency_key,
+                request.participant_id,
+                request.kind,
+                request.sequence,
+                request.amount_idr,
+                status,
+                at,
+            )
         )
 
     # --- the provider's own statement --------------------------------------------------

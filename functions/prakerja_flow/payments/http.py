@@ -82,8 +82,12 @@ class SecretApiKey:
     (max_age) so a rotated key is picked up; invalidate() makes the next get() fetch again
     (the provider answered 401: the key may just have been rotated)."""
 
-    def __init__(self, secret_arn: str | None = None, ttl_seconds: float = config.PAYMENT_PROVIDER_SECRET_TTL.total_seconds(),
-                 client_factory: Callable[[], Any] | None = None):
+    def __init__(
+        self,
+        secret_arn: str | None = None,
+        ttl_seconds: float = config.PAYMENT_PROVIDER_SECRET_TTL.total_seconds(),
+        client_factory: Callable[[], Any] | None = None,
+    ):
         self.secret_arn = secret_arn or settings.payment_provider_secret_arn()
         if not self.secret_arn:
             raise RuntimeError(f"{settings.ENV_PAYMENT_PROVIDER_SECRET} is not set")
@@ -143,15 +147,20 @@ class HttpProvider:
     # --- the protocol --------------------------------------------------------------------
 
     def inquire(self, channel: str, account_number: str, holder_nik: str) -> AccountInquiry:
-        status, body = self._call("POST", INQUIRY_PATH,
-                                  {"channel": channel, "account_number": account_number, "holder_nik": holder_nik},
-                                  retry_read_timeout=True)
+        status, body = self._call(
+            "POST",
+            INQUIRY_PATH,
+            {"channel": channel, "account_number": account_number, "holder_nik": holder_nik},
+            retry_read_timeout=True,
+        )
         if status == 404 and body.get("code") == ACCOUNT_NOT_FOUND:
             return AccountInquiry(False)
         self._require(status, body, 200)
         if not body.get("found"):
             return AccountInquiry(False)
-        return AccountInquiry(True, body.get("holder_matches") is True, body.get("kyc_verified") is True, body.get("active") is True)
+        return AccountInquiry(
+            True, body.get("holder_matches") is True, body.get("kyc_verified") is True, body.get("active") is True
+        )
 
     def transfer(self, request: TransferRequest) -> TransferResult:
         payload = {
@@ -165,8 +174,9 @@ class HttpProvider:
         }
         # A read timeout is not retried: the provider may be working on it, and the
         # payout run settles SENT entitlements by asking for the key later.
-        status, body = self._call("POST", DISBURSEMENTS_PATH, payload, {"Idempotency-Key": request.idempotency_key},
-                                  retry_read_timeout=False)
+        status, body = self._call(
+            "POST", DISBURSEMENTS_PATH, payload, {"Idempotency-Key": request.idempotency_key}, retry_read_timeout=False
+        )
         if status == 409:
             raise ProviderUnavailable(f"the provider is still processing {request.idempotency_key}")
         if status == 422 and body.get("code") == "idempotency_key_reused":
@@ -177,7 +187,9 @@ class HttpProvider:
         return self._result(body, request.idempotency_key)
 
     def status(self, idempotency_key: str) -> TransferResult | None:
-        status, body = self._call("GET", f"{DISBURSEMENTS_PATH}/{quote(idempotency_key, safe='')}", retry_read_timeout=True)
+        status, body = self._call(
+            "GET", f"{DISBURSEMENTS_PATH}/{quote(idempotency_key, safe='')}", retry_read_timeout=True
+        )
         if status == 404 and body.get("code") == DISBURSEMENT_NOT_FOUND:
             return None
         self._require(status, body, 200)
@@ -204,7 +216,9 @@ class HttpProvider:
         if state == PAID:
             return TransferResult(PAID, str(body["transfer_id"]))
         if state == REJECTED:
-            return TransferResult(REJECTED, str(body.get("transfer_id") or ""), body.get("reason") or "rejected by the provider")
+            return TransferResult(
+                REJECTED, str(body.get("transfer_id") or ""), body.get("reason") or "rejected by the provider"
+            )
         # PENDING (or anything we do not know): not an outcome yet.
         raise ProviderUnavailable(f"transfer {idempotency_key} is {state or 'of unknown status'} at the provider")
 
@@ -215,14 +229,22 @@ class HttpProvider:
         if status == 404:
             raise ProviderMisconfigured(
                 f"the payment provider answered 404 ({said}) without a code of the contract: the route is unknown at "
-                f"{self.base_url}; {settings.ENV_PAYMENT_PROVIDER_URL} must be the API's root, without /v1")
+                f"{self.base_url}; {settings.ENV_PAYMENT_PROVIDER_URL} must be the API's root, without /v1"
+            )
         if status in CREDENTIALS_REFUSED:
-            raise ProviderMisconfigured(f"the payment provider refused our credentials ({status}: {said}); "
-                                        "check the payment provider secret")
+            raise ProviderMisconfigured(
+                f"the payment provider refused our credentials ({status}: {said}); check the payment provider secret"
+            )
         raise ProviderError(f"the provider answered {status}: {said}")
 
-    def _call(self, method: str, path: str, payload: dict | None = None, headers: dict | None = None,
-              retry_read_timeout: bool = True) -> tuple[int, dict]:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        payload: dict | None = None,
+        headers: dict | None = None,
+        retry_read_timeout: bool = True,
+    ) -> tuple[int, dict]:
         """One logical call: attempts with backoff on connection errors and 5xx; one fresh
         fetch of the API key on 401 (the secret may have been rotated)."""
         refreshed = False
@@ -243,7 +265,9 @@ class HttpProvider:
                 continue
             return status, body
 
-    def _attempt(self, method: str, path: str, payload: dict | None, headers: dict | None, retry_read_timeout: bool) -> tuple[int, dict]:
+    def _attempt(
+        self, method: str, path: str, payload: dict | None, headers: dict | None, retry_read_timeout: bool
+    ) -> tuple[int, dict]:
         key = self._api_key.get() if isinstance(self._api_key, SecretApiKey) else self._api_key()
         all_headers = {"Authorization": f"Bearer {key}", "Accept": "application/json", **(headers or {})}
         body = None
@@ -251,14 +275,23 @@ class HttpProvider:
             body = json.dumps(payload).encode()
             all_headers["Content-Type"] = "application/json"
         try:
-            response = self._pool.request(method, self.base_url + path, body=body, headers=all_headers,
-                                          timeout=self.timeout, retries=False, redirect=False)
+            response = self._pool.request(
+                method,
+                self.base_url + path,
+                body=body,
+                headers=all_headers,
+                timeout=self.timeout,
+                retries=False,
+                redirect=False,
+            )
         except (ConnectTimeoutError, NewConnectionError) as error:
             raise _Retryable(f"could not connect: {error}") from None  # nothing was sent
         except ReadTimeoutError:
             if retry_read_timeout:
                 raise _Retryable("no answer in time") from None
-            raise ProviderUnavailable(f"{method} {path}: no answer within {self.timeout.read_timeout}s; outcome unknown") from None
+            raise ProviderUnavailable(
+                f"{method} {path}: no answer within {self.timeout.read_timeout}s; outcome unknown"
+            ) from None
         except (ProtocolError, HTTPError) as error:
             # Connection dropped mid-exchange: the request may have arrived.
             if retry_read_timeout:

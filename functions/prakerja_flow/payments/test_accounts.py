@@ -36,12 +36,18 @@ class TestAccount:
 
 
 TEST_ACCOUNTS: tuple[TestAccount, ...] = (
-    TestAccount("8800000001", OWN_VERIFIED, "paid (`PAID`, \"Berhasil\")"),
-    TestAccount("8800000002", NOT_VERIFIED, "`FAILED` `AccountNotVerified`; paid by the first run after the number is replaced"),
+    TestAccount("8800000001", OWN_VERIFIED, 'paid (`PAID`, "Berhasil")'),
+    TestAccount(
+        "8800000002", NOT_VERIFIED, "`FAILED` `AccountNotVerified`; paid by the first run after the number is replaced"
+    ),
     TestAccount("8800000003", SOMEONE_ELSE, "`FAILED` `AccountNotOwned`"),
     TestAccount("8800000004", INACTIVE, "`FAILED` `AccountInactive`"),
-    TestAccount("8800000005", TIMES_OUT, "`SENT` (\"Sedang Diproses\", outcome unknown); `PAID` when a later run settles it "
-                                         "(after `SENT_SETTLEMENT_AFTER`)"),
+    TestAccount(
+        "8800000005",
+        TIMES_OUT,
+        '`SENT` ("Sedang Diproses", outcome unknown); `PAID` when a later run settles it '
+        "(after `SENT_SETTLEMENT_AFTER`)",
+    ),
     TestAccount("8800000006", PROVIDER_REJECTS, "`FAILED` `ProviderRejected`"),
     TestAccount("8800000007", NOT_FOUND, "`FAILED` `AccountNotFound`"),
 )
@@ -63,8 +69,9 @@ def inquiry(account_number: str, other: str = DEFAULT_OTHER) -> AccountInquiry:
     kind = behaviour(account_number, other)
     if kind == NOT_FOUND:
         return AccountInquiry(False)
-    return AccountInquiry(True, holder_matches=kind != SOMEONE_ELSE, kyc_verified=kind != NOT_VERIFIED,
-                          active=kind != INACTIVE)
+    return AccountInquiry(
+        True, holder_matches=kind != SOMEONE_ELSE, kyc_verified=kind != NOT_VERIFIED, active=kind != INACTIVE
+    )
 
 
 def transfer_rejection(account_number: str, other: str = DEFAULT_OTHER) -> str | None:

@@ -26,8 +26,15 @@ from .provider import PAID, REJECTED
 STATEMENT_PAGE = 100
 # "Times out": the answer to a transfer comes this long after the caller's read timeout.
 TIMEOUT_MARGIN_SECONDS = 2.0
-TRANSFER_FIELDS = {"participant_id": str, "kind": str, "sequence": int, "amount_idr": int, "currency": str,
-                   "channel": str, "account_number": str}
+TRANSFER_FIELDS = {
+    "participant_id": str,
+    "kind": str,
+    "sequence": int,
+    "amount_idr": int,
+    "currency": str,
+    "channel": str,
+    "account_number": str,
+}
 
 
 class Store(Protocol):
@@ -51,8 +58,13 @@ def _error(status: int, code: str, message: str) -> Answer:
 class TestProvider:
     __test__ = False  # not a pytest test class
 
-    def __init__(self, store: Store, api_key: Callable[[], str], other_accounts: str = test_accounts.DEFAULT_OTHER,
-                 timeout_seconds: float = config.PAYMENT_PROVIDER_READ_TIMEOUT.total_seconds() + TIMEOUT_MARGIN_SECONDS):
+    def __init__(
+        self,
+        store: Store,
+        api_key: Callable[[], str],
+        other_accounts: str = test_accounts.DEFAULT_OTHER,
+        timeout_seconds: float = config.PAYMENT_PROVIDER_READ_TIMEOUT.total_seconds() + TIMEOUT_MARGIN_SECONDS,
+    ):
         test_accounts.behaviour("0", other_accounts)  # refuses an unknown behaviour now, not on the first call
         self.store, self.api_key, self.other, self.timeout_seconds = store, api_key, other_accounts, timeout_seconds
 
@@ -70,35 +82,52 @@ class TestProvider:
         if method == "POST" and path == DISBURSEMENTS_PATH:
             return self._transfer(headers.get("idempotency-key"), payload)
         if method == "GET" and path.startswith(DISBURSEMENTS_PATH + "/"):
-            return self._status(unquote(path[len(DISBURSEMENTS_PATH) + 1:]))
+            return self._status(unquote(path[len(DISBURSEMENTS_PATH) + 1 :]))
         if method == "GET" and path == STATEMENT_PATH:
             return self._statement(query)
         # An unknown route answers like any web server: a 404 with no code of the contract.
         return Answer(404, {"message": "Not Found"})
 
     def _inquiry(self, payload: Any) -> Answer:
-        if not isinstance(payload, dict) or not all(isinstance(payload.get(f), str) and payload.get(f)
-                                                    for f in ("channel", "account_number", "holder_nik")):
+        if not isinstance(payload, dict) or not all(
+            isinstance(payload.get(f), str) and payload.get(f) for f in ("channel", "account_number", "holder_nik")
+        ):
             return _error(400, "invalid_request", "channel, account_number and holder_nik are required strings")
         answer = test_accounts.inquiry(payload["account_number"], self.other)
         if not answer.found:
             return _error(404, ACCOUNT_NOT_FOUND, "no such account")
-        return Answer(200, {"found": True, "holder_matches": answer.holder_matches,
-                            "kyc_verified": answer.kyc_verified, "active": answer.active})
+        return Answer(
+            200,
+            {
+                "found": True,
+                "holder_matches": answer.holder_matches,
+                "kyc_verified": answer.kyc_verified,
+                "active": answer.active,
+            },
+        )
 
     def _transfer(self, idempotency_key: str | None, payload: Any) -> Answer:
         if not idempotency_key:
             return _error(400, "missing_idempotency_key", "the Idempotency-Key header is required")
-        if not isinstance(payload, dict) or any(type(payload.get(f)) is not t for f, t in TRANSFER_FIELDS.items()) \
-                or payload["currency"] != "IDR" or payload["amount_idr"] <= 0:
+        if (
+            not isinstance(payload, dict)
+            or any(type(payload.get(f)) is not t for f, t in TRANSFER_FIELDS.items())
+            or payload["currency"] != "IDR"
+            or payload["amount_idr"] <= 0
+        ):
             return _error(400, "invalid_request", f"the body needs {', '.join(TRANSFER_FIELDS)} (IDR, amount > 0)")
         request = {f: payload[f] for f in TRANSFER_FIELDS}
         known = self.store.get_transfer(idempotency_key)
         if known is None:
             rejection = test_accounts.transfer_rejection(request["account_number"], self.other)
-            record = {"transfer_id": f"TPV{secrets.token_hex(8).upper()}", "idempotency_key": idempotency_key,
-                      "status": REJECTED if rejection else PAID, "reason": rejection,
-                      "amount_idr": request["amount_idr"], "at": clock.iso(clock.now())}
+            record = {
+                "transfer_id": f"TPV{secrets.token_hex(8).upper()}",
+                "idempotency_key": idempotency_key,
+                "status": REJECTED if rejection else PAID,
+                "reason": rejection,
+                "amount_idr": request["amount_idr"],
+                "at": clock.iso(clock.now()),
+            }
             if self.store.put_transfer(idempotency_key, record, request):
                 self._line(record, request, record["status"])
                 delay = self.timeout_seconds if test_accounts.times_out(request["account_number"], self.other) else 0.0
@@ -123,10 +152,18 @@ class TestProvider:
         return Answer(200, {"lines": lines, "next_cursor": cursor})
 
     def _line(self, record: dict, request: dict, status: str) -> None:
-        self.store.add_line({"transfer_id": record["transfer_id"], "idempotency_key": record["idempotency_key"],
-                             "participant_id": request["participant_id"], "kind": request["kind"],
-                             "sequence": request["sequence"], "amount_idr": request["amount_idr"], "status": status,
-                             "at": clock.iso(clock.now())})
+        self.store.add_line(
+            {
+                "transfer_id": record["transfer_id"],
+                "idempotency_key": record["idempotency_key"],
+                "participant_id": request["participant_id"],
+                "kind": request["kind"],
+                "sequence": request["sequence"],
+                "amount_idr": request["amount_idr"],
+                "status": status,
+                "at": clock.iso(clock.now()),
+            }
+        )
 
 
 def sleep_then(answer: Answer, sleep: Callable[[float], None] = time.sleep) -> Answer:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..data import inbox
-from ..data import workflow
+from ..data import inbox, workflow
 from ..observability import logger
 
 MAX_ATTEMPTS = 3

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import config
-from ..data import entitlements, participants as profiles, purchases
-from ..domain import participation
-from ..domain import errors
+from ..data import entitlements, purchases
+from ..data import participants as profiles
+from ..domain import errors, participation
 from ..domain import incentives as inc
 from ..domain import rating as rating_rules
 from ..domain.training import TrainingItem, check_bundle_ban
@@ -42,8 +42,14 @@ def verify_completion(participant_id: str, purchase_id: str) -> dict:
         raise errors.NotCompleted(f"purchase {purchase_id} has no certificate")
     completion = purchase.get("completion") or {}
     if completion.get("training_id") != purchase["training_id"] or not completion.get("certificate_id"):
-        raise errors.CompletionMismatch(f"the certificate of purchase {purchase_id} is not for training {purchase['training_id']}")
-    return {"purchase_id": purchase_id, "certificate_id": completion["certificate_id"], "completed_at": purchase["completed_at"]}
+        raise errors.CompletionMismatch(
+            f"the certificate of purchase {purchase_id} is not for training {purchase['training_id']}"
+        )
+    return {
+        "purchase_id": purchase_id,
+        "certificate_id": completion["certificate_id"],
+        "completed_at": purchase["completed_at"],
+    }
 
 
 def check_rating(participant_id: str, purchase_id: str) -> dict:
@@ -53,7 +59,12 @@ def check_rating(participant_id: str, purchase_id: str) -> dict:
     if purchase["status"] != PurchaseStatus.COMPLETED:
         raise errors.NotCompleted(f"purchase {purchase_id} has no certificate")
     rating = rating_rules.check_rating(purchase.get("rating"))
-    return {"purchase_id": purchase_id, "instructor": rating.instructor, "facilities": rating.facilities, "programme": rating.programme}
+    return {
+        "purchase_id": purchase_id,
+        "instructor": rating.instructor,
+        "facilities": rating.facilities,
+        "programme": rating.programme,
+    }
 
 
 def grant_incentives(participant_id: str, purchase_id: str, at: datetime) -> dict:

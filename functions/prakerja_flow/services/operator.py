@@ -7,8 +7,8 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from ..data import audit, controls, entitlements, inbox, participants as profiles
-from ..data import workflow
+from ..data import audit, controls, entitlements, inbox, workflow
+from ..data import participants as profiles
 from ..domain import errors, participation, vocabulary
 from ..domain import incentives as inc
 from . import events, participants
@@ -44,8 +44,16 @@ def retry_entitlement(participant_id: str, kind: str, sequence: int, actor: str,
     updated = entitlements.make_due_now(ent, at)
     if updated is None:
         raise OperatorError(f"{kind} {sequence} changed while retrying; look again")
-    audit.append(actor, "entitlement.retry", reason, at, participant_id=participant_id, kind=kind, sequence=sequence,
-               previous_failure=ent.get("failure_reason"))
+    audit.append(
+        actor,
+        "entitlement.retry",
+        reason,
+        at,
+        participant_id=participant_id,
+        kind=kind,
+        sequence=sequence,
+        previous_failure=ent.get("failure_reason"),
+    )
     return updated
 
 
@@ -66,11 +74,28 @@ def cancel_participation(participant_id: str, actor: str, reason: str, at: datet
         elif ent["status"] == inc.SENT:
             left.append(f"{ent['kind']}#{ent['sequence']}")
     stages = [t["stage"] for t in inbox.tokens(participant_id)]
-    delivered = [s for s in stages if events.publish_failure(participant_id, s, CANCELLED_ERROR, f"cancelled by {actor}: {reason}", at)]
-    audit.append(actor, "participant.cancel", reason, at, participant_id=participant_id, cancelled=cancelled, left=left,
-               stages=stages)
-    return {"participant_id": participant_id, "cancelled_entitlements": cancelled, "not_cancelled": left,
-            "waiting_stages": stages, "execution_told": bool(delivered)}
+    delivered = [
+        s
+        for s in stages
+        if events.publish_failure(participant_id, s, CANCELLED_ERROR, f"cancelled by {actor}: {reason}", at)
+    ]
+    audit.append(
+        actor,
+        "participant.cancel",
+        reason,
+        at,
+        participant_id=participant_id,
+        cancelled=cancelled,
+        left=left,
+        stages=stages,
+    )
+    return {
+        "participant_id": participant_id,
+        "cancelled_entitlements": cancelled,
+        "not_cancelled": left,
+        "waiting_stages": stages,
+        "execution_told": bool(delivered),
+    }
 
 
 REDRIVABLE = vocabulary.REDRIVABLE  # kept by name: ops and the local runtime read it here
@@ -100,5 +125,6 @@ def redrive_execution(execution_arn: str, actor: str, reason: str, at: datetime)
     return {"execution_arn": execution_arn, "redrive_date": str(out.get("redriveDate"))}
 
 
-NOT_IMPLEMENTED = ("redrive is not available on this endpoint: it does not implement Step Functions "
-                   "RedriveExecution; nothing changed")
+NOT_IMPLEMENTED = (
+    "redrive is not available on this endpoint: it does not implement Step Functions RedriveExecution; nothing changed"
+)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock, ids
-from ..data import accounts, audit, entitlements, participants as profiles, waves as waves_data
-from ..domain import participation
-from ..data import workflow
-from ..domain import errors, nik as nik_rules, waves
-from ..domain import payout_guard as guard
+from ..data import accounts, audit, entitlements, workflow
+from ..data import participants as profiles
+from ..data import waves as waves_data
+from ..domain import errors, participation, waves
 from ..domain import incentives as inc
+from ..domain import nik as nik_rules
+from ..domain import payout_guard as guard
 from ..domain.training import programme_date
 from ..observability import logger, masked
 
@@ -34,9 +35,7 @@ def register(nik: str, full_name: str, wave: int, at: datetime) -> dict:
         _heal_missing_execution(existing)
         raise errors.DuplicateNik("this NIK already holds a Kartu Prakerja (one person, one card, across all waves)")
     participant_id = ids.new_participant_id()
-    profile = participation.accepted(
-        participant_id, nik, full_name, wave, info.gender, info.birth_date.isoformat(), at
-    )
+    profile = participation.accepted(participant_id, nik, full_name, wave, info.gender, info.birth_date.isoformat(), at)
     profiles.register(profile, nik, at)
     profile["execution_arn"] = _start(profile)
     logger.info("participant registered", extra=masked({"participant_id": participant_id, "nik": nik, "wave": wave}))
@@ -77,8 +76,14 @@ def set_payout_account(participant_id: str, channel: str, account_number: str, a
             break  # no change: nothing written, an existing hold stays as it is
         hold_until = guard.hold_after_change(previous, account, at)
         if accounts.replace(participant_id, account, profile, hold_until, actor, at):
-            logger.info("payout account changed", extra={"participant_id": participant_id, "actor": actor,
-                                                          "hold_until": clock.iso(hold_until) if hold_until else None})
+            logger.info(
+                "payout account changed",
+                extra={
+                    "participant_id": participant_id,
+                    "actor": actor,
+                    "hold_until": clock.iso(hold_until) if hold_until else None,
+                },
+            )
             break
     else:
         raise errors.IllegalTransition("the payout account changed concurrently; read it again")
@@ -89,12 +94,17 @@ def submit_survey(participant_id: str, sequence: int, answers: dict, at: datetim
     profiles.require(participant_id)
     survey = entitlements.get(participant_id, inc.SURVEY, sequence)
     if survey is None:
-        raise errors.SurveyNotFound(f"survey {sequence} is not available to this participant (no incentive granted yet)")
+        raise errors.SurveyNotFound(
+            f"survey {sequence} is not available to this participant (no incentive granted yet)"
+        )
     if survey.get("submitted_at"):
         raise errors.SurveyAlreadySubmitted(f"survey {sequence} was already submitted")
     first = entitlements.get(participant_id, inc.POST_TRAINING, 1)
     problem = inc.survey_window_problem(
-        at, clock.parse(survey["opens_at"]), clock.parse(survey["expires_at"]), bool(first and first["status"] == inc.PAID)
+        at,
+        clock.parse(survey["opens_at"]),
+        clock.parse(survey["expires_at"]),
+        bool(first and first["status"] == inc.PAID),
     )
     if problem:
         raise errors.SurveyNotOpen(problem)

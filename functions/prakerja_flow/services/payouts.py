@@ -10,14 +10,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import clock, config
-from ..data import controls
-from ..data import cash, entitlements, participants as profiles
-from ..data import schema
+from ..data import cash, controls, entitlements, schema
+from ..data import participants as profiles
 from ..domain import errors
 from ..domain import incentives as inc
 from ..domain import payout_guard as guard
-from ..payments.provider import PAID, PaymentProvider, ProviderMisconfigured, ProviderUnavailable, TransferRequest, TransferResult
 from ..observability import logger
+from ..payments.provider import (
+    PAID,
+    PaymentProvider,
+    ProviderMisconfigured,
+    ProviderUnavailable,
+    TransferRequest,
+    TransferResult,
+)
 from . import events
 from .lifecycle import PAYOUT, SURVEYS, payout_progress, stage_key
 
@@ -36,12 +42,21 @@ class RunReport:
     provider_problem: str | None = None
 
     def as_dict(self) -> dict:
-        return {"as_of": self.as_of, "paused": self.paused, "stopped_early": self.stopped_early,
-                "outcomes": dict(self.outcomes), "paid_idr": self.paid_idr}
+        return {
+            "as_of": self.as_of,
+            "paused": self.paused,
+            "stopped_early": self.stopped_early,
+            "outcomes": dict(self.outcomes),
+            "paid_idr": self.paid_idr,
+        }
 
 
-def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE,
-        has_time: Callable[[], bool] = lambda: True) -> RunReport:
+def run(
+    now: datetime,
+    provider: PaymentProvider,
+    batch_size: int = config.PAYOUT_RUN_BATCH_SIZE,
+    has_time: Callable[[], bool] = lambda: True,
+) -> RunReport:
     """`has_time()` is asked before each entitlement: a run stops between two of them,
     never inside one (each is SENT before the provider call, so either is safe)."""
     report = RunReport(clock.iso(now))
@@ -57,8 +72,10 @@ def run(now: datetime, provider: PaymentProvider, batch_size: int = config.PAYOU
             for ent in batch:
                 if not has_time():
                     report.stopped_early = True
-                    logger.warning("payout run stopped before its timeout; the rest stays queued for the next run",
-                                   extra={"outcomes": dict(report.outcomes), "shard": shard})
+                    logger.warning(
+                        "payout run stopped before its timeout; the rest stays queued for the next run",
+                        extra={"outcomes": dict(report.outcomes), "shard": shard},
+                    )
                     return report
                 report.outcomes[_process_unless_misconfigured(ent, now, provider, report)] += 1
             if not start:
@@ -75,7 +92,10 @@ def _process_unless_misconfigured(ent: dict, now: datetime, provider: PaymentPro
         return _process(ent, now, provider, report)
     except ProviderMisconfigured as wrong:
         report.provider_problem = str(wrong)
-        logger.error("payment provider misconfigured; payouts held", extra={"idempotency_key": ent["idempotency_key"], "why": str(wrong)})
+        logger.error(
+            "payment provider misconfigured; payouts held",
+            extra={"idempotency_key": ent["idempotency_key"], "why": str(wrong)},
+        )
         return MISCONFIGURED
 
 
@@ -106,8 +126,12 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
         return "unknown"  # the provider could not be asked: nothing sent, nothing decided
     if isinstance(verdict, guard.Refusal):
         return _refused(ent, verdict, now)
-    if (status == inc.FAILED and ent.get("failure_code") == BUDGET_EXHAUSTED
-            and report.budget is not None and report.budget.remaining_idr < ent["amount_idr"]):
+    if (
+        status == inc.FAILED
+        and ent.get("failure_code") == BUDGET_EXHAUSTED
+        and report.budget is not None
+        and report.budget.remaining_idr < ent["amount_idr"]
+    ):
         return "still_failing"  # the budget has not grown since; nothing to write
     if status != inc.DUE:
         ent = entitlements.transition(ent, inc.DUE, now)
@@ -134,13 +158,16 @@ def _guard(ent: dict, profile: dict, now: datetime, provider: PaymentProvider) -
     account = profile.get("payout_account")
     hold = profile.get("payout_account_hold_until")
     refusal = guard.outside_package(ent["kind"], ent["sequence"], ent["amount_idr"]) or guard.before_inquiry(
-        profile["status"], account, clock.parse(hold) if hold else None, profile.get("payout_account_updated_at"), now)
+        profile["status"], account, clock.parse(hold) if hold else None, profile.get("payout_account_updated_at"), now
+    )
     if refusal:
         return refusal
     try:
         inquiry = provider.inquire(account["channel"], account["account_number"], profile["nik"])
     except ProviderUnavailable as down:
-        logger.warning("account inquiry unavailable", extra={"idempotency_key": ent["idempotency_key"], "why": str(down)})
+        logger.warning(
+            "account inquiry unavailable", extra={"idempotency_key": ent["idempotency_key"], "why": str(down)}
+        )
         return None
     return guard.account_refusal(account, inquiry) or guard.clear(account, profile["payout_account_updated_at"])
 
@@ -165,9 +192,11 @@ BUDGET_EXHAUSTED = "BudgetExhausted"
 
 
 def _budget_reason(amount_idr: int, budget: controls.Budget) -> str:
-    return (f"the programme's cash incentive budget is exhausted: Rp{budget.committed_idr:,} of the "
-            f"Rp{budget.ceiling_idr:,} ceiling is committed, so Rp{amount_idr:,} more would exceed it; "
-            f"paid by the first payout run after the ceiling is raised")
+    return (
+        f"the programme's cash incentive budget is exhausted: Rp{budget.committed_idr:,} of the "
+        f"Rp{budget.ceiling_idr:,} ceiling is committed, so Rp{amount_idr:,} more would exceed it; "
+        f"paid by the first payout run after the ceiling is raised"
+    )
 
 
 def _released(ent: dict, report: RunReport) -> None:
@@ -188,20 +217,31 @@ def _send(ent: dict, cleared: guard.Cleared, now: datetime, provider: PaymentPro
     """The only call that moves money. `cleared` exists only as the guard's verdict, and
     `ent` only as the claim (commit_cash or claim_resend) that this worker won."""
     request = TransferRequest(
-        ent["idempotency_key"], ent["participant_id"], ent["kind"], ent["sequence"], ent["amount_idr"],
-        cleared.channel, cleared.account_number,
+        ent["idempotency_key"],
+        ent["participant_id"],
+        ent["kind"],
+        ent["sequence"],
+        ent["amount_idr"],
+        cleared.channel,
+        cleared.account_number,
     )
     try:
         result = provider.transfer(request)
     except ProviderUnavailable as unknown:
-        logger.warning("payout outcome unknown; will settle later", extra={"idempotency_key": ent["idempotency_key"], "why": str(unknown)})
+        logger.warning(
+            "payout outcome unknown; will settle later",
+            extra={"idempotency_key": ent["idempotency_key"], "why": str(unknown)},
+        )
         return "unknown"
     return _record(ent, result, now, report)
 
 
 def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport) -> str:
     if result.status != PAID:
-        if cash.release(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}") is not None:
+        if (
+            cash.release(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}")
+            is not None
+        ):
             _released(ent, report)  # the budget went back in release_cash's transaction
         return "failed"
     event = None

@@ -16,20 +16,32 @@ from .. import clock
 from ..data import entitlements, ledger
 from ..domain import incentives as inc
 from ..domain.entities import LedgerLine
-from ..domain.reconciliation import MISMATCH_KINDS, Mismatch, ProviderAnswer, ReconciliationReport, compare, paid_by_key, to_ask
+from ..domain.reconciliation import (
+    MISMATCH_KINDS,
+    Mismatch,
+    ProviderAnswer,
+    ReconciliationReport,
+    compare,
+    paid_by_key,
+    to_ask,
+)
 from ..payments.provider import PaymentProvider, ProviderUnavailable
 
 __all__ = ["MISMATCH_KINDS", "Mismatch", "ReconciliationReport", "reconcile"]
 
 
-def reconcile(provider: PaymentProvider, since: datetime, until: datetime,
-              participant_ids: tuple[str, ...] = ()) -> ReconciliationReport:
+def reconcile(
+    provider: PaymentProvider, since: datetime, until: datetime, participant_ids: tuple[str, ...] = ()
+) -> ReconciliationReport:
     lo, hi = clock.iso(since), clock.iso(until)
     lines = provider.statement(lo, hi)
-    participants = sorted({line["participant_id"] for line in lines if line.get("participant_id")} | set(participant_ids))
+    participants = sorted(
+        {line["participant_id"] for line in lines if line.get("participant_id")} | set(participant_ids)
+    )
     booked: dict[str, LedgerLine] = {
         entry["idempotency_key"]: entry
-        for pid in participants for entry in ledger.lines(pid)
+        for pid in participants
+        for entry in ledger.lines(pid)
         if str(entry.get("entry", "")).endswith("_PAID") and entry.get("idempotency_key")
     }
     unbooked = [lines_[0] for key, lines_ in paid_by_key(lines).items() if key not in booked]

@@ -30,7 +30,10 @@ def participant_view(participant_id: str) -> dict:
     if profile is None:
         profiles.require(participant_id)  # raises ParticipantNotFound
     purchases = sorted((i for i in items if i["sk"].startswith(keys.PURCHASE)), key=lambda p: p["purchased_at"])
-    ents = sorted((i for i in items if i["sk"].startswith(keys.ENTITLEMENT)), key=lambda e: (e["kind"] != inc.POST_TRAINING, e["sequence"]))
+    ents = sorted(
+        (i for i in items if i["sk"].startswith(keys.ENTITLEMENT)),
+        key=lambda e: (e["kind"] != inc.POST_TRAINING, e["sequence"]),
+    )
     waiting = sorted(i["stage"] for i in items if i["sk"].startswith(keys.TOKEN))
     changes = [i for i in items if i["sk"].startswith(keys.ACCOUNT_CHANGE)]
     now = clock.now()
@@ -100,5 +103,10 @@ def _account_view(profile: dict, now: datetime) -> dict | None:
 
 
 def _change_view(change: dict) -> dict:
-    return {"at": change["at"], "changed_by": change["changed_by"], "from": _masked(change.get("previous")),
-            "to": _masked(change["account"]), "hold_until": change.get("hold_until")}
+    return {
+        "at": change["at"],
+        "changed_by": change["changed_by"],
+        "from": _masked(change.get("previous")),
+        "to": _masked(change["account"]),
+        "hold_until": change.get("hold_until"),
+    }

@@ -6,10 +6,9 @@ from collections import Counter
 from datetime import datetime
 
 from .. import clock, config
-from ..data import entitlements, participants as profiles
-from ..domain import participation
-from ..data import schema
-from ..domain import errors
+from ..data import entitlements, schema
+from ..data import participants as profiles
+from ..domain import errors, participation
 from ..domain import incentives as inc
 from . import events
 from .payouts import settle_surveys_if_done
@@ -44,7 +43,9 @@ def _purchase_deadline(profile: dict, now: datetime) -> str:
     # REVOKING stays queued until the execution's revocation step has run, so a crash
     # here is repaired by the next sweep.
     deadline = profile["purchase_deadline"]
-    events.publish_failure(pid, PURCHASE, errors.PurchaseDeadlineExpired.__name__, f"no training bought by {deadline}", now)
+    events.publish_failure(
+        pid, PURCHASE, errors.PurchaseDeadlineExpired.__name__, f"no training bought by {deadline}", now
+    )
     return "revoked"
 
 

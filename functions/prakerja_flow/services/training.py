@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock
-from ..data import participants as profiles, purchases
-from ..domain import participation
-from ..domain import errors, vouchers
-from ..domain.vocabulary import PurchaseStatus, Stage
+from ..data import participants as profiles
+from ..data import purchases
+from ..domain import errors, participation, vouchers
 from ..domain import rating as rating_rules
 from ..domain.training import BalanceView, TrainingItem, check_purchase
+from ..domain.vocabulary import PurchaseStatus, Stage
 from . import events
 
 PURCHASE, COMPLETION, RATING = Stage.PURCHASE, Stage.COMPLETION, Stage.RATING
@@ -26,19 +26,26 @@ def issue_voucher(participant_id: str, platform_id: str, training_id: str, issue
     code = vouchers.new_code()
     expires_at = vouchers.expiry(at)
     purchases.put_voucher(participant_id, vouchers.code_hash(code), platform_id, training_id, issued_by, at, expires_at)
-    return {"voucher_code": code, "platform_id": platform_id, "training_id": training_id, "expires_at": clock.iso(expires_at)}
+    return {
+        "voucher_code": code,
+        "platform_id": platform_id,
+        "training_id": training_id,
+        "expires_at": clock.iso(expires_at),
+    }
 
 
 def _voucher(participant_id: str, code: str) -> vouchers.Voucher | None:
     item = purchases.get_voucher(participant_id, vouchers.code_hash(code))
     if item is None:
         return None
-    return vouchers.Voucher(participant_id, item["platform_id"], item["training_id"], clock.parse(item["expires_at"]),
-                            item["status"])
+    return vouchers.Voucher(
+        participant_id, item["platform_id"], item["training_id"], clock.parse(item["expires_at"]), item["status"]
+    )
 
 
-def record_purchase(participant_id: str, purchase_id: str, platform_id: str, items: list[TrainingItem], voucher_code: str,
-                    at: datetime) -> dict:
+def record_purchase(
+    participant_id: str, purchase_id: str, platform_id: str, items: list[TrainingItem], voucher_code: str, at: datetime
+) -> dict:
     profile = profiles.require(participant_id)
     if purchases.get(participant_id, purchase_id):
         raise errors.DuplicatePurchase(f"purchase {purchase_id} is already recorded")
@@ -80,7 +87,9 @@ def _require_purchase(participant_id: str, purchase_id: str, platform_id: str | 
     return purchase
 
 
-def record_completion(participant_id: str, purchase_id: str, platform_id: str, training_id: str, certificate_id: str, at: datetime) -> dict:
+def record_completion(
+    participant_id: str, purchase_id: str, platform_id: str, training_id: str, certificate_id: str, at: datetime
+) -> dict:
     purchase = _require_purchase(participant_id, purchase_id, platform_id)
     if purchase["status"] != PurchaseStatus.PURCHASED:
         raise errors.AlreadyCompleted(f"purchase {purchase_id} is already completed")

@@ -85,7 +85,7 @@ def install(patch: Patcher) -> None:
                 executionRedrivenEventDetails=api.ExecutionRedrivenEventDetails(redriveCount=redrive_count)
             ),
         )
-        redrive_date = datetime.datetime.now(tz=datetime.timezone.utc)
+        redrive_date = datetime.datetime.now(tz=datetime.UTC)
         execution.redrive_count = redrive_count
         execution.redrive_date = redrive_date
         execution.exec_status = api.ExecutionStatus.RUNNING

@@ -162,7 +162,7 @@ def install(patch: Patcher) -> None:
                 endpoint.interrupt_all()
 
     def _abort(execution, worker, env, error: str | None, cause: str | None) -> None:
-        stop_date = datetime.datetime.now(tz=datetime.timezone.utc)
+        stop_date = datetime.datetime.now(tz=datetime.UTC)
         manager = env.event_manager
         record = manager.add_event
         manager.add_event = _discard  # closed: the thread records nothing more
@@ -195,7 +195,7 @@ def install(patch: Patcher) -> None:
             self._get_param("executionArn"), self._get_param("error"), self._get_param("cause")
         )
         # An execution that was ending by itself has no stopDate for a moment: it ends now.
-        return ActionResult({"stopDate": execution.stop_date or datetime.datetime.now(tz=datetime.timezone.utc)})
+        return ActionResult({"stopDate": execution.stop_date or datetime.datetime.now(tz=datetime.UTC)})
 
     def refusing_closed_tokens(name: str):
         original = getattr(StepFunctionsParserBackend, name)
