@@ -14,7 +14,9 @@ from ..data import cash, controls, entitlements, schema
 from ..data import participants as profiles
 from ..domain import errors
 from ..domain import incentives as inc
+from ..domain import payout_decision as decide
 from ..domain import payout_guard as guard
+from ..domain.payout_decision import Step
 from ..observability import logger
 from ..payments.provider import (
     PAID,
@@ -77,7 +79,7 @@ def run(
                         extra={"outcomes": dict(report.outcomes), "shard": shard},
                     )
                     return report
-                report.outcomes[_process_unless_misconfigured(ent, now, provider, report)] += 1
+                report.outcomes[str(_process_unless_misconfigured(ent, now, provider, report))] += 1
             if not start:
                 break
     return report
@@ -86,7 +88,7 @@ def run(
 def _process_unless_misconfigured(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
     """A misconfigured provider is never the participant's problem: the entitlement stays
     as it is (DUE, or SENT to be settled), like ProviderUnavailable, and is counted."""
-    if report.provider_problem and ent["status"] not in (inc.PAID, inc.CANCELLED, inc.EXPIRED):
+    if report.provider_problem and decide.may_pay(ent["status"]):
         return MISCONFIGURED
     try:
         return _process(ent, now, provider, report)
@@ -103,40 +105,39 @@ MISCONFIGURED = "misconfigured"
 
 
 def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
+    """Loads what the decisions (domain/payout_decision.py) need and carries out their steps."""
     status = ent["status"]
-    if status == inc.PAID:
-        _after_paid(ent, now)
-        return "resumed"
-    if status in (inc.CANCELLED, inc.EXPIRED):
-        entitlements.dequeue(ent)
-        return "dequeued"
-    if report.paused:
-        # A run that saw the programme paused processes nothing, redelivered items included.
-        return "paused"
     profile = None
-    if report.paused_waves:
+    wave_paused = False
+    if report.paused_waves and decide.may_pay(status) and not report.paused:
         profile = profiles.require(ent["participant_id"])
-        if profile.get("wave") in report.paused_waves:
-            return "paused"  # left exactly as it is; paid by the first run after the wave resumes
-    if status == inc.SENT:
+        wave_paused = profile.get("wave") in report.paused_waves  # paid by the first run after it resumes
+    step = decide.triage(status, report.paused, wave_paused)
+    if step is Step.RESUME:
+        _after_paid(ent, now)
+        return step
+    if step is Step.DEQUEUE:
+        entitlements.dequeue(ent)
+        return step
+    if step is Step.SETTLE:
         return _settle(ent, profile, now, provider, report)
-    profile = profile or profiles.require(ent["participant_id"])
-    verdict = _guard(ent, profile, now, provider)
-    if verdict is None:
-        return "unknown"  # the provider could not be asked: nothing sent, nothing decided
-    if isinstance(verdict, guard.Refusal):
-        return _refused(ent, verdict, now)
-    if (
-        status == inc.FAILED
-        and ent.get("failure_code") == BUDGET_EXHAUSTED
-        and report.budget is not None
-        and report.budget.remaining_idr < ent["amount_idr"]
-    ):
-        return "still_failing"  # the budget has not grown since; nothing to write
-    if status != inc.DUE:
+    if step is not Step.CLEAR:
+        return step
+    verdict = _guard(ent, profile or profiles.require(ent["participant_id"]), now, provider)
+    remaining = report.budget.remaining_idr if report.budget is not None else None
+    decision = decide.after_guard(status, ent.get("failure_code"), ent["amount_idr"], verdict, remaining)
+    if decision.step is Step.CANCEL:
+        done = entitlements.transition(ent, inc.CANCELLED, now, cancelled_reason=decision.reason)
+        return "cancelled" if done else "raced"
+    if decision.step not in (Step.FAIL, Step.COMMIT):
+        return decision.step
+    if decision.redue:
         ent = entitlements.transition(ent, inc.DUE, now)
         if ent is None:
             return "raced"
+    if decision.step is Step.FAIL:
+        return _fail(ent, now, decision.code, decision.reason)
+    assert isinstance(verdict, guard.Cleared)
     try:
         # One transaction: DUE -> SENT, the participant's cap and the programme budget,
         # and the participant still ACTIVE on the account the guard cleared.
@@ -172,23 +173,7 @@ def _guard(ent: dict, profile: dict, now: datetime, provider: PaymentProvider) -
     return guard.account_refusal(account, inquiry) or guard.clear(account, profile["payout_account_updated_at"])
 
 
-def _refused(ent: dict, refusal: guard.Refusal, now: datetime) -> str:
-    """A DUE or FAILED entitlement the guard will not send now."""
-    if refusal.hold:
-        return "held"  # nothing to write: the hold ends by itself and the next run looks again
-    if refusal.stops:
-        done = entitlements.transition(ent, inc.CANCELLED, now, cancelled_reason=refusal.reason)
-        return "cancelled" if done else "raced"
-    if ent["status"] == inc.FAILED and ent.get("failure_code") == refusal.code:
-        return "still_failing"  # retried once the cause is fixed; nothing to write until then
-    if ent["status"] != inc.DUE:
-        ent = entitlements.transition(ent, inc.DUE, now)
-        if ent is None:
-            return "raced"
-    return _fail(ent, now, refusal.code, refusal.reason)
-
-
-BUDGET_EXHAUSTED = "BudgetExhausted"
+BUDGET_EXHAUSTED = decide.BUDGET_EXHAUSTED
 
 
 def _budget_reason(amount_idr: int, budget: controls.Budget) -> str:
@@ -256,35 +241,31 @@ def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport)
 
 
 def _settle(ent: dict, profile: dict | None, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
-    if now < clock.parse(ent["sent_at"]) + config.SENT_SETTLEMENT_AFTER:
-        return "in_flight"  # another worker's send (or re-send) may still be under way
+    if decide.settle_step(clock.parse(ent["sent_at"]), now) is Step.IN_FLIGHT:
+        return Step.IN_FLIGHT
     try:
         known = provider.status(ent["idempotency_key"])
     except ProviderUnavailable:
-        return "unknown"
+        return Step.UNKNOWN
     if known is not None:
         return _record(ent, known, now, report)
-    # The provider never received it (we crashed, or it failed before accepting). Send it
-    # again only through the same guard as a first send, and only as the one worker whose
-    # claim wins; otherwise give the reservation back and say why.
+    # Sent again only as the one worker whose claim wins; otherwise the reservation goes back.
     verdict = _guard(ent, profile or profiles.require(ent["participant_id"]), now, provider)
-    if verdict is None:
-        return "unknown"
-    if isinstance(verdict, guard.Refusal):
-        if verdict.hold:
-            return "held"
-        failed = cash.release(ent, now, verdict.code, verdict.reason)
-        if failed is None:
-            return "raced"
-        _released(ent, report)
-        if verdict.stops:
-            entitlements.transition(failed, inc.CANCELLED, now, cancelled_reason=verdict.reason)
-            return "cancelled"
-        return "failed"
-    claimed = cash.claim_resend(ent, now, verdict.account_changed_at)
-    if claimed is None:
+    decision = decide.never_received(verdict)
+    if decision.step is Step.RESEND:
+        assert isinstance(verdict, guard.Cleared)
+        claimed = cash.claim_resend(ent, now, verdict.account_changed_at)
+        return _send(claimed, verdict, now, provider, report) if claimed is not None else "raced"
+    if decision.step not in (Step.RELEASE, Step.RELEASE_AND_CANCEL):
+        return decision.step
+    failed = cash.release(ent, now, decision.code, decision.reason)
+    if failed is None:
         return "raced"
-    return _send(claimed, verdict, now, provider, report)
+    _released(ent, report)
+    if decision.step is Step.RELEASE_AND_CANCEL:
+        entitlements.transition(failed, inc.CANCELLED, now, cancelled_reason=decision.reason)
+        return "cancelled"
+    return "failed"
 
 
 def _after_paid(ent: dict, now: datetime) -> None:
