@@ -181,12 +181,14 @@ def main() -> int:
         total = sum(len(v) for v in samples.values())
         mode = "keep-alive" if args.keep_alive else "a connection per request"
         print(
-            f"{args.threads} threads, {elapsed:.1f} s, {total} requests, {total / elapsed:.1f} req/s (loopback, local up, {mode})"
+            f"{args.threads} threads, {elapsed:.1f} s, {total} requests, {total / elapsed:.1f} req/s "
+            f"(loopback, local up, {mode})"
         )
         print(f"  {'route':42s} {'n':>5s} {'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s}  statuses")
         for route, values in samples.items():
             print(
-                f"  {route:42s} {len(values):5d} {statistics.median(values):8.1f} {pct(values, 0.99):8.1f} {max(values):8.1f}  {dict(statuses[route])}"
+                f"  {route:42s} {len(values):5d} {statistics.median(values):8.1f} {pct(values, 0.99):8.1f} "
+                f"{max(values):8.1f}  {dict(statuses[route])}"
             )
     finally:
         server.terminate()

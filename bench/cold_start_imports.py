@@ -173,7 +173,8 @@ def main() -> int:
     report("Lambda environment, tracing on (as deployed):", measure(modules, traced, args.repeat))
     report("Lambda environment, POWERTOOLS_TRACE_DISABLED=true:", measure(modules, untraced, args.repeat))
     print(
-        "each handler's direct imports, tracing on (importtime ms, median of 3; shared dependencies counted where first imported):"
+        "each handler's direct imports, tracing on "
+        "(importtime ms, median of 3; shared dependencies counted where first imported):"
     )
     for module in HANDLER_MODULES:
         print(f"  {module}: " + ", ".join(f"{n} {us / 1000:.0f}" for n, us in direct_imports(module, traced)))

@@ -269,12 +269,14 @@ def main(argv: list[str] | None = None) -> int:
     print(prices.describe())
     print(
         f"\nempty run of all {empty['invocations']['scheduled_jobs']} scheduled jobs: "
-        f"{sum(empty['ddb']['calls'].values())} DynamoDB calls {empty['ddb']['calls']}, RRU {empty['ddb']['rru']}, WRU {empty['ddb']['wru']}"
+        f"{sum(empty['ddb']['calls'].values())} DynamoDB calls {empty['ddb']['calls']}, "
+        f"RRU {empty['ddb']['rru']}, WRU {empty['ddb']['wru']}"
     )
     for r in results:
         m = r["job_marginal"]
         print(
-            f"\n== {r['path']}: ends {r['execution_status']} at {r['final_state']}, paid Rp{r['paid_idr']:,} ({r['wall_seconds']} s)"
+            f"\n== {r['path']}: ends {r['execution_status']} at {r['final_state']}, "
+            f"paid Rp{r['paid_idr']:,} ({r['wall_seconds']} s)"
         )
         print(f"  billed transitions      {r['billed_transitions']}  {' > '.join(r['states'])}")
         print(
@@ -285,14 +287,16 @@ def main(argv: list[str] | None = None) -> int:
         for k in ("api", "task"):
             d = r["ddb"][k]
             print(
-                f"  DynamoDB ({k:4s})         {sum(d['calls'].values())} calls {d['calls']}  RRU {d['rru']} WRU {d['wru']} (+GSI {d['gsi_wru']})"
+                f"  DynamoDB ({k:4s})         {sum(d['calls'].values())} calls {d['calls']}  "
+                f"RRU {d['rru']} WRU {d['wru']} (+GSI {d['gsi_wru']})"
             )
         print(
             f"  DynamoDB (jobs, marginal) {m['ddb_calls']} calls  RRU {m['rru']} WRU {m['wru']} (+GSI {m['gsi_wru']}); "
             f"Step Functions calls by jobs {m['sfn_calls']}"
         )
         print(
-            f"  Step Functions API calls api={r['sfn_api_calls']['api']} task={r['sfn_api_calls']['task']} job={r['sfn_api_calls']['job']}"
+            f"  Step Functions API calls api={r['sfn_api_calls']['api']} task={r['sfn_api_calls']['task']} "
+            f"job={r['sfn_api_calls']['job']}"
         )
         u = r["usd_per_1000"]
         print(

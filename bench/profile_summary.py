@@ -18,7 +18,8 @@ from collections import Counter
 # Leaf frames where a thread waits rather than works (execution threads parked on a task
 # token, callers queued on the in-process Lambda lock).
 IDLE = re.compile(
-    r"(Condition\.wait|_wait_for_tstate_lock|Lock\.acquire|Event\.wait|select|sleep) \(|_call_locked \(prakerja/local/invoker\.py:117\)"
+    r"(Condition\.wait|_wait_for_tstate_lock|Lock\.acquire|Event\.wait|select|sleep) \("
+    r"|_call_locked \(prakerja/local/invoker\.py:117\)"
 )
 
 MARKERS = {

@@ -51,7 +51,8 @@ def main() -> int:
         f"Python {platform.python_version()}"
     )
     print(
-        f"participants {args.participants}, seed {args.seed}, faults {args.faults}, executions {executions}, ok {report['ok']}"
+        f"participants {args.participants}, seed {args.seed}, faults {args.faults}, "
+        f"executions {executions}, ok {report['ok']}"
     )
     print(
         f"simulation wall {sim} s ({wall:.1f} s with start-up, summary and invariant checks), "

@@ -72,7 +72,8 @@ class DeployEnv:
             )
         if provider == FAKE_PAYMENT_PROVIDER:
             raise ValueError(
-                f"-c {CTX_PAYMENT_PROVIDER}={FAKE_PAYMENT_PROVIDER} cannot be deployed: the in-process fake provider would "
+                f"-c {CTX_PAYMENT_PROVIDER}={FAKE_PAYMENT_PROVIDER} cannot be deployed: "
+                "the in-process fake provider would "
                 "start with an empty account directory in every Lambda process, so nobody could ever be paid; use "
                 f"{TEST_PAYMENT_PROVIDER} (development environments) or {HTTP_PAYMENT_PROVIDER}"
             )

@@ -157,6 +157,8 @@ def _vectors_markdown() -> str:
 
 _LIFECYCLE_DAYS = (config.FIRST_PAYOUT_DELAY + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1] + config.SURVEY_WINDOW).days
 
+# In the markdown templates below, a backslash at the end of a source line joins it to the
+# next (Python drops both): docs/api.md keeps its long lines. `\\` is a backslash in the markdown.
 SIGNING = f"""## Signing requests
 
 Every route except the documentation needs a signed request. Each client (a partner
@@ -171,9 +173,11 @@ refused with 415 `UnsupportedMediaType` before the signature is looked at.
 | header | value |
 | --- | --- |
 | `X-Prakerja-Key-Id` | your key id |
-| `X-Prakerja-Timestamp` | unix seconds now; refused when more than {int(config.API_SIGNATURE_TOLERANCE.total_seconds())} s off |
+| `X-Prakerja-Timestamp` | unix seconds now; \
+refused when more than {int(config.API_SIGNATURE_TOLERANCE.total_seconds())} s off |
 | `X-Prakerja-Nonce` | 16-64 random characters `A-Z a-z 0-9 _ -`, never reused (a reused one is a replay) |
-| `X-Prakerja-Content-SHA256` | lowercase hex SHA-256 of the exact body bytes you send (of the empty string without a body) |
+| `X-Prakerja-Content-SHA256` | lowercase hex SHA-256 of the exact body bytes you send \
+(of the empty string without a body) |
 | `X-Prakerja-Signature` | lowercase hex HMAC-SHA256(secret, string to sign), the secret's UTF-8 bytes as the key |
 
 The string to sign is these eight lines joined by `\\n` (no line break at the end):
@@ -201,18 +205,25 @@ The string to sign is these eight lines joined by `\\n` (no line break at the en
 import hashlib, hmac, json, secrets, time, urllib.request
 from urllib.parse import parse_qsl, quote
 
+
 def canonical_query(query):  # "b=2&a=x+y" -> "a=x%20y&b=2"
     pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in parse_qsl(query, keep_blank_values=True))
     return "&".join(f"{{k}}={{v}}" for k, v in pairs)
+
 
 def signed(method, path, body, key_id, secret, base="http://127.0.0.1:3000", query="", ts=None, nonce=None):
     data = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
     ts, nonce = str(ts or int(time.time())), nonce or secrets.token_urlsafe(24)
     digest = hashlib.sha256(data).hexdigest()
     text = "\\n".join(["PRAKERJA-HMAC-SHA256", method, path, canonical_query(query), ts, nonce, key_id, digest])
-    headers = {{"Content-Type": "application/json", "X-Prakerja-Key-Id": key_id, "X-Prakerja-Timestamp": ts,
-               "X-Prakerja-Nonce": nonce, "X-Prakerja-Content-SHA256": digest,
-               "X-Prakerja-Signature": hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()}}
+    headers = {{
+        "Content-Type": "application/json",
+        "X-Prakerja-Key-Id": key_id,
+        "X-Prakerja-Timestamp": ts,
+        "X-Prakerja-Nonce": nonce,
+        "X-Prakerja-Content-SHA256": digest,
+        "X-Prakerja-Signature": hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest(),
+    }}
     url = base + path + (f"?{{query}}" if query else "")
     return urllib.request.Request(url, data=data or None, method=method, headers=headers)
 ```
@@ -250,7 +261,8 @@ signed curl command for a local client (`| sh` sends it); for any other key, `--
 **Mind the clock.** `local up` runs the programme `30 days / --month-seconds` times faster
 than the wall clock, with the daily payout run and deadline sweep on that clock. With the
 default `--month-seconds 60` a programme day lasts 2 s, so a participant who is not sold a
-training within the {config.PURCHASE_DEADLINE.days}-day purchase deadline, about a minute, is revoked. For a walkthrough by
+training within the {config.PURCHASE_DEADLINE.days}-day purchase deadline, about a minute, is revoked. \
+For a walkthrough by
 hand start it slower: `prakerja local up --month-seconds 600` (a day is 20 s; from the rating to
 the last survey window's close is {_LIFECYCLE_DAYS} programme days, about {round(_LIFECYCLE_DAYS * 20 / 60)} minutes).
 `GET /participants/<id>` says where the participant is (`diagnosis`).
@@ -258,19 +270,28 @@ the last survey window's close is {_LIFECYCLE_DAYS} programme days, about {round
 ```bash
 U=http://127.0.0.1:3000
 python -m prakerja.sign --url $U POST /waves/1/open --body '{{"actor":"me","reason":"try"}}' | sh
-python -m prakerja.sign --url $U POST /participants --body '{{"nik":"3171015705900001","full_name":"Siti","wave":1}}' | sh
+python -m prakerja.sign --url $U POST /participants \
+--body '{{"nik":"3171015705900001","full_name":"Siti","wave":1}}' | sh
 P=...   # participant_id from the answer
-python -m prakerja.sign --url $U PUT /participants/$P/payout-account --body '{{"channel":"OVO","account_number":"{ta.number_for(ta.OWN_VERIFIED)}"}}' | sh
-python -m prakerja.sign --url $U POST /participants/$P/vouchers --body '{{"platform_id":"tokopedia","training_id":"T1"}}' | sh
-V=...   # voucher_code from the answer: the participant's consent to one purchase (valid {int(config.PURCHASE_VOUCHER_VALIDITY.total_seconds() // 3600)} h, this platform and training, once)
-python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases --idempotency-key order-1 \\
-  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}],"voucher_code":"'$V'"}}' | sh
+python -m prakerja.sign --url $U PUT /participants/$P/payout-account \
+--body '{{"channel":"OVO","account_number":"{ta.number_for(ta.OWN_VERIFIED)}"}}' | sh
+python -m prakerja.sign --url $U POST /participants/$P/vouchers \
+--body '{{"platform_id":"tokopedia","training_id":"T1"}}' | sh
+V=...   # voucher_code from the answer: the participant's consent to one purchase \
+(valid {int(config.PURCHASE_VOUCHER_VALIDITY.total_seconds() // 3600)} h, \
+this platform and training, once)
+python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases \
+--idempotency-key order-1 \\
+  --body '{{"purchase_id":"O1","trainings":[{{"training_id":"T1","institution_id":"LPK1","price_idr":1000000}}],\
+"voucher_code":"'$V'"}}' | sh
 python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases/O1/completion \\
   --body '{{"training_id":"T1","certificate_id":"C1"}}' | sh
 python -m prakerja.sign --url $U --principal platform:tokopedia POST /participants/$P/purchases/O1/rating \\
   --body '{{"instructor":5,"facilities":4,"programme":5,"review":"Materi jelas sekali."}}' | sh
-python -m prakerja.sign --url $U GET /participants/$P | sh       # payout 1 of Rp{config.POST_TRAINING_PAYOUT_IDR:,} is due in {config.FIRST_PAYOUT_DELAY.days} days
-# survey n opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} days after the first payout, each for {config.SURVEY_WINDOW.days} days:
+python -m prakerja.sign --url $U GET /participants/$P | sh       \
+# payout 1 of Rp{config.POST_TRAINING_PAYOUT_IDR:,} is due in {config.FIRST_PAYOUT_DELAY.days} days
+# survey n opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} \
+days after the first payout, each for {config.SURVEY_WINDOW.days} days:
 python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya","q2":4}}}}' | sh
 ```
 
@@ -278,13 +299,15 @@ The platform that sold the training must report its completion and rating (anoth
 platform gets 403). Payouts go to the registered account only once the payment provider
 confirms it belongs to this participant and is verified: `{ta.number_for(ta.OWN_VERIFIED)}` is such an account on
 `local up`'s provider, and the other test accounts (Test accounts, below) fail in the ways a
-real provider's do. After the rating the lifecycle pays {config.POST_TRAINING_PAYOUT_COUNT} monthly payouts and one payment
+real provider's do. After the rating the lifecycle pays {config.POST_TRAINING_PAYOUT_COUNT} \
+monthly payouts and one payment
 per submitted survey (A whole lifecycle, below); `GET /participants/<id>` then says `complete`.
 
 ## Idempotency
 
 Every POST accepts `Idempotency-Key` (1-{config.IDEMPOTENCY_KEY_MAX_CHARS} characters `A-Z a-z 0-9 . _ : -`). A success
-is remembered for {int(config.IDEMPOTENCY_KEY_TTL.total_seconds() // 3600)} h per caller, route and key: a retry gets the first
+is remembered for {int(config.IDEMPOTENCY_KEY_TTL.total_seconds() // 3600)} h \
+per caller, route and key: a retry gets the first
 response again (header `Idempotent-Replayed: true`); the same key with another body gets 422
 `IdempotencyKeyReused`; while the first request runs, 409 `IdempotencyKeyInProgress`. A refused
 request is not remembered: it changed nothing, so it may be retried (or fixed) with the same key.
@@ -300,7 +323,8 @@ TEXT_FIELDS = f"""## Request bodies: what is refused before the fields are read
   {config.REQUEST_JSON_MAX_DEPTH} levels deep, with no key repeated in any object (a repeated key would
   otherwise be read as its last value) and no integer longer than {config.REQUEST_JSON_MAX_INTEGER_DIGITS} digits:
   422 `ValidationError` otherwise, saying which rule. Every integer field has both bounds
-  (below), and so do the path parameters `wave` ({config.WAVE_MIN}-{config.WAVE_MAX}) and `sequence` (1-{config.SURVEY_COUNT}).
+  (below), and so do the path parameters `wave` ({config.WAVE_MIN}-{config.WAVE_MAX}) \
+and `sequence` (1-{config.SURVEY_COUNT}).
 
 ## Text fields
 
@@ -344,21 +368,28 @@ After the walkthrough above (registration through rating); the times are at `loc
 default one month per {month} s (`--month-seconds`), ten times as long at 600:
 
 ```bash
-python -m prakerja.sign --url $U GET /participants/$P | sh     # status, entitlements (due_at, opens_at, expires_at), diagnosis
+python -m prakerja.sign --url $U GET /participants/$P | sh     \
+# status, entitlements (due_at, opens_at, expires_at), diagnosis
 ```
 
-- The first payout is due {config.FIRST_PAYOUT_DELAY.days} programme days after the rating (about {config.FIRST_PAYOUT_DELAY.days * day:.0f} s), then one
+- The first payout is due {config.FIRST_PAYOUT_DELAY.days} programme days after the rating \
+(about {config.FIRST_PAYOUT_DELAY.days * day:.0f} s), then one
   every {config.PAYOUT_INTERVAL.days} days (about {month} s): `PAID`, "Berhasil", in `entitlements`.
-- Survey *n* opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} days after the first payout's due date and stays open
+- Survey *n* opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} \
+days after the first payout's due date and stays open
   {config.SURVEY_WINDOW.days} days (`opens_at`, `expires_at`). Before that, `POST /participants/$P/surveys/1` is
   refused with 409 `SurveyNotOpen` ("this survey opens on ..."); in the window:
   `python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya"}}}}' | sh`
-  answers 201, and the next payout run pays Rp{config.SURVEY_PAYMENT_IDR:,}. A window that closes unanswered ends as `EXPIRED`.
+  answers 201, and the next payout run pays Rp{config.SURVEY_PAYMENT_IDR:,}. \
+A window that closes unanswered ends as `EXPIRED`.
 - When every payout and survey is settled, `waiting_for` is empty and `diagnosis` reads
-  `complete: Rp{config.CASH_INCENTIVE_CAP_IDR:,} paid` ({config.POST_TRAINING_PAYOUT_COUNT} x Rp{config.POST_TRAINING_PAYOUT_IDR:,} + {config.SURVEY_COUNT} x Rp{config.SURVEY_PAYMENT_IDR:,}).
+  `complete: Rp{config.CASH_INCENTIVE_CAP_IDR:,} paid` \
+({config.POST_TRAINING_PAYOUT_COUNT} x Rp{config.POST_TRAINING_PAYOUT_IDR:,} \
++ {config.SURVEY_COUNT} x Rp{config.SURVEY_PAYMENT_IDR:,}).
 
 The AWS endpoint `local up` prints answers the stock AWS CLI (any credentials), e.g.
-`aws --endpoint-url http://127.0.0.1:5000 --region ap-southeast-3 stepfunctions describe-execution --execution-arn <execution_arn>`.
+`aws --endpoint-url http://127.0.0.1:5000 --region ap-southeast-3 stepfunctions describe-execution \
+--execution-arn <execution_arn>`.
 """
 
 
@@ -453,7 +484,8 @@ def main() -> int:
     OPENAPI_PATH.write_text(spec_text, encoding="utf-8")
     MARKDOWN_PATH.write_text(md_text, encoding="utf-8")
     print(
-        f"wrote {OPENAPI_PATH.relative_to(catalogue.PROJECT_ROOT)} and {MARKDOWN_PATH.relative_to(catalogue.PROJECT_ROOT)}"
+        f"wrote {OPENAPI_PATH.relative_to(catalogue.PROJECT_ROOT)} "
+        f"and {MARKDOWN_PATH.relative_to(catalogue.PROJECT_ROOT)}"
     )
     return 0
 

@@ -111,7 +111,8 @@ def _print_summary(summary: dict) -> None:
 
     console = Console()
     table = Table(
-        title=f"Simulated wave: {summary['participants']} participants, seed {summary['seed']}, faults {summary['faults']}"
+        title=f"Simulated wave: {summary['participants']} participants, "
+        f"seed {summary['seed']}, faults {summary['faults']}"
     )
     table.add_column("measure")
     table.add_column("value", justify="right")

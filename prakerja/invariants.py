@@ -55,7 +55,8 @@ def _participant_problems(pid: str, items: list[dict], paid_by_key: dict[str, di
     cash = sum(e["amount_idr"] for e in ledger if e["entry"].endswith("_PAID"))
     if not cash == profile["cash_paid_idr"] == statement_total:
         problems.append(
-            f"{pid}: cash paid ledger Rp{cash:,}, profile Rp{profile['cash_paid_idr']:,}, provider statement Rp{statement_total:,}"
+            f"{pid}: cash paid ledger Rp{cash:,}, profile Rp{profile['cash_paid_idr']:,}, "
+            f"provider statement Rp{statement_total:,}"
         )
     if profile["cash_paid_idr"] > config.CASH_INCENTIVE_CAP_IDR:
         problems.append(f"{pid}: cash Rp{profile['cash_paid_idr']:,} above the cap")

@@ -343,7 +343,7 @@ class Simulation:
                 opens = first_due + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[n - 1].days
                 self.at(
                     opens + self.rng.randint(1, 10),
-                    lambda d, n=n: self.survey(p, n, d, opens + config.SURVEY_WINDOW.days),
+                    lambda d, n=n, opens=opens: self.survey(p, n, d, opens + config.SURVEY_WINDOW.days),
                 )
 
     def verify_account(self, p: Persona) -> None:

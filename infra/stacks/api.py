@@ -219,9 +219,9 @@ class ApiStack(Stack):
         """API Gateway's own answers (401/403 from the authorizer, unknown routes, bad
         bodies, throttling) in the one error shape, as the local gateway gives them."""
         for response_type, error in routes.GATEWAY_RESPONSES.items():
-            body = '{"error": {"code": "%s", "message": "%s", "request_id": "$context.requestId"}}' % (
-                error.code,
-                error.message,
+            body = (
+                f'{{"error": {{"code": "{error.code}", "message": "{error.message}", '
+                '"request_id": "$context.requestId"}}'
             )
             self.api.add_gateway_response(
                 f"{response_type.title().replace('_', '')}Response",
@@ -265,7 +265,8 @@ class ApiStack(Stack):
         )
         acknowledge(
             self.authorizer_policy,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{store.secret_name('*', data.table_name)}]",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
+            f"{store.secret_name('*', data.table_name)}]",
             "One secret per API client key, created by operators when a platform is onboarded "
             "(docs/api.md); the wildcard covers only this environment's api-clients folder and "
             "Secrets Manager's random ARN suffix.",

@@ -101,7 +101,9 @@ class TestProviderStack(Stack):
             self,
             "Function",
             function_name=name,
-            description="Test payment provider (development only): the HTTP provider contract with the test account numbers",
+            description=(
+                "Test payment provider (development only): the HTTP provider contract with the test account numbers"
+            ),
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=HANDLER,

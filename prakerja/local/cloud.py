@@ -160,7 +160,8 @@ class LocalCloud:
             for name, value in {**self.function_env(), **spec.env}.items():
                 if merged.setdefault(name, value) != value:
                     raise ValueError(
-                        f"functions disagree on environment variable {name}; the local runtime hosts them in one process"
+                        f"functions disagree on environment variable {name}; "
+                        "the local runtime hosts them in one process"
                     )
         for name in merged:
             self._saved_env.setdefault(name, os.environ.get(name))

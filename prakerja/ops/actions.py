@@ -135,11 +135,13 @@ def perform(target: Target, action: Action, actor: str, reason: str) -> Outcome:
     if action.name == CANCEL:
         out = operator.cancel_participation(action.participant_id, actor, reason, at)
         lines = [
-            f"{action.participant_id} cancelled; entitlements cancelled: {', '.join(out['cancelled_entitlements']) or 'none'}"
+            f"{action.participant_id} cancelled; "
+            f"entitlements cancelled: {', '.join(out['cancelled_entitlements']) or 'none'}"
         ]
         if out["not_cancelled"]:
             lines.append(
-                f"left as they are (already sent to the provider or changed meanwhile): {', '.join(out['not_cancelled'])}"
+                "left as they are (already sent to the provider or changed meanwhile): "
+                f"{', '.join(out['not_cancelled'])}"
             )
         if not out["execution_told"]:
             lines.append(

@@ -77,7 +77,10 @@ class Target:
         message = explain(error, self.endpoint_url)
         if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _NOT_FOUND_CODES:
             # AWS does not say which resource; the usual cause is a wrong --env or --table.
-            message += f" (table {self.table_name}, state machine {self.state_machine_arn.rsplit(':', 1)[-1]}; check --env/--table)"
+            message += (
+                f" (table {self.table_name}, state machine {self.state_machine_arn.rsplit(':', 1)[-1]};"
+                " check --env/--table)"
+            )
         return message
 
 

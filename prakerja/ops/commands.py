@@ -57,7 +57,8 @@ def _options(
         typer.Option(
             "--env",
             envvar="PRAKERJA_ENV",
-            help="Deployed environment (cdk -c env=...): names become <env>-prakerja-flow, <env>-participant-lifecycle. Not needed locally.",
+            help="Deployed environment (cdk -c env=...): "
+            "names become <env>-prakerja-flow, <env>-participant-lifecycle. Not needed locally.",
         ),
     ] = None,
     endpoint_url: Endpoint = None,
@@ -148,12 +149,13 @@ def _print_participant(r: dict) -> None:
     execution = r["execution"] or {}
     print(f"participant   {r['participant_id']}  NIK {r['nik_masked']}  wave {r['wave']}  {r['status']}")
     print(
-        f"execution     {execution.get('status', 'none')}  state {r['current_state'] or '-'} for {human(r['in_state_seconds'])}"
-        f" (since {r['in_state_since'] or '-'})"
+        f"execution     {execution.get('status', 'none')}  state {r['current_state'] or '-'}"
+        f" for {human(r['in_state_seconds'])} (since {r['in_state_since'] or '-'})"
     )
     print(
         f"balance       Rp{r['balance_idr']:,} training, Rp{r['cash_paid_idr']:,} cash paid;"
-        f" account {(r['payout_account'] or {}).get('channel', 'none')} {(r['payout_account'] or {}).get('account_number_masked', '')}"
+        f" account {(r['payout_account'] or {}).get('channel', 'none')}"
+        f" {(r['payout_account'] or {}).get('account_number_masked', '')}"
     )
     if r["cancellation"]:
         c = r["cancellation"]
@@ -163,15 +165,16 @@ def _print_participant(r: dict) -> None:
         print(f"payouts       PAUSED {p['scope_text']} since {p['at']} by {p['actor']}: {p['reason']}")
     for p in r["purchases"]:
         print(
-            f"training      {p['training_id']} ({p['purchase_id']}, {p['platform_id']}, Rp{p['price_idr']:,}) {p['status']};"
-            f" certificate {p['certificate_id'] or '-'}; rated {'yes' if p['rated'] else 'no'}"
+            f"training      {p['training_id']} ({p['purchase_id']}, {p['platform_id']}, Rp{p['price_idr']:,})"
+            f" {p['status']}; certificate {p['certificate_id'] or '-'}; rated {'yes' if p['rated'] else 'no'}"
         )
     for e in r["entitlements"]:
         when = e.get("paid_at") or e.get("due_at") or e.get("expires_at") or "-"
         why = f"  {e['failure_reason']}" if e["status"] == "FAILED" else ""
         held = " PAUSED" if e.get("paused") else ""
         print(
-            f"entitlement   {e['kind']} {e['sequence']} Rp{e['amount_idr']:,} {e['status']}{held} ({e['label']}) {when[:10]}{why}"
+            f"entitlement   {e['kind']} {e['sequence']} Rp{e['amount_idr']:,} {e['status']}{held}"
+            f" ({e['label']}) {when[:10]}{why}"
         )
     for paid in r["paid_by"]:
         print(f"paid by       {paid['execution_arn']} ({', '.join(paid['paid'])}; Rp{paid['paid_idr']:,})")
@@ -379,7 +382,8 @@ def reconcile(
 
 def _print_reconcile(r: dict) -> None:
     print(
-        f"statement {r['since']} to {r['until']}: {r['statement_lines']} lines, {r['provider_paid']} paid (Rp{r['paid_idr']:,}); "
+        f"statement {r['since']} to {r['until']}: {r['statement_lines']} lines, "
+        f"{r['provider_paid']} paid (Rp{r['paid_idr']:,}); "
         f"{r['participants_checked']} participants' ledgers checked"
     )
     for m in r["mismatches"]:
@@ -411,7 +415,8 @@ def _print_waves(r: dict) -> None:
     for w in r["waves"]:
         states = ", ".join(f"{k} {v}" for k, v in (w["states"] or {}).items())
         print(
-            f"wave {w['wave']:<4} {w['status']:<8} intake {w['intake']:>6}{'  payouts PAUSED' if w['payouts_paused'] else ''}"
+            f"wave {w['wave']:<4} {w['status']:<8} intake {w['intake']:>6}"
+            f"{'  payouts PAUSED' if w['payouts_paused'] else ''}"
             f"{f'  ({states})' if states else ''}"
         )
     if not r["waves"]:
@@ -446,7 +451,8 @@ def _print_payouts(r: dict) -> None:
     print(f"due now       {q['due']['count']} (Rp{q['due']['amount_idr']:,})")
     print(f"sent          {q['sent']['count']} (Rp{q['sent']['amount_idr']:,}) awaiting the provider's answer")
     print(
-        f"failed        {q['failed']['count']} (Rp{q['failed']['amount_idr']:,}); retried by each run once the cause is gone"
+        f"failed        {q['failed']['count']} (Rp{q['failed']['amount_idr']:,}); "
+        "retried by each run once the cause is gone"
     )
     for f in q["failed_by_reason"]:
         print(f"    {f['count']:>5}  {f['failure_code']}: {f['example']}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from itertools import pairwise
 from pathlib import Path
 
 from prakerja_flow import catalogue
@@ -81,11 +82,11 @@ def render(
         x0 = (width - 160 - row_w) / 2
         for i, name in enumerate(names):
             pos[name] = (x0 + i * (NODE_W + GAP_X), MARGIN + depth * (NODE_H + GAP_Y))
-    taken = set(zip(path_taken, path_taken[1:]))
+    taken = set(pairwise(path_taken))
     visited = set(path_taken)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-        'font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" font-size="12">',
         '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
         '<path d="M0,0 L8,4 L0,8 z" fill="#777"/></marker>'
         '<marker id="arrow-taken" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
@@ -110,7 +111,8 @@ def render(
             bulge = max(sx, ex) + 40 + 10 * abs(ay - by) / (NODE_H + GAP_Y)
             d = f"M{sx:.0f},{sy:.0f} C{bulge:.0f},{sy:.0f} {bulge:.0f},{ey:.0f} {ex:.0f},{ey:.0f}"
         parts.append(
-            f'<path class="edge{" taken" if hot else ""}" data-from="{escape(a)}" data-to="{escape(b)}" d="{d}" {style}/>'
+            f'<path class="edge{" taken" if hot else ""}" data-from="{escape(a)}" data-to="{escape(b)}" '
+            f'd="{d}" {style}/>'
         )
     for name, state in definition["States"].items():
         x, y = pos[name]
@@ -128,8 +130,10 @@ def render(
         rx = 18 if state["Type"] in ("Succeed", "Fail") else 4
         parts.append(
             f'<g class="{" ".join(classes)}" data-state="{escape(name)}">'
-            f'<rect x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>'
-            f'<text x="{x + NODE_W / 2:.0f}" y="{y + NODE_H / 2 + 4:.0f}" text-anchor="middle">{escape(name)}</text></g>'
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="{rx}" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>'
+            f'<text x="{x + NODE_W / 2:.0f}" y="{y + NODE_H / 2 + 4:.0f}" text-anchor="middle">'
+            f"{escape(name)}</text></g>"
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -135,7 +135,7 @@ def execution_rows(
     if need_history:
         with ThreadPoolExecutor(HISTORY_WORKERS) as pool:
             for row, (name, entered) in zip(
-                need_history, pool.map(lambda r: last_entered(target, r["execution_arn"]), need_history)
+                need_history, pool.map(lambda r: last_entered(target, r["execution_arn"]), need_history), strict=True
             ):
                 row.update(
                     state=name,

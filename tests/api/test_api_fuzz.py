@@ -166,7 +166,8 @@ def test_fuzz_the_api_from_its_spec(api):
             run()
     elapsed = time.monotonic() - started
     print(
-        f"\nfuzz: {counts['requests']} requests ({counts['refused']} refused, {counts['unsigned']} unsigned) in {elapsed:.1f} s"
+        f"\nfuzz: {counts['requests']} requests ({counts['refused']} refused, {counts['unsigned']} unsigned) "
+        f"in {elapsed:.1f} s"
     )
     assert counts["5xx"] == 0
     # Refused requests left no remembered response either (checked once: the request table
@@ -221,7 +222,8 @@ def test_methods_and_content_types_outside_the_spec(api):
                 cloud.settle(quiet=0.02)
                 assert snapshot(cloud) == before, f"refused {case.method} {case.formatted_path} changed the table"
     print(
-        f"\ncoverage: {counts['requests']} requests, {counts['probes']} outside the spec, methods {sorted(counts['methods'])}"
+        f"\ncoverage: {counts['requests']} requests, {counts['probes']} outside the spec, "
+        f"methods {sorted(counts['methods'])}"
     )
     assert {"TRACE", "OPTIONS", "DELETE", "PATCH"} <= counts["methods"], counts
     assert counts["415"] >= 8, counts  # every POST/PUT operation got an unsupported content type

@@ -184,7 +184,7 @@ def test_survey_answer_strings_follow_the_multi_line_rule():
 
 def test_a_lone_surrogate_in_a_name_is_422_not_500(cloud, wave):
     # Valid JSON ("\\ud800" is an escape), but no UTF-8 can store it.
-    body = '{"nik": "%s", "full_name": "Siti\\ud800", "wave": 1}' % nik(1)
+    body = f'{{"nik": "{nik(1)}", "full_name": "Siti\\ud800", "wave": 1}}'
     got = refused(cloud, "POST", "/participants", body, 422, "ValidationError")
     assert "U+D800" in got["error"]["message"]
 

@@ -132,7 +132,7 @@ def test_deeply_nested_json_is_422_not_a_dropped_connection(cloud, wave):
 
 def test_a_duplicate_key_is_422_and_registers_nobody(cloud, wave):
     """Finding 7: `"nik"` twice registered the second one."""
-    body = '{"nik": "%s", "nik": "%s", "full_name": "Siti", "wave": 1}' % (nik(1), nik(2))
+    body = f'{{"nik": "{nik(1)}", "nik": "{nik(2)}", "full_name": "Siti", "wave": 1}}'
     got = refused(cloud, "POST", "/participants", body, 422, "ValidationError")
     assert 'duplicate key "nik"' in got["error"]["message"]
 
@@ -172,7 +172,7 @@ def invoke_api(cloud, method, path, body, headers, resource):
     [
         (NESTED_ATTACK, {"Content-Type": "application/json"}, 422, "ValidationError"),
         (
-            '{"nik": "%s", "nik": "%s", "full_name": "Siti", "wave": 1}' % (nik(1), nik(2)),
+            f'{{"nik": "{nik(1)}", "nik": "{nik(2)}", "full_name": "Siti", "wave": 1}}',
             {"Content-Type": "application/json"},
             422,
             "ValidationError",

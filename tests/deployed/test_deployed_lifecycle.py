@@ -133,7 +133,7 @@ def test_every_scheduled_job_runs_through_its_schedule(target):
     substituted as Scheduler does) for a time long before any participant: nothing is due,
     nothing changes, every job answers. Side by side, as Scheduler would start them."""
     with ThreadPoolExecutor(len(JOBS)) as pool:
-        reports = dict(zip(JOBS, pool.map(lambda key: target.fire_schedule(key, LONG_AGO), JOBS)))
+        reports = dict(zip(JOBS, pool.map(lambda key: target.fire_schedule(key, LONG_AGO), JOBS), strict=True))
     assert set(reports) == {"payout-run", "reconcile", "deadline-sweep"}
     assert reports["payout-run"]["as_of"] == LONG_AGO and reports["payout-run"]["outcomes"] == {}
     assert reports["deadline-sweep"]["as_of"] == LONG_AGO and reports["deadline-sweep"]["outcomes"] == {}

@@ -98,7 +98,8 @@ def test_a_rejected_transfer_gives_its_budget_back(cloud, monkeypatch):
 
     open_wave(cloud)
     pid = trained_and_rated(cloud)
-    monkeypatch.setattr(FakeProvider, "shared", classmethod(lambda cls, p=RejectOnce(cloud.provider): p))
+    rejecting = RejectOnce(cloud.provider)  # one provider for every caller: it rejects once in all
+    monkeypatch.setattr(FakeProvider, "shared", classmethod(lambda cls: rejecting))
     advance_days(cloud, FIRST_DUE)
     assert first_payout(pid)["failure_code"] == "ProviderRejected"
     assert controls.get_budget().committed_idr == 0

@@ -139,7 +139,8 @@ def test_a_payment_awaiting_settlement_is_pending_not_a_mismatch(cloud, monkeypa
 
     open_wave(cloud)
     pid = trained_and_rated(cloud)
-    monkeypatch.setattr(FakeProvider, "shared", classmethod(lambda cls, p=LoseAnswer(cloud.provider): p))
+    losing = LoseAnswer(cloud.provider)
+    monkeypatch.setattr(FakeProvider, "shared", classmethod(lambda cls: losing))
     advance_days(cloud, FIRST_DUE)
     report = reconcile(cloud)
     assert report.clean and report.pending == [inc.idempotency_key(pid, inc.POST_TRAINING, 1)]

@@ -9,7 +9,10 @@ TEST_ENV = "staging"
 # ...deployed with the HTTP payment provider, as a real environment is
 # (-c paymentProvider=http -c paymentProviderUrl=...), and an operator principal.
 TEST_PAYMENT_PROVIDER_URL = "https://disbursement.example.test"
-TEST_OPERATOR_PRINCIPAL = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-southeast-3/AWSReservedSSO_PrakerjaOperator_0123456789abcdef"
+TEST_OPERATOR_PRINCIPAL = (
+    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/ap-southeast-3/"
+    "AWSReservedSSO_PrakerjaOperator_0123456789abcdef"
+)
 TEST_CONTEXT = {
     "env": TEST_ENV,
     "paymentProvider": "http",

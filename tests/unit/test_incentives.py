@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -103,7 +104,7 @@ def test_plan_invariants_for_any_grant(granted):
     assert len(keys) == len(plan)
     due = [e.due_at for e in payouts(plan)]
     assert due[0] - granted == config.FIRST_PAYOUT_DELAY
-    assert all(b - a == config.PAYOUT_INTERVAL for a, b in zip(due, due[1:]))
+    assert all(b - a == config.PAYOUT_INTERVAL for a, b in pairwise(due))
     for s in surveys(plan):
         assert granted < s.opens_at < s.expires_at
         assert s.expires_at - s.opens_at == config.SURVEY_WINDOW
@@ -303,7 +304,7 @@ class EntitlementMachine(RuleBasedStateMachine):
         for history, paid in zip(self.histories, self.paid_entries, strict=True):
             assert paid <= 1
             assert history.count(PAID) == paid
-            for previous, status in zip(history, history[1:]):
+            for previous, status in pairwise(history):
                 if status == PAID:
                     assert previous == SENT
                 if status == CANCELLED:
@@ -377,7 +378,7 @@ def test_exhaustive_model_check():
 
 def test_happy_path_and_retry_walk():
     walk = [SCHEDULED, DUE, SENT, FAILED, DUE, SENT, PAID]
-    for current, target in zip(walk, walk[1:]):
+    for current, target in pairwise(walk):
         require_transition(current, target)
     with pytest.raises(IllegalTransition):
         require_transition(PAID, SENT)

@@ -142,7 +142,8 @@ def reserve_update(amount_idr: int, seen: Budget) -> dict[str, Any]:
             "UpdateExpression": "SET committed_idr = if_not_exists(committed_idr, :zero) + :amt, #t = :type",
             # No arithmetic in conditions: "committed + amount <= ceiling" is
             # "committed <= ceiling - amount"; a missing counter is 0.
-            "ConditionExpression": f"{ceiling_guard} AND (committed_idr <= :room OR (attribute_not_exists(committed_idr) AND :zero <= :room))",
+            "ConditionExpression": f"{ceiling_guard} AND "
+            "(committed_idr <= :room OR (attribute_not_exists(committed_idr) AND :zero <= :room))",
             "ExpressionAttributeNames": {"#t": "type"},
             "ExpressionAttributeValues": values(
                 zero=0,

@@ -82,7 +82,8 @@ def submit_survey(participant_id: str, sequence: int, answers: dict[str, Any], a
         dynamo.client().update_item(
             TableName=dynamo.table(),
             Key=dynamo.key(keys.participant(participant_id), keys.entitlement(inc.SURVEY, sequence)),
-            UpdateExpression=f"SET submitted_at = :at, answers = :ans, due_at = :at, {schema.GSI1_PK} = :q, {schema.GSI1_SK} = :qsk",
+            UpdateExpression="SET submitted_at = :at, answers = :ans, due_at = :at, "
+            f"{schema.GSI1_PK} = :q, {schema.GSI1_SK} = :qsk",
             ConditionExpression="#s = :scheduled AND attribute_not_exists(submitted_at)",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues=dynamo.values(
@@ -130,7 +131,8 @@ def guarded_update(
         "TableName": dynamo.table(),
         "Key": dynamo.key(ent["pk"], ent["sk"]),
         "UpdateExpression": expression,
-        "ConditionExpression": "#status = :expected_status AND (attribute_not_exists(#version) OR #version = :expected_version)",
+        "ConditionExpression": "#status = :expected_status AND "
+        "(attribute_not_exists(#version) OR #version = :expected_version)",
         "ExpressionAttributeNames": {f"#{k}": k for k in [*sets, *removes]},
         "ExpressionAttributeValues": dynamo.values(
             **{f"new_{k}": v for k, v in sets.items()},

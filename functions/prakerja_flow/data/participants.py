@@ -111,7 +111,8 @@ def mark_revoking(participant_id: str, at: datetime) -> bool:
             "TableName": dynamo.table(),
             "Key": _profile_key(participant_id),
             "UpdateExpression": "SET #s = :revoking, revoking_at = :at",
-            "ConditionExpression": "#s = :active AND attribute_not_exists(first_purchase_id) AND purchase_deadline < :at",
+            "ConditionExpression": "#s = :active AND attribute_not_exists(first_purchase_id) "
+            "AND purchase_deadline < :at",
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": dynamo.values(revoking=REVOKING, active=ACTIVE, at=clock.iso(at)),
         }
@@ -130,8 +131,8 @@ def revoke_and_forfeit(participant_id: str, reason: str, at: datetime) -> int:
                 "Update": {
                     "TableName": dynamo.table(),
                     "Key": _profile_key(participant_id),
-                    "UpdateExpression": "SET #s = :revoked, revoked_at = :at, revocation_reason = :why, balance_idr = :zero, "
-                    f"forfeited_idr = :bal REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
+                    "UpdateExpression": "SET #s = :revoked, revoked_at = :at, revocation_reason = :why, "
+                    f"balance_idr = :zero, forfeited_idr = :bal REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
                     "ConditionExpression": "#s IN (:active, :revoking) AND balance_idr = :bal",
                     "ExpressionAttributeNames": {"#s": "status"},
                     "ExpressionAttributeValues": dynamo.values(
@@ -163,7 +164,8 @@ def forfeit_expired_balance(participant_id: str, at: datetime) -> int:
             "Update": {
                 "TableName": dynamo.table(),
                 "Key": _profile_key(participant_id),
-                "UpdateExpression": f"SET balance_idr = :zero, forfeited_idr = :bal REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
+                "UpdateExpression": "SET balance_idr = :zero, forfeited_idr = :bal "
+                f"REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
                 "ConditionExpression": "balance_idr = :bal AND attribute_not_exists(open_purchase_id)",
                 "ExpressionAttributeValues": dynamo.values(zero=0, bal=balance),
             }
@@ -182,7 +184,8 @@ def mark_cancelled(participant_id: str, actor: str, reason: str, at: datetime) -
         {
             "TableName": dynamo.table(),
             "Key": _profile_key(participant_id),
-            "UpdateExpression": "SET #s = :cancelled, cancelled_at = :at, cancelled_by = :actor, cancellation_reason = :why",
+            "UpdateExpression": "SET #s = :cancelled, cancelled_at = :at, cancelled_by = :actor, "
+            "cancellation_reason = :why",
             "ConditionExpression": "#s = :active",
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": dynamo.values(

@@ -110,7 +110,8 @@ def record(participant_id: str, purchase: Purchase, balance_expires_at: str, at:
                     "TableName": dynamo.table(),
                     "Key": dynamo.key(keys.participant(participant_id), keys.voucher(voucher_hash)),
                     "UpdateExpression": "SET #s = :redeemed, purchase_id = :pid, redeemed_at = :now",
-                    "ConditionExpression": "#s = :issued AND platform_id = :platform AND training_id = :training AND expires_at > :now",
+                    "ConditionExpression": "#s = :issued AND platform_id = :platform AND training_id = :training "
+                    "AND expires_at > :now",
                     "ExpressionAttributeNames": {"#s": "status"},
                     "ExpressionAttributeValues": dynamo.values(
                         redeemed=vouchers.REDEEMED,
@@ -132,8 +133,8 @@ def record(participant_id: str, purchase: Purchase, balance_expires_at: str, at:
         raise errors.VoucherAlreadyUsed("the voucher was used by another purchase at the same moment; read it again")
     if codes[0] == "ConditionalCheckFailed":
         raise errors.PreviousTrainingNotFinished(
-            "the purchase conflicts with the participant's current state (status, balance, deadline or unfinished training); "
-            "read it again"
+            "the purchase conflicts with the participant's current state "
+            "(status, balance, deadline or unfinished training); read it again"
         )
     raise RuntimeError(f"purchase transaction cancelled: {codes}")
 

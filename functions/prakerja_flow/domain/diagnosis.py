@@ -45,7 +45,10 @@ def diagnose(
     if not profile.get("incentive_purchase_id"):
         unrated = [p for p in purchases if p["status"] == PurchaseStatus.COMPLETED and not p.get("rating")]
         if first["status"] == PurchaseStatus.PURCHASED:
-            return f"waiting for completion of training {first['training_id']} since {_days_since(first['purchased_at'], now)} days"
+            return (
+                f"waiting for completion of training {first['training_id']} "
+                f"since {_days_since(first['purchased_at'], now)} days"
+            )
         if unrated:
             p = unrated[0]
             return f"waiting for rating of training {p['training_id']} since {_days_since(p['completed_at'], now)} days"

@@ -70,7 +70,8 @@ def before_inquiry(
         since = f" on {changed_at[:10]}" if changed_at else ""
         return Refusal(
             "AccountCoolingOff",
-            f"the payout account was changed{since}; payouts to the new account start on {hold_until.date().isoformat()} "
+            f"the payout account was changed{since}; "
+            f"payouts to the new account start on {hold_until.date().isoformat()} "
             "(cooling-off after an account change, against account takeover)",
             hold=True,
         )

@@ -3,13 +3,13 @@
 Every error has one shape: {"error": {"code", "message", "request_id"}}, where
 `code` is machine-readable (a DomainError class name, ValidationError, ...).
 
-Callers are authenticated by the API's Lambda authorizer (handlers/authorizer.py); this
-function re-checks what the authorizer decided (routes.py) and that the body is the one
-that was signed, and takes a platform's identity only from the authorizer's context."""
+Callers are authenticated by the API's Lambda authorizer (handlers/authorizer.py); before
+routing, this function re-checks what the authorizer decided (routes.py) and that the body
+is the one that was signed (handlers/api_gate.py), and takes a platform's identity only
+from the authorizer's context."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -27,13 +27,12 @@ from ..domain.errors import DomainError
 from ..domain.training import TrainingItem
 from ..observability import logger, metrics, tracer
 from ..services import participants, status, training
+from . import api_gate, idempotency, request_body
 from . import api_models as m
-from . import idempotency, request_body
 
 # One JSON parser for every body (request_body.py): the resolver's own json.loads would
 # take duplicate keys and recurse on deep nesting.
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_body.parse_object)
-BODY_METHODS = request_body.BODY_METHODS
 
 TITLE, VERSION = "Prakerja Flow API", "1.0.0"
 SECURITY_SCHEME = "PrakerjaSignature"
@@ -69,7 +68,10 @@ IdempotencyKey = Annotated[
         min_length=1,
         max_length=config.IDEMPOTENCY_KEY_MAX_CHARS,
         pattern=idempotency.KEY_PATTERN.pattern,
-        description="Makes a retry safe: a success is replayed for the same key and body; another body gets 422 IdempotencyKeyReused",
+        description=(
+            "Makes a retry safe: a success is replayed for the same key and body; "
+            "another body gets 422 IdempotencyKeyReused"
+        ),
     ),
 ]
 
@@ -81,7 +83,10 @@ _ERRORS = {
     409: "a business rule refused the request, or IdempotencyKeyInProgress",
     413: "PayloadTooLarge",
     415: "UnsupportedMediaType: send the body as Content-Type: application/json",
-    422: "ValidationError (schema, text rules, JSON nested too deep, duplicate keys), a business rule refused the input, or IdempotencyKeyReused",
+    422: (
+        "ValidationError (schema, text rules, JSON nested too deep, duplicate keys), "
+        "a business rule refused the input, or IdempotencyKeyReused"
+    ),
     429: "Throttled",
     500: "InternalError: retry with the same Idempotency-Key",
 }
@@ -146,93 +151,12 @@ def _unexpected(error: Exception) -> Response[dict]:
     return error_response(500, "InternalError", "an internal error occurred; retry with the same Idempotency-Key")
 
 
-def _error_before_routing(event: dict, status_code: int, code: str, message: str) -> dict:
-    request_id = (event.get("requestContext") or {}).get("requestId")
-    error = {"code": code, "message": message, "request_id": request_id}
-    return {
-        "statusCode": status_code,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"error": error}),
-    }
-
-
-def _too_large(event: dict) -> dict | None:
-    # Checked before routing: the validation middleware would parse the body first.
-    if len((event.get("body") or "").encode()) <= config.MAX_REQUEST_BODY_BYTES:
-        return None
-    return _error_before_routing(
-        event, 413, "PayloadTooLarge", f"request body exceeds {config.MAX_REQUEST_BODY_BYTES} bytes"
-    )
-
-
-def _header(event: dict, name: str) -> str | None:
-    return signing.header(event.get("headers"), name)
-
-
-def _unsupported_media_type(event: dict) -> dict | None:
-    """Bodies are JSON. The WAF rule UnsupportedMediaType refuses the rest in front of the
-    deployed API (API Gateway validates a body only against the model of its declared
-    content type, and passes other content types on unvalidated); this is the same check,
-    for requests that reach the function another way."""
-    if (event.get("httpMethod") or "").upper() not in BODY_METHODS:
-        return None
-    problem = request_body.media_type_problem(_header(event, "Content-Type"))
-    return _error_before_routing(event, 415, "UnsupportedMediaType", problem) if problem else None
-
-
-def _body_refused(event: dict) -> dict | None:
-    """Depth, duplicate keys and strict JSON, before the resolver parses the body (an
-    empty body goes on: the route's validation says which fields are missing)."""
-    body = event.get("body")
-    if (event.get("httpMethod") or "").upper() not in BODY_METHODS or not body:
-        return None
-    try:
-        request_body.parse_object(body)
-    except request_body.Refused as refused:
-        return _error_before_routing(event, refused.status, refused.code, refused.message)
-    return None
-
-
-def _authorizer_context(event: dict) -> dict:
-    return (event.get("requestContext") or {}).get("authorizer") or {}
-
-
-def _caller_refused(event: dict) -> dict | None:
-    """Defence in depth behind the authorizer: a protected route needs an authenticated
-    principal of an admitted kind, and the body must be the one whose hash was signed
-    (API Gateway authorizers never see bodies)."""
-    method, path = event.get("httpMethod") or "", event.get("path") or ""
-    route = routes.find(method, path)
-    if route is None:
-        # Refused here, not by the resolver: whatever the resolver would match (a trailing
-        # slash, ...) must not reach a handler without the route table's check.
-        return _error_before_routing(event, 404, "RouteNotFound", f"no route for {method} {path}")
-    if route.public:
-        return None
-    kind = _authorizer_context(event).get("principal_kind")
-    if not kind:
-        return _error_before_routing(
-            event, 401, "Unauthenticated", "the request is not signed; see docs/api.md, Signing requests"
-        )
-    if not routes.allows(route, kind):
-        return _error_before_routing(event, 403, "Forbidden", f"a {kind} may not call {route.method} {route.path}")
-    if not signing.body_matches(event.get("headers"), event.get("body")):
-        return _error_before_routing(
-            event, 403, "BodyHashMismatch", f"the body's SHA-256 differs from {signing.CONTENT_SHA256}"
-        )
-    return None
-
-
-def _principal_name(event: dict) -> str:
-    context = _authorizer_context(event)
-    return f"{context.get('principal_kind')}:{context.get('principal_id')}"
-
-
 def _platform_id() -> str:
     """The calling platform, as authenticated: never a field of the body."""
-    context = _authorizer_context(app.current_event.raw_event)
+    context = api_gate.authorizer_context(app.current_event.raw_event)
     if context.get("principal_kind") != routes.PLATFORM or not context.get("principal_id"):
-        raise AssertionError("platform route reached without a platform principal")  # _caller_refused prevents it
+        # api_gate.caller_refused prevents it
+        raise AssertionError("platform route reached without a platform principal")
     return context["principal_id"]
 
 
@@ -313,7 +237,11 @@ def get_participant(participant_id: ParticipantId) -> dict:
 )
 def put_payout_account(participant_id: ParticipantId, body: m.PayoutAccount) -> dict:
     account = participants.set_payout_account(
-        participant_id, body.channel, body.account_number, _principal_name(app.current_event.raw_event), clock.now()
+        participant_id,
+        body.channel,
+        body.account_number,
+        api_gate.principal_name(app.current_event.raw_event),
+        clock.now(),
     )
     return {"channel": account["channel"], "account_number_masked": "****" + account["account_number"][-4:]}
 
@@ -328,7 +256,11 @@ def issue_voucher(
     participant_id: ParticipantId, body: m.VoucherRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[dict]:
     voucher = training.issue_voucher(
-        participant_id, body.platform_id, body.training_id, _principal_name(app.current_event.raw_event), clock.now()
+        participant_id,
+        body.platform_id,
+        body.training_id,
+        api_gate.principal_name(app.current_event.raw_event),
+        clock.now(),
     )
     return Response(201, content_types.APPLICATION_JSON, voucher)
 
@@ -411,14 +343,13 @@ def record_rating(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    # The order of the deployed API: WAF (size, media type), route and authorizer, body.
-    refused = _too_large(event) or _unsupported_media_type(event) or _caller_refused(event) or _body_refused(event)
+    refused = api_gate.refused(event)  # the deployed API's checks, in its order
     if refused:
         return refused
     return idempotency.run(
         event,
         context,
-        _principal_name(event),
+        api_gate.principal_name(event),
         resolve=lambda: app.resolve(event, context),
-        error=lambda status, code, message: _error_before_routing(event, status, code, message),
+        error=lambda status, code, message: api_gate.error_before_routing(event, status, code, message),
     )

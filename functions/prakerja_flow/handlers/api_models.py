@@ -50,7 +50,10 @@ def Text(rule: text.TextRule, description: str):  # noqa: N802 - a type, as used
         Field(
             min_length=rule.min_chars,
             max_length=rule.max_chars,
-            description=f"{description}: NFC-normalised and trimmed, {lines}, no control or format characters (docs/api.md, Text fields)",
+            description=(
+                f"{description}: NFC-normalised and trimmed, {lines}, "
+                "no control or format characters (docs/api.md, Text fields)"
+            ),
         ),
         BeforeValidator(partial(text.refuse_forbidden, rule=rule)),
         AfterValidator(partial(text.normalise, rule=rule)),

@@ -27,7 +27,7 @@ from ..data import dynamo, schema
 
 HEADER = "Idempotency-Key"
 # fullmatch: with match, `$` would also accept a trailing newline.
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,%d}$" % config.IDEMPOTENCY_KEY_MAX_CHARS)
+KEY_PATTERN = re.compile(rf"^[A-Za-z0-9._:-]{{1,{config.IDEMPOTENCY_KEY_MAX_CHARS}}}$")
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
