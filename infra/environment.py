@@ -22,6 +22,9 @@ CTX_PAYMENT_PROVIDER_URL = "paymentProviderUrl"
 CTX_OPERATOR_PRINCIPAL = "operatorPrincipalArn"
 
 CTX_TEST_ACCOUNTS_OTHER = "testAccountsOther"
+# -c programmeClock=true: the functions run on the programme clock published in the table,
+# which `prakerja ops clock advance` moves forward (handlers/clock_source.py); development only.
+CTX_PROGRAMME_CLOCK = "programmeClock"
 
 # -c paymentProvider=...:
 HTTP_PAYMENT_PROVIDER = "http"  # a real disbursement API at -c paymentProviderUrl
@@ -55,6 +58,8 @@ class DeployEnv:
     operator_principal_arn: str | None = None
     # How numbers outside the test account table behave at the test provider (payments/test_accounts.py).
     test_accounts_other: str | None = None
+    # The functions' "now" is the published programme clock (development environments only).
+    programme_clock: bool = False
 
     def __post_init__(self) -> None:
         if not _ENV_NAME.match(self.name):
@@ -103,6 +108,11 @@ class DeployEnv:
                 raise ValueError(f"-c {CTX_TEST_ACCOUNTS_OTHER} is only for the test payment provider")
             if self.test_accounts_other not in test_accounts.BEHAVIOURS:
                 raise ValueError(f"-c {CTX_TEST_ACCOUNTS_OTHER} must be one of {', '.join(test_accounts.BEHAVIOURS)}")
+        if self.programme_clock and not self.development:
+            raise ValueError(
+                f"-c {CTX_PROGRAMME_CLOCK}=true lets an operator move the functions' clock forward: only development "
+                f"environments (names starting with {DEVELOPMENT_PREFIX!r}) may deploy it, not {self.name!r}"
+            )
         principal = self.operator_principal_arn
         if principal is not None and not principal.startswith("arn:"):
             raise ValueError(f"{CTX_OPERATOR_PRINCIPAL} must be an IAM principal ARN, not {principal!r}")
@@ -133,7 +143,17 @@ class DeployEnv:
             payment_provider_url=node.try_get_context(CTX_PAYMENT_PROVIDER_URL) or None,
             operator_principal_arn=node.try_get_context(CTX_OPERATOR_PRINCIPAL) or None,
             test_accounts_other=node.try_get_context(CTX_TEST_ACCOUNTS_OTHER) or None,
+            programme_clock=_flag(node.try_get_context(CTX_PROGRAMME_CLOCK), CTX_PROGRAMME_CLOCK),
         )
+
+
+def _flag(value: object, name: str) -> bool:
+    """A boolean context value: `-c key=true` arrives as a string, cdk.json as a boolean."""
+    if value is None or value is False or value == "false":
+        return False
+    if value is True or value == "true":
+        return True
+    raise ValueError(f"-c {name} must be true or false, not {value!r}")
 
 
 def check_provider_url(url: str) -> None:

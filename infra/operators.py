@@ -45,6 +45,9 @@ OPERATOR_STATE_MACHINE_ACTIONS = ("states:ListExecutions",)
 # `cancel` fails the waiting task (ParticipationCancelled); services.events.deliver sends
 # whatever event is in the inbox, which can be a success that arrived first.
 OPERATOR_TASK_ACTIONS = ("states:SendTaskFailure", "states:SendTaskSuccess")
+# `clock advance` reads which clock the functions run on from the API function's settings
+# (the one function whose environment it reads; every function gets the same PROGRAMME_CLOCK).
+OPERATOR_FUNCTION_ACTIONS = ("lambda:GetFunctionConfiguration",)
 # The table's customer managed key, only through DynamoDB.
 OPERATOR_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
@@ -64,6 +67,7 @@ class OperatorAccess(Construct):
         state_machine_name: str,
         state_machine_arn: str,
         execution_arns: str,
+        settings_function_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
@@ -92,6 +96,9 @@ class OperatorAccess(Construct):
                     sid="Executions", actions=list(OPERATOR_EXECUTION_ACTIONS), resources=[execution_arns]
                 ),
                 iam.PolicyStatement(sid="FailWaitingTasks", actions=list(OPERATOR_TASK_ACTIONS), resources=["*"]),
+                iam.PolicyStatement(
+                    sid="FunctionSettings", actions=list(OPERATOR_FUNCTION_ACTIONS), resources=[settings_function_arn]
+                ),
             ],
         )
         acknowledge(

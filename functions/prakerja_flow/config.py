@@ -107,6 +107,9 @@ PAYOUT_RUN_BATCH_SIZE = 100
 QUEUE_SHARDS = 8
 # A SENT transfer older than this without an outcome is settled by asking the provider.
 SENT_SETTLEMENT_AFTER = timedelta(minutes=15)
+# A development stack on a published programme clock (handlers/clock_source.py): how stale a
+# function instance's copy of it may be, so `ops clock advance` is seen everywhere within this.
+PUBLISHED_CLOCK_MAX_AGE = timedelta(seconds=1)
 
 # --- programme budget (cash incentives) ------------------------------------------
 # Ceiling on the programme-wide total of cash incentives sent to the provider (reserved

@@ -21,6 +21,8 @@ ENV_PAYMENT_PROVIDER_URL = "PAYMENT_PROVIDER_BASE_URL"
 ENV_TEST_PROVIDER_TABLE = "TEST_PROVIDER_TABLE"
 ENV_TEST_PROVIDER_OTHER_ACCOUNTS = "TEST_PROVIDER_OTHER_ACCOUNTS"
 ENV_TEST_PROVIDER_TIMEOUT_SECONDS = "TEST_PROVIDER_TIMEOUT_SECONDS"
+# "true" on a development stack deployed with -c programmeClock=true (handlers/clock_source.py).
+ENV_PROGRAMME_CLOCK = "PROGRAMME_CLOCK"
 
 DEFAULT_TABLE_NAME = "prakerja-flow"
 
@@ -36,6 +38,7 @@ class Settings(BaseModel):
     test_provider_table: str | None = Field(None, alias=ENV_TEST_PROVIDER_TABLE)
     test_provider_other_accounts: str | None = Field(None, alias=ENV_TEST_PROVIDER_OTHER_ACCOUNTS)
     test_provider_timeout_seconds: float | None = Field(None, alias=ENV_TEST_PROVIDER_TIMEOUT_SECONDS, gt=0, le=900)
+    programme_clock: bool = Field(False, alias=ENV_PROGRAMME_CLOCK, strict=False)
 
 
 _ALIASES = {field.alias for field in Settings.model_fields.values()}

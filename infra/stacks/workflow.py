@@ -33,7 +33,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from prakerja_flow import catalogue, config
+from prakerja_flow import catalogue, config, settings
 
 from .. import defaults, powertools
 from ..environment import HTTP_PAYMENT_PROVIDER, DeployEnv
@@ -137,6 +137,7 @@ class WorkflowStack(Stack):
             state_machine_name=self.state_machine_name,
             state_machine_arn=self.state_machine_arn,
             execution_arns=self.execution_arns,
+            settings_function_arn=self.functions[catalogue.API_FUNCTION_KEY].function_arn,
         )
 
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
@@ -156,6 +157,8 @@ class WorkflowStack(Stack):
             payment_provider=HTTP_PAYMENT_PROVIDER,
         )
         env["POWERTOOLS_LOG_LEVEL"] = "INFO"
+        if self.deploy_env.programme_clock:
+            env[settings.ENV_PROGRAMME_CLOCK] = "true"
         if spec.calls_payment_provider:
             env[ENV_PAYMENT_PROVIDER_SECRET] = self.data.payment_provider_secret.secret_arn
             # Only the functions that call the provider learn where it is.

@@ -19,23 +19,16 @@ prakerja/ops/table.py reads it."""
 
 from __future__ import annotations
 
-import bisect
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from prakerja_flow import clock
-from prakerja_flow.data import dynamo
+from prakerja_flow.data import keys, published_clock
+from prakerja_flow.domain import programme_time
+from prakerja_flow.domain.programme_time import Segment
 
-PK = SK = "CLOCK"
-
-
-@dataclass(frozen=True)
-class Segment:
-    wall: float  # unix seconds
-    programme: datetime
-    rate: float  # programme seconds per wall second
+PK, SK = keys.CLOCK_PK, keys.CLOCK_SK
+__all__ = ["PK", "SK", "ProgrammeClock", "Segment", "SteppedClock", "publish", "segments_of"]
 
 
 class ProgrammeClock:
@@ -54,15 +47,7 @@ class ProgrammeClock:
 
     def of_wall(self, moment: datetime) -> datetime:
         """The programme time at a wall-clock moment (a Step Functions timestamp)."""
-        segments = self.segments
-        if not segments:
-            return moment
-        at = moment.timestamp()
-        index = bisect.bisect_right([s.wall for s in segments], at) - 1
-        if index < 0:  # before the stack started: its first programme moment
-            return segments[0].programme
-        segment = segments[index]
-        return (segment.programme + timedelta(seconds=(at - segment.wall) * segment.rate)).replace(microsecond=0)
+        return programme_time.at(self.segments, moment.timestamp()) or moment
 
     def now(self) -> datetime:
         return self.of_wall(datetime.now(UTC)) if self.published else clock.now()
@@ -104,10 +89,4 @@ def segments_of(
 
 def publish(segments: list[Segment]) -> None:
     """Written by the local stack (prakerja/local/server.py) when it starts serving."""
-    text = json.dumps([[s.wall, clock.iso(s.programme), s.rate] for s in segments])
-    dynamo.client().put_item(
-        TableName=dynamo.table(),
-        Item=dynamo.to_ddb(
-            {"pk": PK, "sk": SK, "type": "CLOCK", "segments": text, "published_at": clock.iso(datetime.now(UTC))}
-        ),
-    )
+    published_clock.publish(segments)

@@ -5,17 +5,15 @@ programme clock a local stack publishes. Nothing here writes."""
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from prakerja_flow import clock, config
 from prakerja_flow.data import dynamo, schema
+from prakerja_flow.data import published_clock as published
 
-from ..local.programme_clock import PK as CLOCK_PK
-from ..local.programme_clock import SK as CLOCK_SK
-from ..local.programme_clock import ProgrammeClock, Segment
+from ..local.programme_clock import ProgrammeClock
 
 BATCH_KEYS = 100  # BatchGetItem's limit
 PAUSE_PK = "PAUSE"
@@ -23,11 +21,8 @@ QUEUE_WORKERS = 8
 
 
 def published_clock() -> ProgrammeClock:
-    """The clock the stack publishes (prakerja/local/programme_clock.py); the wall clock when none."""
-    out = dynamo.client().get_item(TableName=dynamo.table(), Key=dynamo.key(CLOCK_PK, CLOCK_SK), ConsistentRead=True)
-    item = dynamo.from_ddb(out.get("Item")) or {}
-    raw = json.loads(item.get("segments") or "[]")
-    return ProgrammeClock(Segment(float(wall), clock.parse(programme), float(rate)) for wall, programme, rate in raw)
+    """The clock the stack publishes (data/published_clock.py); the wall clock when none."""
+    return ProgrammeClock(published.read())
 
 
 def _batch_get(keys: list[dict], projection: str | None = None, names: dict | None = None) -> list[dict]:

@@ -53,6 +53,7 @@ def target(tmp_path_factory) -> Target:
                 outputs,
                 stack.client,
                 frozenset({emulator.GATEWAY_RESPONSE_AUTHORIZER_CONTEXT}),
+                ops_env=stack.aws_env(),
             )
             dump(stack.log_dir / "outputs.json", outputs)
         except BaseException:

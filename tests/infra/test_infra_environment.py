@@ -117,3 +117,15 @@ def test_operator_principal_comes_from_context_and_must_be_an_arn():
     assert DeployEnv.from_context(cdk.App(context={"operatorPrincipalArn": arn})).operator_principal_arn == arn
     with pytest.raises(ValueError, match="operatorPrincipalArn"):
         DeployEnv("dev", operator_principal_arn="Operators")
+
+
+def test_only_a_development_environment_may_run_on_a_programme_clock():
+    assert DeployEnv("dev", programme_clock=True).programme_clock
+    assert DeployEnv.from_context(cdk.App(context={"programmeClock": "true"})).programme_clock
+    assert not DeployEnv.from_context(cdk.App()).programme_clock
+    with pytest.raises(ValueError, match="only development environments"):
+        DeployEnv(
+            "prod", payment_provider="http", payment_provider_url="https://api.provider.example", programme_clock=True
+        )
+    with pytest.raises(ValueError, match="programmeClock must be true or false"):
+        DeployEnv.from_context(cdk.App(context={"programmeClock": "yes"}))

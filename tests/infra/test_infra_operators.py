@@ -109,7 +109,7 @@ def test_role_is_assumable_by_the_context_principal_only(template, workflow):
 def _service_calls(service: str, sources: list) -> set[str]:
     """IAM actions for every boto3 `<client>.<operation>(` call of `service` in the sources."""
     model = botocore.session.get_session().get_service_model(service)
-    prefix = {"dynamodb": "dynamodb", "stepfunctions": "states"}[service]
+    prefix = {"dynamodb": "dynamodb", "stepfunctions": "states", "lambda": "lambda"}[service]
     by_method = {xform_name(op): f"{prefix}:{op}" for op in model.operation_names}
     found = set()
     for path in sources:
@@ -134,9 +134,16 @@ def test_the_policy_covers_every_call_the_ops_code_makes_itself():
         | set(operators.OPERATOR_EXECUTION_ACTIONS)
         | set(operators.OPERATOR_STATE_MACHINE_ACTIONS)
         | set(operators.OPERATOR_TASK_ACTIONS)
+        | set(operators.OPERATOR_FUNCTION_ACTIONS)
     )
-    calls = _service_calls("dynamodb", sources) | _service_calls("stepfunctions", sources)
-    assert {"dynamodb:Scan", "dynamodb:BatchGetItem", "states:RedriveExecution", "states:ListExecutions"} <= calls
+    calls = {call for service in ("dynamodb", "stepfunctions", "lambda") for call in _service_calls(service, sources)}
+    assert {
+        "dynamodb:Scan",
+        "dynamodb:BatchGetItem",
+        "states:RedriveExecution",
+        "states:ListExecutions",
+        "lambda:GetFunctionConfiguration",
+    } <= calls
     assert calls <= granted, calls - granted
 
 
@@ -153,4 +160,18 @@ def test_without_a_principal_there_is_a_policy_but_no_role():
 
 
 def test_policy_template_has_no_unexpected_statements(policy):
-    assert set(_by_sid(policy)) == {"Table", "TableKey", "ListExecutions", "Executions", "FailWaitingTasks"}
+    assert set(_by_sid(policy)) == {
+        "Table",
+        "TableKey",
+        "ListExecutions",
+        "Executions",
+        "FailWaitingTasks",
+        "FunctionSettings",
+    }
+
+
+def test_function_settings_only_of_this_environments_api_function(synth, policy, workflow):
+    statement = _by_sid(policy)["FunctionSettings"]
+    assert as_list(statement["Action"]) == ["lambda:GetFunctionConfiguration"]
+    function = workflow.functions[catalogue.API_FUNCTION_KEY]
+    assert statement["Resource"] == getatt_arn(function)

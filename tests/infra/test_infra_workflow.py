@@ -21,7 +21,7 @@ from support.infra_testlib import (
 
 from infra import powertools
 from infra.stacks.workflow import ENV_PAYMENT_PROVIDER_SECRET, SEND_TASK_ACTIONS
-from prakerja_flow import catalogue, config
+from prakerja_flow import catalogue, config, settings
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 SPECS = {spec.key: spec for spec in catalogue.FUNCTIONS}
@@ -256,3 +256,12 @@ def test_state_machine_role_invokes_exactly_the_asl_functions(template, workflow
     assert len(invoke) == 1
     expected = [getatt_arn(workflow.functions[s.key]) for s in catalogue.FUNCTIONS if s.asl_substitution]
     assert sorted(map(json.dumps, as_list(invoke[0]["Resource"]))) == sorted(map(json.dumps, expected))
+
+
+def test_a_stack_deployed_without_programme_clock_keeps_the_wall_clock(template, workflow):
+    """-c programmeClock=true (development only) is what sets PROGRAMME_CLOCK; the session's
+    staging synthesis has none, so no function could be moved off the wall clock."""
+    assert workflow.deploy_env.programme_clock is False
+    for key in SPECS:
+        env = _function(template, workflow, key)["Properties"]["Environment"]["Variables"]
+        assert settings.ENV_PROGRAMME_CLOCK not in env

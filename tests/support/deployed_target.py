@@ -6,17 +6,21 @@ provider's statement. Built from the environment's stack outputs, on MiniStack o
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
 import requests
 from botocore.config import Config
 
-from prakerja_flow import catalogue
+from prakerja_flow import catalogue, config
 from prakerja_flow.auth import signing, store
 from prakerja_flow.payments.http import HttpProvider
 
@@ -41,6 +45,9 @@ class Target:
     outputs: dict[str, str]
     make_client: Callable[[str], Any]
     gaps: frozenset[str] = frozenset()  # emulator behaviours the suite must allow for (infra/emulator.py)
+    # The environment `prakerja ops` runs in against this target (MiniStack's endpoint and keys;
+    # nothing for AWS, whose credentials the process already has).
+    ops_env: dict[str, str] = field(default_factory=dict)
     clients: dict[str, ApiClient] = field(default_factory=dict)
     _created_secrets: list[str] = field(default_factory=list)
     _session: requests.Session = field(default_factory=requests.Session)
@@ -116,6 +123,19 @@ class Target:
         target = schedule["Target"]
         payload = target["Input"].replace(SCHEDULED_TIME, at)
         return self.invoke(target["Arn"], json.loads(payload))
+
+    def advance_clock(self, to: str) -> str:
+        """`prakerja ops clock advance`, as an integrator runs it against a development stack
+        deployed with -c programmeClock=true: the functions' "now" moves to `to`."""
+        ops = [str(Path(sys.executable).parent / "prakerja"), "ops", "--env", self.env_name, "--table", self.table_name]
+        command = [*ops, "clock", "advance", "--to", to, "--actor", "e2e-suite", "--reason", "survey window", "--yes"]
+        done = subprocess.run(
+            command, env={**os.environ, **self.ops_env}, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}: {done.stderr.strip()}"
+        # Every function instance reads the published clock again within its max age.
+        time.sleep(config.PUBLISHED_CLOCK_MAX_AGE.total_seconds() + 0.5)
+        return done.stdout.strip()
 
     def invoke(self, function: str, event: dict) -> dict:
         answer = self.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event).encode())

@@ -265,6 +265,9 @@ class MiniStack:
                 f"emulatorEndpoint={self.endpoint}",
                 "-c",
                 f"powertoolsLayerArn={layer}",
+                # The suite moves the functions' clock forward to open survey windows.
+                "-c",
+                "programmeClock=true",
             ],
             cwd=ROOT,
             log_name="cdk-synth.log",

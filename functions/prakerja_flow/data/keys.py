@@ -69,6 +69,7 @@ WAVE_PAUSE_PREFIX = "WAVE#"
 BUDGET_PK = BUDGET_SK = "BUDGET"
 PROVIDER_PK = PROVIDER_SK = "PROVIDER"
 AUDIT_PREFIX = "AUDIT#"
+CLOCK_PK = CLOCK_SK = "CLOCK"  # the programme clock a stack publishes (data/published_clock.py)
 
 
 def wave(number: int) -> str:

@@ -29,6 +29,9 @@ from ..observability import logger, metrics, tracer
 from ..services import participants, status, training
 from . import api_gate, idempotency, request_body
 from . import api_models as m
+from .clock_source import install as install_clock_source
+
+install_clock_source()  # the wall clock unless this is a development stack on a programme clock
 
 # One JSON parser for every body (request_body.py): the resolver's own json.loads would
 # take duplicate keys and recurse on deep nesting.

@@ -10,6 +10,9 @@ from .. import observability_names as names
 from ..observability import logger, metrics, tracer
 from ..payments import get_provider
 from ..services import payouts, provider_health, reconciliation, sweeps
+from .clock_source import install as install_clock_source
+
+install_clock_source()  # the wall clock unless this is a development stack on a programme clock
 
 
 @logger.inject_lambda_context

@@ -15,6 +15,9 @@ from .. import clock
 from ..domain import errors
 from ..observability import logger, metrics, tracer
 from ..services import lifecycle
+from .clock_source import install as install_clock_source
+
+install_clock_source()  # the wall clock unless this is a development stack on a programme clock
 
 
 class _TaskInput(BaseModel):
