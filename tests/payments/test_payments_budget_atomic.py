@@ -13,6 +13,7 @@ from support.lifecycle_steps import advance_days, open_wave, paid_lines, trained
 from prakerja_flow import config
 from prakerja_flow.data import cash, controls, dynamo, entitlements
 from prakerja_flow.data import participants as profiles
+from prakerja_flow.domain import accounts
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.provider import REJECTED, TransferResult
 
@@ -166,7 +167,7 @@ def test_budget_refusal_writes_no_reservation_and_says_why(cloud):
 
 def account_version(pid: str) -> str:
     """The payout account version the guard clears (commit_cash re-checks it)."""
-    return profiles.require(pid)["payout_account_updated_at"]
+    return accounts.account_version(profiles.require(pid))
 
 
 def view_cash(pid: str) -> int:
@@ -181,7 +182,7 @@ def test_a_ceiling_changed_under_a_running_commit_is_read_again(cloud):
     pid = trained_and_rated(cloud)
     controls.set_budget_ceiling(PAYOUT, "ops", "t: top-up", cloud.clock())
     ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
-    sent, budget = cash.commit(ent, cloud.clock(), stale, account_changed_at=account_version(pid))
+    sent, budget = cash.commit(ent, cloud.clock(), stale, account_version=account_version(pid))
     assert sent["status"] == inc.SENT and sent["budget_reserved_idr"] == PAYOUT
     assert (budget.ceiling_idr, budget.committed_idr) == (PAYOUT, PAYOUT)
     assert_budget_matches_entitlements(cloud)
@@ -194,7 +195,7 @@ def test_a_ceiling_lowered_under_a_running_commit_refuses(cloud):
     controls.set_budget_ceiling(PAYOUT - 1, "ops", "emergency stop", cloud.clock())
     ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
     with pytest.raises(controls.BudgetExhausted) as refused:
-        cash.commit(ent, cloud.clock(), stale, account_changed_at=account_version(pid))
+        cash.commit(ent, cloud.clock(), stale, account_version=account_version(pid))
     assert refused.value.budget.ceiling_idr == PAYOUT - 1
     assert first_payout(pid)["status"] == inc.DUE
     assert controls.get_budget().committed_idr == 0
@@ -207,7 +208,7 @@ def test_a_sent_entitlement_without_a_reservation_gives_nothing_back(cloud):
     pid = trained_and_rated(cloud)
     controls.reserve_budget(PAYOUT)  # somebody else's reservation
     ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
-    sent, _ = cash.commit(ent, cloud.clock(), account_changed_at=account_version(pid))
+    sent, _ = cash.commit(ent, cloud.clock(), account_version=account_version(pid))
     cloud.ddb.update_item(
         TableName=cloud.table_name,
         Key={"pk": {"S": sent["pk"]}, "sk": {"S": sent["sk"]}},
@@ -236,7 +237,7 @@ def test_a_transaction_conflict_on_the_budget_item_is_retried_then_left_for_the_
 
     monkeypatch.setattr(dynamo, "transact", conflicting)
     sent, _ = cash.commit(
-        ent, cloud.clock(), account_changed_at=account_version(pid)
+        ent, cloud.clock(), account_version=account_version(pid)
     )  # one conflict, then it goes through
     assert sent["status"] == inc.SENT
     assert_budget_matches_entitlements(cloud)
@@ -244,7 +245,7 @@ def test_a_transaction_conflict_on_the_budget_item_is_retried_then_left_for_the_
     other = entitlements.transition(entitlements.get(pid, inc.POST_TRAINING, 2), inc.DUE, cloud.clock())
     conflicts["left"] = 99
     assert (
-        cash.commit(other, cloud.clock(), account_changed_at=account_version(pid)) is None
+        cash.commit(other, cloud.clock(), account_version=account_version(pid)) is None
     )  # always contended: nothing written
     assert entitlements.get(pid, inc.POST_TRAINING, 2)["status"] == inc.DUE
     assert_budget_matches_entitlements(cloud)

@@ -6,11 +6,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support.lifecycle_steps import advance_days, nik, open_wave, paid_lines, trained_and_rated, view
+from support.lifecycle_steps import (
+    advance_days,
+    buy,
+    complete,
+    nik,
+    open_wave,
+    paid_lines,
+    rate,
+    register,
+    trained_and_rated,
+    view,
+)
 
 from prakerja_flow import clock, config
-from prakerja_flow.data import controls, entitlements
+from prakerja_flow.data import controls, dynamo, entitlements, keys
 from prakerja_flow.data import participants as profiles
+from prakerja_flow.domain import accounts
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
 from prakerja_flow.payments.provider import ProviderUnavailable
@@ -196,3 +208,77 @@ def test_overlapping_runs_resend_a_delayed_payout_once(cloud, monkeypatch):
     assert overlapping.transfers == [f"{pid}:POST_TRAINING:1"]
     assert [line["status"] for line in cloud.provider.statement_lines()] == ["PAID"]
     assert first_payout(pid)["status"] == inc.PAID and first_payout(pid)["attempts"] == 2
+
+
+class ChangesAccountDuringInquiry:
+    """The participant changes the payout account while the payout run is asking the
+    provider about the account it is about to clear (found by the model-based test)."""
+
+    def __init__(self, inner, change):
+        self.inner, self.change, self.transfers = inner, change, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def inquire(self, *args, **kwargs):
+        answer = self.inner.inquire(*args, **kwargs)
+        if self.change:
+            self.change, change = None, self.change
+            change()
+        return answer
+
+    def transfer(self, request):
+        self.transfers.append(request.account_number)
+        return self.inner.transfer(request)
+
+
+def test_an_account_changed_in_the_same_second_it_was_set_is_a_new_version(cloud, monkeypatch):
+    """The account's version used to be its change time, one-second resolution: a first
+    account set and then changed within one second (during the run's inquiry) looked like
+    the same version, and the payout went to the account no longer on file, during the new
+    one's cooling-off. Each change now writes a new version token."""
+    open_wave(cloud)
+    pid = register(cloud)
+    buy(cloud, pid)
+    complete(cloud, pid)
+    rate(cloud, pid)
+    cloud.wait_for_token(pid, "PAYOUT#1")
+    advance_days(cloud, FIRST_DUE)  # due, but no account yet
+    assert first_payout(pid)["failure_code"] == "NoPayoutAccount"
+    cloud.provider.open_account("OVO", "081200000001", nik(1), kyc_verified=True)
+    cloud.provider.open_account("DANA", "089900000009", nik(1), kyc_verified=True)
+    set_account(cloud, pid, "OVO", "081200000001")  # the first account: no hold
+    provider = ChangesAccountDuringInquiry(cloud.provider, lambda: set_account(cloud, pid, "DANA", "089900000009"))
+    monkeypatch.setattr(FakeProvider, "shared", classmethod(lambda cls: provider))
+
+    report = payouts.run(cloud.clock(), provider)  # the same second as both account writes
+    assert provider.change is None and provider.transfers == []
+    assert report.outcomes["raced"] == 1
+    assert first_payout(pid)["status"] == inc.DUE and paid_lines(cloud) == []  # for the next run
+    assert_nothing_reserved(pid)
+
+    advance_days(cloud, COOLING_OFF + 1)  # the new account, once its cooling-off is over
+    assert first_payout(pid)["status"] == inc.PAID
+    assert provider.transfers == ["089900000009"] and len(paid_lines(cloud)) == 1
+
+
+def test_an_account_set_before_version_tokens_is_versioned_by_its_change_time(cloud):
+    """Profiles written before payout_account_version existed: cleared, paid and changed
+    on the version their change time gives (domain/accounts.account_version)."""
+    open_wave(cloud)
+    pid = trained_and_rated(cloud)
+    dynamo.client().update_item(
+        TableName=dynamo.table(),
+        Key=dynamo.key(keys.participant(pid), keys.PROFILE),
+        UpdateExpression="REMOVE payout_account_version",
+    )
+    legacy = profiles.require(pid)
+    assert "payout_account_version" not in legacy
+    assert accounts.account_version(legacy) == legacy["payout_account_updated_at"]
+    advance_days(cloud, FIRST_DUE)
+    assert first_payout(pid)["status"] == inc.PAID
+    cloud.provider.open_account("DANA", "089900000010", nik(1), kyc_verified=True)
+    set_account(cloud, pid, "DANA", "089900000010")  # the condition takes the legacy version
+    changed = profiles.require(pid)
+    assert changed["payout_account"]["account_number"] == "089900000010"
+    assert accounts.account_version(changed) == changed["payout_account_version"] != legacy["payout_account_updated_at"]

@@ -56,7 +56,7 @@ def test_the_providers_answer_decides_the_rest(inquiry, code):
 def test_the_participants_own_verified_account_is_cleared_with_its_version():
     assert guard.account_refusal(OVO, AccountInquiry(True, holder_matches=True, kyc_verified=True, active=True)) is None
     cleared = guard.clear(OVO, "2020-07-01T08:00:00Z")
-    assert (cleared.channel, cleared.account_number, cleared.account_changed_at) == (
+    assert (cleared.channel, cleared.account_number, cleared.account_version) == (
         "OVO",
         "081234567890",
         "2020-07-01T08:00:00Z",

@@ -7,8 +7,18 @@ import secrets
 from datetime import datetime
 
 from .. import clock
+from ..domain.accounts import account_version
 from ..domain.entities import AccountChange, Participant, PayoutAccount
 from . import dynamo, keys
+
+# The condition that the account on file is still the version `:account_version`
+# (domain/accounts.account_version): its token, or for an account set before tokens
+# existed, its change time. A token (hex) never equals a time, so one OR covers both.
+ON_FILE_VALUE = "account_version"
+ON_FILE = (
+    "(payout_account_version = :account_version OR "
+    "(attribute_not_exists(payout_account_version) AND payout_account_updated_at = :account_version))"
+)
 
 
 def replace(
@@ -23,7 +33,7 @@ def replace(
     and appends the change to the participant's account history (who, from what, to
     what, and the cooling-off hold), in one transaction. False when the account changed
     meanwhile (nothing written: read again)."""
-    expected_at = seen.get("payout_account_updated_at")
+    expected = account_version(seen)
     change = AccountChange(
         pk=keys.participant(participant_id),
         sk=keys.account_change(clock.iso(at), secrets.token_hex(4)),
@@ -35,7 +45,10 @@ def replace(
         at=clock.iso(at),
         hold_until=clock.iso(hold_until) if hold_until else None,
     )
-    sets = "payout_account = :acc, payout_account_updated_at = :at, payout_account_changed_by = :actor"
+    sets = (
+        "payout_account = :acc, payout_account_updated_at = :at, payout_account_version = :version, "
+        "payout_account_changed_by = :actor"
+    )
     sets += ", payout_account_hold_until = :hold" if hold_until else ""
     update = {
         "TableName": dynamo.table(),
@@ -43,13 +56,14 @@ def replace(
         "UpdateExpression": f"SET {sets}" + ("" if hold_until else " REMOVE payout_account_hold_until"),
         # The account we decided about is still the one on file (or there still is none).
         "ConditionExpression": "attribute_exists(pk) AND "
-        + ("payout_account_updated_at = :seen" if expected_at else "attribute_not_exists(payout_account_updated_at)"),
+        + (ON_FILE if expected else "attribute_not_exists(payout_account_updated_at)"),
         "ExpressionAttributeValues": dynamo.values(
             acc=account,
             at=clock.iso(at),
+            version=secrets.token_hex(8),
             actor=actor,
             **({"hold": clock.iso(hold_until)} if hold_until else {}),
-            **({"seen": expected_at} if expected_at else {}),
+            **({ON_FILE_VALUE: expected} if expected else {}),
         ),
     }
     return dynamo.transact([{"Update": update}, dynamo.put_new_request(dict(change))]) is None

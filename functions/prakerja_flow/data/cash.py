@@ -9,24 +9,25 @@ from datetime import datetime
 from typing import Any
 
 from .. import clock, config
+from ..domain import accounts as accounts_domain
 from ..domain import errors
 from ..domain import incentives as inc
 from ..domain.entities import Entitlement
 from ..domain.participation import ACTIVE
-from . import controls, dynamo, entitlements, inbox, keys, ledger, participants
+from . import accounts, controls, dynamo, entitlements, inbox, keys, ledger, participants
 
 # The profile condition of every write that claims a send: still active, same account
 # (the version the payout guard cleared, domain/payout_guard.py).
-_CLEARED = "#s = :active AND payout_account_updated_at = :account_changed_at"
+_CLEARED = f"#s = :active AND {accounts.ON_FILE}"
 
 
-def _cleared_values(account_changed_at: str) -> dict[str, Any]:
-    return {"active": ACTIVE, "account_changed_at": account_changed_at}
+def _cleared_values(account_version: str) -> dict[str, Any]:
+    return {"active": ACTIVE, accounts.ON_FILE_VALUE: account_version}
 
 
-def _still_cleared(participant_id: str, account_changed_at: str) -> bool:
+def _still_cleared(participant_id: str, account_version: str) -> bool:
     profile = participants.get(participant_id) or {}
-    return profile.get("status") == ACTIVE and profile.get("payout_account_updated_at") == account_changed_at
+    return profile.get("status") == ACTIVE and accounts_domain.account_version(profile) == account_version
 
 
 def _cash_update(participant_id: str, expression: str, condition: str | None, **vals: Any) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def _cash_update(participant_id: str, expression: str, condition: str | None, **
 
 
 def commit(
-    ent: Entitlement, at: datetime, budget: controls.Budget | None = None, *, account_changed_at: str
+    ent: Entitlement, at: datetime, budget: controls.Budget | None = None, *, account_version: str
 ) -> tuple[Entitlement, controls.Budget] | None:
     """DUE -> SENT, the amount reserved under the participant's cash cap and under the
     programme budget, in one transaction: both limits are checked before any money can
@@ -54,7 +55,7 @@ def commit(
 
     `budget` is the budget as the caller last saw it (a run reads it once); the
     reservation is guarded by that ceiling, so a ceiling changed meanwhile makes us read
-    it again and retry, never overspend. `account_changed_at` is the version of the
+    it again and retry, never overspend. `account_version` is the version of the
     payout account the guard cleared: the participant must still be ACTIVE with that
     account, or nothing is written (None: the next run looks again)."""
     amount = ent["amount_idr"]
@@ -79,7 +80,7 @@ def commit(
         f"cash_committed_idr <= :room AND {_CLEARED}",
         amt=amount,
         room=config.CASH_INCENTIVE_CAP_IDR - amount,
-        **_cleared_values(account_changed_at),
+        **_cleared_values(account_version),
     )
     reserve["Update"]["ExpressionAttributeNames"] = {"#s": "status"}
     for _ in range(3):
@@ -89,7 +90,7 @@ def commit(
         if codes[0] == "ConditionalCheckFailed":
             return None
         if codes[1] == "ConditionalCheckFailed":
-            if not _still_cleared(ent["participant_id"], account_changed_at):
+            if not _still_cleared(ent["participant_id"], account_version):
                 return None  # cancelled, or the account changed, since the guard cleared it
             raise errors.IncentiveCapExceeded(
                 f"paying {ent['idempotency_key']} would exceed the Rp{config.CASH_INCENTIVE_CAP_IDR:,} cap"
@@ -106,7 +107,7 @@ def commit(
     return None  # still contended: left DUE for the next run, nothing written
 
 
-def claim_resend(ent: Entitlement, at: datetime, account_changed_at: str) -> Entitlement | None:
+def claim_resend(ent: Entitlement, at: datetime, account_version: str) -> Entitlement | None:
     """SENT -> SENT again, for a re-send after settlement proved that the provider never
     received the transfer: the claim that makes one worker, and only one, send it again
     (a concurrent run then finds it in flight), with the participant still ACTIVE on the
@@ -121,7 +122,7 @@ def claim_resend(ent: Entitlement, at: datetime, account_changed_at: str) -> Ent
             "Key": dynamo.key(keys.participant(ent["participant_id"]), keys.PROFILE),
             "ConditionExpression": _CLEARED,
             "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": dynamo.values(**_cleared_values(account_changed_at)),
+            "ExpressionAttributeValues": dynamo.values(**_cleared_values(account_version)),
         }
     }
     return claimed if dynamo.transact([{"Update": request}, check]) is None else None

@@ -4,6 +4,7 @@ operator can read out to the participant and that says how to fix it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,15 @@ class AccountInquiry:
     holder_matches: bool = False
     kyc_verified: bool = False
     active: bool = False
+
+
+def account_version(profile: Mapping[str, object]) -> str | None:
+    """The version of the payout account on file, which every change replaces: a random
+    token (data/accounts.replace), so two changes within one second (the resolution of
+    `payout_account_updated_at`) are two versions. Profiles whose account was last set
+    before the token existed are versioned by that change's time."""
+    version = profile.get("payout_account_version") or profile.get("payout_account_updated_at")
+    return str(version) if version else None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ class Participant(_Item, total=False):
     forfeited_idr: int
     execution_arn: str
     payout_account: PayoutAccount
-    payout_account_updated_at: str  # the account's version: the payout guard clears one version
+    payout_account_updated_at: str
+    payout_account_version: str  # replaced by every change: the version the payout guard clears
     payout_account_changed_by: str
     payout_account_hold_until: str  # the cooling-off of a changed account
     first_purchase_id: str

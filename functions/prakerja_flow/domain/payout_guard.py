@@ -35,12 +35,12 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Cleared:
-    """What a send may use: the account as checked, and the version of it (its change
-    time) that the claiming write must still find on the profile."""
+    """What a send may use: the account as checked, and the version of it
+    (accounts.account_version) that the claiming write must still find on the profile."""
 
     channel: str
     account_number: str
-    account_changed_at: str
+    account_version: str
 
 
 def outside_package(kind: str, sequence: object, amount_idr: object) -> Refusal | None:
@@ -84,8 +84,8 @@ def account_refusal(account: dict[str, Any] | None, inquiry: AccountInquiry | No
     return Refusal(problem.code, problem.reason) if problem else None
 
 
-def clear(account: dict[str, Any], changed_at: str) -> Cleared:
-    return Cleared(account["channel"], account["account_number"], changed_at)
+def clear(account: dict[str, Any], version: str) -> Cleared:
+    return Cleared(account["channel"], account["account_number"], version)
 
 
 def hold_after_change(previous: dict[str, Any] | None, account: dict[str, Any], at: datetime) -> datetime | None:

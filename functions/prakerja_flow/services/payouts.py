@@ -16,6 +16,7 @@ from ..domain import errors
 from ..domain import incentives as inc
 from ..domain import payout_decision as decide
 from ..domain import payout_guard as guard
+from ..domain.accounts import account_version
 from ..domain.payout_decision import Step
 from ..observability import logger
 from ..payments.provider import (
@@ -141,7 +142,7 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
     try:
         # One transaction: DUE -> SENT, the participant's cap and the programme budget,
         # and the participant still ACTIVE on the account the guard cleared.
-        committed = cash.commit(ent, now, report.budget, account_changed_at=verdict.account_changed_at)
+        committed = cash.commit(ent, now, report.budget, account_version=verdict.account_version)
     except errors.IncentiveCapExceeded as cap:
         return _fail(ent, now, cap.code, cap.message)
     except controls.BudgetExhausted as exhausted:
@@ -170,7 +171,7 @@ def _guard(ent: dict, profile: dict, now: datetime, provider: PaymentProvider) -
             "account inquiry unavailable", extra={"idempotency_key": ent["idempotency_key"], "why": str(down)}
         )
         return None
-    return guard.account_refusal(account, inquiry) or guard.clear(account, profile["payout_account_updated_at"])
+    return guard.account_refusal(account, inquiry) or guard.clear(account, account_version(profile))
 
 
 BUDGET_EXHAUSTED = decide.BUDGET_EXHAUSTED
@@ -254,7 +255,7 @@ def _settle(ent: dict, profile: dict | None, now: datetime, provider: PaymentPro
     decision = decide.never_received(verdict)
     if decision.step is Step.RESEND:
         assert isinstance(verdict, guard.Cleared)
-        claimed = cash.claim_resend(ent, now, verdict.account_changed_at)
+        claimed = cash.claim_resend(ent, now, verdict.account_version)
         return _send(claimed, verdict, now, provider, report) if claimed is not None else "raced"
     if decision.step not in (Step.RELEASE, Step.RELEASE_AND_CANCEL):
         return decision.step
