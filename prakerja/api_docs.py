@@ -312,6 +312,13 @@ response again (header `Idempotent-Replayed: true`); the same key with another b
 `IdempotencyKeyReused`; while the first request runs, 409 `IdempotencyKeyInProgress`. A refused
 request is not remembered: it changed nothing, so it may be retried (or fixed) with the same key.
 Each retry is a new request and needs a fresh signature (timestamp, nonce).
+
+`POST /participants` can answer 503 `LifecycleNotStarted` with \
+`Retry-After: {int(config.LIFECYCLE_START_RETRY_AFTER.total_seconds())}` \
+when Step Functions will not start the lifecycle now (throttled, or
+the account at its open-executions quota). The registration is recorded and nothing is lost:
+send the same request again after that many seconds (the same key, a fresh signature) and it
+answers 201 with the same `participant_id`.
 """
 
 

@@ -189,4 +189,7 @@ API_UNKNOWN_KEY_CACHE_SIZE = 1_024
 API_UNKNOWN_KEY_CACHE_TTL = timedelta(minutes=1)
 # Every POST may carry an Idempotency-Key; a success is replayed for this long.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+# A registration whose lifecycle Step Functions would not start now (throttled, or at the
+# open-executions quota) answers 503 with this Retry-After; the same request then completes it.
+LIFECYCLE_START_RETRY_AFTER = timedelta(seconds=5)
 IDEMPOTENCY_KEY_MAX_CHARS = 128

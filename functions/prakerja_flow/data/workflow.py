@@ -9,9 +9,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .. import settings
+from ..domain import errors
 from . import clients
 
 STALE_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
+# StartExecution's answers that mean "not now": throttled, or the account's open
+# executions are at their quota (1,000,000 per account and Region, docs/capacity.md).
+START_LATER_ERRORS = frozenset({"ThrottlingException", "ExecutionLimitExceeded", "ServiceUnavailable"})
 
 
 class StaleToken(Exception):
@@ -30,9 +34,15 @@ def start_lifecycle(participant_id: str, payload: dict[str, Any]) -> str:
         )
         return str(out["executionArn"])
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+        code = error.response.get("Error", {}).get("Code")
+        if code == "ExecutionAlreadyExists":
             arn = settings.state_machine_arn().replace(":stateMachine:", ":execution:")
             return f"{arn}:{participant_id}"
+        if code in START_LATER_ERRORS:
+            raise errors.LifecycleNotStarted(
+                f"the registration is recorded but its lifecycle could not start now ({code}); "
+                "send the same request again (the same Idempotency-Key) to complete it"
+            ) from None
         raise
 
 

@@ -3,6 +3,8 @@ in HTTP error bodies, in Lambda `errorType`, and in the state machine's Catch ru
 
 from __future__ import annotations
 
+from .. import config
+
 
 class DomainError(Exception):
     """A rule said no. Nothing may have been written when one of these is raised."""
@@ -136,6 +138,20 @@ class IncentiveCapExceeded(DomainError):
 
 class IllegalTransition(DomainError):
     pass
+
+
+class TryAgainLater(DomainError):
+    """Not a rule saying no: AWS would not do part of the request now; the same request again completes it.
+
+    (Step Functions throttled StartExecution, or the account is at its open-executions
+    quota.) What was written stays and nothing is lost. HTTP 503 with Retry-After."""
+
+    http_status = 503
+    retry_after_seconds = int(config.LIFECYCLE_START_RETRY_AFTER.total_seconds())
+
+
+class LifecycleNotStarted(TryAgainLater):
+    """Registration recorded but its lifecycle not started (throttled, or at quota): retry, same key."""
 
 
 class TransientError(Exception):

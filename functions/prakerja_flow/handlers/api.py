@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from .. import clock, config, routes
 from ..auth import signing
 from ..data import participants as profiles
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, TryAgainLater
 from ..domain.training import TrainingItem
 from ..observability import logger, metrics, tracer
 from ..services import participants, status, training
@@ -92,13 +92,16 @@ _ERRORS = {
     ),
     429: "Throttled",
     500: "InternalError: retry with the same Idempotency-Key",
+    503: "LifecycleNotStarted: recorded, but AWS would not start it now; retry after Retry-After seconds "
+    "with the same Idempotency-Key to complete it",
 }
 _BODYLESS_ERRORS = (401, 403, 404, 422, 429, 500)
 
 
-def _answers(status_code: int, model: type, description: str, *, body: bool = True) -> dict:
-    """The route's documented responses: its success and the one error shape for the rest."""
-    codes = sorted(_ERRORS) if body else _BODYLESS_ERRORS
+def _answers(status_code: int, model: type, description: str, *, body: bool = True, starts: bool = False) -> dict:
+    """The route's documented responses: its success and the one error shape for the rest
+    (503 only where the route starts a lifecycle execution)."""
+    codes = sorted(c for c in _ERRORS if c != 503 or starts) if body else _BODYLESS_ERRORS
     responses: dict = {
         status_code: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": model}}}
     }
@@ -110,19 +113,22 @@ def _answers(status_code: int, model: type, description: str, *, body: bool = Tr
     return responses
 
 
-def error_response(status_code: int, code: str, message: str) -> Response:
+def error_response(status_code: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     request_id = app.current_event.request_context.request_id if app.current_event else None
     return Response(
         status_code=status_code,
         content_type=content_types.APPLICATION_JSON,
         body={"error": {"code": code, "message": message, "request_id": request_id}},
+        headers=headers,
     )
 
 
 @app.exception_handler(DomainError)
 def _domain_error(error: DomainError) -> Response[dict]:
     metrics.add_metric(name=f"Rejected_{error.code}", unit="Count", value=1)
-    return error_response(error.http_status, error.code, error.message)
+    # A 503 says when to come back (the same request then completes what was started).
+    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, TryAgainLater) else None
+    return error_response(error.http_status, error.code, error.message, headers)
 
 
 @app.exception_handler(request_body.Refused)
@@ -205,7 +211,7 @@ def _wave_view(item: dict) -> dict:
     "/participants",
     tags=["participants"],
     summary="Register in an open wave",
-    responses=_answers(201, m.Registered, "Registered; the lifecycle has started"),
+    responses=_answers(201, m.Registered, "Registered; the lifecycle has started", starts=True),
 )
 def register(body: m.Registration, idempotency_key: IdempotencyKey = None) -> Response[dict]:
     profile = participants.register(body.nik, body.full_name, body.wave, clock.now())

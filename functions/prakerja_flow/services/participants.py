@@ -32,7 +32,9 @@ def register(nik: str, full_name: str, wave: int, at: datetime) -> dict:
     waves.require_open(wave, wave_item["status"])
     existing = profiles.find_id_by_nik(nik)
     if existing:
-        _heal_missing_execution(existing)
+        healed = _heal_missing_execution(existing)
+        if healed is not None and (healed["full_name"], healed["wave"]) == (full_name, wave):
+            return healed  # this very registration, whose lifecycle had not started: now complete
         raise errors.DuplicateNik("this NIK already holds a Kartu Prakerja (one person, one card, across all waves)")
     participant_id = ids.new_participant_id()
     profile = participation.accepted(participant_id, nik, full_name, wave, info.gender, info.birth_date.isoformat(), at)
@@ -56,12 +58,15 @@ def _start(profile: dict) -> str:
     return arn
 
 
-def _heal_missing_execution(participant_id: str) -> None:
-    # A crash between the registration write and StartExecution leaves a participant
-    # without a lifecycle; the participant's retry is what starts it.
+def _heal_missing_execution(participant_id: str) -> dict | None:
+    """A crash or a throttled StartExecution between the registration write and the start
+    leaves a participant without a lifecycle; the retry of that registration starts it.
+    Returns the profile when this call started it (None when there was nothing to heal)."""
     profile = profiles.get(participant_id)
     if profile and not profile.get("execution_arn") and profile["status"] == participation.ACTIVE:
-        _start(profile)
+        profile["execution_arn"] = _start(profile)
+        return dict(profile)
+    return None
 
 
 def set_payout_account(participant_id: str, channel: str, account_number: str, actor: str, at: datetime) -> dict:
