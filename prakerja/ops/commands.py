@@ -170,7 +170,8 @@ def _print_participant(r: dict) -> None:
         )
     for e in r["entitlements"]:
         when = e.get("paid_at") or e.get("due_at") or e.get("expires_at") or "-"
-        why = f"  {e['failure_reason']}" if e["status"] == "FAILED" else ""
+        reason = {"FAILED": e.get("failure_reason"), "CANCELLED": e.get("cancelled_reason")}.get(e["status"])
+        why = f"  {reason}" if reason else ""
         held = " PAUSED" if e.get("paused") else ""
         print(
             f"entitlement   {e['kind']} {e['sequence']} Rp{e['amount_idr']:,} {e['status']}{held}"

@@ -66,6 +66,10 @@ def test_cancel_ends_the_execution_and_cancels_unpaid_entitlements(cloud, ops):
     cloud.wait_until(lambda: [e["name"] for e in cloud.executions("SUCCEEDED")] == [pid], what="the execution to end")
     code, _, _, report = ops("participant", pid, "--json")
     assert report["status"] == "CANCELLED" and report["diagnosis"] == "participation cancelled"
+    assert {e["cancelled_reason"] for e in report["entitlements"]} == {"fraud report 9"}
+    text = ops("participant", pid)[1]  # each cancelled entitlement says why
+    lines = [line for line in text.splitlines() if line.startswith("entitlement")]
+    assert len(lines) == 7 and all(line.endswith("  fraud report 9") for line in lines), lines
     assert ("citra", "participant.cancel") in [(a["actor"], a["action"]) for a in audit_log(cloud)]
     code, _, err, _ = ops("cancel", pid, "--actor", "citra", "--reason", "again", "--yes")
     assert code == 1 and "not ACTIVE" in err

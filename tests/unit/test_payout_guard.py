@@ -102,3 +102,12 @@ def test_a_payment_the_package_does_not_have_is_refused_for_good(kind, sequence,
     refusal = guard.outside_package(kind, sequence, amount)
     assert refusal is not None and refusal.code == "NotInPackage" and refusal.stops and not refusal.hold
     assert "not part of the package" in refusal.reason
+
+
+def test_a_payment_outside_the_package_says_its_amounts_as_operators_read_them():
+    fifth = guard.outside_package("POST_TRAINING", 5, config.POST_TRAINING_PAYOUT_IDR)
+    assert fifth.reason == (
+        "POST_TRAINING number 5 of Rp600,000 is not part of the package (4 of Rp600,000); never paid"
+    )
+    assert "the package has no BONUS" in guard.outside_package("BONUS", 1, 1).reason
+    assert "of Rp'50000' is not" in guard.outside_package("SURVEY", 1, "50000").reason

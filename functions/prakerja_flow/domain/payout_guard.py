@@ -49,13 +49,18 @@ def outside_package(kind: str, sequence: object, amount_idr: object) -> Refusal 
     amount, count = PACKAGE.get(kind, (None, 0))
     numbered = isinstance(sequence, int) and not isinstance(sequence, bool) and 1 <= sequence <= count
     if not numbered or amount_idr != amount:
+        package = f"{count} of {_rupiah(amount)}" if amount is not None else f"the package has no {kind}"
         return Refusal(
             "NotInPackage",
-            f"{kind} number {sequence} of Rp{amount_idr} is not part of the package "
-            f"({count} of Rp{amount}); never paid",
+            f"{kind} number {sequence} of {_rupiah(amount_idr)} is not part of the package ({package}); never paid",
             stops=True,
         )
     return None
+
+
+def _rupiah(value: object) -> str:
+    """An amount as operators read it (Rp600,000); whatever a hand edit left, as it is."""
+    return f"Rp{value:,}" if isinstance(value, int) and not isinstance(value, bool) else f"Rp{value!r}"
 
 
 def before_inquiry(

@@ -76,6 +76,7 @@ def participant_view(participant_id: str) -> dict:
                 "paid_at": e.get("paid_at"),
                 "failure_code": e.get("failure_code"),
                 "failure_reason": e.get("failure_reason"),
+                "cancelled_reason": e.get("cancelled_reason"),
                 "idempotency_key": e["idempotency_key"],
             }
             for e in ents
