@@ -128,8 +128,14 @@ def _print_summary(summary: dict) -> None:
         table.add_row(f"billed state transitions ({name})", str(value))
     for name, value in summary["lambda_invocations_per_lifecycle"].items():
         table.add_row(f"Lambda invocations ({name})", str(value))
+    lateness = summary["payout_lateness"]
+    for kind in ("POST_TRAINING", "SURVEY"):
+        for cause, f in lateness[kind].items():
+            figures = "-" if not f["count"] else f"p50 {f['p50_days']} / p95 {f['p95_days']} / max {f['max_days']} days"
+            table.add_row(f"paid late {kind} ({cause})", f"{figures}; {f['count']} paid, {f['unpaid']} unpaid")
     console.print(table)
-    for line in summary["unexpected_responses"] + summary["invariant_violations"]:
+    never = [f"due, never attempted by a payout run: {key}" for key in lateness["never_attempted"]]
+    for line in summary["unexpected_responses"] + summary["invariant_violations"] + never:
         console.print(f"[red]problem:[/red] {line}")
     console.print("[green]all money invariants hold[/green]" if summary["ok"] else "[red]invariants broken[/red]")
 

@@ -12,19 +12,22 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from prakerja_flow import catalogue, config, ids
+from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import build_nik
 from prakerja_flow.payments.fake import FakeProvider
 
+from . import payout_lateness
 from .invariants import check_invariants
 from .local import invoker
 from .local.cloud import DEFAULT_START, LocalCloud
 
 PLATFORMS = ("pijarmahir", "sekolahmu", "skillacademy", "tokopedia", "bukalapak", "pintaria", "maubelajarapa")
 ACCOUNT_OK, ACCOUNT_UNVERIFIED_THEN_FIXED, ACCOUNT_OTHER_NAME = "ok", "unverified_then_fixed", "other_name"
+NEVER = datetime.max.replace(tzinfo=UTC)
 REGISTRATION_DAYS = 7
 UNISSUED_VOUCHER = "PKV-AAAA-AAAA-AAAA"  # well-formed, never issued
 # Long enough for the last survey window of the last registrant to close.
@@ -56,6 +59,9 @@ class Persona:
     participant_id: str | None = None
     rated_day: int | None = None
     account_ref: tuple[str, str] | None = None  # (channel, number) at the provider
+    # Until when the participant's own cause (an account not verified yet, or in someone
+    # else's name) held their payouts: the split of payout_lateness. None: no such cause.
+    own_cause_until: datetime | None = None
 
     @property
     def kind(self) -> str:
@@ -83,6 +89,7 @@ class Report:
     lambda_invocations: dict[str, float] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     payouts_paid: int = 0
+    lateness: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         lifecycles = sum(self.executions.values())
@@ -101,7 +108,8 @@ class Report:
             "state_transitions_per_lifecycle": self.transitions,
             "lambda_invocations_per_lifecycle": self.lambda_invocations,
             "invariant_violations": self.violations,
-            "ok": not self.violations and not self.unexpected,
+            "payout_lateness": self.lateness,
+            "ok": not self.violations and not self.unexpected and not self.lateness.get("never_attempted"),
         }
 
 
@@ -139,6 +147,8 @@ def make_personas(count: int, rng: random.Random) -> list[Persona]:
             else ACCOUNT_OK
         )
         persona.surveys = tuple(n for n in range(1, config.SURVEY_COUNT + 1) if rng.random() < 0.9)
+        if persona.account != ACCOUNT_OK:
+            persona.own_cause_until = NEVER  # until verify_account, for the one that is fixed
         personas.append(persona)
     return personas
 
@@ -349,6 +359,7 @@ class Simulation:
     def verify_account(self, p: Persona) -> None:
         channel, number = p.account_ref
         self.cloud.provider.open_account(channel, number, p.nik, kyc_verified=True)
+        p.own_cause_until = self.cloud.clock()
 
     def survey(self, p: Persona, n: int, day: int, closes: int) -> None:
         status, body = self.call(
@@ -467,6 +478,14 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
     report.lambda_invocations = {
         "state_machine_tasks_mean": round(task_calls / len(transitions), 1) if transitions else 0.0
     }
+    registered = [p for p in personas if p.participant_id]
+    # The clock stands a day after the last day's jobs ran (Simulation.run).
+    last_run = cloud.clock() - config.PAYOUT_RUN_INTERVAL
+    report.lateness = payout_lateness.measure(
+        (e for p in registered for e in entitlements.of(p.participant_id)),
+        {p.participant_id: p.own_cause_until for p in registered},
+        last_run,
+    )
 
 
 def _final_state(events: list[dict], entered: list[dict]) -> str:

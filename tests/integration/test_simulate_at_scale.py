@@ -106,3 +106,19 @@ def test_ledger_and_statement_reconcile_to_the_rupiah(run):
     }
     assert ledger == statement
     assert sum(ledger.values()) == sum(statement.values()) > 0
+
+
+def test_every_paid_payment_has_its_lateness_and_none_was_left_unattempted(run):
+    """Issue 14, item 5: every paid transfer is in the lateness figures, once, by kind and
+    cause; nothing due before the last run was left untouched by the payout runs."""
+    report, lines, _ = run
+    lateness = report.as_dict()["payout_lateness"]
+    assert lateness["never_attempted"] == []
+    paid = Counter(line["kind"] for line in lines if line["status"] == "PAID")
+    for kind in (inc.POST_TRAINING, inc.SURVEY):
+        assert sum(lateness[kind][cause]["count"] for cause in ("participant", "system")) == paid[kind]
+        system = lateness[kind]["system"]
+        assert 0 <= system["p50_days"] <= system["p95_days"] <= system["max_days"]
+    # The accounts in someone else's name are never paid: the participant's own cause.
+    assert lateness[inc.POST_TRAINING]["participant"]["unpaid"] > 0
+    assert lateness[inc.POST_TRAINING]["system"]["unpaid"] == 0
