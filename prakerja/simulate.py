@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from prakerja_flow import catalogue, config, ids
-from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import build_nik
 from prakerja_flow.payments.fake import FakeProvider
@@ -478,6 +477,10 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
     report.lambda_invocations = {
         "state_machine_tasks_mean": round(task_calls / len(transitions), 1) if transitions else 0.0
     }
+    # Imported here, not at the top: the functions' modules must first be loaded by the local
+    # cloud, with its environment (the log level of the functions' logger).
+    from prakerja_flow.data import entitlements
+
     registered = [p for p in personas if p.participant_id]
     # The clock stands a day after the last day's jobs ran (Simulation.run).
     last_run = cloud.clock() - config.PAYOUT_RUN_INTERVAL

@@ -85,6 +85,11 @@ REVIEW_MAX_CHARS = 2_000
 # "3-5 working days after everything is met": the upper bound, in calendar days.
 FIRST_PAYOUT_DELAY = timedelta(days=5)
 PAYOUT_INTERVAL = timedelta(days=30)
+# No rating, no incentive: a participant who has rated no training this long after the first
+# completion gets none, and the lifecycle execution ends (RatingWindowClosed) instead of
+# holding one of the account's open executions until the state machine's 300-day timeout
+# (docs/capacity.md). A rating after it is refused.
+RATING_WINDOW = timedelta(days=60)
 # Survey n opens this long after the first payout's due date (n = 1, 2, 3).
 SURVEY_OPENS_AFTER_FIRST_PAYOUT = (timedelta(days=30), timedelta(days=60), timedelta(days=90))
 SURVEY_WINDOW = timedelta(days=30)

@@ -17,9 +17,7 @@ from typing import Annotated
 import typer
 
 from prakerja_flow import catalogue, clock, settings
-from prakerja_flow.data import audit, published_clock
 
-from . import actions
 from .aws import OpsError, OpsUsageError, Target, physical_name
 from .commands import (
     Actor,
@@ -70,6 +68,9 @@ def clock_advance(
     """Move a development stack's programme clock forward (it never goes back)."""
     if (to is None) == (days is None):
         raise fail("give --to or --days, one of them", 2)
+    # Imported when used: the functions' modules must load after the CLI set their environment.
+    from . import actions
+
     try:
         actor, reason = actions.checked_words(actor, reason)
         moment = _moment(to) if to is not None else None
@@ -102,6 +103,8 @@ def _require_functions_follow(target: Target) -> None:
 
 
 def _advance(target: Target, moment: datetime, actor: str, reason: str) -> None:
+    from prakerja_flow.data import audit, published_clock
+
     before = target.now()
     try:
         published_clock.advance(moment, unpublished=before)

@@ -19,10 +19,11 @@ from prakerja_flow.domain.vocabulary import state_of_stage_key as state_of_stage
 from . import payouts, table
 from .aws import Target
 from .reads import (
-    FINAL_STATES,
+    ENDED_STATES,
     check_state,
     check_status,
     check_wave,
+    final_state,
     last_entered,
     programme_iso,
     seconds_since,
@@ -124,7 +125,7 @@ def execution_rows(
             )
         elif e["status"] == "SUCCEEDED" and profile:
             row.update(
-                state=FINAL_STATES.get(profile.get("status"), "LifecycleComplete"),
+                state=final_state(profile),
                 in_state_since=programme_iso(target, e.get("stopDate")),
                 in_state_seconds=seconds_since_wall(target, e.get("stopDate")),
                 state_from="profile",
@@ -202,7 +203,7 @@ def executions_report(
     check_status(status)
     check_state(state)
     check_wave(wave)
-    final_wanted = state is None or state in (*FINAL_STATES.values(), "LifecycleComplete")
+    final_wanted = state is None or state in ENDED_STATES
     listing = execution_rows(target, status, wave, need_final=final_wanted, profile_all=never_paid)
     rows = filter_rows(
         listing.rows, state, older_than, never_paid, failed_payout_participants(target) if payout_failed else None

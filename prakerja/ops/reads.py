@@ -31,6 +31,16 @@ NIK_PATTERN = re.compile(r"^\d{16}$")
 EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 FINAL_STATES = {participation.REVOKED: "Revoked", participation.CANCELLED: "ParticipationCancelled"}
+ENDED_STATES = (*FINAL_STATES.values(), "RatingWindowClosed", "LifecycleComplete")
+
+
+def final_state(profile: dict) -> str:
+    """The end state of a SUCCEEDED execution, read from its profile (no history read)."""
+    if profile.get("status") in FINAL_STATES:
+        return FINAL_STATES[profile["status"]]
+    if profile.get("rating_window_closed_at") and not profile.get("incentive_purchase_id"):
+        return "RatingWindowClosed"
+    return "LifecycleComplete"
 
 
 # --- small helpers ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from prakerja_flow import clock, config
-from prakerja_flow.data import dynamo, schema
+from prakerja_flow.data import dynamo, keys, schema
 from prakerja_flow.data import published_clock as published
 
 from ..local.programme_clock import ProgrammeClock
@@ -25,10 +25,10 @@ def published_clock() -> ProgrammeClock:
     return ProgrammeClock(published.read())
 
 
-def _batch_get(keys: list[dict], projection: str | None = None, names: dict | None = None) -> list[dict]:
+def _batch_get(wanted: list[dict], projection: str | None = None, names: dict | None = None) -> list[dict]:
     found: list[dict] = []
-    for start in range(0, len(keys), BATCH_KEYS):
-        request: dict[str, Any] = {"Keys": keys[start : start + BATCH_KEYS]}
+    for start in range(0, len(wanted), BATCH_KEYS):
+        request: dict[str, Any] = {"Keys": wanted[start : start + BATCH_KEYS]}
         if projection:
             request["ProjectionExpression"] = projection
         if names:
@@ -43,8 +43,8 @@ def _batch_get(keys: list[dict], projection: str | None = None, names: dict | No
 
 def waves() -> dict[int, dict]:
     """wave number -> its WAVE item, for every wave that exists (WAVE_MIN..WAVE_MAX, by batch)."""
-    keys = [dynamo.key(f"WAVE#{n}", "WAVE") for n in range(config.WAVE_MIN, config.WAVE_MAX + 1)]
-    return {int(item["wave"]): item for item in _batch_get(keys)}
+    wanted = [dynamo.key(keys.wave(n), keys.WAVE_SK) for n in range(config.WAVE_MIN, config.WAVE_MAX + 1)]
+    return {int(item["wave"]): item for item in _batch_get(wanted)}
 
 
 def _count(**query: Any) -> int:
@@ -125,8 +125,8 @@ def pauses() -> list[dict]:
 
 def profiles(participant_ids: list[str]) -> dict[str, dict]:
     """participant id -> the profile fields the lists show (wave, status, cash paid, dates)."""
-    keys = [dynamo.key(f"P#{pid}", "PROFILE") for pid in dict.fromkeys(participant_ids)]
-    items = _batch_get(
-        keys, "participant_id, wave, #s, accepted_at, cash_paid_idr, cancelled_at, revoked_at", {"#s": "status"}
-    )
+    wanted = [dynamo.key(keys.participant(pid), keys.PROFILE) for pid in dict.fromkeys(participant_ids)]
+    # ... and what tells how a finished execution ended (reads.final_state).
+    fields = "participant_id, wave, #s, accepted_at, cash_paid_idr, cancelled_at, revoked_at"
+    items = _batch_get(wanted, f"{fields}, rating_window_closed_at, incentive_purchase_id", {"#s": "status"})
     return {item["participant_id"]: item for item in items}

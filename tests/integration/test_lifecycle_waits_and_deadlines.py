@@ -3,6 +3,7 @@ and the state machine's own Catch rules for named business errors."""
 
 from __future__ import annotations
 
+import pytest
 from support.lifecycle_steps import (
     UNISSUED_VOUCHER,
     advance_days,
@@ -19,27 +20,78 @@ from support.lifecycle_steps import (
 
 from prakerja.local import invoker
 from prakerja_flow import catalogue, clock, config
-from prakerja_flow.data import inbox, ledger, workflow
+from prakerja_flow.data import inbox, ledger, purchases, rating_window, workflow
+from prakerja_flow.data import participants as profiles
+from prakerja_flow.domain import errors
 from prakerja_flow.services import events
 
 AWAIT_EVENT = catalogue.by_key("await-event").function_name
 VERIFY_COMPLETION = catalogue.by_key("verify-completion").function_name
 
 
-def test_no_rating_means_no_payout_ever(cloud):
+def test_no_rating_means_no_payout_ever_and_the_execution_ends_when_the_window_closes(cloud):
     open_wave(cloud)
     pid = register(cloud)
     payout_account(cloud, pid, nik(1))
     buy(cloud, pid)
     complete(cloud, pid)
     cloud.wait_for_token(pid, "RATING")
-    advance_days(cloud, 200)
-    assert paid_lines(cloud) == []
+    advance_days(cloud, config.RATING_WINDOW.days - 1)
     standing = view(cloud, pid)
-    assert standing["entitlements"] == []
-    assert standing["waiting_for"] == ["RATING"]
-    assert "waiting for rating of training T1" in standing["diagnosis"]
-    assert cloud.current_state(pid) == "AwaitRating"
+    assert standing["waiting_for"] == ["RATING"] and cloud.current_state(pid) == "AwaitRating"
+    assert "waiting for rating of training T1" in standing["diagnosis"] and "rate it by" in standing["diagnosis"]
+    advance_days(cloud, 2)  # the window's end passes: the deadline sweep closes it
+    cloud.wait_for_state(pid, "RatingWindowClosed")
+    cloud.wait_until(lambda: cloud.executions("SUCCEEDED"), what="the execution to end")
+    standing = view(cloud, pid)
+    assert standing["entitlements"] == [] and standing["waiting_for"] == []
+    assert standing["diagnosis"].startswith("no incentive: the rating window closed on ")
+    # A rating now is refused and changes nothing; nothing is ever paid.
+    status, body = cloud.request(
+        "POST",
+        f"/participants/{pid}/purchases/ORD1/rating",
+        {"instructor": 5, "facilities": 4, "programme": 5, "review": "Bagus sekali pelatihannya."},
+    )
+    assert status == 409 and body["error"]["code"] == "RatingWindowClosed", body
+    assert "no rating, no incentive" in body["error"]["message"]
+    assert purchases.get(pid, "ORD1").get("rating") is None
+    advance_days(cloud, 60)
+    assert paid_lines(cloud) == [] and view(cloud, pid)["entitlements"] == []
+
+
+def test_a_rating_on_the_windows_last_day_still_earns_the_incentive(cloud):
+    open_wave(cloud)
+    pid = register(cloud)
+    payout_account(cloud, pid, nik(1))
+    buy(cloud, pid)
+    complete(cloud, pid)
+    cloud.wait_for_token(pid, "RATING")
+    advance_days(cloud, config.RATING_WINDOW.days - 1)
+    rate(cloud, pid)
+    cloud.wait_for_token(pid, "PAYOUT#1")
+    advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)  # the sweep meets the window: rated in time
+    assert [line["sequence"] for line in paid_lines(cloud)] == [1]
+    assert not profiles.require(pid).get("rating_window_closed_at")
+
+
+def test_the_windows_close_and_a_rating_exclude_each_other(cloud):
+    open_wave(cloud)
+    pid = register(cloud)
+    buy(cloud, pid)
+    complete(cloud, pid)
+    at = cloud.clock()
+    # Rated first: the sweep's close finds the rating and writes nothing.
+    rate(cloud, pid)
+    assert rating_window.close(pid, purchases.of(pid), at) == rating_window.RATED
+    assert not profiles.require(pid).get("rating_window_closed_at")
+    # Closed first: the rating's transaction finds the window closed.
+    other = register(cloud, 2)
+    buy(cloud, other)
+    complete(cloud, other)
+    assert rating_window.close(other, purchases.of(other), at) == rating_window.CLOSED
+    with pytest.raises(errors.RatingWindowClosed):
+        purchases.rate(other, "ORD1", {"instructor": 5, "facilities": 5, "programme": 5, "review": "ok"}, at)
+    assert purchases.get(other, "ORD1").get("rating") is None
 
 
 def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud):

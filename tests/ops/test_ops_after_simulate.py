@@ -80,19 +80,21 @@ def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
         by_state = {}
         for row in listing["executions"]:
             by_state.setdefault(row["state"], []).append(row["participant_id"])
-        assert {"LifecycleComplete", "AwaitRating"} <= set(by_state), listing["by_state"]
+        assert {"LifecycleComplete", "RatingWindowClosed", "AwaitPayout"} <= set(by_state), listing["by_state"]
 
-        code, out, _ = ops("participant", by_state["AwaitRating"][0], "--json")
+        # Never rated: the rating window closed and the execution ended (no incentive).
+        code, out, _ = ops("participant", by_state["RatingWindowClosed"][0], "--json")
         report = json.loads(out)
-        assert code == 0 and report["diagnosis"].startswith("waiting for rating of training ")
+        assert code == 0 and report["diagnosis"].startswith("no incentive: the rating window closed on ")
         code, out, _ = ops("participant", by_state["LifecycleComplete"][0])
         assert code == 0 and "diagnosis" in out and "complete: Rp" in out
 
+        # Still waiting: the payout of an account in someone else's name.
         code, out, _ = ops("stuck", "--json")
-        assert code == 0 and json.loads(out)["states"]["AwaitRating"]["waiting"] == len(by_state["AwaitRating"])
+        assert code == 0 and json.loads(out)["states"]["AwaitPayout"]["waiting"] == len(by_state["AwaitPayout"])
         graph = tmp_path / "rating.svg"
-        code, out, _ = ops("history", by_state["AwaitRating"][0], "--graph", str(graph))
-        assert code == 0 and 'data-state="AwaitRating"' in graph.read_text()
+        code, out, _ = ops("history", by_state["RatingWindowClosed"][0], "--graph", str(graph))
+        assert code == 0 and 'data-state="RatingWindowClosed"' in graph.read_text()
 
         code, out, err = ops("payouts", "pause", "--actor", "new-operator", "--reason", "trying the runbook", "--yes")
         assert (code, err) == (0, "")

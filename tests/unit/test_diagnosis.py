@@ -60,9 +60,17 @@ def test_waiting_for_completion_and_for_rating_count_the_days():
     assert "waiting for completion of training T-1 since 40 days" == diagnose(
         profile(granted=False), [purchase(PurchaseStatus.PURCHASED)], [], NOW
     )
-    assert "waiting for rating of training T-1 since 30 days" == diagnose(
-        profile(granted=False), [purchase(rated=False)], [], NOW
+    closes = (NOW - timedelta(days=30) + config.RATING_WINDOW).date().isoformat()
+    assert f"waiting for rating of training T-1 since 30 days (no rating, no incentive: rate it by {closes})" == (
+        diagnose(profile(granted=False), [purchase(rated=False)], [], NOW)
     )
+
+
+def test_a_closed_rating_window_says_no_incentive_and_why():
+    closed = profile(granted=False, rating_window_closed_at="2020-08-30T00:00:00Z")
+    line = diagnose(closed, [purchase(rated=False)], [], NOW)
+    assert line.startswith("no incentive: the rating window closed on 2020-08-30: no training was rated within ")
+    assert f"{config.RATING_WINDOW.days} days" in line
 
 
 def test_a_failed_payment_comes_first_with_its_reason():

@@ -18,6 +18,7 @@ INBOX = "INBOX#"
 LEDGER = "LEDGER#"
 ACCOUNT_CHANGE = "ACCOUNT#"
 VOUCHER = "VOUCHER#"
+RATING_WINDOW = "DEADLINE#RATING"  # the rating window of the first completed training
 
 
 def participant(participant_id: str) -> str:

@@ -26,14 +26,16 @@ def scan_tokens(page_size: int | None = None) -> Iterator[TokenItem]:
 
 
 def get_profiles(participant_ids: list[str]) -> dict[str, Participant]:
-    """participant id -> profile (wave, status, accepted_at), 100 keys per BatchGetItem."""
+    """participant id -> profile (wave, status, accepted_at, and what tells a SUCCEEDED
+    execution's end state), 100 keys per BatchGetItem."""
     found: dict[str, Participant] = {}
     ids = list(dict.fromkeys(participant_ids))
     for start in range(0, len(ids), 100):
         request: dict[str, Any] | None = {
             dynamo.table(): {
                 "Keys": [dynamo.key(keys.participant(pid), keys.PROFILE) for pid in ids[start : start + 100]],
-                "ProjectionExpression": "participant_id, wave, #s, accepted_at",
+                "ProjectionExpression": "participant_id, wave, #s, accepted_at, rating_window_closed_at, "
+                "incentive_purchase_id",
                 "ExpressionAttributeNames": {"#s": "status"},
             }
         }

@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from .. import clock
 from ..domain import errors, vouchers
+from ..domain import rating as rating_rules
 from ..domain.entities import Purchase, Voucher
 from ..domain.participation import ACTIVE
 from ..domain.vocabulary import PurchaseStatus
-from . import dynamo, keys, ledger, schema
+from . import dynamo, keys, ledger, rating_window, schema
 
 
 def item(participant_id: str, purchase: Purchase) -> Purchase:
@@ -173,16 +172,35 @@ def complete(participant_id: str, purchase_id: str, completion: dict[str, str], 
 
 
 def rate(participant_id: str, purchase_id: str, rating: dict[str, Any], at: datetime) -> None:
-    try:
-        dynamo.client().update_item(
-            TableName=dynamo.table(),
-            Key=dynamo.key(keys.participant(participant_id), keys.purchase(purchase_id)),
-            UpdateExpression="SET rating = :r, rated_at = :at",
-            ConditionExpression="#s = :completed AND attribute_not_exists(rating)",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=dynamo.values(r=rating, at=clock.iso(at), completed=PurchaseStatus.COMPLETED),
-        )
-    except ClientError as error:
-        if dynamo.is_condition_failure(error):
-            raise errors.AlreadyRated(f"purchase {purchase_id} is already rated") from None
-        raise
+    """Records the rating while the participant's rating window is open, in one transaction
+    with that check (data/rating_window.py: the window's close excludes it)."""
+    transaction: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": dynamo.table(),
+                "Key": dynamo.key(keys.participant(participant_id), keys.purchase(purchase_id)),
+                "UpdateExpression": "SET rating = :r, rated_at = :at",
+                "ConditionExpression": "#s = :completed AND attribute_not_exists(rating)",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": dynamo.values(
+                    r=rating, at=clock.iso(at), completed=PurchaseStatus.COMPLETED
+                ),
+            }
+        },
+        {
+            "ConditionCheck": {
+                "TableName": dynamo.table(),
+                "Key": dynamo.key(keys.participant(participant_id), keys.PROFILE),
+                "ConditionExpression": rating_window.STILL_OPEN,
+            }
+        },
+    ]
+    for _ in range(3):
+        codes = dynamo.transact(transaction)
+        if codes is None:
+            return
+        if codes[0] == "ConditionalCheckFailed":
+            raise errors.AlreadyRated(f"purchase {purchase_id} is already rated")
+        if codes[1] == "ConditionalCheckFailed":
+            raise errors.RatingWindowClosed(rating_rules.window_closed_message(None))
+    raise errors.TransientError(f"the rating of {purchase_id} met concurrent writes three times; retry")

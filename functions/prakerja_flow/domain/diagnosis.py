@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import clock
 from . import incentives as inc
-from . import participation
+from . import participation, rating
 from .vocabulary import PurchaseStatus
 
 
@@ -42,6 +42,8 @@ def diagnose(
     if not purchases:
         return f"waiting for the first training purchase; deadline {profile['purchase_deadline'][:10]}"
     first = purchases[0]
+    if not profile.get("incentive_purchase_id") and profile.get("rating_window_closed_at"):
+        return f"no incentive: {rating.window_closed_message(profile['rating_window_closed_at'])}"
     if not profile.get("incentive_purchase_id"):
         unrated = [p for p in purchases if p["status"] == PurchaseStatus.COMPLETED and not p.get("rating")]
         if first["status"] == PurchaseStatus.PURCHASED:
@@ -51,7 +53,11 @@ def diagnose(
             )
         if unrated:
             p = unrated[0]
-            return f"waiting for rating of training {p['training_id']} since {_days_since(p['completed_at'], now)} days"
+            closes = rating.window_closes(clock.parse(first["completed_at"]))
+            return (
+                f"waiting for rating of training {p['training_id']} since {_days_since(p['completed_at'], now)} days "
+                f"(no rating, no incentive: rate it by {closes.date().isoformat()})"
+            )
         return "rating received; incentive being granted"
     hold = profile.get("payout_account_hold_until")
     waiting_payment = [e for e in ents if e["status"] in (inc.SCHEDULED, inc.DUE, inc.SENT) and e.get("due_at")]

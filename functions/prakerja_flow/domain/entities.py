@@ -48,6 +48,7 @@ class Participant(_Item, total=False):
     open_purchase_id: str  # a training bought and not finished yet
     incentive_purchase_id: str
     incentive_granted_at: str
+    rating_window_closed_at: str  # no training rated in config.RATING_WINDOW: no incentive
     revoking_at: str
     revoked_at: str
     revocation_reason: str

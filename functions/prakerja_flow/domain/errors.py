@@ -124,6 +124,10 @@ class RatingIncomplete(DomainError):
     pass
 
 
+class RatingWindowClosed(DomainError):
+    pass
+
+
 class SurveyNotOpen(DomainError):
     pass
 

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .. import config
 from .errors import RatingIncomplete
 
 RATED_ASPECTS = ("instructor", "facilities", "programme")
+
+
+def window_closes(first_completed_at: datetime) -> datetime:
+    """No rating, no incentive: the window in which a rating still earns it (config.RATING_WINDOW)."""
+    return first_completed_at + config.RATING_WINDOW
+
+
+def window_closed_message(closed_at: str | None) -> str:
+    on = f" on {closed_at[:10]}" if closed_at else ""
+    return (
+        f"the rating window closed{on}: no training was rated within {config.RATING_WINDOW.days} days of the "
+        "first completion, so no incentive is paid (no rating, no incentive)"
+    )
 
 
 @dataclass(frozen=True)

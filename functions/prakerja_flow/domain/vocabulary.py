@@ -87,6 +87,7 @@ class LifecycleState(StrEnum):
     MORE_PAYOUTS = "MorePayouts"
     AWAIT_SURVEYS_SETTLED = "AwaitSurveysSettled"
     LIFECYCLE_COMPLETE = "LifecycleComplete"
+    RATING_WINDOW_CLOSED = "RatingWindowClosed"
     REVOKE_PARTICIPATION = "RevokeParticipation"
     REVOKED = "Revoked"
     PARTICIPATION_CANCELLED = "ParticipationCancelled"

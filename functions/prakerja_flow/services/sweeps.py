@@ -1,4 +1,4 @@
-"""The scheduled deadline sweep: purchase deadlines, survey windows, balance expiry."""
+"""The scheduled deadline sweep: purchase deadlines, rating windows, survey windows, balance expiry."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from collections import Counter
 from datetime import datetime
 
 from .. import clock, config
-from ..data import entitlements, schema
+from ..data import entitlements, purchases, rating_window, schema
 from ..data import participants as profiles
 from ..domain import errors, participation
 from ..domain import incentives as inc
+from ..domain import rating as rating_rules
 from . import events
 from .payouts import settle_surveys_if_done
-from .training import PURCHASE
+from .training import PURCHASE, RATING
 
 
 def sweep(now: datetime, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> dict:
@@ -31,6 +32,8 @@ def sweep(now: datetime, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> dict
 def _handle(item: dict, now: datetime) -> str:
     if item["type"] == "ENTITLEMENT":
         return _survey_window(item, now)
+    if item["type"] == "RATING_WINDOW":
+        return _rating_window(item, now)
     if item.get("first_purchase_id"):
         return _balance_expiry(item, now)
     return _purchase_deadline(item, now)
@@ -47,6 +50,26 @@ def _purchase_deadline(profile: dict, now: datetime) -> str:
         pid, PURCHASE, errors.PurchaseDeadlineExpired.__name__, f"no training bought by {deadline}", now
     )
     return "revoked"
+
+
+def _rating_window(item: dict, now: datetime) -> str:
+    """No training rated by the window's end: no incentive, and the execution waiting in
+    AwaitRating ends (RatingWindowClosed) instead of holding an open execution for months."""
+    pid = item["participant_id"]
+    profile = profiles.get(pid) or {}
+    outcome = "rated_in_time"
+    if profile.get("status") != participation.ACTIVE:
+        outcome = "not_active"  # revoked or cancelled: its execution ended another way
+    elif not profile.get("incentive_purchase_id"):
+        closed = rating_window.close(pid, purchases.of(pid), now)
+        if closed == rating_window.CONTENDED:
+            return "raced"  # stays queued: the next sweep looks again
+        if closed == rating_window.CLOSED:
+            message = rating_rules.window_closed_message(clock.iso(now))
+            events.publish_failure(pid, RATING, errors.RatingWindowClosed.__name__, message, now)
+            outcome = "rating_window_closed"
+    rating_window.dequeue(item)
+    return outcome
 
 
 def _survey_window(ent: dict, now: datetime) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .. import clock
 from ..data import participants as profiles
-from ..data import purchases
+from ..data import purchases, rating_window
 from ..domain import errors, participation, vouchers
 from ..domain import rating as rating_rules
 from ..domain.training import BalanceView, TrainingItem, check_purchase
@@ -101,6 +101,9 @@ def record_completion(
     purchases.complete(participant_id, purchase_id, completion, at)
     profile = profiles.require(participant_id)
     if profile.get("first_purchase_id") == purchase_id:
+        # The rating window opens first: a crash between the two leaves it open and the
+        # platform's retry of the completion (AlreadyCompleted) changes nothing either way.
+        rating_window.open_window(participant_id, purchase_id, rating_rules.window_closes(at), at)
         events.publish(participant_id, COMPLETION, {"purchase_id": purchase_id, **completion}, at)
     return purchases.get(participant_id, purchase_id)
 
@@ -112,6 +115,9 @@ def record_rating(participant_id: str, purchase_id: str, platform_id: str, ratin
     if purchase.get("rating"):
         raise errors.AlreadyRated(f"purchase {purchase_id} is already rated")
     rating_rules.check_rating(rating)
+    closed_at = profiles.require(participant_id).get("rating_window_closed_at")
+    if closed_at:
+        raise errors.RatingWindowClosed(rating_rules.window_closed_message(closed_at))
     purchases.rate(participant_id, purchase_id, rating, at)
     profile = profiles.require(participant_id)
     if not profile.get("incentive_purchase_id"):
