@@ -4,7 +4,7 @@ to page through results, transactions, and the translation of failed conditions 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, overload
 
@@ -83,6 +83,15 @@ def cancellation_codes(error: ClientError) -> list[str]:
 
 
 # --- reads --------------------------------------------------------------------------------------
+
+
+def leave_queue(item: Mapping[str, Any]) -> None:
+    """Takes an item out of its work queue (GSI1): it stays, no longer listed as due."""
+    client().update_item(
+        TableName=table(),
+        Key=key(item["pk"], item["sk"]),
+        UpdateExpression=f"REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
+    )
 
 
 def get(pk: str, sk: str) -> Item | None:

@@ -166,8 +166,4 @@ def make_due_now(ent: Entitlement, at: datetime) -> Entitlement | None:
 
 
 def dequeue(ent: Entitlement) -> None:
-    dynamo.client().update_item(
-        TableName=dynamo.table(),
-        Key=dynamo.key(ent["pk"], ent["sk"]),
-        UpdateExpression=f"REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
-    )
+    dynamo.leave_queue(ent)

@@ -67,11 +67,7 @@ def close(participant_id: str, purchases: list[Purchase], at: datetime) -> str:
 
 
 def dequeue(item: dict[str, Any]) -> None:
-    dynamo.client().update_item(
-        TableName=dynamo.table(),
-        Key=dynamo.key(item["pk"], item["sk"]),
-        UpdateExpression=f"REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
-    )
+    dynamo.leave_queue(item)
 
 
 # The profile condition of a rating: the window is still open.
