@@ -123,8 +123,8 @@ class Meter:
         from prakerja.local import invoker
 
         original_call = invoker._call_locked
-        task_functions = {s.function_name for s in catalogue.FUNCTIONS if s.asl_substitution}
-        job_functions = {s.function_name for s in catalogue.FUNCTIONS if s.schedule is not None}
+        task_functions = {s.function_name for s in catalogue.functions_of(catalogue.LIFECYCLE)}
+        job_functions = _job_functions()
         meter = self
 
         def charged(function_name, *args, **kwargs):
@@ -198,9 +198,16 @@ def transitions(cloud, participant_id: str) -> dict:
     }
 
 
+def _job_functions() -> set[str]:
+    """Scheduled work: the job functions and the payout run's steps."""
+    return {s.function_name for s in catalogue.FUNCTIONS if s.schedule is not None} | {
+        s.function_name for s in catalogue.functions_of(catalogue.PAYOUT_RUN)
+    }
+
+
 def lambda_split(counts: dict[str, int]) -> dict[str, int]:
-    task_functions = {s.function_name for s in catalogue.FUNCTIONS if s.asl_substitution}
-    job_functions = {s.function_name for s in catalogue.FUNCTIONS if s.schedule is not None}
+    task_functions = {s.function_name for s in catalogue.functions_of(catalogue.LIFECYCLE)}
+    job_functions = _job_functions()
     out = {"state_machine_tasks": 0, "api": 0, "scheduled_jobs": 0}
     for name, n in counts.items():
         if name in task_functions:

@@ -42,6 +42,8 @@ OPERATOR_EXECUTION_ACTIONS = ("states:DescribeExecution", "states:GetExecutionHi
 # ...and on the state machine itself (`executions`). `history --graph` draws from the
 # ASL file, so DescribeStateMachine is not needed.
 OPERATOR_STATE_MACHINE_ACTIONS = ("states:ListExecutions",)
+# `payouts runs` and `participant` (the execution that paid): read the payout run's executions.
+OPERATOR_PAYOUT_RUN_ACTIONS = ("states:DescribeExecution", "states:GetExecutionHistory")
 # `cancel` fails the waiting task (ParticipationCancelled); services.events.deliver sends
 # whatever event is in the inbox, which can be a success that arrived first.
 OPERATOR_TASK_ACTIONS = ("states:SendTaskFailure", "states:SendTaskSuccess")
@@ -68,6 +70,9 @@ class OperatorAccess(Construct):
         state_machine_arn: str,
         execution_arns: str,
         settings_function_arn: str,
+        payout_run_arn: str,
+        payout_run_executions: str,
+        payout_run_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
@@ -90,7 +95,14 @@ class OperatorAccess(Construct):
                     conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
                 ),
                 iam.PolicyStatement(
-                    sid="ListExecutions", actions=list(OPERATOR_STATE_MACHINE_ACTIONS), resources=[state_machine_arn]
+                    sid="ListExecutions",
+                    actions=list(OPERATOR_STATE_MACHINE_ACTIONS),
+                    resources=[state_machine_arn, payout_run_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="PayoutRunExecutions",
+                    actions=list(OPERATOR_PAYOUT_RUN_ACTIONS),
+                    resources=[payout_run_executions],
                 ),
                 iam.PolicyStatement(
                     sid="Executions", actions=list(OPERATOR_EXECUTION_ACTIONS), resources=[execution_arns]
@@ -112,6 +124,12 @@ class OperatorAccess(Construct):
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{state_machine_name}:*]",
             "Executions are named per participant at run time; the wildcard is limited to the "
             "executions of this environment's lifecycle state machine.",
+        )
+        acknowledge(
+            self.policy,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{payout_run_name}:*]",
+            "Payout runs are named by Scheduler at run time; the wildcard is limited to the executions "
+            "of this environment's payout-run state machine, read only.",
         )
 
         self.role: iam.Role | None = None

@@ -472,7 +472,8 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
         "all_mean": round(sum(transitions) / len(transitions), 1) if transitions else 0.0,
         "complete_lifecycle_mean": round(sum(happy) / len(happy), 1) if happy else 0.0,
     }
-    task_functions = {spec.function_name for spec in catalogue.FUNCTIONS if spec.asl_substitution}
+    # The lifecycle's own tasks; the payout run's steps are scheduled work, as its Lambda was.
+    task_functions = {spec.function_name for spec in catalogue.functions_of(catalogue.LIFECYCLE)}
     task_calls = sum(v for k, v in invoker.invocation_counts.items() if k in task_functions)
     report.lambda_invocations = {
         "state_machine_tasks_mean": round(task_calls / len(transitions), 1) if transitions else 0.0

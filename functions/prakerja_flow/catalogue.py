@@ -19,6 +19,7 @@ from .observability_names import (  # noqa: F401  (the names alarms and dashboar
     PAYOUT_MISCONFIGURED_METRIC,
     PAYOUT_OUTCOME_METRICS,
     PAYOUT_RUN_STOPPED_EARLY_METRIC,
+    PAYOUT_SHARDS_FAILED_METRIC,
     RECONCILIATION_MISMATCH_METRIC,
     SERVICE_NAME,
 )
@@ -38,6 +39,7 @@ FUNCTIONS_ROOT = Path(__file__).resolve().parent.parent  # the Lambda asset fold
 PROJECT_ROOT = FUNCTIONS_ROOT.parent
 LIFECYCLE_ASL = PROJECT_ROOT / "statemachines" / "participant_lifecycle.asl.json"
 STATE_MACHINE_NAME = "participant-lifecycle"
+PAYOUT_RUN_ASL = PROJECT_ROOT / "statemachines" / "payout_run.asl.json"
 TABLE_NAME = DEFAULT_TABLE_NAME  # a stack's table name is prefixed with its environment
 
 API_FUNCTION_KEY = "platform-api"  # the function behind API Gateway
@@ -140,16 +142,31 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         asl_substitution="RevokeParticipationFunctionArn",
         table_actions=WRITE,
     ),
+    # The payout run's steps (statemachines/payout_run.asl.json, started by its schedule).
     FunctionSpec(
-        key="payout-run",
-        handler="prakerja_flow.handlers.jobs.payout_run",
-        description="Pays due entitlements through the payment provider and resumes executions",
+        key="plan-payout-run",
+        handler="prakerja_flow.handlers.jobs.plan_payout_run",
+        description="Plans a payout run: the programme pause and the queue shards with due work",
+        asl_substitution="PlanPayoutRunFunctionArn",
+        table_actions=READ,
+    ),
+    FunctionSpec(
+        key="pay-shard",
+        handler="prakerja_flow.handlers.jobs.pay_shard",
+        description="Pays one queue shard's due entitlements through the payment provider; resumes executions",
+        asl_substitution="PayShardFunctionArn",
         table_actions=WRITE,
         sends_task_tokens=True,
         calls_payment_provider=True,
-        schedule=ScheduleSpec("payout-run", config.PAYOUT_RUN_INTERVAL, "Release due payouts"),
         memory_mb=512,
         timeout=timedelta(minutes=15),
+    ),
+    FunctionSpec(
+        key="summarise-payout-run",
+        handler="prakerja_flow.handlers.jobs.summarise_payout_run",
+        description="Adds up a payout run's shards; publishes its metrics and the provider's health",
+        asl_substitution="SummarisePayoutRunFunctionArn",
+        table_actions=WRITE,
     ),
     FunctionSpec(
         key="reconcile",
@@ -172,6 +189,50 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout=timedelta(minutes=15),
     ),
 )
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    key: str  # logical id, and the key of its schedule's job
+    name: str  # state machine name (a stack prefixes it with its environment)
+    asl: Path
+    description: str
+    timeout: timedelta
+    schedule: ScheduleSpec | None = None
+
+
+LIFECYCLE = StateMachineSpec(
+    key="lifecycle",
+    name=STATE_MACHINE_NAME,
+    asl=LIFECYCLE_ASL,
+    description="One execution per participant, from accepted registration to the last rupiah",
+    timeout=config.LIFECYCLE_TIMEOUT,
+)
+PAYOUT_RUN = StateMachineSpec(
+    key="payout-run",
+    name="payout-run",
+    asl=PAYOUT_RUN_ASL,
+    description="The scheduled payout run: one child per queue shard with due work",
+    timeout=config.PAYOUT_RUN_TIMEOUT,
+    schedule=ScheduleSpec("payout-run", config.PAYOUT_RUN_INTERVAL, "Release due payouts"),
+)
+STATE_MACHINES: tuple[StateMachineSpec, ...] = (LIFECYCLE, PAYOUT_RUN)
+
+# What a schedule starts: a function (invoked) or a state machine (an execution started).
+Job = FunctionSpec | StateMachineSpec
+
+
+def scheduled_jobs() -> tuple[Job, ...]:
+    """Every state machine and function with a schedule, in the order one local tick runs
+    them: the payout run first, then reconciliation (it sees that day's transfers) and the
+    deadline sweep."""
+    return tuple(s for s in (*STATE_MACHINES, *FUNCTIONS) if s.schedule is not None)
+
+
+def functions_of(machine: StateMachineSpec) -> tuple[FunctionSpec, ...]:
+    """The catalogue functions whose ARN the machine's ASL names."""
+    text = machine.asl.read_text(encoding="utf-8")
+    return tuple(s for s in FUNCTIONS if s.asl_substitution and "${" + s.asl_substitution + "}" in text)
 
 
 def by_key(key: str) -> FunctionSpec:
@@ -203,9 +264,9 @@ def function_environment(table_name: str, state_machine: str, payment_provider: 
     }
 
 
-def render_asl(arn_of: dict[str, str]) -> str:
+def render_asl(arn_of: dict[str, str], machine: StateMachineSpec = LIFECYCLE) -> str:
     """The ASL with its ${...} substitutions filled in, as CDK's definition_substitutions does."""
-    text = LIFECYCLE_ASL.read_text(encoding="utf-8")
+    text = machine.asl.read_text(encoding="utf-8")
     for name, value in asl_substitutions(arn_of).items():
         text = text.replace("${" + name + "}", value)
     if "${" in text:

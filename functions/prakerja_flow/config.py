@@ -106,10 +106,27 @@ PAYOUT_ACCOUNT_COOLING_OFF = timedelta(days=3)
 
 # --- scheduled jobs (EventBridge Scheduler in AWS, the local scheduler locally) ---
 PAYOUT_RUN_INTERVAL = timedelta(days=1)
+# A payout-run execution that is still going after this is stopped by Step Functions: less
+# than the interval, so one run's children never pay beside the next run's (that would be
+# safe, each payout is claimed once, but it would double the provider's load).
+PAYOUT_RUN_TIMEOUT = timedelta(hours=20)
 DEADLINE_SWEEP_INTERVAL = timedelta(days=1)
 PAYOUT_RUN_BATCH_SIZE = 100
-# Work queues in the GSI are split over this many partitions so that no key is hot.
-QUEUE_SHARDS = 8
+# Work queues in the GSI are split over this many partitions so that no key is hot, and
+# the payout run's Map state fans out one child per shard with work: the shard count caps
+# the run's parallelism (statemachines/payout_run.asl.json). Only ever raise it: items keep
+# the shard they were written with, so a lower count would strand some.
+QUEUE_SHARDS = 16
+# How many shards the payout run pays side by side (the Map's MaxConcurrencyPath, from
+# the plan step). 16 workers at about 200 ms of provider round trips per payout (inquiry
+# and transfer) pay about 80 a second: 680,000 in about 2.4 hours, while the resumed
+# executions stay far under Step Functions' transition and SendTaskSuccess refill rates
+# (docs/capacity.md, docs/decisions/0012-payout-run-workflow.md).
+PAYOUT_RUN_MAX_CONCURRENCY = 16
+# A shard child pays for at most one Lambda invocation at a time and then loops; after
+# this many invocations in one run it stops and the next run continues (a bound on the
+# execution's history, 25,000 events in AWS, at about 7 events per invocation).
+PAYOUT_RUN_MAX_BATCHES_PER_SHARD = 100
 # A SENT transfer older than this without an outcome is settled by asking the provider.
 SENT_SETTLEMENT_AFTER = timedelta(minutes=15)
 # A development stack on a published programme clock (handlers/clock_source.py): how stale a

@@ -21,3 +21,5 @@ PAYOUT_AMOUNT_METRIC = "PayoutsPaidIdr"
 PAYOUT_RUN_STOPPED_EARLY_METRIC = "PayoutRunStoppedEarly"
 # Reconciliation job: mismatches between the provider's statement and our ledger (alarm on > 0).
 RECONCILIATION_MISMATCH_METRIC = "ReconciliationMismatches"
+# Shards whose child of the payout-run state machine failed (caught by its Map); alarmed.
+PAYOUT_SHARDS_FAILED_METRIC = "PayoutShardsFailed"

@@ -43,6 +43,7 @@ PAYOUT_AMOUNT_METRIC = catalogue.PAYOUT_AMOUNT_METRIC
 RECONCILIATION_MISMATCH_METRIC = catalogue.RECONCILIATION_MISMATCH_METRIC
 PAYOUT_RUN_STOPPED_EARLY_METRIC = catalogue.PAYOUT_RUN_STOPPED_EARLY_METRIC
 PAYOUT_MISCONFIGURED_METRIC = catalogue.PAYOUT_MISCONFIGURED_METRIC
+PAYOUT_SHARDS_FAILED_METRIC = catalogue.PAYOUT_SHARDS_FAILED_METRIC
 
 
 def business_metric(name: str, period: Duration, labelled: bool = True) -> cw.Metric:
@@ -128,6 +129,31 @@ class ObservabilityStack(Stack):
             sm.metric_throttled(period=self.period),
             1,
             "StartExecution or state transitions are throttled: check the Step Functions quotas (docs/deploy.md)",
+        )
+        run = workflow.payout_run
+        self._alarm(
+            "PayoutRunFailed",
+            run.metric_failed(period=self.period),
+            1,
+            "A payout-run execution failed or was stopped: its shards' payouts stay queued for the next run "
+            "(nothing is paid twice); see the execution in the Step Functions console and docs/operations.md",
+        )
+        self._alarm(
+            "PayoutRunTimedOut",
+            run.metric_timed_out(period=self.period),
+            1,
+            f"A payout-run execution ran past {config.PAYOUT_RUN_TIMEOUT}: the backlog is larger than one run; "
+            "see docs/capacity.md",
+        )
+        shards_failed = business_metric(PAYOUT_SHARDS_FAILED_METRIC, self.period, labelled=False)
+        self._alarm(
+            "PayoutShardsFailed",
+            shards_failed,
+            0,
+            "A child of the payout run failed (its Map caught it): that shard's payouts wait for the next run; "
+            "the error is in the execution's history (prakerja ops payouts runs)",
+            comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            missing=cw.TreatMissingData.IGNORE,
         )
         for spec in catalogue.FUNCTIONS:
             fn = workflow.functions[spec.key]

@@ -1,11 +1,12 @@
-"""EventBridge Scheduler schedules for every catalogue function with a `schedule`, and
-where their failures go.
+"""EventBridge Scheduler schedules for every catalogue job with a `schedule` (functions it
+invokes, state machines it starts: the payout run), and where their failures go.
 
 Scheduler invokes Lambda asynchronously, so there are two kinds of failure, and both
 land in one encrypted dead-letter queue (alarmed by the observability stack):
-- Scheduler could not hand the event to Lambda (after its retry policy): the schedule's DLQ;
-- the job itself failed (after Lambda's asynchronous retries): the function's on-failure
+- Scheduler could not hand the event to its target (after its retry policy): the schedule's DLQ;
+- a job function itself failed (after Lambda's asynchronous retries): the function's on-failure
   destination, configured here too so that everything about triggering jobs is in one place.
+A job state machine's failed execution is alarmed on the state machine's metrics instead.
 """
 
 from __future__ import annotations
@@ -70,13 +71,15 @@ class SchedulesStack(Stack):
         self.role.add_to_policy(
             iam.PolicyStatement(sid="DeadLetter", actions=["sqs:SendMessage"], resources=[self.dlq.queue_arn])
         )
-        if jobs:
+        invoked = [job.arn for job in jobs if job.function is not None]
+        started = [job.arn for job in jobs if job.function is None]
+        if invoked:
             self.role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="InvokeJobs",
-                    actions=["lambda:InvokeFunction"],
-                    resources=[job.function.function_arn for job in jobs],
-                )
+                iam.PolicyStatement(sid="InvokeJobs", actions=["lambda:InvokeFunction"], resources=invoked)
+            )
+        if started:
+            self.role.add_to_policy(
+                iam.PolicyStatement(sid="StartJobExecutions", actions=["states:StartExecution"], resources=started)
             )
 
         self.schedules: dict[str, scheduler.CfnSchedule] = {}
@@ -93,7 +96,7 @@ class SchedulesStack(Stack):
                 flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
                 state="ENABLED",
                 target=scheduler.CfnSchedule.TargetProperty(
-                    arn=job.function.function_arn,
+                    arn=job.arn,
                     role_arn=self.role.role_arn,
                     input=json.dumps(SCHEDULE_INPUT),
                     retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
@@ -105,6 +108,10 @@ class SchedulesStack(Stack):
             )
             schedule.node.add_dependency(self.role)
             self.schedules[spec.key] = schedule
+            if job.function is None or job.role is None:
+                # A state machine: a failed execution is alarmed (observability stack); there
+                # is no asynchronous invocation to send anywhere.
+                continue
 
             # A failed run of the job: Lambda retries it, then sends the event to the DLQ
             # with the function's own role (granted here, next to the queue).

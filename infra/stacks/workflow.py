@@ -33,7 +33,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from prakerja_flow import catalogue, config, settings
+from prakerja_flow import catalogue, settings
 
 from .. import defaults, powertools
 from ..environment import HTTP_PAYMENT_PROVIDER, DeployEnv
@@ -64,23 +64,32 @@ SEND_TASK_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 
-def lifecycle_definition(timeout_seconds: int) -> str:
-    """The lifecycle ASL from statemachines/, with the safety-net TimeoutSeconds added.
+def definition(machine: catalogue.StateMachineSpec) -> str:
+    """A state machine's ASL from statemachines/, with its safety-net TimeoutSeconds added.
 
     (StateMachine's `timeout` prop is ignored for string definitions, so it is set here.)
     """
-    definition = json.loads(catalogue.LIFECYCLE_ASL.read_text())
-    definition["TimeoutSeconds"] = timeout_seconds
-    return json.dumps(definition, indent=2)
+    asl = json.loads(machine.asl.read_text())
+    asl["TimeoutSeconds"] = int(machine.timeout.total_seconds())
+    return json.dumps(asl, indent=2)
+
+
+def lifecycle_definition(timeout_seconds: int) -> str:
+    asl = json.loads(definition(catalogue.LIFECYCLE))
+    asl["TimeoutSeconds"] = timeout_seconds
+    return json.dumps(asl, indent=2)
 
 
 @dataclass(frozen=True)
 class JobTarget:
-    """What the schedules stack needs to know about one scheduled function."""
+    """What the schedules stack needs to know about one scheduled job: a function it
+    invokes (with the function's role, for its failure destination) or a state machine
+    it starts."""
 
-    spec: catalogue.FunctionSpec
-    function: lambda_.IFunction
-    role: iam.IRole
+    spec: catalogue.Job
+    arn: str
+    function: lambda_.IFunction | None = None
+    role: iam.IRole | None = None
 
 
 class WorkflowStack(Stack):
@@ -123,7 +132,11 @@ class WorkflowStack(Stack):
         for spec in catalogue.FUNCTIONS:
             self._add_function(spec)
 
-        self.state_machine = self._add_state_machine()
+        self.state_machines: dict[str, sfn.StateMachine] = {
+            machine.key: self._add_state_machine(machine) for machine in catalogue.STATE_MACHINES
+        }
+        self.state_machine = self.state_machines[catalogue.LIFECYCLE.key]
+        self.payout_run = self.state_machines[catalogue.PAYOUT_RUN.key]
 
         # Operators' access for `prakerja ops` (docs/operations.md): here because it needs
         # the state machine and execution ARNs, and the table ARNs this stack already imports.
@@ -138,9 +151,23 @@ class WorkflowStack(Stack):
             state_machine_arn=self.state_machine_arn,
             execution_arns=self.execution_arns,
             settings_function_arn=self.functions[catalogue.API_FUNCTION_KEY].function_arn,
+            payout_run_arn=self.format_arn(
+                service="states",
+                resource="stateMachine",
+                resource_name=self.deploy_env.prefixed(catalogue.PAYOUT_RUN.name),
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            ),
+            payout_run_executions=self.format_arn(
+                service="states",
+                resource="execution",
+                resource_name=f"{self.deploy_env.prefixed(catalogue.PAYOUT_RUN.name)}:*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            ),
+            payout_run_name=self.deploy_env.prefixed(catalogue.PAYOUT_RUN.name),
         )
 
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
+        CfnOutput(self, "PayoutRunStateMachineArn", value=self.payout_run.state_machine_arn)
 
     # --- functions ------------------------------------------------------------------
 
@@ -297,35 +324,36 @@ class WorkflowStack(Stack):
 
     # --- state machine --------------------------------------------------------------
 
-    def _add_state_machine(self) -> sfn.StateMachine:
-        substitutions = catalogue.asl_substitutions({k: f.function_arn for k, f in self.functions.items()})
-        definition = lifecycle_definition(int(config.LIFECYCLE_TIMEOUT.total_seconds()))
-        missing = set(_PLACEHOLDER.findall(definition)) - set(substitutions)
+    def _add_state_machine(self, machine: catalogue.StateMachineSpec) -> sfn.StateMachine:
+        lifecycle = machine is catalogue.LIFECYCLE
+        name = self.state_machine_name if lifecycle else self.deploy_env.prefixed(machine.name)
+        own = catalogue.functions_of(machine)
+        substitutions = {s.asl_substitution: self.functions[s.key].function_arn for s in own if s.asl_substitution}
+        text = definition(machine)
+        missing = set(_PLACEHOLDER.findall(text)) - set(substitutions)
         if missing:
-            raise ValueError(
-                f"{catalogue.LIFECYCLE_ASL.name} uses ${{{', '.join(sorted(missing))}}} with no catalogue function"
-            )
+            raise ValueError(f"{machine.asl.name} uses ${{{', '.join(sorted(missing))}}} with no catalogue function")
 
         log_group = logs.LogGroup(
             self,
-            "StateMachineLogs",
-            log_group_name=f"/aws/vendedlogs/states/{self.state_machine_name}",
+            "StateMachineLogs" if lifecycle else f"{machine.key}-logs",
+            log_group_name=f"/aws/vendedlogs/states/{name}",
             retention=logs.RetentionDays[defaults.LOG_RETENTION],
             removal_policy=RemovalPolicy.DESTROY,
         )
         state_machine = sfn.StateMachine(
             self,
-            "Lifecycle",
-            state_machine_name=self.state_machine_name,
+            "Lifecycle" if lifecycle else "PayoutRun",
+            state_machine_name=name,
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_string(definition),
+            definition_body=sfn.DefinitionBody.from_string(text),
             definition_substitutions=substitutions,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             tracing_enabled=True,
         )
         state_machine.add_to_role_policy(
             iam.PolicyStatement(
-                sid="InvokeLifecycleFunctions",
+                sid="InvokeLifecycleFunctions" if lifecycle else "InvokePayoutRunFunctions",
                 actions=["lambda:InvokeFunction"],
                 resources=list(dict.fromkeys(substitutions.values())),
             )
@@ -344,8 +372,12 @@ class WorkflowStack(Stack):
     # --- for the other stacks -----------------------------------------------------------
 
     def jobs(self) -> list[JobTarget]:
-        return [
-            JobTarget(spec, self.functions[spec.key], self.roles[spec.key])
-            for spec in catalogue.FUNCTIONS
-            if spec.schedule is not None
-        ]
+        targets = []
+        for spec in catalogue.scheduled_jobs():
+            if isinstance(spec, catalogue.StateMachineSpec):
+                machine = self.state_machines[spec.key]
+                targets.append(JobTarget(spec, machine.state_machine_arn))
+            else:
+                fn = self.functions[spec.key]
+                targets.append(JobTarget(spec, fn.function_arn, fn, self.roles[spec.key]))
+        return targets

@@ -10,8 +10,10 @@ import io
 import json
 import logging
 import os
+import re
 import threading
 import time
+import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,6 +93,8 @@ class LocalCloud:
         self.state_machine_arn = catalogue.state_machine_arn(REGION, ACCOUNT)
         self._mock = None
         self._saved_env: dict[str, str | None] = {}
+        self.state_machine_arns: dict[str, str] = {}
+        self.last_execution: dict[str, str] = {}  # machine key -> ARN of the last run_execution
 
     # --- lifecycle of the local world ----------------------------------------------------
 
@@ -121,6 +125,7 @@ class LocalCloud:
         invoker.invocation_counts.clear()
         clients.reset()
         auth_store.reset()
+        self.provider.wait = invoker.wait_outside  # a slow provider does not hold up other invocations
         FakeProvider.install(self.provider)
         clock.set_source(self.clock)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -195,14 +200,19 @@ class LocalCloud:
                 Environment={"Variables": {**self.function_env(), **spec.env}},
             )
             self.arn_of[spec.key] = out["FunctionArn"]
-        created = self.sfn.create_state_machine(
-            name=catalogue.STATE_MACHINE_NAME,
-            definition=catalogue.render_asl(self.arn_of),
-            roleArn=role,
-            type="STANDARD",
+        self.state_machine_arns: dict[str, str] = {}
+        for machine in catalogue.STATE_MACHINES:
+            created = self.sfn.create_state_machine(
+                name=machine.name,
+                definition=catalogue.render_asl(self.arn_of, machine),
+                roleArn=role,
+                type="STANDARD",
+            )
+            self.state_machine_arns[machine.key] = created["stateMachineArn"]
+        assert self.state_machine_arns[catalogue.LIFECYCLE.key] == self.state_machine_arn, self.state_machine_arns
+        schedules.deploy(
+            lambda service: boto3.client(service, region_name=REGION), {**self.arn_of, **self.state_machine_arns}
         )
-        assert created["stateMachineArn"] == self.state_machine_arn, created["stateMachineArn"]
-        schedules.deploy(lambda service: boto3.client(service, region_name=REGION), self.arn_of)
 
     def _create_api_clients(self) -> None:
         # What an operator does for each real client (docs/api.md): one secret per key.
@@ -235,13 +245,42 @@ class LocalCloud:
         return json.loads(out["Payload"].read() or b"null"), bool(out.get("FunctionError"))
 
     def run_scheduled(self) -> dict[str, dict]:
-        """One tick of every schedule, as of the simulated now (EventBridge Scheduler in AWS)."""
+        """One tick of every schedule, as of the simulated now (EventBridge Scheduler in AWS):
+        a job function is invoked, a job state machine (the payout run) is started and
+        waited for; each answers its report."""
         scheduled_time = clock.iso(self.clock())
-        return {
-            spec.key: self.invoke(spec.key, {catalogue.SCHEDULED_TIME_FIELD: scheduled_time})
-            for spec in catalogue.FUNCTIONS
-            if spec.schedule is not None
-        }
+        return {job.key: self.run_job(job.key, scheduled_time) for job in catalogue.scheduled_jobs()}
+
+    def job_arn(self, key: str) -> str:
+        """What a job's schedule targets: its state machine's or its function's ARN."""
+        return self.state_machine_arns.get(key) or self.arn_of[key]
+
+    def run_job(self, key: str, scheduled_time: str | None = None) -> dict:
+        """One scheduled job by its key, with the input its schedule gives it."""
+        event = {catalogue.SCHEDULED_TIME_FIELD: scheduled_time or clock.iso(self.clock())}
+        if key in self.state_machine_arns:
+            return self.run_execution(key, event)
+        return self.invoke(key, event)
+
+    def run_execution(self, machine_key: str, event: dict, timeout: float = 600.0) -> dict:
+        """Starts an execution of a catalogue state machine and waits for its end; its output,
+        or RuntimeError naming the error when it did not succeed."""
+        arn = self.sfn.start_execution(
+            stateMachineArn=self.state_machine_arns[machine_key],
+            name=f"{_execution_name(event.get(catalogue.SCHEDULED_TIME_FIELD))}-{uuid.uuid4().hex[:8]}",
+            input=json.dumps(event),
+        )["executionArn"]
+        self.last_execution[machine_key] = arn
+        # Polled in-process (moto's execution object), not with DescribeExecution every few
+        # milliseconds: those calls would take the CPU from the very run being waited for.
+        execution = next(e for e in _moto_executions(self.state_machine_arns[machine_key]) if e.execution_arn == arn)
+        self.wait_until(lambda: _ended(execution), timeout, f"{machine_key} execution {arn}", pause=0.002)
+        described = self.sfn.describe_execution(executionArn=arn)
+        if described["status"] != "SUCCEEDED":
+            raise RuntimeError(
+                f"{machine_key} {described['status']}: {described.get('error')}: {described.get('cause')}"
+            )
+        return json.loads(described.get("output") or "null")
 
     def request(
         self,
@@ -370,12 +409,12 @@ class LocalCloud:
             starting = starting or (recorded == 0 and execution.exec_status == "RUNNING")
         return events, starting
 
-    def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition") -> None:
+    def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition", pause: float = 0.005) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():
                 return
-            time.sleep(0.005)
+            time.sleep(pause)
         raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
     def wait_for_state(self, participant_id: str, state: str, timeout: float = 10.0) -> None:
@@ -430,6 +469,18 @@ class LocalCloud:
                         except workflow.StaleToken:
                             pass
             time.sleep(0.02)
+
+
+def _execution_name(scheduled_time: str | None) -> str:
+    """An execution name from a scheduled time: letters, digits, - and _ only."""
+    return re.sub(r"[^0-9A-Za-z_-]", "-", scheduled_time or "now")[:60]
+
+
+def _ended(execution: Any) -> bool:
+    """Whether moto's execution object has ended, its output in place (moto sets the status
+    a moment before the output)."""
+    status = getattr(execution.exec_status, "value", None)
+    return status not in (None, "RUNNING") and (status != "SUCCEEDED" or execution.output is not None)
 
 
 def _moto_executions(state_machine_arn: str | None = None) -> list[Any]:

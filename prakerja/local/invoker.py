@@ -27,6 +27,24 @@ _activity = {"in_flight": 0, "last_end": 0.0}
 _activity_lock = threading.Lock()
 
 
+def wait_outside(seconds: float) -> None:
+    """What an invocation does while it waits on the network (the payment provider's round
+    trip): sleeps with the invocation lock let go, so other invocations run meanwhile, as
+    other Lambda execution environments would. Every moto call stays under the lock."""
+    held = 0
+    while True:
+        try:
+            _lock.release()
+        except RuntimeError:  # not (or no longer) held by this thread
+            break
+        held += 1
+    try:
+        time.sleep(seconds)
+    finally:
+        for _ in range(held):
+            _lock.acquire()
+
+
 def idle_for() -> float:
     """Seconds since the last invocation ended; 0 while one is running."""
     if _activity["in_flight"]:

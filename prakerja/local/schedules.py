@@ -25,8 +25,9 @@ SCHEDULE_INPUT = {catalogue.SCHEDULED_TIME_FIELD: "<aws.scheduler.scheduled-time
 rate_expression = catalogue.rate_expression  # one definition for CDK and the local runtime
 
 
-def definitions(function_arns: dict[str, str], role_arn: str, dead_letter_arn: str) -> list[dict]:
-    """CreateSchedule arguments of every catalogue function with a schedule."""
+def definitions(target_arns: dict[str, str], role_arn: str, dead_letter_arn: str) -> list[dict]:
+    """CreateSchedule arguments of every catalogue job (function or state machine) with a
+    schedule; `target_arns` maps a job's key to its function's or state machine's ARN."""
     return [
         {
             "Name": spec.schedule.name,
@@ -36,7 +37,7 @@ def definitions(function_arns: dict[str, str], role_arn: str, dead_letter_arn: s
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "State": "ENABLED",
             "Target": {
-                "Arn": function_arns[spec.key],
+                "Arn": target_arns[spec.key],
                 "RoleArn": role_arn,
                 "Input": json.dumps(SCHEDULE_INPUT),
                 "RetryPolicy": {
@@ -46,12 +47,12 @@ def definitions(function_arns: dict[str, str], role_arn: str, dead_letter_arn: s
                 "DeadLetterConfig": {"Arn": dead_letter_arn},
             },
         }
-        for spec in catalogue.FUNCTIONS
+        for spec in catalogue.scheduled_jobs()
         if spec.schedule is not None
     ]
 
 
-def deploy(session_client, function_arns: dict[str, str]) -> list[str]:
+def deploy(session_client, target_arns: dict[str, str]) -> list[str]:
     """Creates the scheduler's role, the jobs' dead-letter queue, the group and the
     schedules; returns the schedule names. `session_client(service)` makes a boto3 client."""
     iam, sqs, scheduler = session_client("iam"), session_client("sqs"), session_client("scheduler")
@@ -71,7 +72,7 @@ def deploy(session_client, function_arns: dict[str, str]) -> list[str]:
         "QueueArn"
     ]
     scheduler.create_schedule_group(Name=GROUP)
-    created = definitions(function_arns, role_arn, dead_letter_arn)
+    created = definitions(target_arns, role_arn, dead_letter_arn)
     for definition in created:
         scheduler.create_schedule(**definition)
     return [d["Name"] for d in created]

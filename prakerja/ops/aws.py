@@ -36,6 +36,7 @@ class Target:
     table_name: str
     account: str = ""
     state_machine_arn: str = ""
+    payout_run_arn: str = ""
     _sfn: object = None
     _clock: ProgrammeClock | None = None
 
@@ -125,6 +126,9 @@ def connect(endpoint_url: str | None, region: str | None, table_name: str | None
         raise OpsError(explain(error, endpoint_url)) from None
     target.state_machine_arn = catalogue.state_machine_arn(
         region, target.account, physical_name(catalogue.STATE_MACHINE_NAME)
+    )
+    target.payout_run_arn = catalogue.state_machine_arn(
+        region, target.account, physical_name(catalogue.PAYOUT_RUN.name)
     )
     return target
 

@@ -178,7 +178,11 @@ def _print_participant(r: dict) -> None:
             f" ({e['label']}) {when[:10]}{why}"
         )
     for paid in r["paid_by"]:
-        print(f"paid by       {paid['execution_arn']} ({', '.join(paid['paid'])}; Rp{paid['paid_idr']:,})")
+        settled = f"; settled by {', '.join(paid['settled_by'])}" if paid.get("settled_by") else ""
+        print(
+            f"paid by       {paid['workflow']} {paid['execution_arn']}"
+            f" ({', '.join(paid['paid'])}; Rp{paid['paid_idr']:,}{settled})"
+        )
     print(f"diagnosis     {r['diagnosis']}")
 
 
@@ -434,6 +438,36 @@ def payouts_status(
     target = _connect(endpoint_url, region, table)
     report = _run(target, payouts.status_report)
     _emit(report, as_json, _print_payouts)
+
+
+@payouts_app.command("runs")
+def payouts_runs(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Show this many, newest first.")] = 10,
+    as_json: AsJson = False,
+    endpoint_url: Endpoint = None,
+    region: Region = None,
+    table: Table = None,
+) -> None:
+    """The last payout-run executions: shards worked on and failed, what each paid."""
+    from . import payouts
+
+    target = _connect(endpoint_url, region, table)
+    report = _run(target, lambda t: payouts.recent_runs(t, limit))
+    _emit(report, as_json, _print_runs)
+
+
+def _print_runs(r: dict) -> None:
+    if not r["runs"]:
+        print(f"no payout run has started yet ({r['state_machine_arn']})")
+    for run in r["runs"]:
+        state = "PAUSED" if run["paused"] else run["status"]
+        failed = f"; FAILED shards {run['failed_shards']} {run['shard_errors']}" if run["failed_shards"] else ""
+        late = "; stopped with work left (backlog)" if run["stopped_early"] else ""
+        why = f"; {run['error']}: {run['cause']}" if run["error"] else ""
+        print(
+            f"{(run['as_of'] or run['started'] or '-')[:16]}  {state:<9} paid {run['paid']} (Rp{run['paid_idr']:,}) "
+            f"from {len(run['shards'])} shards{failed}{late}{why}  {run['execution_arn']}"
+        )
 
 
 def _print_payouts(r: dict) -> None:

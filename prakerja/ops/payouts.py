@@ -4,6 +4,7 @@ payout run sees it now (due, sent, failed by reason)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 
 from prakerja_flow import clock
@@ -103,3 +104,36 @@ def status_report(target: Target, progress: dict | None = None) -> dict:
         },
         "queue": progress,
     }
+
+
+def recent_runs(target: Target, limit: int) -> dict:
+    """The last `limit` payout-run executions, newest first, each with its report (the
+    state machine's output) when it has ended."""
+    from .reads import programme_iso
+
+    listed = target.sfn.list_executions(stateMachineArn=target.payout_run_arn, maxResults=limit)["executions"]
+    runs = []
+    for execution in sorted(listed, key=lambda e: e["startDate"], reverse=True)[:limit]:
+        described = target.sfn.describe_execution(executionArn=execution["executionArn"])
+        report = json.loads(described.get("output") or "null") or {}
+        outcomes = report.get("outcomes") or {}
+        runs.append(
+            {
+                "execution_arn": execution["executionArn"],
+                "status": execution["status"],
+                "started": programme_iso(target, execution.get("startDate")),
+                "stopped": programme_iso(target, execution.get("stopDate")),
+                "as_of": report.get("as_of"),
+                "paused": report.get("paused", False),
+                "shards": report.get("shards", []),
+                "failed_shards": report.get("failed_shards", []),
+                "shard_errors": report.get("shard_errors", {}),
+                "stopped_early": report.get("stopped_early", False),
+                "paid": outcomes.get("paid", 0),
+                "paid_idr": report.get("paid_idr", 0),
+                "outcomes": outcomes,
+                "error": described.get("error"),
+                "cause": described.get("cause"),
+            }
+        )
+    return {"state_machine_arn": target.payout_run_arn, "runs": runs}

@@ -16,7 +16,7 @@ from functools import cache
 from botocore.exceptions import ClientError
 
 from prakerja_flow import catalogue, clock
-from prakerja_flow.data import dynamo, inbox, ledger, purchases
+from prakerja_flow.data import dynamo, entitlements, inbox, ledger, purchases
 from prakerja_flow.data import participants as profiles
 from prakerja_flow.domain import errors, participation
 from prakerja_flow.domain import incentives as inc
@@ -257,24 +257,42 @@ def _diagnosis(view: dict, pid: str, has_unpaid: bool) -> str:
 
 
 def paying_executions(target: Target, view: dict) -> list[dict]:
-    """The executions that paid this participant, with what each paid. Today the daily
-    payout run pays, for the lifecycle execution waiting at AwaitPayout (it resumes it), so
-    every payment belongs to the lifecycle execution. The one place to extend when payouts
-    run as executions of their own (the payout workflow)."""
+    """The executions that paid this participant, with what each paid: the payout-run
+    execution that sent each payment (recorded on the entitlement when it was SENT;
+    settled by a later run, that run is named too). A payment recorded before the payout
+    run was a workflow of its own names the lifecycle execution it resumed."""
     paid = [e for e in view["entitlements"] if e["status"] == inc.PAID]
-    execution = view.get("execution")
-    if not paid or not execution:
+    if not paid:
         return []
+    raw = {e["idempotency_key"]: e for e in entitlements.of(view["participant_id"])}
+    execution = view.get("execution")
+    groups: dict[str, list[dict]] = {}
+    for e in paid:
+        item = raw.get(e["idempotency_key"], {})
+        run = item.get("sent_by_run") or item.get("paid_by_run")
+        arn = _run_arn(target, run) if run else (execution or {}).get("arn")
+        if arn:
+            settled = item.get("paid_by_run")
+            groups.setdefault(arn, []).append({**e, "settled_by": _run_arn(target, settled) if settled else None})
     return [
         {
-            "execution_arn": execution["arn"],
-            "workflow": catalogue.STATE_MACHINE_NAME,
-            "status": execution["status"],
-            "paid": [f"{e['kind']} {e['sequence']}" for e in paid],
-            "paid_idr": sum(e["amount_idr"] for e in paid),
-            "last_paid_at": max(e["paid_at"] or "" for e in paid) or None,
+            "execution_arn": arn,
+            "workflow": catalogue.PAYOUT_RUN.name
+            if f"{catalogue.PAYOUT_RUN.name}:" in arn
+            else catalogue.STATE_MACHINE_NAME,
+            "status": (execution or {}).get("status") if execution and arn == execution.get("arn") else None,
+            "paid": [f"{e['kind']} {e['sequence']}" for e in group],
+            "paid_idr": sum(e["amount_idr"] for e in group),
+            "last_paid_at": max(e["paid_at"] or "" for e in group) or None,
+            "settled_by": sorted({e["settled_by"] for e in group if e["settled_by"] and e["settled_by"] != arn}),
         }
+        for arn, group in groups.items()
     ]
+
+
+def _run_arn(target: Target, name: str) -> str:
+    """A payout-run execution's ARN from the name the entitlement keeps."""
+    return target.payout_run_arn.replace(":stateMachine:", ":execution:") + ":" + name
 
 
 def problems(view: dict) -> list[str]:

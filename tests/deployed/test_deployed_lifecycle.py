@@ -25,7 +25,7 @@ from prakerja_flow.payments import test_accounts as ta
 WAVE = 1
 REVIEW = "Instruktur menjelaskan dengan jelas."
 LONG_AGO = "2000-01-01T00:00:00Z"
-JOBS = [spec.key for spec in catalogue.FUNCTIONS if spec.schedule is not None]
+JOBS = [spec.key for spec in catalogue.scheduled_jobs()]
 pytestmark = pytest.mark.deployed
 
 
@@ -143,6 +143,8 @@ def test_every_scheduled_job_runs_through_its_schedule(target):
         reports = dict(zip(JOBS, pool.map(lambda key: target.fire_schedule(key, LONG_AGO), JOBS), strict=True))
     assert set(reports) == {"payout-run", "reconcile", "deadline-sweep"}
     assert reports["payout-run"]["as_of"] == LONG_AGO and reports["payout-run"]["outcomes"] == {}
+    # The payout run is a state machine: it planned, found no shard with work, and summed up.
+    assert reports["payout-run"]["shards"] == [] and ":execution:" in reports["payout-run"]["run"]
     assert reports["deadline-sweep"]["as_of"] == LONG_AGO and reports["deadline-sweep"]["outcomes"] == {}
     # The reconciliation reached the payment provider (its statement) and found nothing to compare.
     assert reports["reconcile"]["until"] == LONG_AGO and reports["reconcile"]["clean"] is True
@@ -203,7 +205,7 @@ def test_one_participant_through_the_whole_lifecycle(target):
             run_at = max(run_at, clock.parse(survey["opens_at"]) + timedelta(hours=1))
         # A run after the due time: both participants' payouts (and the survey) are due by then.
         report = target.fire_schedule("payout-run", clock.iso(run_at))
-        assert report["outcomes"].get("misconfigured", 0) == 0, report
+        assert report["outcomes"].get("misconfigured", 0) == 0 and report["failed_shards"] == [], report
         if n > 1:
             assert entitlement(view(target, pid), "SURVEY", n - 1)["status"] == "PAID", report
         if n == 1:

@@ -29,6 +29,8 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-SQS3",  # the queue is the DLQ
     # operator policy (prakerja ops): executions are named per participant at run time
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:staging-participant-lifecycle:*]",
+    # ...and reads the payout run's executions, named by Scheduler at run time
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:staging-payout-run:*]",
 }
 
 

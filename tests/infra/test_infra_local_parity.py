@@ -1,5 +1,6 @@
 """The local runtime deploys what the CDK app deploys: the same EventBridge Scheduler
-schedules (names, rate expressions, descriptions, input, retries, target function) and
+schedules (names, rate expressions, descriptions, input, retries, target function or
+state machine) and
 TTL on the same tables and attributes. Both come from the catalogue and schema.py; these
 compare the synthesized template with what `LocalCloud` created in moto."""
 
@@ -9,7 +10,7 @@ import json
 
 import boto3
 import pytest
-from support.infra_testlib import TEST_ENV, getatt_arn, imported, resources
+from support.infra_testlib import TEST_ENV, getatt_arn, imported, ref, resources
 
 from infra.stacks.schedules import rate_expression as cdk_rate_expression
 from prakerja.local import schedules
@@ -33,14 +34,18 @@ def local():
         yield cloud, found, ttl
 
 
-def _function_key(synth, arn_value) -> str:
+def _job_key(synth, arn_value) -> str:
+    """The catalogue job (function or state machine) a deployed schedule targets."""
     workflow = synth.system.workflow
-    for spec in catalogue.FUNCTIONS:
-        if spec.schedule is not None and arn_value == imported(
-            synth.raw(workflow), getatt_arn(workflow.functions[spec.key])
-        ):
+    raw = synth.raw(workflow)
+    for spec in catalogue.scheduled_jobs():
+        if isinstance(spec, catalogue.StateMachineSpec):
+            produced = ref(workflow.state_machines[spec.key])
+        else:
+            produced = getatt_arn(workflow.functions[spec.key])
+        if arn_value == imported(raw, produced):
             return spec.key
-    raise AssertionError(f"no catalogue function behind {arn_value}")
+    raise AssertionError(f"no catalogue job behind {arn_value}")
 
 
 def test_schedules_are_the_deployed_ones(synth, local):
@@ -60,8 +65,8 @@ def test_schedules_are_the_deployed_ones(synth, local):
         )
         assert mine["Target"]["Input"] == cdk["Target"]["Input"]
         assert mine["Target"]["RetryPolicy"] == cdk["Target"]["RetryPolicy"]
-        key = _function_key(synth, cdk["Target"]["Arn"])
-        assert mine["Target"]["Arn"] == cloud.arn_of[key]
+        key = _job_key(synth, cdk["Target"]["Arn"])
+        assert mine["Target"]["Arn"] == cloud.job_arn(key)
         assert "DeadLetterConfig" in cdk["Target"] and "DeadLetterConfig" in mine["Target"]
 
 
@@ -75,7 +80,7 @@ def test_rate_expressions_follow_the_cdk_rule():
         timedelta(days=1),
         timedelta(days=3),
         timedelta(hours=25),
-    ] + [s.schedule.every for s in catalogue.FUNCTIONS if s.schedule]
+    ] + [s.schedule.every for s in catalogue.scheduled_jobs() if s.schedule]
     assert [schedules.rate_expression(e) for e in everies] == [cdk_rate_expression(e) for e in everies]
     for bad in (timedelta(seconds=30), timedelta(seconds=90)):
         with pytest.raises(ValueError):

@@ -23,6 +23,7 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+from support.infra_testlib import TEST_ENV
 
 from prakerja_flow import catalogue, routes
 from prakerja_flow.data import schema
@@ -142,8 +143,9 @@ def test_tables_exist_as_schema_declares(world, synth):
 def test_functions_point_at_the_real_state_machine_and_table(world, synth):
     session, _ = world
     sfn = session.client("stepfunctions")
-    (machine,) = sfn.list_state_machines()["stateMachines"]
-    assert machine["name"] == synth.system.workflow.state_machine_name
+    machines = {m["name"]: m for m in sfn.list_state_machines()["stateMachines"]}
+    assert sorted(machines) == sorted(f"{TEST_ENV}-{m.name}" for m in catalogue.STATE_MACHINES)
+    machine = machines[synth.system.workflow.state_machine_name]
     account = session.client("sts").get_caller_identity()["Account"]
     # The local runtime's helper builds the same ARN.
     assert catalogue.state_machine_arn(REGION, account, machine["name"]) == machine["stateMachineArn"]
@@ -161,13 +163,13 @@ def test_functions_point_at_the_real_state_machine_and_table(world, synth):
 def test_state_machine_definition_names_the_deployed_functions(world, synth):
     session, _ = world
     sfn = session.client("stepfunctions")
-    (machine,) = sfn.list_state_machines()["stateMachines"]
-    definition = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]
-    assert not re.search(r"\$\{\w+\}", definition)
     arns = {f["FunctionName"]: f["FunctionArn"] for f in session.client("lambda").list_functions()["Functions"]}
-    for spec in catalogue.FUNCTIONS:
-        if spec.asl_substitution:
-            assert arns[synth.system.workflow.function_name(spec)] in definition
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        definition = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]
+        assert not re.search(r"\$\{\w+\}", definition)
+        spec = next(m for m in catalogue.STATE_MACHINES if machine["name"] == f"{TEST_ENV}-{m.name}")
+        for function in catalogue.functions_of(spec):
+            assert arns[synth.system.workflow.function_name(function)] in definition
 
 
 def _path_prefixes(path: str) -> list[str]:

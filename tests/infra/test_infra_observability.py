@@ -43,7 +43,12 @@ def test_every_alarm_notifies_the_topic(alarms, observability):
         assert alarm["AlarmActions"] == [ref(observability.topic)]
         assert alarm["OKActions"] == [ref(observability.topic)]
         # Only the once-a-day job alarms keep their state between runs (see below).
-        held = (_name("ReconciliationMismatches"), _name("PayoutBacklog"), _name("PaymentProviderMisconfigured"))
+        held = (
+            _name("ReconciliationMismatches"),
+            _name("PayoutBacklog"),
+            _name("PaymentProviderMisconfigured"),
+            _name("PayoutShardsFailed"),
+        )
         expected_missing = "ignore" if alarm["AlarmName"] in held else "notBreaching"
         assert alarm["TreatMissingData"] == expected_missing
 
@@ -56,6 +61,26 @@ def test_state_machine_alarms(synth, alarms, metric):
     assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/States", metric)
     assert _dimension_values(alarm) == [imported(synth.raw(workflow), ref(workflow.state_machine))]
     assert alarm["Threshold"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "metric"), [("PayoutRunFailed", "ExecutionsFailed"), ("PayoutRunTimedOut", "ExecutionsTimedOut")]
+)
+def test_payout_run_alarms(synth, alarms, name, metric):
+    workflow = synth.system.workflow
+    alarm = alarms[_name(name)]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/States", metric)
+    assert _dimension_values(alarm) == [imported(synth.raw(workflow), ref(workflow.payout_run))]
+    assert alarm["Threshold"] == 1
+
+
+def test_a_failed_shard_of_the_payout_run_is_alarmed(alarms):
+    alarm = alarms[_name("PayoutShardsFailed")]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        catalogue.METRICS_NAMESPACE,
+        catalogue.PAYOUT_SHARDS_FAILED_METRIC,
+    )
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
 
 
 @pytest.mark.parametrize("spec", catalogue.FUNCTIONS, ids=lambda s: s.key)

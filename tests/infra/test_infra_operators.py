@@ -75,7 +75,12 @@ def test_step_functions_actions_on_this_environments_lifecycle(policy):
     statements = _by_sid(policy)
     listing = statements["ListExecutions"]
     assert as_list(listing["Action"]) == ["states:ListExecutions"]
-    assert json.dumps(listing["Resource"]).endswith(f':stateMachine:{TEST_ENV}-{catalogue.STATE_MACHINE_NAME}"]]}}')
+    lifecycle, payout_run = (json.dumps(r) for r in as_list(listing["Resource"]))
+    assert lifecycle.endswith(f':stateMachine:{TEST_ENV}-{catalogue.STATE_MACHINE_NAME}"]]}}')
+    assert payout_run.endswith(f':stateMachine:{TEST_ENV}-{catalogue.PAYOUT_RUN.name}"]]}}')
+    runs = statements["PayoutRunExecutions"]  # read only: nothing to redrive or resume there
+    assert set(as_list(runs["Action"])) == {"states:DescribeExecution", "states:GetExecutionHistory"}
+    assert json.dumps(runs["Resource"]).endswith(f':execution:{TEST_ENV}-{catalogue.PAYOUT_RUN.name}:*"]]}}')
     executions = statements["Executions"]
     assert set(as_list(executions["Action"])) == {
         "states:DescribeExecution",
@@ -165,6 +170,7 @@ def test_policy_template_has_no_unexpected_statements(policy):
         "TableKey",
         "ListExecutions",
         "Executions",
+        "PayoutRunExecutions",
         "FailWaitingTasks",
         "FunctionSettings",
     }

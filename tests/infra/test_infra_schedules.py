@@ -1,5 +1,6 @@
-"""SchedulesStack: one EventBridge Scheduler schedule per scheduled catalogue function,
-with retries and a dead-letter queue; failed job runs land in the same queue."""
+"""SchedulesStack: one EventBridge Scheduler schedule per scheduled catalogue job (function
+or state machine), with retries and a dead-letter queue; failed job function runs land in
+the same queue, a failed payout-run execution is alarmed (test_infra_observability)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,16 @@ from infra import defaults
 from infra.stacks.schedules import SCHEDULE_INPUT, rate_expression
 from prakerja_flow import catalogue
 
-SCHEDULED = [spec for spec in catalogue.FUNCTIONS if spec.schedule is not None]
+SCHEDULED = list(catalogue.scheduled_jobs())
+FUNCTION_JOBS = [spec for spec in SCHEDULED if isinstance(spec, catalogue.FunctionSpec)]
+MACHINE_JOBS = [spec for spec in SCHEDULED if isinstance(spec, catalogue.StateMachineSpec)]
+
+
+def _target_arn(synth, spec) -> dict:
+    workflow = synth.system.workflow
+    if isinstance(spec, catalogue.StateMachineSpec):
+        return imported(synth.raw(workflow), ref(workflow.state_machines[spec.key]))
+    return imported(synth.raw(workflow), getatt_arn(workflow.functions[spec.key]))
 
 
 @pytest.fixture(scope="module")
@@ -27,17 +37,17 @@ def template(synth, schedules) -> dict:
 
 
 def test_catalogue_has_scheduled_jobs():
-    assert SCHEDULED, "nothing to schedule: the tests below would prove nothing"
+    assert FUNCTION_JOBS and MACHINE_JOBS, "nothing to schedule: the tests below would prove nothing"
+    assert [m.key for m in MACHINE_JOBS] == ["payout-run"]
 
 
-def test_one_schedule_per_scheduled_function(template):
+def test_one_schedule_per_scheduled_job(template):
     names = sorted(s["Properties"]["Name"] for s in resources(template, "AWS::Scheduler::Schedule").values())
     assert names == sorted(spec.schedule.name for spec in SCHEDULED)
 
 
 @pytest.mark.parametrize("spec", SCHEDULED, ids=lambda s: s.key)
 def test_schedule(synth, template, schedules, spec):
-    workflow = synth.system.workflow
     props = template["Resources"][lid(schedules.schedules[spec.key])]["Properties"]
     assert props["ScheduleExpression"] == rate_expression(spec.schedule.every)
     assert props["Description"] == spec.schedule.description
@@ -45,7 +55,7 @@ def test_schedule(synth, template, schedules, spec):
     assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
     assert props["GroupName"] == ref(schedules.group)
     target = props["Target"]
-    assert target["Arn"] == imported(synth.raw(workflow), getatt_arn(workflow.functions[spec.key]))
+    assert target["Arn"] == _target_arn(synth, spec)
     assert json.loads(target["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"} == SCHEDULE_INPUT
     assert target["RetryPolicy"] == {
         "MaximumRetryAttempts": defaults.SCHEDULE_RETRY_ATTEMPTS,
@@ -81,13 +91,15 @@ def test_scheduler_role_can_only_invoke_the_jobs_and_dead_letter(synth, template
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     ]
     granted = {a: as_list(s["Resource"]) for s in statements for a in as_list(s["Action"])}
-    assert set(granted) == {"lambda:InvokeFunction", "sqs:SendMessage"}
+    assert set(granted) == {"lambda:InvokeFunction", "states:StartExecution", "sqs:SendMessage"}
     assert granted["sqs:SendMessage"] == [getatt_arn(schedules.dlq)]
-    expected = [imported(synth.raw(workflow), getatt_arn(workflow.functions[s.key])) for s in SCHEDULED]
+    expected = [imported(synth.raw(workflow), getatt_arn(workflow.functions[s.key])) for s in FUNCTION_JOBS]
     assert sorted(map(json.dumps, granted["lambda:InvokeFunction"])) == sorted(map(json.dumps, expected))
+    started = [imported(synth.raw(workflow), ref(workflow.state_machines[s.key])) for s in MACHINE_JOBS]
+    assert sorted(map(json.dumps, granted["states:StartExecution"])) == sorted(map(json.dumps, started))
 
 
-@pytest.mark.parametrize("spec", SCHEDULED, ids=lambda s: s.key)
+@pytest.mark.parametrize("spec", FUNCTION_JOBS, ids=lambda s: s.key)
 def test_failed_job_runs_go_to_the_dead_letter_queue(synth, template, schedules, spec):
     workflow = synth.system.workflow
     configs = [
@@ -125,9 +137,9 @@ def test_rate_expression_rejects_what_scheduler_cannot_do(every):
 @pytest.mark.parametrize("key", ["payout-run", "deadline-sweep", "reconcile"])
 def test_issue_jobs_are_scheduled_with_retries_and_dead_letters(template, schedules, key):
     """The jobs issues 4 and 5 name (the reconciliation job among them) each have a
-    schedule, a retry policy and the jobs DLQ; a failed run also lands in the DLQ."""
-    spec = catalogue.by_key(key)
-    assert spec.schedule is not None and spec.calls_payment_provider == (key != "deadline-sweep")
+    schedule, a retry policy and the jobs DLQ; a failed function run also lands in the DLQ."""
+    spec = next(job for job in SCHEDULED if job.key == key)
+    assert spec.schedule is not None
     target = template["Resources"][lid(schedules.schedules[key])]["Properties"]["Target"]
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == defaults.SCHEDULE_RETRY_ATTEMPTS > 0
     assert target["DeadLetterConfig"] == {"Arn": getatt_arn(schedules.dlq)}

@@ -66,7 +66,7 @@ def test_other_environments_deploy_no_test_provider_and_call_the_given_url(synth
     system = synth.system
     assert system.test_provider is None and len(system.stacks) == 5
     workflow = synth.raw(system.workflow)
-    payout = env_of(workflow, f"staging-{catalogue.by_key('payout-run').function_name}")
+    payout = env_of(workflow, f"staging-{catalogue.by_key('pay-shard').function_name}")
     assert (payout[catalogue.ENV_PAYMENT_PROVIDER], payout[catalogue.ENV_PAYMENT_PROVIDER_URL]) == (
         "http",
         TEST_PAYMENT_PROVIDER_URL,

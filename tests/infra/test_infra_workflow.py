@@ -14,7 +14,6 @@ from support.infra_testlib import (
     getatt_arn,
     imported,
     lid,
-    one,
     ref,
     resources,
 )
@@ -179,9 +178,10 @@ def test_payment_provider_url_and_secret_reach_exactly_the_functions_that_call_i
     synth, template, workflow, all_templates
 ):
     """-c paymentProviderUrl=... ends up in PAYMENT_PROVIDER_BASE_URL of the functions that
-    call the provider (payout run, reconciliation), with read access to the secret only."""
+    call the provider (the payout run's shard function, reconciliation), with read access
+    to the secret only."""
     callers = {key for key, spec in SPECS.items() if spec.calls_payment_provider}
-    assert {"payout-run", "reconcile"} <= callers
+    assert callers == {"pay-shard", "reconcile"}
     data = synth.system.data
     secret = imported(synth.raw(data), ref(data.payment_provider_secret))
     for key in SPECS:
@@ -219,13 +219,27 @@ def test_kms_use_is_limited_to_the_services_that_need_it(all_templates, workflow
 # --- state machine ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def state_machine(template) -> dict:
-    return one(template, "AWS::StepFunctions::StateMachine")[1]["Properties"]
+MACHINES = {m.key: m for m in catalogue.STATE_MACHINES}
 
 
-def test_state_machine_basics(state_machine):
-    assert state_machine["StateMachineName"] == f"{TEST_ENV}-{catalogue.STATE_MACHINE_NAME}"
+def _machine(template, workflow, key: str) -> dict:
+    return template["Resources"][lid(workflow.state_machines[key])]
+
+
+@pytest.fixture(scope="module", params=sorted(MACHINES))
+def machine(request, template, workflow) -> tuple[catalogue.StateMachineSpec, dict]:
+    """Each catalogue state machine (lifecycle, payout run) and its synthesized properties."""
+    return MACHINES[request.param], _machine(template, workflow, request.param)["Properties"]
+
+
+def test_the_workflow_stack_has_exactly_the_catalogue_state_machines(template, workflow):
+    found = resources(template, "AWS::StepFunctions::StateMachine")
+    assert sorted(found) == sorted(lid(workflow.state_machines[m.key]) for m in catalogue.STATE_MACHINES)
+
+
+def test_state_machine_basics(machine):
+    spec, state_machine = machine
+    assert state_machine["StateMachineName"] == f"{TEST_ENV}-{spec.name}"
     assert state_machine["StateMachineType"] == "STANDARD"
     assert state_machine["TracingConfiguration"] == {"Enabled": True}
     logging = state_machine["LoggingConfiguration"]
@@ -234,27 +248,38 @@ def test_state_machine_basics(state_machine):
     assert len(logging["Destinations"]) == 1
 
 
-def test_definition_is_the_asl_file_plus_the_safety_net_timeout(state_machine):
+def test_definition_is_the_asl_file_plus_the_safety_net_timeout(machine):
+    spec, state_machine = machine
     definition = json.loads(state_machine["DefinitionString"])
     timeout = definition.pop("TimeoutSeconds")
-    assert definition == json.loads(catalogue.LIFECYCLE_ASL.read_text())
-    assert timeout == int(config.LIFECYCLE_TIMEOUT.total_seconds())
+    assert definition == json.loads(spec.asl.read_text())
+    assert timeout == int(spec.timeout.total_seconds())
     assert 0 < timeout < 365 * 24 * 3600, "must stay under Step Functions' 1-year execution limit"
+    if spec is catalogue.PAYOUT_RUN:
+        assert timeout < config.PAYOUT_RUN_INTERVAL.total_seconds(), "one run ends before the next starts"
 
 
-def test_substitutions_are_the_catalogue_functions(state_machine, workflow):
-    expected = catalogue.asl_substitutions({key: getatt_arn(fn) for key, fn in workflow.functions.items()})
-    assert state_machine["DefinitionSubstitutions"] == expected
+def test_substitutions_are_the_machines_own_functions(machine, workflow):
+    spec, state_machine = machine
+    own = catalogue.functions_of(spec)
+    expected = {s.asl_substitution: getatt_arn(workflow.functions[s.key]) for s in own}
+    assert own and state_machine["DefinitionSubstitutions"] == expected
     placeholders = set(re.findall(r"\$\{(\w+)\}", state_machine["DefinitionString"]))
     assert placeholders == set(expected)
 
 
-def test_state_machine_role_invokes_exactly_the_asl_functions(template, workflow):
-    role_lid = template["Resources"][lid(workflow.state_machine)]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+def test_every_asl_function_belongs_to_exactly_one_state_machine():
+    owners = [s.key for m in catalogue.STATE_MACHINES for s in catalogue.functions_of(m)]
+    assert sorted(owners) == sorted(s.key for s in catalogue.FUNCTIONS if s.asl_substitution)
+
+
+def test_state_machine_role_invokes_exactly_its_own_functions(template, workflow, machine):
+    spec, props = machine
+    role_lid = props["RoleArn"]["Fn::GetAtt"][0]
     statements = _statements_of_role([template], role_lid)
     invoke = [s for s in statements if "lambda:InvokeFunction" in _actions(s)]
     assert len(invoke) == 1
-    expected = [getatt_arn(workflow.functions[s.key]) for s in catalogue.FUNCTIONS if s.asl_substitution]
+    expected = [getatt_arn(workflow.functions[s.key]) for s in catalogue.functions_of(spec)]
     assert sorted(map(json.dumps, as_list(invoke[0]["Resource"]))) == sorted(map(json.dumps, expected))
 
 

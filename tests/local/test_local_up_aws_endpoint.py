@@ -190,7 +190,7 @@ def test_stop_execution_aborts_and_the_lifecycle_stays_consistent(local_up):
 
 def test_the_scheduled_jobs_are_scheduler_schedules(local_up):
     scheduler = local_up.client("scheduler")
-    scheduled = [spec for spec in catalogue.FUNCTIONS if spec.schedule is not None]
+    scheduled = [spec for spec in catalogue.scheduled_jobs() if spec.schedule is not None]
     listed = scheduler.list_schedules()["Schedules"]
     assert sorted(s["Name"] for s in listed) == sorted(spec.schedule.name for spec in scheduled)
     assert {s["GroupName"] for s in listed} == {schedules.GROUP}
@@ -202,7 +202,7 @@ def test_the_scheduled_jobs_are_scheduler_schedules(local_up):
             {"Mode": "OFF"},
             spec.schedule.description,
         )
-        assert got["Target"]["Arn"] == local_up.cloud.arn_of[spec.key]
+        assert got["Target"]["Arn"] == local_up.cloud.job_arn(spec.key)
         assert json.loads(got["Target"]["Input"]) == {catalogue.SCHEDULED_TIME_FIELD: "<aws.scheduler.scheduled-time>"}
         assert got["Target"]["DeadLetterConfig"]["Arn"].endswith(f":{schedules.DEAD_LETTER_QUEUE}")
         assert got["Target"]["RoleArn"].endswith(f":role/{schedules.SCHEDULER_ROLE}")

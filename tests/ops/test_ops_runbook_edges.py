@@ -76,6 +76,23 @@ def test_payouts_status_and_a_paused_participant_is_told_so(cloud, ops):
     code, _, _, report = ops("participant", pid, "--json")
     assert report["payouts_paused"] is None and report["entitlements"][0]["status"] == "PAID"
     assert [p["paid"] for p in report["paid_by"]] == [["POST_TRAINING 1"]]
+    # The execution that paid: the payout run that sent it, one command away.
+    assert report["paid_by"][0]["workflow"] == "payout-run"
+    assert report["paid_by"][0]["execution_arn"] == cloud.last_execution["payout-run"]
+    assert f"paid by       payout-run {cloud.last_execution['payout-run']}" in ops("participant", pid)[1]
+    # ...and the runs themselves, newest first: the one that paid, the paused ones before it.
+    code, text, _, runs = ops("payouts", "runs", "--limit", "3", "--json")
+    newest = runs["runs"][0]
+    assert code == 0 and newest["execution_arn"] == cloud.last_execution["payout-run"]
+    assert (newest["status"], newest["paid"], newest["paid_idr"], newest["failed_shards"]) == (
+        "SUCCEEDED",
+        1,
+        config.POST_TRAINING_PAYOUT_IDR,
+        [],
+    )
+    assert len(newest["shards"]) == 1 and runs["runs"][1]["paid"] == 0
+    text = ops("payouts", "runs", "--limit", "1")[1]
+    assert "SUCCEEDED paid 1 (Rp600,000) from 1 shards" in text and newest["execution_arn"] in text
     assert ops("payouts", "status", "--json")[3]["budget"]["paid_idr"] == config.POST_TRAINING_PAYOUT_IDR
 
 

@@ -87,7 +87,7 @@ def test_a_misconfigured_provider_url_holds_payouts_and_never_blames_the_partici
     advance_days(cloud, FIRST_DUE - 1)
     monkeypatch.setattr(http, "base_url", api.url + "/v1")
     cloud.clock.advance(timedelta(days=1))
-    report = cloud.invoke("payout-run", {"scheduled_time": clock.iso(cloud.clock())})
+    report = cloud.run_job("payout-run")
     ent = entitlements.get(pid, inc.POST_TRAINING, 1)
     assert report["outcomes"] == {"misconfigured": 1}
     assert ent["status"] in (inc.SCHEDULED, inc.DUE) and "failure_code" not in ent  # left as it was
@@ -99,7 +99,7 @@ def test_a_misconfigured_provider_url_holds_payouts_and_never_blames_the_partici
 
     monkeypatch.setattr(http, "base_url", api.url)  # fixed: the next run pays, and the diagnosis moves on
     cloud.clock.advance(timedelta(days=1))
-    report = cloud.invoke("payout-run", {"scheduled_time": clock.iso(cloud.clock())})
+    report = cloud.run_job("payout-run")
     cloud.settle()
     assert report["outcomes"]["paid"] == 1 and status(pid) == inc.PAID
     assert "misconfigured" not in view(cloud, pid)["diagnosis"]

@@ -113,16 +113,36 @@ class Target:
     # --- time: schedules and job functions ------------------------------------------------
 
     def fire_schedule(self, job_key: str, at: str) -> dict:
-        """What EventBridge Scheduler does at `at`: invoke the deployed schedule's target
-        with its deployed input, <aws.scheduler.scheduled-time> replaced by `at`.
-        (Synchronously, so the run's report comes back; Scheduler invokes asynchronously.)"""
-        spec = catalogue.by_key(job_key)
+        """What EventBridge Scheduler does at `at`: invoke (a function) or start (a state
+        machine: the payout run) the deployed schedule's target with its deployed input,
+        <aws.scheduler.scheduled-time> replaced by `at`. Waits for the report, which
+        Scheduler does not (it invokes asynchronously)."""
+        spec = next(job for job in catalogue.scheduled_jobs() if job.key == job_key)
+        assert spec.schedule is not None
         schedule = self.client("scheduler").get_schedule(
             Name=spec.schedule.name, GroupName=f"{self.env_name}-{catalogue.SERVICE_NAME}"
         )
         target = schedule["Target"]
-        payload = target["Input"].replace(SCHEDULED_TIME, at)
-        return self.invoke(target["Arn"], json.loads(payload))
+        payload = json.loads(target["Input"].replace(SCHEDULED_TIME, at))
+        if ":states:" in target["Arn"]:
+            return self.run_execution(target["Arn"], payload)
+        return self.invoke(target["Arn"], payload)
+
+    def run_execution(self, state_machine_arn: str, event: dict, timeout: float = 120.0) -> dict:
+        sfn = self.client("stepfunctions")
+        arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=json.dumps(event))["executionArn"]
+        self.last_run_execution = arn
+        deadline = time.monotonic() + timeout
+        while True:
+            out = sfn.describe_execution(executionArn=arn)
+            if out["status"] != "RUNNING":
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{arn} still RUNNING after {timeout} s")
+            time.sleep(0.2)
+        if out["status"] != "SUCCEEDED":
+            raise AssertionError(f"{arn} {out['status']}: {out.get('error')}: {out.get('cause')}")
+        return json.loads(out.get("output") or "null")
 
     def advance_clock(self, to: str) -> str:
         """`prakerja ops clock advance`, as an integrator runs it against a development stack

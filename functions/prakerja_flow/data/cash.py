@@ -43,7 +43,12 @@ def _cash_update(participant_id: str, expression: str, condition: str | None, **
 
 
 def commit(
-    ent: Entitlement, at: datetime, budget: controls.Budget | None = None, *, account_version: str
+    ent: Entitlement,
+    at: datetime,
+    budget: controls.Budget | None = None,
+    *,
+    account_version: str,
+    sent_by: str | None = None,
 ) -> tuple[Entitlement, controls.Budget] | None:
     """DUE -> SENT, the amount reserved under the participant's cash cap and under the
     programme budget, in one transaction: both limits are checked before any money can
@@ -57,7 +62,8 @@ def commit(
     reservation is guarded by that ceiling, so a ceiling changed meanwhile makes us read
     it again and retry, never overspend. `account_version` is the version of the
     payout account the guard cleared: the participant must still be ACTIVE with that
-    account, or nothing is written (None: the next run looks again)."""
+    account, or nothing is written (None: the next run looks again). `sent_by`: the
+    name of the payout-run execution that sends it, kept on the entitlement for operators."""
     amount = ent["amount_idr"]
     budget = budget or controls.get_budget()
     request, sent = entitlements.guarded_update(
@@ -68,6 +74,7 @@ def commit(
         attempts=ent.get("attempts", 0) + 1,
         failure_code=None,
         failure_reason=None,
+        sent_by_run=sent_by,
         # Marks that this entitlement holds a budget reservation, so release gives back
         # exactly what was taken (entitlements SENT before the budget existed hold none).
         budget_reserved_idr=amount,
@@ -107,14 +114,22 @@ def commit(
     return None  # still contended: left DUE for the next run, nothing written
 
 
-def claim_resend(ent: Entitlement, at: datetime, account_version: str) -> Entitlement | None:
+def claim_resend(
+    ent: Entitlement, at: datetime, account_version: str, sent_by: str | None = None
+) -> Entitlement | None:
     """SENT -> SENT again, for a re-send after settlement proved that the provider never
     received the transfer: the claim that makes one worker, and only one, send it again
     (a concurrent run then finds it in flight), with the participant still ACTIVE on the
     account the guard cleared. None if someone else claimed or moved it first, or the
     participant or account changed meanwhile."""
     request, claimed = entitlements.guarded_update(
-        ent, inc.SENT, at, reclaim=True, sent_at=clock.iso(at), attempts=ent.get("attempts", 0) + 1
+        ent,
+        inc.SENT,
+        at,
+        reclaim=True,
+        sent_at=clock.iso(at),
+        attempts=ent.get("attempts", 0) + 1,
+        sent_by_run=sent_by,
     )
     check = {
         "ConditionCheck": {
@@ -155,13 +170,19 @@ def release(ent: Entitlement, at: datetime, failure_code: str, reason: str) -> E
 
 
 def mark_paid(
-    ent: Entitlement, transfer_id: str, at: datetime, event: tuple[str, dict[str, Any]] | None
+    ent: Entitlement,
+    transfer_id: str,
+    at: datetime,
+    event: tuple[str, dict[str, Any]] | None,
+    paid_by: str | None = None,
 ) -> Entitlement | None:
     """SENT -> PAID, the ledger line and (for a monthly payout) the event for the waiting
     execution, in one transaction. The entitlement stays in its queue until the
     execution has been told (see entitlements.dequeue)."""
     pid = ent["participant_id"]
-    request, paid = entitlements.guarded_update(ent, inc.PAID, at, paid_at=clock.iso(at), transfer_id=transfer_id)
+    request, paid = entitlements.guarded_update(
+        ent, inc.PAID, at, paid_at=clock.iso(at), transfer_id=transfer_id, paid_by_run=paid_by
+    )
     transaction = [
         {"Update": request},
         _cash_update(

@@ -91,7 +91,9 @@ class Entitlement(_Item, total=False):
     answers: dict[str, Any]
     sent_at: str
     budget_reserved_idr: int
+    sent_by_run: str  # name of the payout-run execution that sent it (last send)
     paid_at: str
+    paid_by_run: str  # name of the payout-run execution that recorded the payment
     transfer_id: str
     failure_code: str
     failure_reason: str

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import ClassVar
 
@@ -50,6 +52,10 @@ class FakeProvider:
     lines: list[StatementLine] = field(default_factory=list)  # the statement, one line per transfer attempt
     # How a number that is neither opened nor in the test account table behaves.
     other_accounts: str = test_accounts.DEFAULT_OTHER
+    # Seconds each call really takes (a bank's round trip), spent in `wait`: the local
+    # runtime lets other invocations run meanwhile, as other Lambda environments do.
+    latency: float = 0.0
+    wait: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     _shared: ClassVar[FakeProvider | None] = None
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
@@ -79,7 +85,12 @@ class FakeProvider:
         with self._lock:
             self.accounts[(channel, number)] = DirectoryAccount(holder_nik, kyc_verified, active)
 
+    def _round_trip(self) -> None:
+        if self.latency > 0:
+            self.wait(self.latency)
+
     def inquire(self, channel: str, account_number: str, holder_nik: str) -> AccountInquiry:
+        self._round_trip()
         with self._lock:
             account = self.accounts.get((channel, account_number))
         if account is None:
@@ -89,6 +100,7 @@ class FakeProvider:
     # --- transfers ----------------------------------------------------------------------
 
     def transfer(self, request: TransferRequest) -> TransferResult:
+        self._round_trip()
         with self._lock:
             fault = self._draw_fault()
             at = clock.iso(clock.now())
@@ -117,6 +129,7 @@ class FakeProvider:
             return result
 
     def status(self, idempotency_key: str) -> TransferResult | None:
+        self._round_trip()
         with self._lock:
             return self.transfers.get(idempotency_key)
 

@@ -38,11 +38,28 @@ class RunReport:
     stopped_early: bool = False  # out of time: the rest stays queued for the next run
     outcomes: Counter = field(default_factory=Counter)
     paid_idr: int = 0
+    # The payout-run execution doing this work (its ARN): recorded on every entitlement it
+    # sends or settles, so an operator reaches the execution that paid from the participant.
+    run: str | None = None
+    # Where the shard's next batch starts (the page being worked on when time ran out).
+    cursor: dict | None = field(default=None, repr=False)
     # Read once per run: waves whose payouts are paused, and the programme budget as last seen.
     paused_waves: frozenset = field(default_factory=frozenset, repr=False)
     budget: controls.Budget | None = field(default=None, repr=False)
     # Set by the first ProviderMisconfigured: the provider is not asked again this run.
     provider_problem: str | None = None
+    # A whole run (services/payout_run.summarise): the shards it worked on and those whose
+    # child failed (their work stays queued for the next run).
+    shards: list[int] = field(default_factory=list)
+    failed_shards: list[int] = field(default_factory=list)
+    shard_errors: dict[str, str] = field(default_factory=dict)  # shard -> the error its child failed with
+
+    @property
+    def run_name(self) -> str | None:
+        """The execution's name (the last part of its ARN): what the entitlement keeps, as
+        the ARN's prefix is the payout-run state machine's and an item over 1 KB costs
+        twice the write units."""
+        return self.run.rsplit(":", 1)[-1] if self.run else None
 
     def as_dict(self) -> dict:
         return {
@@ -51,6 +68,10 @@ class RunReport:
             "stopped_early": self.stopped_early,
             "outcomes": dict(self.outcomes),
             "paid_idr": self.paid_idr,
+            "run": self.run,
+            "shards": list(self.shards),
+            "failed_shards": list(self.failed_shards),
+            "shard_errors": dict(self.shard_errors),
         }
 
 
@@ -59,31 +80,83 @@ def run(
     provider: PaymentProvider,
     batch_size: int = config.PAYOUT_RUN_BATCH_SIZE,
     has_time: Callable[[], bool] = lambda: True,
+    run_id: str | None = None,
 ) -> RunReport:
-    """`has_time()` is asked before each entitlement: a run stops between two of them,
-    never inside one (each is SENT before the provider call, so either is safe)."""
-    report = RunReport(clock.iso(now))
+    """Every shard, one after another, in one process: what one child of the payout-run
+    state machine does for its shard (pay_shard), for all of them. `has_time()` is asked
+    before each entitlement: a run stops between two of them, never inside one (each is
+    SENT before the provider call, so either is safe)."""
+    report = _start(now, run_id)
+    if report.paused:
+        return report
+    for shard in range(config.QUEUE_SHARDS):
+        if not _pay_pages(report, shard, None, now, provider, batch_size, has_time):
+            return report
+    return report
+
+
+def pay_shard(
+    now: datetime,
+    provider: PaymentProvider,
+    shard: int,
+    cursor: dict | None = None,
+    run_id: str | None = None,
+    batch_size: int = config.PAYOUT_RUN_BATCH_SIZE,
+    has_time: Callable[[], bool] = lambda: True,
+) -> RunReport:
+    """One batch of one shard's due entitlements, from `cursor` (None: the shard's start)
+    until the shard is done or `has_time()` says no; then `report.cursor` is where the
+    next batch starts and `report.stopped_early` is set."""
+    if not 0 <= shard < config.QUEUE_SHARDS:
+        raise ValueError(f"shard {shard} is not one of the {config.QUEUE_SHARDS} queue shards")
+    report = _start(now, run_id)
+    if not report.paused:
+        _pay_pages(report, shard, cursor, now, provider, batch_size, has_time)
+    return report
+
+
+def shards_with_work(now: datetime) -> list[int]:
+    """The shards that hold an entitlement due by `now`: the payout run starts a child for
+    each of them only (one query of one item per shard)."""
+    return [s for s in range(config.QUEUE_SHARDS) if entitlements.queue_page(schema.Q_PAYABLE, s, now, 1)[0]]
+
+
+def _start(now: datetime, run_id: str | None) -> RunReport:
+    report = RunReport(clock.iso(now), run=run_id)
     if (controls.get_pause() or {}).get("paused"):
         report.paused = True
         return report
     report.paused_waves = controls.paused_waves()
     report.budget = controls.get_budget()
-    for shard in range(config.QUEUE_SHARDS):
-        start = None
-        while True:
-            batch, start = entitlements.queue_page(schema.Q_PAYABLE, shard, now, batch_size, start)
-            for ent in batch:
-                if not has_time():
-                    report.stopped_early = True
-                    logger.warning(
-                        "payout run stopped before its timeout; the rest stays queued for the next run",
-                        extra={"outcomes": dict(report.outcomes), "shard": shard},
-                    )
-                    return report
-                report.outcomes[str(_process_unless_misconfigured(ent, now, provider, report))] += 1
-            if not start:
-                break
     return report
+
+
+def _pay_pages(
+    report: RunReport,
+    shard: int,
+    start: dict | None,
+    now: datetime,
+    provider: PaymentProvider,
+    batch_size: int,
+    has_time: Callable[[], bool],
+) -> bool:
+    """False when time ran out: `report.cursor` is then the page being worked on (its
+    items already handled are dequeued or handled again idempotently by the next batch)."""
+    while True:
+        page_start = start
+        batch, start = entitlements.queue_page(schema.Q_PAYABLE, shard, now, batch_size, start)
+        for ent in batch:
+            if not has_time():
+                report.stopped_early = True
+                report.cursor = page_start
+                logger.warning(
+                    "payout run stopped before its timeout; the rest stays queued for the next batch or run",
+                    extra={"outcomes": dict(report.outcomes), "shard": shard},
+                )
+                return False
+            report.outcomes[str(_process_unless_misconfigured(ent, now, provider, report))] += 1
+        if not start:
+            return True
 
 
 def _process_unless_misconfigured(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
@@ -142,7 +215,9 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
     try:
         # One transaction: DUE -> SENT, the participant's cap and the programme budget,
         # and the participant still ACTIVE on the account the guard cleared.
-        committed = cash.commit(ent, now, report.budget, account_version=verdict.account_version)
+        committed = cash.commit(
+            ent, now, report.budget, account_version=verdict.account_version, sent_by=report.run_name
+        )
     except errors.IncentiveCapExceeded as cap:
         return _fail(ent, now, cap.code, cap.message)
     except controls.BudgetExhausted as exhausted:
@@ -233,7 +308,7 @@ def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport)
     event = None
     if ent["kind"] == inc.POST_TRAINING:
         event = (stage_key(PAYOUT, ent["sequence"]), {**payout_progress(ent["sequence"]), "status": inc.PAID})
-    paid = cash.mark_paid(ent, result.transfer_id, now, event)
+    paid = cash.mark_paid(ent, result.transfer_id, now, event, paid_by=report.run_name)
     if paid is None:
         return "raced"
     report.paid_idr += paid["amount_idr"]
@@ -255,7 +330,7 @@ def _settle(ent: dict, profile: dict | None, now: datetime, provider: PaymentPro
     decision = decide.never_received(verdict)
     if decision.step is Step.RESEND:
         assert isinstance(verdict, guard.Cleared)
-        claimed = cash.claim_resend(ent, now, verdict.account_version)
+        claimed = cash.claim_resend(ent, now, verdict.account_version, sent_by=report.run_name)
         return _send(claimed, verdict, now, provider, report) if claimed is not None else "raced"
     if decision.step not in (Step.RELEASE, Step.RELEASE_AND_CANCEL):
         return decision.step
