@@ -133,6 +133,10 @@ SENT_SETTLEMENT_AFTER = timedelta(minutes=15)
 # function instance's copy of it may be, so `ops clock advance` is seen everywhere within this.
 PUBLISHED_CLOCK_MAX_AGE = timedelta(seconds=1)
 
+# Attempts per AWS call (first try included) on throttling and 5xx, with botocore's
+# exponential backoff and full jitter (data/clients.py): about 5 s of backoff in the worst case.
+AWS_CALL_MAX_ATTEMPTS = 5
+
 # --- programme budget (cash incentives) ------------------------------------------
 # Ceiling on the programme-wide total of cash incentives sent to the provider (reserved
 # before each transfer, released when the provider refuses). Default: the 2020 APBN
@@ -141,6 +145,12 @@ PUBLISHED_CLOCK_MAX_AGE = timedelta(seconds=1)
 CASH_INCENTIVE_BUDGET_IDR = 20_000_000_000_000
 
 # --- HTTP payment provider (payments/http.py) -------------------------------------
+# Calls per second the provider's contract allows (inquiries, transfers, status), for all
+# payout children together: each keeps to an equal share (payments/rate_limit.py). At two
+# calls per payout this caps payouts at 100/s, so the resumed executions stay under Step
+# Functions' refill rates (2 transitions of 500/s and 1 SendTaskSuccess of 300/s per payout)
+# with room for the API. An assumption until a provider's contract says otherwise.
+PAYMENT_PROVIDER_MAX_CALLS_PER_SECOND = 200
 # Connecting is quick or broken: fail fast and retry. Reading waits for a bank or
 # e-wallet round trip, so it gets longer; a transfer whose answer does not arrive in
 # time is left SENT (outcome unknown) and settled by a later run, never failed.

@@ -24,6 +24,7 @@ from prakerja_flow import catalogue, clock
 from prakerja_flow.auth import signing
 from prakerja_flow.auth import store as auth_store
 from prakerja_flow.data import clients, dynamo, schema, workflow
+from prakerja_flow.payments import rate_limit
 from prakerja_flow.payments.fake import FakeProvider
 
 from . import credentials, gateway, invoker, moto_patches, schedules
@@ -126,6 +127,7 @@ class LocalCloud:
         clients.reset()
         auth_store.reset()
         self.provider.wait = invoker.wait_outside  # a slow provider does not hold up other invocations
+        rate_limit.set_sleep(invoker.wait_outside)  # nor does a child waiting for its rate
         FakeProvider.install(self.provider)
         clock.set_source(self.clock)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -145,6 +147,7 @@ class LocalCloud:
             self._mock.stop()
             self._mock = None
             clock.set_source(None)
+            rate_limit.set_sleep(None)
             clients.reset()
             auth_store.reset()
             for k, v in self._saved_env.items():

@@ -137,3 +137,38 @@ def test_children_run_side_by_side_up_to_the_configured_concurrency(cloud, monke
     report = cloud.run_job(PAYOUT_RUN)
     assert report["outcomes"] == {"paid": len(more)} and in_flight["max"] >= 2
     assert len(paid_lines(cloud)) == len(pids) + len(more)
+
+
+def test_a_throttled_resume_is_never_lost_the_next_run_resumes(cloud, monkeypatch):
+    """SendTaskSuccess refused for its rate even after botocore's retries: the payout stays
+    PAID (paid once), its event goes back to the inbox and the entitlement stays queued, so
+    the next run resumes the execution without paying again."""
+    from botocore.exceptions import ClientError
+
+    from prakerja_flow.data import inbox, workflow
+
+    (pid,) = due(cloud, [1])
+    cloud.wait_for_token(pid, "PAYOUT#1")
+    real = workflow.client
+
+    class Throttling:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def send_task_success(self, **kwargs):
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendTaskSuccess")
+
+    monkeypatch.setattr(workflow, "client", lambda: Throttling(real()))
+    report = cloud.run_job(PAYOUT_RUN)
+    assert report["outcomes"] == {"paid": 1, "resume_later": 1} and report["failed_shards"] == []
+    assert first(pid)["status"] == inc.PAID and cloud.current_state(pid) == "AwaitPayout"
+    assert inbox.get(pid, "PAYOUT#1") is not None  # the event waits in the inbox
+
+    monkeypatch.setattr(workflow, "client", real)
+    report = cloud.run_job(PAYOUT_RUN)
+    assert report["outcomes"] == {"resumed": 1}
+    cloud.wait_for_token(pid, "PAYOUT#2")
+    assert len(paid_lines(cloud)) == 1

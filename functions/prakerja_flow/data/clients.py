@@ -9,6 +9,14 @@ import threading
 from typing import Any
 
 import boto3
+from botocore.config import Config
+
+from .. import config
+
+# Throttling (DynamoDB, Step Functions' SendTaskSuccess refill) is met by botocore's
+# "standard" retry mode: exponential backoff with full jitter, up to this many attempts;
+# what is still refused then is handled by the caller (workflow.Throttled).
+RETRIES = Config(retries={"mode": "standard", "max_attempts": config.AWS_CALL_MAX_ATTEMPTS})
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
@@ -17,7 +25,7 @@ _clients: dict[str, Any] = {}
 def client(service: str) -> Any:  # a botocore client: its methods are made at run time
     with _lock:
         if service not in _clients:
-            _clients[service] = boto3.client(service)
+            _clients[service] = boto3.client(service, config=RETRIES)
         return _clients[service]
 
 

@@ -16,10 +16,17 @@ STALE_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExis
 # StartExecution's answers that mean "not now": throttled, or the account's open
 # executions are at their quota (1,000,000 per account and Region, docs/capacity.md).
 START_LATER_ERRORS = frozenset({"ThrottlingException", "ExecutionLimitExceeded", "ServiceUnavailable"})
+# SendTask*'s answers that mean "not now" once botocore's own retries (clients.py) are spent:
+# the SendTaskSuccess refill rate (300/s) is shared by every payout child and the API.
+THROTTLED_ERRORS = frozenset({"ThrottlingException", "TooManyRequestsException", "ServiceUnavailable"})
 
 
 class StaleToken(Exception):
     """The task this token belonged to is no longer waiting."""
+
+
+class Throttled(Exception):
+    """Step Functions refused the call for now (its rate, after retries with backoff)."""
 
 
 def client() -> Any:
@@ -50,8 +57,11 @@ def _call(method: Callable[..., Any], **kwargs: Any) -> None:
     try:
         method(**kwargs)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in STALE_TOKEN_ERRORS:
+        code = error.response.get("Error", {}).get("Code")
+        if code in STALE_TOKEN_ERRORS:
             raise StaleToken(error.response["Error"].get("Message", "")) from None
+        if code in THROTTLED_ERRORS:
+            raise Throttled(f"{code}: {error.response['Error'].get('Message', '')}") from None
         raise
 
 

@@ -50,6 +50,11 @@ def deliver(participant_id: str, stage: str, at: datetime) -> bool:
             inbox.delete_token_if(participant_id, stage, token)
             inbox.put(participant_id, stage, event, at, only_if_absent=True)
             continue
+        except Exception:
+            # Throttled (or anything else) after the claim: the event goes back to the inbox,
+            # or the execution would never hear of it; whoever delivers next sends it.
+            inbox.put(participant_id, stage, event, at, only_if_absent=True)
+            raise
         inbox.delete_token_if(participant_id, stage, token)
         return True
     return False

@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 
 from .. import clock, config
 from ..data import controls
+from ..payments import rate_limit
 from ..payments.provider import PaymentProvider
 from . import payouts
 
@@ -22,6 +23,7 @@ class ShardState(TypedDict, total=False):
     shard: int
     as_of: str
     run: str | None
+    max_concurrency: int  # the run's: this child keeps to 1/max_concurrency of the provider's rate
     cursor: dict[str, Any] | None
     batches: int
     outcomes: dict[str, int]
@@ -30,6 +32,8 @@ class ShardState(TypedDict, total=False):
     stopped_early: bool
     paused: bool
     provider_problem: str | None
+    provider_calls: int  # made by this child so far, each at its share of the contracted rate
+    rate_waited_s: float  # seconds it waited for its rate
     failed: bool  # set by the Map's Catch (ShardFailed) when the child failed
     error: str
 
@@ -50,10 +54,13 @@ def plan(now: datetime, run_id: str | None) -> dict[str, Any]:
 
 
 def pay_batch(state: ShardState, provider: PaymentProvider, has_time: Callable[[], bool]) -> ShardState:
-    """One Lambda invocation's worth of one shard, continuing from `state`."""
+    """One Lambda invocation's worth of one shard, continuing from `state`, at this child's
+    share of the provider's contracted rate."""
+    workers = int(state.get("max_concurrency") or config.PAYOUT_RUN_MAX_CONCURRENCY)
+    limited = rate_limit.RateLimited(provider, rate_limit.share(config.PAYMENT_PROVIDER_MAX_CALLS_PER_SECOND, workers))
     report = payouts.pay_shard(
         clock.parse(state["as_of"]),
-        provider,
+        limited,
         int(state["shard"]),
         cursor=state.get("cursor"),
         run_id=state.get("run"),
@@ -66,6 +73,7 @@ def pay_batch(state: ShardState, provider: PaymentProvider, has_time: Callable[[
         "shard": int(state["shard"]),
         "as_of": state["as_of"],
         "run": state.get("run"),
+        "max_concurrency": workers,
         "cursor": report.cursor,
         "batches": batches,
         "outcomes": dict(outcomes),
@@ -78,6 +86,8 @@ def pay_batch(state: ShardState, provider: PaymentProvider, has_time: Callable[[
         "stopped_early": report.stopped_early,
         "paused": report.paused,
         "provider_problem": report.provider_problem or state.get("provider_problem"),
+        "provider_calls": int(state.get("provider_calls", 0)) + limited.calls,
+        "rate_waited_s": round(float(state.get("rate_waited_s", 0.0)) + limited.waited_s, 3),
     }
 
 
@@ -89,6 +99,8 @@ def summarise(as_of: str, run_id: str | None, shards: list[int], reports: list[S
         total.outcomes.update(state.get("outcomes") or {})
         total.paid_idr += int(state.get("paid_idr", 0))
         total.stopped_early = total.stopped_early or bool(state.get("stopped_early"))
+        total.provider_calls += int(state.get("provider_calls", 0))
+        total.rate_waited_s += float(state.get("rate_waited_s", 0.0))
         total.provider_problem = total.provider_problem or state.get("provider_problem")
         if state.get("failed"):
             total.failed_shards.append(int(state["shard"]))

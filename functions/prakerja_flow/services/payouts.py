@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import clock, config
-from ..data import cash, controls, entitlements, schema
+from ..data import cash, controls, entitlements, schema, workflow
 from ..data import participants as profiles
 from ..domain import errors
 from ..domain import incentives as inc
@@ -53,6 +53,8 @@ class RunReport:
     shards: list[int] = field(default_factory=list)
     failed_shards: list[int] = field(default_factory=list)
     shard_errors: dict[str, str] = field(default_factory=dict)  # shard -> the error its child failed with
+    provider_calls: int = 0  # made by the run's children, each at its share of the contracted rate
+    rate_waited_s: float = 0.0  # time they waited for it
 
     @property
     def run_name(self) -> str | None:
@@ -72,6 +74,8 @@ class RunReport:
             "shards": list(self.shards),
             "failed_shards": list(self.failed_shards),
             "shard_errors": dict(self.shard_errors),
+            "provider_calls": self.provider_calls,
+            "rate_waited_s": round(self.rate_waited_s, 3),
         }
 
 
@@ -188,8 +192,7 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
         wave_paused = profile.get("wave") in report.paused_waves  # paid by the first run after it resumes
     step = decide.triage(status, report.paused, wave_paused)
     if step is Step.RESUME:
-        _after_paid(ent, now)
-        return step
+        return step if _after_paid(ent, now) else RESUME_LATER
     if step is Step.DEQUEUE:
         entitlements.dequeue(ent)
         return step
@@ -312,7 +315,8 @@ def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport)
     if paid is None:
         return "raced"
     report.paid_idr += paid["amount_idr"]
-    _after_paid(paid, now)
+    if not _after_paid(paid, now):
+        report.outcomes[RESUME_LATER] += 1
     return "paid"
 
 
@@ -344,13 +348,26 @@ def _settle(ent: dict, profile: dict | None, now: datetime, provider: PaymentPro
     return "failed"
 
 
-def _after_paid(ent: dict, now: datetime) -> None:
-    """Tell the execution (the event is already in its inbox), then leave the queue."""
-    if ent["kind"] == inc.POST_TRAINING:
-        events.deliver(ent["participant_id"], stage_key(PAYOUT, ent["sequence"]), now)
-    else:
-        settle_surveys_if_done(ent["participant_id"], now)
+RESUME_LATER = "resume_later"  # paid, but Step Functions throttled the resume: the next run resumes
+
+
+def _after_paid(ent: dict, now: datetime) -> bool:
+    """Tell the execution (the event is already in its inbox), then leave the queue. False
+    when Step Functions throttled the call: the entitlement stays queued (PAID) and the
+    event in the inbox, so the next run resumes the execution; nothing is paid again."""
+    try:
+        if ent["kind"] == inc.POST_TRAINING:
+            events.deliver(ent["participant_id"], stage_key(PAYOUT, ent["sequence"]), now)
+        else:
+            settle_surveys_if_done(ent["participant_id"], now)
+    except workflow.Throttled as throttled:
+        logger.warning(
+            "resuming the execution was throttled; the next run resumes it",
+            extra={"idempotency_key": ent["idempotency_key"], "why": str(throttled)},
+        )
+        return False
     entitlements.dequeue(ent)
+    return True
 
 
 def settle_surveys_if_done(participant_id: str, now: datetime) -> bool:
