@@ -117,6 +117,10 @@ PAYOUT_RUN_BATCH_SIZE = 100
 # the run's parallelism (statemachines/payout_run.asl.json). Only ever raise it: items keep
 # the shard they were written with, so a lower count would strand some.
 QUEUE_SHARDS = 16
+# The deadline queue (purchase deadlines, survey windows, rating windows, balance expiry)
+# is read by one sweep a day and written about once per participant per deadline: 8
+# partitions keep it far from a hot key and cost the sweep half the queries of 16.
+DEADLINE_QUEUE_SHARDS = 8
 # How many shards the payout run pays side by side (the Map's MaxConcurrencyPath, from
 # the plan step). 16 workers at about 200 ms of provider round trips per payout (inquiry
 # and transfer) pay about 80 a second: 680,000 in about 2.4 hours, while the resumed

@@ -27,6 +27,12 @@ _activity = {"in_flight": 0, "last_end": 0.0}
 _activity_lock = threading.Lock()
 
 
+def exclusive():
+    """Holds the invocation lock: moto calls made outside an invocation (the local runtime's
+    own reads) do not interleave with one."""
+    return _lock
+
+
 def wait_outside(seconds: float) -> None:
     """What an invocation does while it waits on the network (the payment provider's round
     trip): sleeps with the invocation lock let go, so other invocations run meanwhile, as

@@ -198,7 +198,7 @@ def up(
     stop: threading.Event | None = None,
 ) -> None:
     os.environ["MOTO_PORT"] = str(aws_port)
-    with LocalCloud(start=start or datetime.now(UTC).replace(microsecond=0)) as cloud:
+    with LocalCloud(start=start or datetime.now(UTC).replace(microsecond=0), record_idle_payout_runs=True) as cloud:
         serve(cloud, port, aws_port, month_seconds, ready, stop)
 
 

@@ -36,7 +36,9 @@ def test_the_participant_page_says_what_ops_participant_says(client, local_world
     assert 'class="state visited current" data-state="AwaitPayout"' in failed  # the graph, with where it is now
     assert 'class="edge taken" data-from="AwaitRating" data-to="CheckRating"' in failed
     paid = text(client.get(f"/participants/{local_world.paid}"))
-    assert 'id="paid-by"' in paid and "POST_TRAINING 1" in paid and "participant-lifecycle" in paid
+    # The execution that paid: the payout run that sent it (a state machine of its own).
+    assert 'id="paid-by"' in paid and "POST_TRAINING 1" in paid and ":execution:payout-run:" in paid
+    assert "(payout-run)" in paid
     cancelled = text(client.get(f"/participants/{local_world.cancelled}"))
     assert "Cancelled by citra" in cancelled and "fraud report 9" in cancelled
     assert re.search(

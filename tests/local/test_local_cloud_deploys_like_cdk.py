@@ -32,16 +32,33 @@ def test_schedules_in_process(cloud):
         assert json.loads(target["Input"]) == schedules.SCHEDULE_INPUT
 
 
-def test_the_local_scheduler_still_drives_every_scheduled_job(cloud):
+def test_the_local_scheduler_still_drives_every_scheduled_job(cloud, monkeypatch):
+    """As `local up` does (every payout run recorded): an empty day's payout run plans and
+    sums up, and starts no shard's child."""
+    monkeypatch.setattr(cloud, "record_idle_payout_runs", True)
     before = dict(invoker.invocation_counts)
     ran = cloud.run_scheduled()
     assert sorted(ran) == sorted(spec.key for spec in catalogue.scheduled_jobs())
-    # An empty day: the payout run plans and sums up, and starts no shard's child.
     steps = {spec.key for spec in catalogue.functions_of(catalogue.PAYOUT_RUN)} - {"pay-shard"}
     for spec in catalogue.FUNCTIONS:
         expected = 1 if spec.schedule or spec.key in steps else 0
         assert invoker.invocation_counts.get(spec.function_name, 0) - before.get(spec.function_name, 0) == expected
     assert ran["payout-run"]["shards"] == [] and ran["payout-run"]["run"] == cloud.last_execution["payout-run"]
+
+
+def test_an_idle_payout_run_is_answered_in_process_with_the_same_report(cloud, monkeypatch):
+    """The embedded default (tests, simulate): a day with no due work and no pause gives the
+    report the execution would give, from the same plan and summary code, without starting
+    one; PRAKERJA_MOTO_SPEED_PATCHES=0 (or record_idle_payout_runs) starts it."""
+    monkeypatch.setattr(cloud, "record_idle_payout_runs", True)
+    recorded = cloud.run_job("payout-run")
+    monkeypatch.setattr(cloud, "record_idle_payout_runs", False)
+    executions = len(cloud.sfn.list_executions(stateMachineArn=cloud.job_arn("payout-run"))["executions"])
+    before = dict(invoker.invocation_counts)
+    answered = cloud.run_job("payout-run")
+    assert {**answered, "run": None} == {**recorded, "run": None} and answered["run"] is None
+    assert len(cloud.sfn.list_executions(stateMachineArn=cloud.job_arn("payout-run"))["executions"]) == executions
+    assert invoker.invocation_counts == before
 
 
 def test_ttl_in_process(cloud):

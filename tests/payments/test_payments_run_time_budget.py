@@ -66,7 +66,7 @@ def test_a_shard_out_of_time_goes_on_in_its_next_batch_within_the_same_run(cloud
     shard, so that its child must loop."""
     from prakerja_flow.data import keys
 
-    monkeypatch.setattr(keys, "shard_of", lambda participant_id: 3)
+    monkeypatch.setattr(keys, "shard_of", lambda participant_id, shards=None: 3)
     pids = four_due(cloud)
     real = payouts.pay_shard
 

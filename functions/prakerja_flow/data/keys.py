@@ -97,13 +97,22 @@ def audit_day(day: str) -> str:
 # --- work queues (GSI1) -----------------------------------------------------------------------
 
 
-def shard_of(participant_id: str) -> int:
-    return int(hashlib.sha256(participant_id.encode()).hexdigest(), 16) % config.QUEUE_SHARDS
+def shard_count(queue_name: str) -> int:
+    """Partitions of a work queue: the payout queue is split as wide as the payout run fans
+    out (config.QUEUE_SHARDS); the deadline queue, read by one sweep, is split
+    config.DEADLINE_QUEUE_SHARDS ways."""
+    from .schema import Q_DEADLINES  # schema's names; schema imports nothing from here
+
+    return config.DEADLINE_QUEUE_SHARDS if queue_name == Q_DEADLINES else config.QUEUE_SHARDS
+
+
+def shard_of(participant_id: str, shards: int | None = None) -> int:
+    return int(hashlib.sha256(participant_id.encode()).hexdigest(), 16) % (shards or config.QUEUE_SHARDS)
 
 
 def queue(queue_name: str, participant_id: str) -> str:
     """The queue partition of a participant's items: <queue>#<shard>."""
-    return queue_shard(queue_name, shard_of(participant_id))
+    return queue_shard(queue_name, shard_of(participant_id, shard_count(queue_name)))
 
 
 def queue_shard(queue_name: str, shard: int) -> str:

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from .. import clock, config
-from ..data import entitlements, purchases, rating_window, schema
+from ..data import entitlements, keys, purchases, rating_window, schema
 from ..data import participants as profiles
 from ..domain import errors, participation
 from ..domain import incentives as inc
@@ -18,7 +18,7 @@ from .training import PURCHASE, RATING
 
 def sweep(now: datetime, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> dict:
     outcomes: Counter = Counter()
-    for shard in range(config.QUEUE_SHARDS):
+    for shard in range(keys.shard_count(schema.Q_DEADLINES)):
         start = None
         while True:
             batch, start = entitlements.queue_page(schema.Q_DEADLINES, shard, now, batch_size, start)
