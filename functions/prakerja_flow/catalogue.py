@@ -253,6 +253,11 @@ def state_machine_arn(region: str, account: str, name: str = STATE_MACHINE_NAME,
     return f"arn:{partition}:states:{region}:{account}:stateMachine:{name}"
 
 
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The ARN of a state machine's execution of this name."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+
+
 def function_environment(table_name: str, state_machine: str, payment_provider: str) -> dict[str, str]:
     """Every function gets the same environment; the CDK app adds AWS-only settings."""
     return {

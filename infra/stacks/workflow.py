@@ -74,12 +74,6 @@ def definition(machine: catalogue.StateMachineSpec) -> str:
     return json.dumps(asl, indent=2)
 
 
-def lifecycle_definition(timeout_seconds: int) -> str:
-    asl = json.loads(definition(catalogue.LIFECYCLE))
-    asl["TimeoutSeconds"] = timeout_seconds
-    return json.dumps(asl, indent=2)
-
-
 @dataclass(frozen=True)
 class JobTarget:
     """What the schedules stack needs to know about one scheduled job: a function it
@@ -111,18 +105,7 @@ class WorkflowStack(Stack):
         self.payment_provider_url = payment_provider_url
 
         self.state_machine_name = deploy_env.prefixed(catalogue.STATE_MACHINE_NAME)
-        self.state_machine_arn = self.format_arn(
-            service="states",
-            resource="stateMachine",
-            resource_name=self.state_machine_name,
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        self.execution_arns = self.format_arn(
-            service="states",
-            resource="execution",
-            resource_name=f"{self.state_machine_name}:*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        self.state_machine_arn, self.execution_arns = self._machine_arns(self.state_machine_name)
 
         self.layer = powertools.layer(self, deploy_env.powertools_layer_arn)
         self.code = lambda_.Code.from_asset(str(catalogue.FUNCTIONS_ROOT), exclude=ASSET_EXCLUDES)
@@ -140,6 +123,7 @@ class WorkflowStack(Stack):
 
         # Operators' access for `prakerja ops` (docs/operations.md): here because it needs
         # the state machine and execution ARNs, and the table ARNs this stack already imports.
+        payout_run_arn, payout_run_executions = self._machine_arns(deploy_env.prefixed(catalogue.PAYOUT_RUN.name))
         self.operators = OperatorAccess(
             self,
             "Operators",
@@ -151,23 +135,24 @@ class WorkflowStack(Stack):
             state_machine_arn=self.state_machine_arn,
             execution_arns=self.execution_arns,
             settings_function_arn=self.functions[catalogue.API_FUNCTION_KEY].function_arn,
-            payout_run_arn=self.format_arn(
-                service="states",
-                resource="stateMachine",
-                resource_name=self.deploy_env.prefixed(catalogue.PAYOUT_RUN.name),
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            ),
-            payout_run_executions=self.format_arn(
-                service="states",
-                resource="execution",
-                resource_name=f"{self.deploy_env.prefixed(catalogue.PAYOUT_RUN.name)}:*",
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            ),
-            payout_run_name=self.deploy_env.prefixed(catalogue.PAYOUT_RUN.name),
+            payout_run_arn=payout_run_arn,
+            payout_run_executions=payout_run_executions,
+            payout_run_name=deploy_env.prefixed(catalogue.PAYOUT_RUN.name),
         )
 
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "PayoutRunStateMachineArn", value=self.payout_run.state_machine_arn)
+
+    def _machine_arns(self, name: str) -> tuple[str, str]:
+        """A state machine's ARN and the pattern of its executions' ARNs, built from its fixed
+        name (referencing nothing, so no cycle with the functions that need them)."""
+        machine = self.format_arn(
+            service="states", resource="stateMachine", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+        executions = self.format_arn(
+            service="states", resource="execution", resource_name=f"{name}:*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+        return machine, executions
 
     # --- functions ------------------------------------------------------------------
 

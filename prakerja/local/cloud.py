@@ -213,7 +213,6 @@ class LocalCloud:
                 Environment={"Variables": {**self.function_env(), **spec.env}},
             )
             self.arn_of[spec.key] = out["FunctionArn"]
-        self.state_machine_arns: dict[str, str] = {}
         for machine in catalogue.STATE_MACHINES:
             created = self.sfn.create_state_machine(
                 name=machine.name,
@@ -372,7 +371,7 @@ class LocalCloud:
         return [execution for page in pages for execution in page["executions"]]
 
     def execution_arn(self, participant_id: str) -> str:
-        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + participant_id
+        return catalogue.execution_arn(self.state_machine_arn, participant_id)
 
     def history(self, participant_id: str) -> list[dict]:
         """Every event of the participant's execution, oldest first (all pages)."""

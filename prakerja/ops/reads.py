@@ -265,34 +265,36 @@ def paying_executions(target: Target, view: dict) -> list[dict]:
     if not paid:
         return []
     raw = {e["idempotency_key"]: e for e in entitlements.of(view["participant_id"])}
-    execution = view.get("execution")
-    groups: dict[str, list[dict]] = {}
+    lifecycle = view.get("execution")
+    groups: dict[tuple[str, str], list[dict]] = {}  # (execution ARN, workflow) -> what it paid
     for e in paid:
         item = raw.get(e["idempotency_key"], {})
         run = item.get("sent_by_run") or item.get("paid_by_run")
-        arn = _run_arn(target, run) if run else (execution or {}).get("arn")
-        if arn:
-            settled = item.get("paid_by_run")
-            groups.setdefault(arn, []).append({**e, "settled_by": _run_arn(target, settled) if settled else None})
+        if run:
+            key = (_run_arn(target, run), catalogue.PAYOUT_RUN.name)
+        elif lifecycle:
+            key = (lifecycle["arn"], catalogue.STATE_MACHINE_NAME)
+        else:
+            continue
+        settled = item.get("paid_by_run")
+        groups.setdefault(key, []).append({**e, "settled_by": _run_arn(target, settled) if settled else None})
     return [
         {
             "execution_arn": arn,
-            "workflow": catalogue.PAYOUT_RUN.name
-            if f"{catalogue.PAYOUT_RUN.name}:" in arn
-            else catalogue.STATE_MACHINE_NAME,
-            "status": (execution or {}).get("status") if execution and arn == execution.get("arn") else None,
+            "workflow": workflow,
+            "status": lifecycle["status"] if lifecycle and workflow == catalogue.STATE_MACHINE_NAME else None,
             "paid": [f"{e['kind']} {e['sequence']}" for e in group],
             "paid_idr": sum(e["amount_idr"] for e in group),
             "last_paid_at": max(e["paid_at"] or "" for e in group) or None,
             "settled_by": sorted({e["settled_by"] for e in group if e["settled_by"] and e["settled_by"] != arn}),
         }
-        for arn, group in groups.items()
+        for (arn, workflow), group in groups.items()
     ]
 
 
 def _run_arn(target: Target, name: str) -> str:
     """A payout-run execution's ARN from the name the entitlement keeps."""
-    return target.payout_run_arn.replace(":stateMachine:", ":execution:") + ":" + name
+    return catalogue.execution_arn(target.payout_run_arn, name)
 
 
 def problems(view: dict) -> list[str]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.stacks.workflow import lifecycle_definition
-from prakerja_flow import catalogue, config
+from infra.stacks.workflow import definition
+from prakerja_flow import catalogue
 
 ROOT = catalogue.PROJECT_ROOT
 VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
@@ -37,7 +37,7 @@ def test_every_definition_is_valid_as_written_and_as_deployed(tmp_path):
         spec.key: f"arn:aws:lambda:ap-southeast-3:123456789012:function:staging-{spec.function_name}"
         for spec in catalogue.FUNCTIONS
     }
-    deployed = lifecycle_definition(int(config.LIFECYCLE_TIMEOUT.total_seconds()))
+    deployed = definition(catalogue.LIFECYCLE)  # with the lifecycle's config.LIFECYCLE_TIMEOUT
     for name, arn in catalogue.asl_substitutions(arns).items():
         deployed = deployed.replace("${" + name + "}", arn)
     assert not re.search(r"\$\{\w+\}", deployed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from .. import config
+from .schema import Q_DEADLINES
 
 # --- a participant's partition: P#<id> -----------------------------------------------------
 PARTICIPANT_PREFIX = "P#"
@@ -101,8 +102,6 @@ def shard_count(queue_name: str) -> int:
     """Partitions of a work queue: the payout queue is split as wide as the payout run fans
     out (config.QUEUE_SHARDS); the deadline queue, read by one sweep, is split
     config.DEADLINE_QUEUE_SHARDS ways."""
-    from .schema import Q_DEADLINES  # schema's names; schema imports nothing from here
-
     return config.DEADLINE_QUEUE_SHARDS if queue_name == Q_DEADLINES else config.QUEUE_SHARDS
 
 
