@@ -50,9 +50,14 @@ def connect(port: int) -> socket.socket:
     return sock
 
 
-def read_until_closed(sock: socket.socket) -> tuple[bytes, bool]:
+# How long a kept-alive connection must stay quiet, after its answers, to count as open.
+QUIET = 1.5
+
+
+def read_until_closed(sock: socket.socket, quiet: float = TIMEOUT) -> tuple[bytes, bool]:
     """Everything the server sends until it closes the connection (True) or goes quiet
-    for TIMEOUT seconds with the connection open (False)."""
+    for `quiet` seconds with the connection open (False)."""
+    sock.settimeout(quiet)
     data = b""
     try:
         while chunk := sock.recv(65536):
@@ -152,7 +157,7 @@ def test_a_body_of_exactly_the_limit_is_read(port):
     assert len(body) == config.MAX_REQUEST_BODY_BYTES
     with connect(port) as sock:
         sock.sendall(request_bytes("POST", "/waves/41/open", body, {"Content-Type": "application/json"}, signed=True))
-        data, closed = read_until_closed(sock)
+        data = read_response(sock)
     ((status, _, got),) = responses(data)
     assert status == 200, got
 
@@ -223,7 +228,7 @@ def test_head_is_answered_without_a_body_and_the_connection_stays_usable(port):
         sock.sendall(request_bytes("HEAD", "/openapi.json"))
         time.sleep(0.5)
         sock.sendall(request_bytes("GET", "/openapi.json"))
-        data, closed = read_until_closed(sock)
+        data, closed = read_until_closed(sock, QUIET)
     assert not closed, "keep-alive: the server closed a healthy connection"
     head = data[: data.index(b"\r\n\r\n") + 4]
     ((status, headers, body),) = responses(head, head=True)
@@ -249,7 +254,7 @@ def test_a_chunked_body_is_assembled_and_matches_its_signature(port):
     }
     with connect(port) as sock:
         sock.sendall(request_bytes("POST", "/waves/42/open", headers=headers) + chunked(body))
-        data, _ = read_until_closed(sock)
+        data = read_response(sock)
     ((status, _, got),) = responses(data)
     assert status == 200 and json.loads(got)["status"] == "OPEN", got
 
@@ -314,7 +319,7 @@ def test_deep_json_is_422_over_http_and_the_connection_stays(port):
         sock.sendall(request_bytes("POST", "/participants", body, {"Content-Type": "application/json"}, signed=True))
         time.sleep(1)
         sock.sendall(request_bytes("GET", "/openapi.json"))
-        data, closed = read_until_closed(sock)
+        data, closed = read_until_closed(sock, QUIET)
     assert not closed
     first, second = responses(data)
     one_error_shape(*first, code="ValidationError")

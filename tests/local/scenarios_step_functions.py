@@ -110,8 +110,9 @@ def definition(arns: dict[str, str]) -> str:
 def run(call) -> None:
     """Two executions of one definition at once (Retry, inline Map with lambda:invoke and
     ResultSelector, Catch, waitForTaskToken resumed from outside, Choice), a Lambda
-    invoked directly (an answer, a function error, an unknown function), and the reads an
-    operator makes."""
+    invoked directly (an answer, a function error, an unknown function), the reads an
+    operator makes, and machines created from a definition already parsed and from an
+    invalid one."""
     invoker.install()
     _attempts.clear()
     _tokens.clear()
@@ -150,6 +151,9 @@ def run(call) -> None:
         call(sfn, "describe_execution", executionArn=arn)
         call(sfn, "get_execution_history", executionArn=arn)
     call(sfn, "list_executions", stateMachineArn=machine)
+    # Creating a machine again from a definition already run, and from an invalid one.
+    call(sfn, "create_state_machine", name="eq-again", definition=definition(arns), roleArn=role)
+    call(sfn, "create_state_machine", name="bad", definition=json.dumps({"StartAt": "Nowhere"}), roleArn=role)
     call(sfn, "describe_execution", executionArn=machine.replace(":stateMachine:", ":execution:") + ":nobody")
 
 

@@ -33,6 +33,7 @@ from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
 
 EXERCISED_BY = {
+    speed.shared_service_models: ("dynamodb_queries", "step_functions"),
     speed.narrowed_queries: ("dynamodb_queries", "dynamodb_transactions"),
     speed.item_level_transactions: ("dynamodb_transactions",),
     speed.shared_definitions: ("step_functions",),

@@ -13,11 +13,13 @@ from . import (
     serialiser_aliases,
     serialiser_attribute_values,
     shared_definitions,
+    shared_service_models,
     update_expressions_parsed_once,
     weak_item_tracking,
 )
 
 PATCHES = (
+    shared_service_models,
     narrowed_queries,
     item_level_transactions,
     shared_definitions,
