@@ -6,7 +6,9 @@ about 20 ms) for every execution it starts, and
 `moto.stepfunctions.parser.models.StepFunctionsParserBackend._validate_definition`, which
 parses it again for every CreateStateMachine (about 190 ms for the lifecycle: every test's
 local world creates both state machines anew). A definition already parsed is valid; one not
-yet parsed is validated by moto's own code, so an invalid one is refused exactly as moto does. The parsed program is kept per definition
+yet parsed is validated by moto's own code, so an invalid one is refused exactly as moto does.
+
+The parsed program is kept per definition
 string and shared: its components keep no per-execution state (all of it lives in the
 execution's `Environment`: stack, heap, context), except each component's `heap_key` (its
 slot in an execution's heap, e.g. a retrier's attempt counter), which moto draws lazily;
