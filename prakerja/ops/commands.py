@@ -481,6 +481,7 @@ def _print_payouts(r: dict) -> None:
     print(
         f"budget        Rp{b['committed_idr']:,} committed of Rp{b['ceiling_idr']:,} ({b['ceiling_from']}); "
         f"Rp{b['remaining_idr']:,} left; Rp{b['paid_idr']:,} paid"
+        + (f"; Rp{b['leased_idr']:,} leased to payout shards paying now" if b["leased_idr"] else "")
     )
     q = r["queue"]
     print(f"due now       {q['due']['count']} (Rp{q['due']['amount_idr']:,})")

@@ -8,7 +8,7 @@ import json
 from collections import Counter, defaultdict
 
 from prakerja_flow import clock
-from prakerja_flow.data import controls
+from prakerja_flow.data import budget_leases, controls
 from prakerja_flow.domain import incentives as inc
 
 from . import table
@@ -85,6 +85,7 @@ def status_report(target: Target, progress: dict | None = None) -> dict:
     programme = next((p for p in pauses if p["sk"] == "PAUSE"), None)
     waves = sorted((p for p in pauses if p["sk"].startswith("WAVE#")), key=lambda p: int(p["wave"]))
     budget = controls.get_budget()
+    leased = sum(budget_leases.leases().values())
     progress = progress or queue_progress(target)
     return {
         "as_of": progress["as_of"],
@@ -99,8 +100,11 @@ def status_report(target: Target, progress: dict | None = None) -> dict:
             "committed_idr": budget.committed_idr,
             "remaining_idr": budget.remaining_idr,
             "ceiling_from": "operator override" if budget.overridden else "config.CASH_INCENTIVE_BUDGET_IDR",
-            # committed = SENT + PAID reservations, so what is not in flight has been paid
-            "paid_idr": max(0, budget.committed_idr - progress["sent"]["amount_idr"]),
+            # Room running payout shards hold for their page (docs/decisions/0014).
+            "leased_idr": leased,
+            # committed = SENT + PAID reservations + leases, so what is neither in flight nor
+            # leased has been paid
+            "paid_idr": max(0, budget.committed_idr - progress["sent"]["amount_idr"] - leased),
         },
         "queue": progress,
     }

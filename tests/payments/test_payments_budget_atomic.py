@@ -185,7 +185,7 @@ def test_a_ceiling_changed_under_a_running_commit_is_read_again(cloud):
     pid = trained_and_rated(cloud)
     controls.set_budget_ceiling(PAYOUT, "ops", "t: top-up", cloud.clock())
     ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
-    sent, budget = cash.commit(ent, cloud.clock(), stale, account_version=account_version(pid))
+    sent, budget, _ = cash.commit(ent, cloud.clock(), stale, account_version=account_version(pid))
     assert sent["status"] == inc.SENT and sent["budget_reserved_idr"] == PAYOUT
     assert (budget.ceiling_idr, budget.committed_idr) == (PAYOUT, PAYOUT)
     assert_budget_matches_entitlements(cloud)
@@ -211,7 +211,7 @@ def test_a_sent_entitlement_without_a_reservation_gives_nothing_back(cloud):
     pid = trained_and_rated(cloud)
     controls.reserve_budget(PAYOUT)  # somebody else's reservation
     ent = entitlements.transition(first_payout(pid), inc.DUE, cloud.clock())
-    sent, _ = cash.commit(ent, cloud.clock(), account_version=account_version(pid))
+    sent, _, _ = cash.commit(ent, cloud.clock(), account_version=account_version(pid))
     cloud.ddb.update_item(
         TableName=cloud.table_name,
         Key={"pk": {"S": sent["pk"]}, "sk": {"S": sent["sk"]}},
@@ -239,7 +239,7 @@ def test_a_transaction_conflict_on_the_budget_item_is_retried_then_left_for_the_
         return real(items)
 
     monkeypatch.setattr(dynamo, "transact", conflicting)
-    sent, _ = cash.commit(
+    sent, _, _ = cash.commit(
         ent, cloud.clock(), account_version=account_version(pid)
     )  # one conflict, then it goes through
     assert sent["status"] == inc.SENT

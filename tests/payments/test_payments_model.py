@@ -36,7 +36,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from prakerja.local import moto_patches
 from prakerja.statement_check import statement_problems
 from prakerja_flow import clock, config
-from prakerja_flow.data import clients, controls, dynamo, entitlements, keys, schema
+from prakerja_flow.data import budget_leases, clients, controls, dynamo, entitlements, keys, schema
 from prakerja_flow.data import participants as profiles
 from prakerja_flow.data import waves as waves_data
 from prakerja_flow.domain import incentives as inc
@@ -141,6 +141,7 @@ class Worker:
         self.queue: list[dict] = []
         self.done: list[dict] = []
         self.report: payouts.RunReport | None = None
+        self.dead = False  # crashed: its budget lease stays until a run's summary returns it
 
 
 class PayoutProtocol(RuleBasedStateMachine):
@@ -233,6 +234,12 @@ class PayoutProtocol(RuleBasedStateMachine):
                 for item in entitlements.queue_page(schema.Q_PAYABLE, shard, self.now, 1000)[0]
             ]
         )
+        # Its page's budget lease, as payouts._pay_pages takes it (each worker its own shard).
+        w.dead = False
+        w.report.shard = list(self.workers.values()).index(w)
+        wanted = sum(i["amount_idr"] for i in w.queue if i["status"] in (inc.SCHEDULED, inc.DUE, inc.FAILED))
+        if wanted:
+            w.report.lease_idr, w.report.budget = budget_leases.take(w.report.shard, wanted, w.report.budget)
 
     LATER = st.sampled_from(
         [
@@ -293,6 +300,8 @@ class PayoutProtocol(RuleBasedStateMachine):
                 self._process(w, current[0], data.draw(CRASHES, label="crash"))
         finally:
             self.world.draw, self.world.other = None, None
+        if not w.queue and not w.dead:
+            payouts._give_lease_back(w.report)  # the page is done: what it did not spend goes back
 
     # One rule per worker: payout processing is the most frequent event in the model.
     @rule(later=LATER, fresh=st.booleans(), count=st.integers(1, 6), data=st.data())
@@ -320,6 +329,7 @@ class PayoutProtocol(RuleBasedStateMachine):
             payouts._process(item, self.now, self.world, w.report)
         except Crash:
             w.queue = []  # the worker is dead; its run ends here
+            w.dead = True
         finally:
             # An interleaved worker ran inside another's provider call: give that one back
             # its own view of the pause (its crash point, if any, was spent or stays its own).
@@ -338,6 +348,7 @@ class PayoutProtocol(RuleBasedStateMachine):
                 "cancel",
                 "pause",
                 "budget_ceiling",
+                "run_summary",
                 "fill_in_survey",
                 "inquiry_service",
                 "time_passes",
@@ -386,6 +397,11 @@ class PayoutProtocol(RuleBasedStateMachine):
         ceiling = draw(st.sampled_from([None, None, 0, 1_200_000, 2_400_000]))
         controls.set_budget_ceiling(ceiling, "ops:model", "model", self.now)
         self.ceilings.append(config.CASH_INCENTIVE_BUDGET_IDR if ceiling is None else ceiling)
+
+    def _run_summary(self, draw):
+        """A run's summary returns every lease left behind (a dead child's, or one still in use
+        by a worker that is mid-page: its next payout then reserves from the budget itself)."""
+        budget_leases.return_all()
 
     def _fill_in_survey(self, draw):
         pid, sequence = draw(st.sampled_from(PIDS)), draw(st.integers(1, config.SURVEY_COUNT))
@@ -465,9 +481,11 @@ class PayoutProtocol(RuleBasedStateMachine):
         # Our records agree with each other and with the provider's.
         items = self._items()
         ents = [i for i in items if i.get("type") == "ENTITLEMENT"]
-        budget = next((i for i in items if i["pk"] == "BUDGET"), {})
+        budget = next((i for i in items if i["pk"] == i["sk"] == "BUDGET"), {})
         held = sum(e.get("budget_reserved_idr", 0) for e in ents if e["status"] in (inc.SENT, inc.PAID))
-        assert budget.get("committed_idr", 0) == held
+        leased = sum(i["held_idr"] for i in items if i.get("type") == "BUDGET_LEASE")
+        assert budget.get("committed_idr", 0) == held + leased
+        assert all(i["held_idr"] >= 0 for i in items if i.get("type") == "BUDGET_LEASE")
         for profile in (i for i in items if i.get("type") == "PARTICIPANT"):
             mine = [e for e in ents if e["participant_id"] == profile["participant_id"]]
             assert profile["cash_committed_idr"] == sum(

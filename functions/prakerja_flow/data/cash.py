@@ -6,7 +6,7 @@ can never leave one without the others."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import clock, config
 from ..domain import accounts as accounts_domain
@@ -14,7 +14,7 @@ from ..domain import errors
 from ..domain import incentives as inc
 from ..domain.entities import Entitlement
 from ..domain.participation import ACTIVE
-from . import accounts, controls, dynamo, entitlements, inbox, keys, ledger, participants
+from . import accounts, budget_leases, controls, dynamo, entitlements, inbox, keys, ledger, participants
 
 # The profile condition of every write that claims a send: still active, same account
 # (the version the payout guard cleared, domain/payout_guard.py).
@@ -42,6 +42,12 @@ def _cash_update(participant_id: str, expression: str, condition: str | None, **
     return {"Update": update}
 
 
+class Committed(NamedTuple):
+    sent: Entitlement
+    budget: controls.Budget  # as now known
+    lease_idr: int  # what the shard's lease still holds, as far as this worker knows
+
+
 def commit(
     ent: Entitlement,
     at: datetime,
@@ -49,7 +55,9 @@ def commit(
     *,
     account_version: str,
     sent_by: str | None = None,
-) -> tuple[Entitlement, controls.Budget] | None:
+    lease_shard: int | None = None,
+    lease_idr: int = 0,
+) -> Committed | None:
     """DUE -> SENT, the amount reserved under the participant's cash cap and under the
     programme budget, in one transaction: both limits are checked before any money can
     leave, and a crash can never leave a reservation without its SENT entitlement (or
@@ -63,7 +71,13 @@ def commit(
     it again and retry, never overspend. `account_version` is the version of the
     payout account the guard cleared: the participant must still be ACTIVE with that
     account, or nothing is written (None: the next run looks again). `sent_by`: the
-    name of the payout-run execution that sends it, kept on the entitlement for operators."""
+    name of the payout-run execution that sends it, kept on the entitlement for operators.
+
+    With a lease (`lease_shard`, holding `lease_idr` as far as the caller knows, taken by
+    budget_leases.take), the amount is drawn from the lease instead of the budget item:
+    the programme-wide item is then not written at all. A lease given back meanwhile (a
+    ceiling change, the run's summary) makes the draw fail; the reservation is then made
+    from the budget itself, as without a lease."""
     amount = ent["amount_idr"]
     budget = budget or controls.get_budget()
     request, sent = entitlements.guarded_update(
@@ -90,10 +104,22 @@ def commit(
         **_cleared_values(account_version),
     )
     reserve["Update"]["ExpressionAttributeNames"] = {"#s": "status"}
-    for _ in range(3):
-        codes = dynamo.transact([{"Update": request}, reserve, controls.reserve_update(amount, budget)])
+    for _ in range(4):  # three tries at the budget item, and one draw on the lease before them
+        from_lease = lease_shard is not None and lease_idr >= amount
+        room = (
+            budget_leases.debit_update(lease_shard, amount)
+            if from_lease and lease_shard is not None
+            else controls.reserve_update(amount, budget)
+        )
+        codes = dynamo.transact([{"Update": request}, reserve, room])
         if codes is None:
-            return sent, controls.Budget(budget.ceiling_idr, budget.committed_idr + amount, budget.overridden)
+            if from_lease:
+                return Committed(sent, budget, lease_idr - amount)
+            grown = controls.Budget(budget.ceiling_idr, budget.committed_idr + amount, budget.overridden)
+            return Committed(sent, grown, lease_idr)
+        if codes[2] == "ConditionalCheckFailed" and from_lease and codes[0] != "ConditionalCheckFailed":
+            lease_idr = 0  # the lease was given back meanwhile: reserve from the budget itself
+            continue
         if codes[0] == "ConditionalCheckFailed":
             return None
         if codes[1] == "ConditionalCheckFailed":

@@ -10,9 +10,11 @@
 
 The budget is one counter item changed by conditional updates, so two payout runs
 can never both take the last room under the ceiling (see docs/decisions/0004). The
-payout run changes it only inside the entitlement's own transactions
-(cash.commit / cash.release), so at every instant committed_idr equals the
-sum of the SENT and PAID entitlements that hold a reservation (`budget_reserved_idr`)."""
+payout run changes it only in transactions with what the room is for: a shard's lease
+(data/budget_leases.py, once per page of payouts), or an entitlement's own reservation
+(cash.commit without a lease, cash.release), so at every instant committed_idr equals the
+sum of the SENT and PAID entitlements that hold a reservation (`budget_reserved_idr`) plus
+what the leases hold (docs/decisions/0014)."""
 
 from __future__ import annotations
 
@@ -116,6 +118,11 @@ def set_budget_ceiling(ceiling_idr: int | None, actor: str, reason: str, at: dat
         UpdateExpression=expression,
         ExpressionAttributeValues=vals,
     )
+    # Room leased under the old ceiling goes back at once, so a lowered ceiling stops
+    # payouts now, not after each child's page (budget_leases imports this module).
+    from . import budget_leases
+
+    budget_leases.return_all()
     return get_budget()
 
 

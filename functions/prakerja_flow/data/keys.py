@@ -69,9 +69,14 @@ NIK_SK = "NIK"
 PAUSE_PK = PAUSE_SK = "PAUSE"  # the programme-wide payout pause; per-wave pauses share the partition
 WAVE_PAUSE_PREFIX = "WAVE#"
 BUDGET_PK = BUDGET_SK = "BUDGET"
+BUDGET_LEASE_PREFIX = "LEASE#"  # a payout-run shard's lease of budget room (data/budget_leases.py)
 PROVIDER_PK = PROVIDER_SK = "PROVIDER"
 AUDIT_PREFIX = "AUDIT#"
 CLOCK_PK = CLOCK_SK = "CLOCK"  # the programme clock a stack publishes (data/published_clock.py)
+
+
+def budget_lease(shard: int) -> str:
+    return f"{BUDGET_LEASE_PREFIX}{int(shard)}"
 
 
 def wave(number: int) -> str:

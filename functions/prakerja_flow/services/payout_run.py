@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from .. import clock, config
-from ..data import controls
+from ..data import budget_leases, controls
 from ..payments import rate_limit
 from ..payments.provider import PaymentProvider
 from . import payouts
@@ -93,8 +93,11 @@ def pay_batch(state: ShardState, provider: PaymentProvider, has_time: Callable[[
 
 def summarise(as_of: str, run_id: str | None, shards: list[int], reports: list[ShardState]) -> payouts.RunReport:
     """The run as one report: outcomes and rupiah of every shard, `stopped_early` when a
-    shard still had work when its child stopped, `failed_shards` when a child failed."""
+    shard still had work when its child stopped, `failed_shards` when a child failed.
+    Budget room a child leased and could not give back (it failed or was stopped) goes
+    back here, so it waits at most until the end of the run."""
     total = payouts.RunReport(as_of, run=run_id)
+    total.leases_returned_idr = budget_leases.return_all()
     for state in reports:
         total.outcomes.update(state.get("outcomes") or {})
         total.paid_idr += int(state.get("paid_idr", 0))

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import clock, config
-from ..data import cash, controls, entitlements, schema, workflow
+from ..data import budget_leases, cash, controls, entitlements, schema, workflow
 from ..data import participants as profiles
 from ..domain import errors
 from ..domain import incentives as inc
@@ -29,54 +28,7 @@ from ..payments.provider import (
 )
 from . import events
 from .lifecycle import PAYOUT, SURVEYS, payout_progress, stage_key
-
-
-@dataclass
-class RunReport:
-    as_of: str
-    paused: bool = False
-    stopped_early: bool = False  # out of time: the rest stays queued for the next run
-    outcomes: Counter = field(default_factory=Counter)
-    paid_idr: int = 0
-    # The payout-run execution doing this work (its ARN): recorded on every entitlement it
-    # sends or settles, so an operator reaches the execution that paid from the participant.
-    run: str | None = None
-    # Where the shard's next batch starts (the page being worked on when time ran out).
-    cursor: dict | None = field(default=None, repr=False)
-    # Read once per run: waves whose payouts are paused, and the programme budget as last seen.
-    paused_waves: frozenset = field(default_factory=frozenset, repr=False)
-    budget: controls.Budget | None = field(default=None, repr=False)
-    # Set by the first ProviderMisconfigured: the provider is not asked again this run.
-    provider_problem: str | None = None
-    # A whole run (services/payout_run.summarise): the shards it worked on and those whose
-    # child failed (their work stays queued for the next run).
-    shards: list[int] = field(default_factory=list)
-    failed_shards: list[int] = field(default_factory=list)
-    shard_errors: dict[str, str] = field(default_factory=dict)  # shard -> the error its child failed with
-    provider_calls: int = 0  # made by the run's children, each at its share of the contracted rate
-    rate_waited_s: float = 0.0  # time they waited for it
-
-    @property
-    def run_name(self) -> str | None:
-        """The execution's name (the last part of its ARN): what the entitlement keeps, as
-        the ARN's prefix is the payout-run state machine's and an item over 1 KB costs
-        twice the write units."""
-        return self.run.rsplit(":", 1)[-1] if self.run else None
-
-    def as_dict(self) -> dict:
-        return {
-            "as_of": self.as_of,
-            "paused": self.paused,
-            "stopped_early": self.stopped_early,
-            "outcomes": dict(self.outcomes),
-            "paid_idr": self.paid_idr,
-            "run": self.run,
-            "shards": list(self.shards),
-            "failed_shards": list(self.failed_shards),
-            "shard_errors": dict(self.shard_errors),
-            "provider_calls": self.provider_calls,
-            "rate_waited_s": round(self.rate_waited_s, 3),
-        }
+from .payout_report import RunReport
 
 
 def run(
@@ -149,18 +101,47 @@ def _pay_pages(
     while True:
         page_start = start
         batch, start = entitlements.queue_page(schema.Q_PAYABLE, shard, now, batch_size, start)
-        for ent in batch:
-            if not has_time():
-                report.stopped_early = True
-                report.cursor = page_start
-                logger.warning(
-                    "payout run stopped before its timeout; the rest stays queued for the next batch or run",
-                    extra={"outcomes": dict(report.outcomes), "shard": shard},
-                )
-                return False
-            report.outcomes[str(_process_unless_misconfigured(ent, now, provider, report))] += 1
+        _lease_for(report, shard, batch)
+        try:
+            for ent in batch:
+                if not has_time():
+                    report.stopped_early = True
+                    report.cursor = page_start
+                    logger.warning(
+                        "payout run stopped before its timeout; the rest stays queued for the next batch or run",
+                        extra={"outcomes": dict(report.outcomes), "shard": shard},
+                    )
+                    return False
+                report.outcomes[str(_process_unless_misconfigured(ent, now, provider, report))] += 1
+        finally:
+            _give_lease_back(report)
         if not start:
             return True
+
+
+def _lease_for(report: RunReport, shard: int, batch: list) -> None:
+    """One write of the budget item for the page: room for every payout it may start
+    (what a re-send or settlement needs is reserved already)."""
+    wanted = sum(e["amount_idr"] for e in batch if decide.may_pay(e["status"]) and e["status"] != inc.SENT)
+    report.shard, report.lease_idr = shard, 0
+    if wanted and report.budget is not None:
+        report.lease_idr, report.budget = budget_leases.take(shard, wanted, report.budget)
+
+
+def _give_lease_back(report: RunReport) -> None:
+    """What the page did not spend goes back (all the lease holds: a lease a dead child
+    left is returned with it)."""
+    if report.shard is None:
+        return
+    try:
+        returned = budget_leases.give_back(report.shard)
+    except Exception:  # noqa: BLE001 - never hide the error that ended the page; the run's summary returns it
+        logger.warning("budget lease not given back; the run's summary returns it", extra={"shard": report.shard})
+        returned = 0
+    if returned and report.budget is not None:
+        b = report.budget
+        report.budget = controls.Budget(b.ceiling_idr, b.committed_idr - returned, b.overridden)
+    report.lease_idr = 0
 
 
 def _process_unless_misconfigured(ent: dict, now: datetime, provider: PaymentProvider, report: RunReport) -> str:
@@ -201,7 +182,7 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
     if step is not Step.CLEAR:
         return step
     verdict = _guard(ent, profile or profiles.require(ent["participant_id"]), now, provider)
-    remaining = report.budget.remaining_idr if report.budget is not None else None
+    remaining = report.budget.remaining_idr + report.lease_idr if report.budget is not None else None
     decision = decide.after_guard(status, ent.get("failure_code"), ent["amount_idr"], verdict, remaining)
     if decision.step is Step.CANCEL:
         done = entitlements.transition(ent, inc.CANCELLED, now, cancelled_reason=decision.reason)
@@ -219,7 +200,13 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
         # One transaction: DUE -> SENT, the participant's cap and the programme budget,
         # and the participant still ACTIVE on the account the guard cleared.
         committed = cash.commit(
-            ent, now, report.budget, account_version=verdict.account_version, sent_by=report.run_name
+            ent,
+            now,
+            report.budget,
+            account_version=verdict.account_version,
+            sent_by=report.run_name,
+            lease_shard=report.shard,
+            lease_idr=report.lease_idr,
         )
     except errors.IncentiveCapExceeded as cap:
         return _fail(ent, now, cap.code, cap.message)
@@ -228,7 +215,7 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
         return _fail(ent, now, BUDGET_EXHAUSTED, _budget_reason(ent["amount_idr"], report.budget))
     if committed is None:
         return "raced"
-    sent, report.budget = committed
+    sent, report.budget, report.lease_idr = committed
     return _send(sent, verdict, now, provider, report)
 
 
