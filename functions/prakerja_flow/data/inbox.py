@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from .. import clock
 from ..domain.entities import InboxItem, TokenItem
-from . import dynamo, keys
+from . import dynamo, keys, schema
 
 
 def put_token(participant_id: str, stage: str, token: str, at: datetime) -> None:
@@ -61,8 +61,22 @@ def item(participant_id: str, stage: str, event: dict[str, Any], at: datetime) -
     )
 
 
-def put(participant_id: str, stage: str, event: dict[str, Any], at: datetime, only_if_absent: bool = False) -> None:
-    new = dict(item(participant_id, stage, event, at))
+def put(
+    participant_id: str,
+    stage: str,
+    event: dict[str, Any],
+    at: datetime,
+    only_if_absent: bool = False,
+    redeliver: bool = False,
+) -> None:
+    """`redeliver`: the event could not be handed over (Step Functions throttled it) and is
+    queued for the next deadline sweep (services/sweeps.py), which delivers it, so it never
+    waits for a request that will not come."""
+    new: dict[str, Any] = dict(item(participant_id, stage, event, at))
+    if redeliver:
+        new["participant_id"] = participant_id
+        new[schema.GSI1_PK] = keys.queue(schema.Q_DEADLINES, participant_id)
+        new[schema.GSI1_SK] = keys.queue_position(clock.iso(at), participant_id, "INBOX", stage)
     if only_if_absent:
         dynamo.put_new(new)  # an event already waiting there wins
     else:
@@ -87,3 +101,19 @@ def claim(participant_id: str, stage: str, event_id: str) -> bool:
         if dynamo.is_condition_failure(error):
             return False
         raise
+
+
+def leave_redelivery(participant_id: str, stage: str, event_id: str) -> None:
+    """Takes a waiting event out of the sweep's queue (it stays in the inbox for the
+    execution to find); nothing if it was delivered (deleted) or replaced meanwhile."""
+    try:
+        dynamo.client().update_item(
+            TableName=dynamo.table(),
+            Key=dynamo.key(keys.participant(participant_id), keys.inbox(stage)),
+            UpdateExpression=f"REMOVE {schema.GSI1_PK}, {schema.GSI1_SK}",
+            ConditionExpression="event_id = :e",
+            ExpressionAttributeValues=dynamo.values(e=event_id),
+        )
+    except ClientError as error:
+        if not dynamo.is_condition_failure(error):
+            raise

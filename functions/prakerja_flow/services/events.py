@@ -17,8 +17,18 @@ MAX_ATTEMPTS = 3
 
 
 def publish(participant_id: str, stage: str, event: dict, at: datetime) -> bool:
+    """Records the event and hands it to the waiting execution if there is one. Throttled
+    by Step Functions, it is not lost and the caller's request still succeeds: the event
+    waits in the inbox, queued for the next deadline sweep, which delivers it."""
     inbox.put(participant_id, stage, event, at)
-    return deliver(participant_id, stage, at)
+    try:
+        return deliver(participant_id, stage, at)
+    except workflow.Throttled as throttled:
+        logger.warning(
+            "handing the event over was throttled; the next deadline sweep delivers it",
+            extra={"stage": stage, "why": str(throttled)},
+        )
+        return False
 
 
 def publish_failure(participant_id: str, stage: str, error: str, cause: str, at: datetime) -> bool:
@@ -52,8 +62,9 @@ def deliver(participant_id: str, stage: str, at: datetime) -> bool:
             continue
         except Exception:
             # Throttled (or anything else) after the claim: the event goes back to the inbox,
-            # or the execution would never hear of it; whoever delivers next sends it.
-            inbox.put(participant_id, stage, event, at, only_if_absent=True)
+            # or the execution would never hear of it, queued for the deadline sweep in case
+            # nobody else delivers it first.
+            inbox.put(participant_id, stage, event, at, only_if_absent=True, redeliver=True)
             raise
         inbox.delete_token_if(participant_id, stage, token)
         return True

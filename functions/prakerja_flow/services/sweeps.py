@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from .. import clock, config
-from ..data import entitlements, keys, purchases, rating_window, schema
+from ..data import entitlements, inbox, keys, purchases, rating_window, schema, workflow
 from ..data import participants as profiles
 from ..domain import errors, participation
 from ..domain import incentives as inc
@@ -30,6 +30,8 @@ def sweep(now: datetime, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> dict
 
 
 def _handle(item: dict, now: datetime) -> str:
+    if item["type"] == "INBOX":
+        return _redeliver(item, now)
     if item["type"] == "ENTITLEMENT":
         return _survey_window(item, now)
     if item["type"] == "RATING_WINDOW":
@@ -37,6 +39,20 @@ def _handle(item: dict, now: datetime) -> str:
     if item.get("first_purchase_id"):
         return _balance_expiry(item, now)
     return _purchase_deadline(item, now)
+
+
+def _redeliver(item: dict, now: datetime) -> str:
+    """An event whose hand-over Step Functions throttled (events.deliver): deliver it now. If
+    no execution waits for it, it stays in the inbox, out of this queue: the execution
+    delivers it to itself when it arrives (events.await_with_token)."""
+    pid, stage = item["participant_id"], item["stage"]
+    try:
+        if events.deliver(pid, stage, now):
+            return "redelivered"
+    except workflow.Throttled:
+        return "redelivery_throttled"  # queued again by deliver: the next sweep tries again
+    inbox.leave_redelivery(pid, stage, item["event_id"])
+    return "left_for_the_execution"
 
 
 def _purchase_deadline(profile: dict, now: datetime) -> str:
