@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 def check_invariants(cloud: LocalCloud, personas: list[Persona]) -> list[str]:
     lines = cloud.provider.statement_lines()
     problems = statement_problems(lines)
-    paid_by_key = {line["idempotency_key"]: line for line in lines if line["status"] == "PAID"}
+    # By entitlement: a line carries its transfer key (the entitlement's, or a later one after a rejection).
+    paid_by_key = {inc.entitlement_key(line["idempotency_key"]): line for line in lines if line["status"] == "PAID"}
     statement_by_participant: dict[str, int] = defaultdict(int)
     for line in paid_by_key.values():
         statement_by_participant[line["participant_id"]] += line["amount_idr"]

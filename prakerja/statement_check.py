@@ -35,7 +35,8 @@ def statement_problems(lines: list[dict]) -> list[str]:
 
 
 def _paid_twice(paid: list[dict]) -> list[str]:
-    per_key = Counter(line["idempotency_key"] for line in paid)
+    # Per entitlement: under its first transfer key or a later one (after a rejection).
+    per_key = Counter(inc.entitlement_key(line["idempotency_key"]) for line in paid)
     return [f"idempotency key {key} paid {n} times" for key, n in per_key.items() if n > 1]
 
 
@@ -55,7 +56,7 @@ def _amounts_and_counts(paid: list[dict]) -> list[str]:
             problems.append(f"transfer {line['transfer_id']} pays Rp{amount:,} for {kind}, not Rp{expected:,}")
         if not isinstance(sequence, int) or not 1 <= sequence <= count:
             problems.append(f"transfer {line['transfer_id']} pays {kind} number {sequence}; there are {count}")
-        if line["idempotency_key"] != inc.idempotency_key(line["participant_id"], kind, sequence):
+        if inc.entitlement_key(line["idempotency_key"]) != inc.idempotency_key(line["participant_id"], kind, sequence):
             problems.append(
                 f"transfer {line['transfer_id']} carries key {line['idempotency_key']}, "
                 f"not the key of {line['participant_id']} {kind} {sequence}"
@@ -105,7 +106,7 @@ def _sent_again_after_acceptance(lines: list[dict]) -> list[str]:
     paid_keys: set[str] = set()
     problems = []
     for line in lines:
-        key = line["idempotency_key"]
+        key = inc.entitlement_key(line["idempotency_key"])  # any of the entitlement's transfer keys
         if key in paid_keys:
             problems.append(
                 f"idempotency key {key} was sent again ({line['status']} at {line['at']}) "

@@ -43,7 +43,7 @@ from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain import participation
 from prakerja_flow.domain.nik import build_nik
 from prakerja_flow.payments.fake import FakeProvider
-from prakerja_flow.payments.provider import ProviderUnavailable
+from prakerja_flow.payments.provider import REJECTED, ProviderUnavailable, TransferResult
 from prakerja_flow.services import operator, participants, payouts
 
 START = datetime(2020, 7, 1, 8, 0, tzinfo=UTC)
@@ -54,7 +54,9 @@ PIDS = ("PA", "PB", "PC")
 
 
 CRASHES = st.one_of(st.none(), st.none(), st.tuples(st.integers(1, 6), st.sampled_from(["before", "after"])))
-FAULTS = st.sampled_from([None, "before", "before", "after"])
+# "rejected": the provider refuses the transfer for good (no money moves); the entitlement
+# must be paid later under its next transfer key, never by sending the same key again.
+FAULTS = st.sampled_from([None, "before", "before", "after", "rejected"])
 
 
 class Crash(Exception):
@@ -110,11 +112,23 @@ class World:
         fault = self.draw(FAULTS, label="provider fault") if self.draw else None
         if fault == "before":
             raise ProviderUnavailable("503 before accepting")
-        result = self.fake.transfer(request)
-        self.accepted.add(request.idempotency_key)
+        if fault == "rejected":
+            result = self._reject(request)
+        else:
+            result = self.fake.transfer(request)
+        self.accepted.add(request.idempotency_key)  # a final answer either way: never sent again
         if fault == "after":
             raise ProviderUnavailable("accepted, answer lost")
         return result
+
+    def _reject(self, request):
+        with self.fake._lock:
+            if request.idempotency_key in self.fake.transfers:
+                return self.fake.transfers[request.idempotency_key]  # a repeat replays the first outcome
+            result = TransferResult(REJECTED, f"REJ{len(self.fake.transfers) + 1:09d}", "bank offline")
+            self.fake.transfers[request.idempotency_key] = result
+            self.fake._line(request, result.transfer_id, REJECTED, clock.iso(clock.now()))
+            return result
 
     def _check(self, request) -> None:
         pid, key, now = request.participant_id, request.idempotency_key, clock.now()
@@ -493,11 +507,17 @@ class PayoutProtocol(RuleBasedStateMachine):
             )
             assert profile["cash_paid_idr"] == sum(e["amount_idr"] for e in mine if e["status"] == inc.PAID)
         for e in ents:
-            known = self.fake.transfers.get(e["idempotency_key"])
+            # Every transfer key the entitlement has had (a new one after each rejection):
+            # the provider paid under at most one, and only the current one.
+            current = inc.current_transfer_key(e)
+            tried = [inc.transfer_key(e["idempotency_key"], n) for n in range(e.get("provider_rejections", 0) + 1)]
+            paid_under = [k for k in tried if (t := self.fake.transfers.get(k)) is not None and t.status == "PAID"]
             if e["status"] == inc.PAID:
-                assert known is not None and known.status == "PAID" and known.transfer_id == e["transfer_id"]
-            elif e["status"] != inc.SENT:
-                assert known is None or known.status != "PAID", f"{e['idempotency_key']} paid but {e['status']} here"
+                assert paid_under == [current] and self.fake.transfers[current].transfer_id == e["transfer_id"]
+            elif e["status"] == inc.SENT:
+                assert paid_under in ([], [current]), (e, paid_under)
+            else:
+                assert paid_under == [], f"{e['idempotency_key']} paid but {e['status']} here"
 
     def everything_is_cured_and_the_runs_catch_up(self):
         """Once every cause is cured, what is owed is paid once: no faults, accounts own and

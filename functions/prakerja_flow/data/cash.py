@@ -16,6 +16,9 @@ from ..domain.entities import Entitlement
 from ..domain.participation import ACTIVE
 from . import accounts, budget_leases, controls, dynamo, entitlements, inbox, keys, ledger, participants
 
+# The failure code of a transfer the provider refused (cash.release counts them).
+PROVIDER_REJECTED = "ProviderRejected"
+
 # The profile condition of every write that claims a send: still active, same account
 # (the version the payout guard cleared, domain/payout_guard.py).
 _CLEARED = f"#s = :active AND {accounts.ON_FILE}"
@@ -175,6 +178,10 @@ def release(ent: Entitlement, at: datetime, failure_code: str, reason: str) -> E
     (if this entitlement holds one) the programme budget reservation are given back, in
     the same transaction. None if someone else moved the entitlement first."""
     reserved = ent.get("budget_reserved_idr")
+    # The provider said no under this transfer key, for good: the next send uses the next.
+    rejections: dict[str, Any] = (
+        {"provider_rejections": int(ent.get("provider_rejections", 0)) + 1} if failure_code == PROVIDER_REJECTED else {}
+    )
     request, failed = entitlements.guarded_update(
         ent,
         inc.FAILED,
@@ -183,6 +190,7 @@ def release(ent: Entitlement, at: datetime, failure_code: str, reason: str) -> E
         failure_reason=reason,
         failed_at=clock.iso(at),
         budget_reserved_idr=None,
+        **rejections,
     )
     transaction = [
         {"Update": request},
@@ -225,6 +233,7 @@ def mark_paid(
             ent["amount_idr"],
             at,
             idempotency_key=ent["idempotency_key"],
+            transfer_key=inc.current_transfer_key(ent),
             transfer_id=transfer_id,
             kind=ent["kind"],
             sequence=ent["sequence"],

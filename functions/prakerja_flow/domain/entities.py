@@ -95,6 +95,7 @@ class Entitlement(_Item, total=False):
     paid_at: str
     paid_by_run: str  # name of the payout-run execution that recorded the payment
     transfer_id: str
+    provider_rejections: int  # transfers the provider rejected: the next uses the next transfer key
     failure_code: str
     failure_reason: str
     failed_at: str
@@ -109,6 +110,7 @@ class LedgerLine(_Item, total=False):
     amount_idr: int
     at: str
     idempotency_key: str
+    transfer_key: str  # the key the provider paid it under (incentives.transfer_key)
     transfer_id: str
     kind: str
     sequence: int

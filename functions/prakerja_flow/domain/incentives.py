@@ -1,12 +1,15 @@
 """The incentive plan (4 monthly payouts, 3 survey payments) and the life of one
 entitlement. An entitlement is one payment the participant is owed; its
 idempotency key (participant, kind, sequence) is what the payment provider sees,
-so one entitlement can never become two transfers."""
+so one entitlement can never become two transfers (after a rejection, the next transfer
+key: see transfer_key)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .. import config
 from .errors import IllegalTransition
@@ -49,6 +52,28 @@ def require_transition(current: str, target: str) -> None:
 
 def idempotency_key(participant_id: str, kind: str, sequence: int) -> str:
     return f"{participant_id}:{kind}:{sequence}"
+
+
+# A provider answers a key it has seen with its first outcome, for good: once it has
+# rejected a transfer (no money moved), asking again under the same key can only replay the
+# rejection (or, with another account, be refused as a reused key), and a participant who
+# fixed the account would never be paid. So each rejection moves the entitlement to the
+# next transfer key: `<idempotency key>#R<n>` after n rejections.
+TRANSFER_KEY_SEPARATOR = "#R"
+
+
+def transfer_key(idempotency_key: str, rejections: int = 0) -> str:
+    """The key the provider sees for an entitlement rejected `rejections` times so far."""
+    return idempotency_key if not rejections else f"{idempotency_key}{TRANSFER_KEY_SEPARATOR}{int(rejections)}"
+
+
+def entitlement_key(key: str) -> str:
+    """The entitlement's idempotency key behind a transfer key (itself for the first)."""
+    return key.split(TRANSFER_KEY_SEPARATOR, 1)[0]
+
+
+def current_transfer_key(ent: Mapping[str, Any]) -> str:
+    return transfer_key(ent["idempotency_key"], int(ent.get("provider_rejections", 0)))
 
 
 AMOUNTS = {POST_TRAINING: config.POST_TRAINING_PAYOUT_IDR, SURVEY: config.SURVEY_PAYMENT_IDR}

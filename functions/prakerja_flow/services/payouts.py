@@ -268,7 +268,7 @@ def _send(ent: dict, cleared: guard.Cleared, now: datetime, provider: PaymentPro
     """The only call that moves money. `cleared` exists only as the guard's verdict, and
     `ent` only as the claim (commit_cash or claim_resend) that this worker won."""
     request = TransferRequest(
-        ent["idempotency_key"],
+        inc.current_transfer_key(ent),
         ent["participant_id"],
         ent["kind"],
         ent["sequence"],
@@ -290,7 +290,7 @@ def _send(ent: dict, cleared: guard.Cleared, now: datetime, provider: PaymentPro
 def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport) -> str:
     if result.status != PAID:
         if (
-            cash.release(ent, now, "ProviderRejected", f"the provider rejected the transfer: {result.reason}")
+            cash.release(ent, now, cash.PROVIDER_REJECTED, f"the provider rejected the transfer: {result.reason}")
             is not None
         ):
             _released(ent, report)  # the budget went back in release_cash's transaction
@@ -311,7 +311,7 @@ def _settle(ent: dict, profile: dict | None, now: datetime, provider: PaymentPro
     if decide.settle_step(clock.parse(ent["sent_at"]), now) is Step.IN_FLIGHT:
         return Step.IN_FLIGHT
     try:
-        known = provider.status(ent["idempotency_key"])
+        known = provider.status(inc.current_transfer_key(ent))
     except ProviderUnavailable:
         return Step.UNKNOWN
     if known is not None:

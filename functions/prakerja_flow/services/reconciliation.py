@@ -38,8 +38,10 @@ def reconcile(
     participants = sorted(
         {line["participant_id"] for line in lines if line.get("participant_id")} | set(participant_ids)
     )
+    # Statement lines carry transfer keys (an entitlement's key, or its next one after a
+    # rejection, domain/incentives.transfer_key); a ledger line records the one it was paid under.
     booked: dict[str, LedgerLine] = {
-        entry["idempotency_key"]: entry
+        entry.get("transfer_key") or entry["idempotency_key"]: entry
         for pid in participants
         for entry in ledger.lines(pid)
         if str(entry.get("entry", "")).endswith("_PAID") and entry.get("idempotency_key")
@@ -65,4 +67,6 @@ def _awaiting_settlement(line: dict) -> bool:
         ent = entitlements.get(line["participant_id"], line["kind"], int(line["sequence"]))
     except (KeyError, TypeError, ValueError):
         return False
-    return ent is not None and ent.get("status") == inc.SENT and ent.get("idempotency_key") == line["idempotency_key"]
+    return (
+        ent is not None and ent.get("status") == inc.SENT and inc.current_transfer_key(ent) == line["idempotency_key"]
+    )
