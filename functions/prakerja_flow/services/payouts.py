@@ -121,17 +121,20 @@ def _pay_pages(
 
 def _lease_for(report: RunReport, shard: int, batch: list) -> None:
     """One write of the budget item for the page: room for every payout it may start
-    (what a re-send or settlement needs is reserved already)."""
-    wanted = sum(e["amount_idr"] for e in batch if decide.may_pay(e["status"]) and e["status"] != inc.SENT)
+    (what a re-send or settlement needs is reserved already). A page with one such payout
+    takes no lease: its own reservation is the same one write, without the lease's."""
+    amounts = [e["amount_idr"] for e in batch if decide.may_pay(e["status"]) and e["status"] != inc.SENT]
+    wanted = sum(amounts)
     report.shard, report.lease_idr = shard, 0
-    if wanted and report.budget is not None:
+    if len(amounts) > 1 and report.budget is not None:
         report.lease_idr, report.budget = budget_leases.take(shard, wanted, report.budget)
 
 
 def _give_lease_back(report: RunReport) -> None:
     """What the page did not spend goes back (all the lease holds: a lease a dead child
-    left is returned with it)."""
-    if report.shard is None:
+    left is returned with it). A page that spent its lease (or had none) writes nothing:
+    a stale lease then waits for the run's summary."""
+    if report.shard is None or report.lease_idr <= 0:
         return
     try:
         returned = budget_leases.give_back(report.shard)
