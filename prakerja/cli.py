@@ -45,6 +45,14 @@ def simulate(
     month_seconds: Annotated[
         float, typer.Option(min=0.5, help="With --serve: wall-clock seconds per programme month.")
     ] = 60.0,
+    open_executions: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Step Functions' open-executions quota for this run (AWS: 1,000,000): "
+            "registrations beyond it are answered 503 and retried the next day.",
+        ),
+    ] = None,
 ) -> None:
     """Run a wave of synthetic participants through the real API and state machine."""
     from .simulate import HORIZON_DAYS
@@ -79,7 +87,15 @@ def simulate(
         serve_world(cloud, port, aws_port, month_seconds, ready=ready)
 
     try:
-        report = run(participants, seed, faults, statement, progress_cb, then=report_then_serve if serve else None)
+        report = run(
+            participants,
+            seed,
+            faults,
+            statement,
+            progress_cb,
+            then=report_then_serve if serve else None,
+            open_executions_quota=open_executions,
+        )
     finally:
         if progress:
             progress.stop()

@@ -89,10 +89,26 @@ class Report:
     violations: list[str] = field(default_factory=list)
     payouts_paid: int = 0
     lateness: dict = field(default_factory=dict)
+    # Set when the run lowered Step Functions' open-executions quota (simulate(open_executions_quota=)).
+    open_executions_quota: int | None = None
+    registrations_deferred: int = 0  # 503 LifecycleNotStarted, completed by a later retry
+    # Scheduled state machines Step Functions would not start (the payout run counts against
+    # the same quota as the lifecycles), by job.
+    runs_not_started: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict:
         lifecycles = sum(self.executions.values())
+        quota = (
+            {
+                "open_executions_quota": self.open_executions_quota,
+                "registrations_deferred": self.registrations_deferred,
+                "scheduled_runs_not_started": dict(sorted(self.runs_not_started.items())),
+            }
+            if self.open_executions_quota is not None
+            else {}
+        )
         return {
+            **quota,
             "participants": self.participants,
             "seed": self.seed,
             "faults": self.faults,
@@ -108,7 +124,10 @@ class Report:
             "lambda_invocations_per_lifecycle": self.lambda_invocations,
             "invariant_violations": self.violations,
             "payout_lateness": self.lateness,
-            "ok": not self.violations and not self.unexpected and not self.lateness.get("never_attempted"),
+            "ok": not self.violations
+            and not self.unexpected
+            and not self.lateness.get("never_attempted")
+            and not self.runs_not_started,
         }
 
 
@@ -216,10 +235,21 @@ class Simulation:
             )
 
     def register(self, p: Persona, day: int) -> None:
-        status, body = self.call(
-            "POST", "/participants", {"nik": p.nik, "full_name": f"Peserta {p.index}", "wave": 1}, (201,), "register"
+        # 503 when Step Functions will not start the lifecycle now (the open-executions quota):
+        # the registration is recorded; the same request the next day completes it.
+        status, body = self.cloud.request(
+            "POST",
+            "/participants",
+            {"nik": p.nik, "full_name": f"Peserta {p.index}", "wave": 1},
+            idempotency_key=f"register-{p.index}",
         )
+        self.report.requests[status] += 1
+        if status == 503 and body["error"]["code"] == "LifecycleNotStarted":
+            self.report.registrations_deferred += 1
+            self.at(day + 1, lambda d, p=p: self.register(p, d))
+            return
         if status != 201:
+            self.report.unexpected.append(f"register: POST /participants -> {status} {body}")
             return
         p.participant_id = body["participant_id"]
         self.set_account(p)
@@ -384,7 +414,9 @@ class Simulation:
             self.cloud.settle()
             if day == REGISTRATION_DAYS:
                 self.call("POST", "/waves/1/close", {"actor": "simulator", "reason": "wave full"}, (200,), "close wave")
-            self.cloud.run_scheduled()
+            for job, ran in self.cloud.run_scheduled().items():
+                if "not_started" in ran:
+                    self.report.runs_not_started[job] += 1
             self.cloud.settle()
             self.cloud.clock.advance(timedelta(days=1))
             if on_day:
@@ -399,15 +431,19 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     inspect: Callable[[LocalCloud, list[Persona]], None] | None = None,
     then: Callable[[LocalCloud, Report], None] | None = None,
+    open_executions_quota: int | None = None,
 ) -> Report:
     """`inspect(cloud, personas)`, if given, runs after the checks, before the local
     world is torn down (tests read the table through it); `then(cloud, report)` last of
     all, still before the teardown (`prakerja simulate --serve` serves the world from it)."""
     rng = random.Random(seed)
-    report = Report(participants, seed, faults)
+    report = Report(participants, seed, faults, open_executions_quota=open_executions_quota)
     provider = FakeProvider(fault_rate=faults, seed=seed)
     started = time.perf_counter()
-    with ids.seeded_source(seed), LocalCloud(start=DEFAULT_START, provider=provider) as cloud:  # same seed, same ids
+    with (
+        ids.seeded_source(seed),
+        LocalCloud(start=DEFAULT_START, provider=provider, open_executions_quota=open_executions_quota) as cloud,
+    ):  # same seed, same ids
         with _long_lived_heap():
             personas = make_personas(participants, rng)
             sim = Simulation(cloud, personas, rng, report, duplicate_deliveries=faults > 0)

@@ -90,6 +90,10 @@ PAYOUT_INTERVAL = timedelta(days=30)
 # holding one of the account's open executions until the state machine's 300-day timeout
 # (docs/capacity.md). A rating after it is refused.
 RATING_WINDOW = timedelta(days=60)
+# AWS Step Functions: STANDARD executions open at once per account and Region (a soft quota;
+# StartExecution beyond it answers ExecutionLimitExceeded, registration then 503). The local
+# stack enforces it too (prakerja/local/moto_patches/fidelity/open_executions_quota.py).
+STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA = 1_000_000
 # Survey n opens this long after the first payout's due date (n = 1, 2, 3).
 SURVEY_OPENS_AFTER_FIRST_PAYOUT = (timedelta(days=30), timedelta(days=60), timedelta(days=90))
 SURVEY_WINDOW = timedelta(days=30)

@@ -19,16 +19,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from prakerja_flow import catalogue, clock
 from prakerja_flow.auth import signing
 from prakerja_flow.auth import store as auth_store
-from prakerja_flow.data import clients, schema
+from prakerja_flow.data import clients, schema, workflow
 from prakerja_flow.payments import rate_limit
 from prakerja_flow.payments.fake import FakeProvider
 
 from . import credentials, gateway, invoker, moto_patches, schedules
 from .inspection import Inspection, _ended, _moto_executions
+from .moto_patches.fidelity import open_executions_quota
 from .moto_patches.speed import direct_lambda_invoke
 
 # `principal=` of LocalCloud.request: by default, the local client for the route family.
@@ -86,17 +88,21 @@ class LocalCloud(Inspection):
         provider: FakeProvider | None = None,
         table_name: str = catalogue.TABLE_NAME,
         record_idle_payout_runs: bool | None = None,
+        open_executions_quota: int | None = None,
     ):
         """`record_idle_payout_runs`: start a payout-run execution on a day when no queue shard
         has due work and payouts are not paused, as EventBridge Scheduler does. Off by default
         with the speed patches (PRAKERJA_MOTO_SPEED_PATCHES): such a run pays nothing and
         changes nothing, so the same plan and summary code answers its report in process,
         without the interpreter (it cost about 50 ms a simulated day, most of a test's time);
-        `local up` records every run."""
+        `local up` records every run. `open_executions_quota`: Step Functions' open executions
+        per account, enforced as AWS does (None: AWS's default,
+        config.STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA); lower it to see the quota bind."""
         invoker.require_hook_points()
         self.clock = SimulatedClock(start)
         self.provider = provider or FakeProvider()
         self.table_name = table_name
+        self.open_executions_quota = open_executions_quota
         self.arn_of: dict[str, str] = {}
         self.state_machine_arn = catalogue.state_machine_arn(REGION, ACCOUNT)
         self._mock = None
@@ -133,6 +139,7 @@ class LocalCloud(Inspection):
         self._mock.start()
         invoker.install()
         moto_patches.install()
+        open_executions_quota.set_quota(self.open_executions_quota)
         invoker.invocation_counts.clear()
         clients.reset()
         auth_store.reset()
@@ -158,6 +165,7 @@ class LocalCloud(Inspection):
             self._mock = None
             clock.set_source(None)
             rate_limit.set_sleep(None)
+            open_executions_quota.set_quota(None)
             clients.reset()
             auth_store.reset()
             for k, v in self._saved_env.items():
@@ -275,7 +283,16 @@ class LocalCloud(Inspection):
             if idle is not None:
                 return idle
         if key in self.state_machine_arns:
-            return self.run_execution(key, event)
+            try:
+                return self.run_execution(key, event)
+            except ClientError as refused:
+                # Step Functions would not start it (the account at its open-executions quota,
+                # or throttled): EventBridge Scheduler records a failed invocation; so do we.
+                code = refused.response.get("Error", {}).get("Code")
+                if code not in workflow.START_LATER_ERRORS:
+                    raise
+                log.warning("scheduled %s not started: %s", key, code)
+                return {"not_started": f"{code}: {refused.response['Error'].get('Message', '')}"}
         return self.invoke(key, event)
 
     def _idle_payout_run(self, event: dict) -> dict | None:

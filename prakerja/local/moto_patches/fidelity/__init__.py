@@ -1,5 +1,19 @@
 """Patches that make moto 5.2.5 answer as AWS does where the project's clients look."""
 
-from . import execution_history_pages, redrive_execution, redrive_status, stop_execution, used_tokens_refused
+from . import (
+    execution_history_pages,
+    open_executions_quota,
+    redrive_execution,
+    redrive_status,
+    stop_execution,
+    used_tokens_refused,
+)
 
-PATCHES = (used_tokens_refused, stop_execution, redrive_execution, redrive_status, execution_history_pages)
+PATCHES = (
+    used_tokens_refused,
+    stop_execution,
+    redrive_execution,
+    redrive_status,
+    execution_history_pages,
+    open_executions_quota,
+)

@@ -1,0 +1,88 @@
+"""Step Functions' open-executions quota on the local stack (issue 14, item 4: a quota-faithful
+local runtime): AWS refuses StartExecution beyond it (ExecutionLimitExceeded) and moto 5.2.5
+does not, so the fidelity patch does. Lowered here to 2, as a scaled-down simulation would:
+the third registration is recorded and answered 503 with Retry-After, and once an execution
+has ended the same request (same Idempotency-Key) completes it."""
+
+from __future__ import annotations
+
+import pytest
+from support.lifecycle_steps import nik, open_wave, register
+
+from prakerja.local import moto_patches
+from prakerja.local.cloud import LocalCloud
+from prakerja.local.moto_patches import fidelity
+from prakerja_flow import config
+from prakerja_flow.data import participants as profiles
+from prakerja_flow.payments.fake import FakeProvider
+from prakerja_flow.services import operator
+
+
+@pytest.fixture
+def small_account():
+    with LocalCloud(provider=FakeProvider(), open_executions_quota=2) as cloud:
+        yield cloud
+
+
+def third(cloud):
+    return cloud.http("POST", "/participants", {"nik": nik(3), "full_name": "Siti", "wave": 1}, idempotency_key="r3")
+
+
+def test_beyond_the_quota_registration_is_503_and_completes_once_an_execution_ends(small_account):
+    cloud = small_account
+    open_wave(cloud)
+    first, _ = register(cloud, 1), register(cloud, 2)
+    assert len(cloud.executions("RUNNING")) == 2
+
+    status, headers, body = third(cloud)
+    assert status == 503 and body["error"]["code"] == "LifecycleNotStarted", body
+    assert headers.get("Retry-After") == str(int(config.LIFECYCLE_START_RETRY_AFTER.total_seconds()))
+    pid = profiles.find_id_by_nik(nik(3))
+    assert pid and not profiles.require(pid).get("execution_arn")  # recorded, nothing lost
+    assert len(cloud.executions()) == 2
+
+    operator.cancel_participation(first, "ops:test", "registered with a false identity", cloud.clock())
+    cloud.wait_until(lambda: len(cloud.executions("RUNNING")) == 1, what="the cancelled lifecycle to end")
+    status, _, body = third(cloud)
+    assert status == 201 and body["participant_id"] == pid, body
+    cloud.wait_for_token(pid, "PURCHASE")
+    assert len(cloud.executions("RUNNING")) == 2
+
+
+def test_starting_an_execution_that_exists_opens_nothing_and_is_not_refused(small_account):
+    cloud = small_account
+    open_wave(cloud)
+    pids = [register(cloud, 1), register(cloud, 2)]
+    arn = cloud.state_machine_arn
+    # The same name and input again (a retried start): AWS returns the execution it has.
+    execution = cloud.sfn.describe_execution(executionArn=cloud.execution_arn(pids[0]))
+    again = cloud.sfn.start_execution(stateMachineArn=arn, name=pids[0], input=execution["input"])
+    assert again["executionArn"] == execution["executionArn"]
+
+
+def test_moto_alone_starts_beyond_the_quota():
+    """What the patch changes: without it the third start succeeds (AWS would refuse it)."""
+    with moto_patches.without(fidelity.open_executions_quota):
+        with LocalCloud(provider=FakeProvider(), open_executions_quota=2) as cloud:
+            open_wave(cloud)
+            register(cloud, 1), register(cloud, 2)
+            status, _, body = third(cloud)
+            assert status == 201, body
+            assert len(cloud.executions("RUNNING")) == 3
+
+
+def test_a_wave_larger_than_the_quota_shows_how_todays_lifecycle_design_fails():
+    """Issue 14, item 4: the quota-faithful run of today's design (one execution open per
+    participant until the last payment). Twelve participants, room for six executions: six
+    lifecycles fill the account, the rest are answered 503 and retried, and the daily payout
+    run, which needs an execution of its own, is refused every day: nobody is paid. Money is
+    still never paid wrongly; what fails is that nothing is paid at all (docs/capacity.md)."""
+    from prakerja.simulate import simulate
+
+    summary = simulate(12, 3, open_executions_quota=6).as_dict()
+    assert summary["open_executions_quota"] == 6 and summary["registrations_deferred"] > 0
+    assert summary["scheduled_runs_not_started"]["payout-run"] > 100
+    assert summary["paid_idr"]["total"] == 0 and not summary["ok"]
+    assert summary["executions_by_status"] == {"RUNNING": 6}
+    money = [v for v in summary["invariant_violations"] if "above" in v or "twice" in v or "statement" in v]
+    assert money == [], money
