@@ -86,3 +86,21 @@ def test_other_start_failures_are_not_turned_into_a_retry(cloud, monkeypatch):
     busy(monkeypatch, "StateMachineDoesNotExist")
     status, headers, body = cloud.http("POST", "/participants", BODY)
     assert status == 500 and "Retry-After" not in headers
+
+
+def test_a_registration_recorded_while_the_wave_was_open_completes_after_it_closed(cloud, monkeypatch):
+    """The retry of a 503 registration comes after the wave closed (found by the quota-faithful
+    simulation: it was refused WaveClosed and the participant never got a lifecycle)."""
+    open_wave(cloud)
+    refusing = busy(monkeypatch, "ExecutionLimitExceeded")
+    status, _, _ = cloud.http("POST", "/participants", BODY, idempotency_key="reg-late")
+    assert status == 503 and refusing.refused == 1
+    status, body = cloud.request("POST", "/waves/1/close", {"actor": "ops", "reason": "wave full"})
+    assert status == 200, body
+
+    status, _, body = cloud.http("POST", "/participants", BODY, idempotency_key="reg-late")
+    assert status == 201, body
+    cloud.wait_for_token(body["participant_id"], "PURCHASE")
+    # A new registration in the closed wave is still refused.
+    status, _, body = cloud.http("POST", "/participants", {**BODY, "nik": nik(8)})
+    assert status == 409 and body["error"]["code"] == "WaveClosed"

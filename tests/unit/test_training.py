@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from prakerja_flow import config
@@ -19,7 +19,7 @@ from prakerja_flow.domain.errors import (
     PreviousTrainingNotFinished,
     PurchaseDeadlineExpired,
 )
-from prakerja_flow.domain.training import BalanceView, TrainingItem, check_bundle_ban, check_purchase
+from prakerja_flow.domain.training import BalanceView, TrainingItem, check_bundle_ban, check_purchase, programme_date
 
 FAST = settings(max_examples=60, deadline=None, database=None)
 
@@ -89,10 +89,12 @@ def test_naive_datetimes_use_their_own_date():
     at=st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2023, 12, 31), timezones=st.just(UTC)),
     n=st.integers(min_value=1, max_value=5),
 )
+@example(at=datetime(2020, 6, 29, 18, 0, tzinfo=UTC), n=2)  # 30 June in Jakarta, 29 June in UTC
 @FAST
 def test_bundle_ban_property(at, n):
     items = [TrainingItem(f"T-{i}", f"LP-{i % 2}", 1000 * (i + 1)) for i in range(n)]
-    banned = n > 1 and at.date() >= config.BUNDLE_BAN_EFFECTIVE
+    # The ban's date is the programme's (Jakarta) date: 29 June 17:00 UTC is already 30 June there.
+    banned = n > 1 and programme_date(at) >= config.BUNDLE_BAN_EFFECTIVE
     if banned:
         with pytest.raises(BundleNotAllowed):
             check_bundle_ban(items, at)

@@ -29,12 +29,14 @@ def register(nik: str, full_name: str, wave: int, at: datetime) -> dict:
     wave_item = waves_data.get(wave)
     if wave_item is None:
         raise errors.WaveNotFound(f"wave {wave} does not exist")
-    waves.require_open(wave, wave_item["status"])
     existing = profiles.find_id_by_nik(nik)
     if existing:
+        # Accepted while the wave was open: its retry completes it even if the wave closed since.
         healed = _heal_missing_execution(existing)
         if healed is not None and (healed["full_name"], healed["wave"]) == (full_name, wave):
             return healed  # this very registration, whose lifecycle had not started: now complete
+    waves.require_open(wave, wave_item["status"])
+    if existing:
         raise errors.DuplicateNik("this NIK already holds a Kartu Prakerja (one person, one card, across all waves)")
     participant_id = ids.new_participant_id()
     profile = participation.accepted(participant_id, nik, full_name, wave, info.gender, info.birth_date.isoformat(), at)
