@@ -2,8 +2,9 @@
 stack (issue 18: under 1 s each), the way an operator runs it: three processes.
 
   1. the local stack: a LocalCloud holding N waiting executions (bench/ops_executions.py's
-     set-up) and, for the N/5 waiting at AwaitPayout, their seven entitlements (payout 1
-     due, a tenth of them FAILED; the rest scheduled later), served as `local up` serves
+     set-up) and, for the N/5 it puts at AwaitPayout (the definition before ADR 0013, whose
+     executions still wait there), their seven entitlements (payout 1 due, a tenth of them
+     FAILED; the rest scheduled later), served as `local up` serves
      (moto server on the AWS port, the programme clock published);
   2. `prakerja ops console --endpoint-url http://127.0.0.1:<aws port>`;
   3. this script, fetching each page over HTTP with the console's cookie.
@@ -40,7 +41,8 @@ CLI = [sys.executable, "-c", "from prakerja.cli import main; main()"]
 
 
 def entitlement_items(cloud, n: int) -> list[dict]:
-    """Entitlements of the participants bench/ops_executions.py puts at AwaitPayout (i % 5 == 3)."""
+    """Entitlements of the participants bench/ops_executions.py puts at AwaitPayout (i % 5 == 3,
+    a legacy state: executions started before ADR 0013)."""
     from prakerja_flow import clock, config
     from prakerja_flow.data import dynamo, schema
     from prakerja_flow.domain import incentives as inc
@@ -108,20 +110,31 @@ def serve_world(n: int, aws_port: int, api_port: int) -> None:
     from prakerja_flow.payments.fake import FakeProvider
 
     sys.path.insert(0, str(ROOT / "tests"))  # the tests' support package
-    from support.lifecycle_steps import advance_days, buy, complete, nik, open_wave, payout_account, rate, register
+    from support.lifecycle_steps import (
+        GRANTED,
+        advance_days,
+        buy,
+        complete,
+        nik,
+        open_wave,
+        payout_account,
+        rate,
+        register,
+    )
 
     from prakerja_flow import config
 
     with LocalCloud(provider=FakeProvider()) as cloud:
         for wave in (1, 2, 3):
             open_wave(cloud, wave)
-        # Two real lifecycles for the participant page: one waiting to buy, one whose payout FAILED.
+        # Two real lifecycles for the participant page: one waiting to buy, one granted (ended at
+        # IncentivesGranted, ADR 0013) whose payout 1 FAILED in the payout run.
         waiting, failed = register(cloud, 1), register(cloud, 2)
         payout_account(cloud, failed, nik(2), verified=False, number="081200000002")
         buy(cloud, failed)
         complete(cloud, failed)
         rate(cloud, failed)
-        cloud.wait_for_token(failed, "PAYOUT#1")
+        cloud.wait_for_end(failed, GRANTED)  # the lifecycle ends at the grant; the payout run pays (ADR 0013)
         advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)
         print(f"participants {waiting} {failed}", flush=True)
         with waiting_executions(cloud, n):

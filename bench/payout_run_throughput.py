@@ -46,7 +46,7 @@ def setup(cloud: LocalCloud, n: int) -> None:
         number = f"08{i:010d}"
         cloud.provider.open_account("OVO", number, nik, kyc_verified=True)
         accounts.replace(pid, {"channel": "OVO", "account_number": number}, {}, None, "bench", granted)
-        assert entitlements.grant(pid, "ORD1", plan, granted)
+        assert entitlements.grant(pid, "ORD1", plan, granted, lifecycle_waits=False)
 
 
 def one(n: int) -> dict:

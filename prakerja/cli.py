@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -53,10 +54,38 @@ def simulate(
             "registrations beyond it are answered 503 and retried the next day.",
         ),
     ] = None,
+    shape: Annotated[
+        str,
+        typer.Option(
+            help="When participants arrive: one-wave (one wave open for a week) or 2020 "
+            "(the 2020 programme's eleven waves, scaled to --participants; prakerja/load_shape.py).",
+        ),
+    ] = "one-wave",
+    scale: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Divide AWS's quotas by this, for a load divided by it: --participants 5500 --shape 2020 "
+            "--scale 1000 is the 2020 programme at 1/1000 (docs/capacity.md).",
+        ),
+    ] = 1,
+    lifecycle_asl: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Run the lifecycle on this ASL file instead, to compare designs (the one before "
+            "ADR 0013: tests/support/definitions/participant_lifecycle_before_0013.asl.json).",
+        ),
+    ] = None,
 ) -> None:
     """Run a wave of synthetic participants through the real API and state machine."""
-    from .simulate import HORIZON_DAYS
+    from . import load_shape
+    from .simulate import horizon_days
     from .simulate import simulate as run
+
+    if shape not in load_shape.SHAPES:
+        raise typer.BadParameter(f"one of {', '.join(load_shape.SHAPES)}", param_hint="--shape")
 
     if serve:
         if port == aws_port:
@@ -70,7 +99,7 @@ def simulate(
         progress = Progress(
             transient=True, console=__import__("rich.console", fromlist=["Console"]).Console(stderr=True)
         )
-        task = progress.add_task("simulating programme days", total=HORIZON_DAYS)
+        task = progress.add_task("simulating programme days", total=horizon_days(load_shape.plan(shape, participants)))
         progress.start()
         progress_cb = lambda done, total: progress.update(task, completed=done)  # noqa: E731
 
@@ -95,6 +124,9 @@ def simulate(
             progress_cb,
             then=report_then_serve if serve else None,
             open_executions_quota=open_executions,
+            shape=shape,
+            scale=scale,
+            lifecycle_asl=lifecycle_asl,
         )
     finally:
         if progress:
@@ -127,7 +159,7 @@ def _print_summary(summary: dict) -> None:
 
     console = Console()
     table = Table(
-        title=f"Simulated wave: {summary['participants']} participants, "
+        title=f"Simulated programme: {summary['participants']} participants, "
         f"seed {summary['seed']}, faults {summary['faults']}"
     )
     table.add_column("measure")
@@ -138,6 +170,17 @@ def _print_summary(summary: dict) -> None:
         table.add_row(f"executions {status}", str(count))
     for kind, amount in summary["paid_idr"].items():
         table.add_row(f"paid {kind}", f"Rp{amount:,}")
+    table.add_row("load shape, scale", f"{summary['load_shape']}, 1/{summary['scale']:,}")
+    quota = summary.get("open_executions_quota")
+    table.add_row(
+        "open executions at the peak",
+        f"{summary['open_executions_peak']:,} (day {summary['open_executions_peak_day']})"
+        + (f" of a quota of {quota:,}" if quota else ""),
+    )
+    if quota:
+        table.add_row("registrations answered 503, retried", str(summary["registrations_deferred"]))
+        for job, days in summary["scheduled_runs_not_started"].items():
+            table.add_row(f"days {job} could not start (quota)", str(days))
     table.add_row("wall time", f"{summary['wall_seconds']} s")
     table.add_row("lifecycles per second", str(summary["lifecycles_per_second"]))
     for name, value in summary["state_transitions_per_lifecycle"].items():

@@ -13,13 +13,15 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from prakerja_flow import catalogue, config, ids
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import build_nik
+from prakerja_flow.domain.vocabulary import LegacyLifecycleState, LifecycleState
 from prakerja_flow.payments.fake import FakeProvider
 
-from . import payout_lateness
+from . import load_shape, payout_lateness
 from .invariants import check_invariants
 from .local import invoker
 from .local.cloud import DEFAULT_START, LocalCloud
@@ -27,18 +29,26 @@ from .local.cloud import DEFAULT_START, LocalCloud
 PLATFORMS = ("pijarmahir", "sekolahmu", "skillacademy", "tokopedia", "bukalapak", "pintaria", "maubelajarapa")
 ACCOUNT_OK, ACCOUNT_UNVERIFIED_THEN_FIXED, ACCOUNT_OTHER_NAME = "ok", "unverified_then_fixed", "other_name"
 NEVER = datetime.max.replace(tzinfo=UTC)
-REGISTRATION_DAYS = 7
+# Where a lifecycle that was granted its incentives ends (the second: before ADR 0013).
+GRANTED_END_STATES = (LifecycleState.INCENTIVES_GRANTED, LegacyLifecycleState.LIFECYCLE_COMPLETE)
+REGISTRATION_DAYS = load_shape.ONE_WAVE_REGISTRATION_DAYS
 UNISSUED_VOUCHER = "PKV-AAAA-AAAA-AAAA"  # well-formed, never issued
-# Long enough for the last survey window of the last registrant to close.
-HORIZON_DAYS = (
-    REGISTRATION_DAYS
-    + 20
-    + 17
-    + config.FIRST_PAYOUT_DELAY.days
-    + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1].days
-    + config.SURVEY_WINDOW.days
-    + 10
-)
+
+
+def horizon_days(waves: list[load_shape.WavePlan]) -> int:
+    """Long enough for the last survey window of the last registrant to close."""
+    return (
+        max(w.closes_day for w in waves)
+        + 20
+        + 17
+        + config.FIRST_PAYOUT_DELAY.days
+        + config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1].days
+        + config.SURVEY_WINDOW.days
+        + 10
+    )
+
+
+HORIZON_DAYS = horizon_days(load_shape.one_wave(1))
 
 
 @dataclass
@@ -47,6 +57,7 @@ class Persona:
     nik: str
     platform: str
     register_day: int
+    wave: int = 1
     never_buys: bool = False
     tries_bundle: bool = False
     buys_without_voucher: bool = False  # its platform first tries to buy without the participant's voucher
@@ -78,6 +89,9 @@ class Report:
     participants: int
     seed: int
     faults: float
+    load_shape: str = "one-wave"
+    # Quotas divided by this (simulate(scale=)): 1 is AWS's own.
+    scale: int = 1
     wall_seconds: float = 0.0
     requests: Counter = field(default_factory=Counter)
     unexpected: list[str] = field(default_factory=list)
@@ -95,6 +109,10 @@ class Report:
     # Scheduled state machines Step Functions would not start (the payout run counts against
     # the same quota as the lifecycles), by job.
     runs_not_started: Counter = field(default_factory=Counter)
+    # The most lifecycle executions RUNNING at once (counted after each day's requests), and
+    # the day: what the open-executions quota is measured against.
+    open_executions_peak: int = 0
+    open_executions_peak_day: int = 0
 
     def as_dict(self) -> dict:
         lifecycles = sum(self.executions.values())
@@ -110,6 +128,10 @@ class Report:
         return {
             **quota,
             "participants": self.participants,
+            "load_shape": self.load_shape,
+            "scale": self.scale,
+            "open_executions_peak": self.open_executions_peak,
+            "open_executions_peak_day": self.open_executions_peak_day,
             "seed": self.seed,
             "faults": self.faults,
             "final_states": dict(sorted(self.final_states.items())),
@@ -131,7 +153,11 @@ class Report:
         }
 
 
-def make_personas(count: int, rng: random.Random) -> list[Persona]:
+def make_personas(count: int, rng: random.Random, waves: list[load_shape.WavePlan] | None = None) -> list[Persona]:
+    waves = waves or load_shape.one_wave(count)
+    wave_of = [w for w in waves for _ in range(w.size)]
+    if len(wave_of) != count:
+        raise ValueError(f"the waves hold {len(wave_of)} participants, not {count}")
     personas = []
     used: set[str] = set()
     for index in range(count):
@@ -149,7 +175,10 @@ def make_personas(count: int, rng: random.Random) -> list[Persona]:
                 used.add(nik)
                 break
         roll = rng.random()
-        persona = Persona(index, nik, rng.choice(PLATFORMS), rng.randrange(REGISTRATION_DAYS))
+        wave = wave_of[index]
+        persona = Persona(
+            index, nik, rng.choice(PLATFORMS), wave.opens_day + rng.randrange(wave.registration_days), wave.wave
+        )
         persona.never_buys = roll < 0.06
         persona.never_rates = 0.06 <= roll < 0.12
         persona.tries_bundle = rng.random() < 0.12
@@ -173,8 +202,15 @@ def make_personas(count: int, rng: random.Random) -> list[Persona]:
 
 class Simulation:
     def __init__(
-        self, cloud: LocalCloud, personas: list[Persona], rng: random.Random, report: Report, duplicate_deliveries: bool
+        self,
+        cloud: LocalCloud,
+        personas: list[Persona],
+        rng: random.Random,
+        report: Report,
+        duplicate_deliveries: bool,
+        waves: list[load_shape.WavePlan] | None = None,
     ):
+        self.waves = waves or load_shape.one_wave(len(personas))
         self.cloud = cloud
         self.personas = personas
         self.rng = rng
@@ -226,11 +262,19 @@ class Simulation:
             )
         for p in self.personas:
             self.at(p.register_day, lambda d, p=p: self.register(p, d))
+        # One person, one card: the same NIKs again on the first wave's last day, or in the
+        # next wave when there is one (dedupe across waves).
+        again = self.waves[1] if len(self.waves) > 1 else self.waves[0]
+        again_day = again.opens_day if len(self.waves) > 1 else again.closes_day
         for p in self.personas[: max(1, len(self.personas) // 50)]:
             self.at(
-                REGISTRATION_DAYS,
+                again_day,
                 lambda d, p=p: self.call(
-                    "POST", "/participants", {"nik": p.nik, "full_name": "Again", "wave": 1}, (409,), "duplicate NIK"
+                    "POST",
+                    "/participants",
+                    {"nik": p.nik, "full_name": "Again", "wave": again.wave},
+                    (409,),
+                    "duplicate NIK",
                 ),
             )
 
@@ -240,7 +284,7 @@ class Simulation:
         status, body = self.cloud.request(
             "POST",
             "/participants",
-            {"nik": p.nik, "full_name": f"Peserta {p.index}", "wave": 1},
+            {"nik": p.nik, "full_name": f"Peserta {p.index}", "wave": p.wave},
             idempotency_key=f"register-{p.index}",
         )
         self.report.requests[status] += 1
@@ -404,16 +448,29 @@ class Simulation:
 
     # --- the clock -----------------------------------------------------------------------------
 
+    def wave_action(self, wave: int, action: str) -> None:
+        reason = "simulation" if action == "open" else "wave full"
+        self.call("POST", f"/waves/{wave}/{action}", {"actor": "simulator", "reason": reason}, (200,), f"{action} wave")
+
+    def count_open_executions(self, day: int) -> None:
+        running = len(self.cloud.executions("RUNNING"))
+        if running > self.report.open_executions_peak:
+            self.report.open_executions_peak, self.report.open_executions_peak_day = running, day
+
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
-        self.call("POST", "/waves/1/open", {"actor": "simulator", "reason": "simulation"}, (200,), "open wave")
         self.schedule()
-        for day in range(HORIZON_DAYS):
+        for day in range(horizon_days(self.waves)):
+            for wave in self.waves:
+                if wave.opens_day == day:
+                    self.wave_action(wave.wave, "open")
             while self.agenda.get(day):  # an action may add another for the same day
                 for action in self.agenda.pop(day):
                     action(day)
             self.cloud.settle()
-            if day == REGISTRATION_DAYS:
-                self.call("POST", "/waves/1/close", {"actor": "simulator", "reason": "wave full"}, (200,), "close wave")
+            self.count_open_executions(day)
+            for wave in self.waves:
+                if wave.closes_day == day:
+                    self.wave_action(wave.wave, "close")
             for job, ran in self.cloud.run_scheduled().items():
                 if "not_started" in ran:
                     self.report.runs_not_started[job] += 1
@@ -432,22 +489,41 @@ def simulate(
     inspect: Callable[[LocalCloud, list[Persona]], None] | None = None,
     then: Callable[[LocalCloud, Report], None] | None = None,
     open_executions_quota: int | None = None,
+    shape: str = "one-wave",
+    scale: int = 1,
+    lifecycle_asl: Path | None = None,
 ) -> Report:
     """`inspect(cloud, personas)`, if given, runs after the checks, before the local
     world is torn down (tests read the table through it); `then(cloud, report)` last of
-    all, still before the teardown (`prakerja simulate --serve` serves the world from it)."""
+    all, still before the teardown (`prakerja simulate --serve` serves the world from it).
+
+    `shape`: when participants arrive (prakerja/load_shape.py). `scale`: AWS's quotas divided
+    by it, for a load divided by it (docs/capacity.md, "simulate --scale"); an explicit
+    `open_executions_quota` wins. `lifecycle_asl`: run the lifecycle on another definition,
+    to compare designs (e.g. the one before ADR 0013)."""
     rng = random.Random(seed)
-    report = Report(participants, seed, faults, open_executions_quota=open_executions_quota)
+    if open_executions_quota is None and scale > 1:
+        open_executions_quota = max(1, config.STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA // scale)
+    waves = load_shape.plan(shape, participants)
+    report = Report(
+        participants, seed, faults, load_shape=shape, scale=scale, open_executions_quota=open_executions_quota
+    )
     provider = FakeProvider(fault_rate=faults, seed=seed)
     started = time.perf_counter()
+    horizon = horizon_days(waves)
     with (
         ids.seeded_source(seed),
-        LocalCloud(start=DEFAULT_START, provider=provider, open_executions_quota=open_executions_quota) as cloud,
+        LocalCloud(
+            start=DEFAULT_START,
+            provider=provider,
+            open_executions_quota=open_executions_quota,
+            lifecycle_asl=lifecycle_asl,
+        ) as cloud,
     ):  # same seed, same ids
         with _long_lived_heap():
-            personas = make_personas(participants, rng)
-            sim = Simulation(cloud, personas, rng, report, duplicate_deliveries=faults > 0)
-            sim.run(on_day=(lambda d: progress(d + 1, HORIZON_DAYS)) if progress else None)
+            personas = make_personas(participants, rng, waves)
+            sim = Simulation(cloud, personas, rng, report, duplicate_deliveries=faults > 0, waves=waves)
+            sim.run(on_day=(lambda d: progress(d + 1, horizon)) if progress else None)
             report.wall_seconds = time.perf_counter() - started
             summarise(cloud, personas, report)
             report.violations.extend(check_invariants(cloud, personas))
@@ -502,7 +578,7 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
         entered = [e for e in events if e["type"].endswith("StateEntered")]
         report.final_states[_final_state(events, entered)] += 1
         transitions.append(len(entered))
-        if entered and entered[-1]["stateEnteredEventDetails"]["name"] == "LifecycleComplete":
+        if entered and entered[-1]["stateEnteredEventDetails"]["name"] in GRANTED_END_STATES:
             happy.append(len(entered))
     report.transitions = {
         "all_mean": round(sum(transitions) / len(transitions), 1) if transitions else 0.0,

@@ -6,6 +6,7 @@ API Gateway, which moto does not trigger, are driven from here."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -16,6 +17,7 @@ import time
 import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -89,6 +91,7 @@ class LocalCloud(Inspection):
         table_name: str = catalogue.TABLE_NAME,
         record_idle_payout_runs: bool | None = None,
         open_executions_quota: int | None = None,
+        lifecycle_asl: Path | None = None,
     ):
         """`record_idle_payout_runs`: start a payout-run execution on a day when no queue shard
         has due work and payouts are not paused, as EventBridge Scheduler does. Off by default
@@ -97,12 +100,15 @@ class LocalCloud(Inspection):
         without the interpreter (it cost about 50 ms a simulated day, most of a test's time);
         `local up` records every run. `open_executions_quota`: Step Functions' open executions
         per account, enforced as AWS does (None: AWS's default,
-        config.STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA); lower it to see the quota bind."""
+        config.STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA); lower it to see the quota bind.
+        `lifecycle_asl`: deploy the lifecycle from another definition file, to compare designs
+        (the one before ADR 0013 is in tests/support/definitions/)."""
         invoker.require_hook_points()
         self.clock = SimulatedClock(start)
         self.provider = provider or FakeProvider()
         self.table_name = table_name
         self.open_executions_quota = open_executions_quota
+        self.lifecycle_asl = lifecycle_asl
         self.arn_of: dict[str, str] = {}
         self.state_machine_arn = catalogue.state_machine_arn(REGION, ACCOUNT)
         self._mock = None
@@ -222,6 +228,8 @@ class LocalCloud(Inspection):
             )
             self.arn_of[spec.key] = out["FunctionArn"]
         for machine in catalogue.STATE_MACHINES:
+            if machine.key == catalogue.LIFECYCLE.key and self.lifecycle_asl is not None:
+                machine = dataclasses.replace(machine, asl=Path(self.lifecycle_asl))
             created = self.sfn.create_state_machine(
                 name=machine.name,
                 definition=catalogue.render_asl(self.arn_of, machine),

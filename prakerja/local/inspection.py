@@ -114,6 +114,20 @@ class Inspection:
             lambda: self.current_state(participant_id) == state, timeout, f"{participant_id} to reach {state}"
         )
 
+    def wait_for_end(self, participant_id: str, state: str, timeout: float = 10.0) -> None:
+        """Until the participant's execution SUCCEEDED in this end state."""
+
+        def ended() -> bool:
+            events = self.history(participant_id)
+            entered = [e for e in events if e["type"].endswith("StateEntered")]
+            return (
+                bool(entered)
+                and events[-1]["type"] == "ExecutionSucceeded"
+                and entered[-1]["stateEnteredEventDetails"]["name"] == state
+            )
+
+        self.wait_until(ended, timeout, f"{participant_id} to end in {state}")
+
     def wait_for_token(self, participant_id: str, stage: str, timeout: float = 10.0) -> None:
         from prakerja_flow.data import inbox
 

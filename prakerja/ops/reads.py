@@ -21,6 +21,7 @@ from prakerja_flow.data import participants as profiles
 from prakerja_flow.domain import errors, participation
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.nik import mask_nik
+from prakerja_flow.domain.vocabulary import LegacyLifecycleState, LifecycleState
 from prakerja_flow.domain.vocabulary import state_of_stage_key as state_of_stage
 from prakerja_flow.services import status as status_service
 
@@ -31,16 +32,25 @@ NIK_PATTERN = re.compile(r"^\d{16}$")
 EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 FINAL_STATES = {participation.REVOKED: "Revoked", participation.CANCELLED: "ParticipationCancelled"}
-ENDED_STATES = (*FINAL_STATES.values(), "RatingWindowClosed", "LifecycleComplete")
+ENDED_STATES = (
+    *FINAL_STATES.values(),
+    LifecycleState.RATING_WINDOW_CLOSED,
+    LifecycleState.INCENTIVES_GRANTED,
+    LegacyLifecycleState.LIFECYCLE_COMPLETE,
+)
 
 
 def final_state(profile: dict) -> str:
     """The end state of a SUCCEEDED execution, read from its profile (no history read)."""
+    if profile.get("lifecycle_waits") is False:
+        # Granted (ADR 0013): the execution ended there; a cancellation after the grant
+        # cancels the unpaid entitlements but has no execution left to end.
+        return LifecycleState.INCENTIVES_GRANTED
     if profile.get("status") in FINAL_STATES:
         return FINAL_STATES[profile["status"]]
     if profile.get("rating_window_closed_at") and not profile.get("incentive_purchase_id"):
-        return "RatingWindowClosed"
-    return "LifecycleComplete"
+        return LifecycleState.RATING_WINDOW_CLOSED
+    return LegacyLifecycleState.LIFECYCLE_COMPLETE  # granted by the definition before ADR 0013
 
 
 # --- small helpers ----------------------------------------------------------------------------

@@ -128,5 +128,6 @@ def profiles(participant_ids: list[str]) -> dict[str, dict]:
     wanted = [dynamo.key(keys.participant(pid), keys.PROFILE) for pid in dict.fromkeys(participant_ids)]
     # ... and what tells how a finished execution ended (reads.final_state).
     fields = "participant_id, wave, #s, accepted_at, cash_paid_idr, cancelled_at, revoked_at"
-    items = _batch_get(wanted, f"{fields}, rating_window_closed_at, incentive_purchase_id", {"#s": "status"})
+    ended = "rating_window_closed_at, incentive_purchase_id, lifecycle_waits"
+    items = _batch_get(wanted, f"{fields}, {ended}", {"#s": "status"})
     return {item["participant_id"]: item for item in items}

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from support.lifecycle_steps import (  # noqa: E402
+    GRANTED,
     advance_days,
     buy,
     complete,
@@ -60,7 +61,8 @@ def world() -> Iterator[World]:
         complete(cloud, rating, training="T-DATA-ANALYST")
         waiting = register(cloud, 4, wave=2)
         cancelled = register(cloud, 5)
-        for pid, stage in ((failed, "PAYOUT#1"), (rating, "RATING"), (waiting, "PURCHASE"), (cancelled, "PURCHASE")):
+        cloud.wait_for_end(failed, GRANTED)  # the lifecycle ends at the grant; the payout run pays (ADR 0013)
+        for pid, stage in ((rating, "RATING"), (waiting, "PURCHASE"), (cancelled, "PURCHASE")):
             cloud.wait_for_token(pid, stage)
         target = connect(None, None, None)
         actions.perform(target, actions.build(actions.CANCEL, {"participant_id": cancelled}), "citra", "fraud report 9")

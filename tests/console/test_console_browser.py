@@ -31,9 +31,11 @@ def test_search_by_nik_opens_the_participant_with_the_graph(page, served, local_
     page.click("form.search button")
     page.wait_for_url(f"**/participants/{local_world.failed}")
     assert "is not KYC-verified" in page.inner_text("#diagnosis")
-    current = page.locator("#graph svg g.current")
-    assert current.count() == 1 and current.get_attribute("data-state") == "AwaitPayout"
-    assert page.locator("#graph svg g.visited").count() >= 8 and page.locator("#graph svg path.taken").count() >= 7
+    # The lifecycle ended at the grant (ADR 0013): drawn to IncentivesGranted, nothing current.
+    assert page.inner_text("#current-state") == "IncentivesGranted"
+    assert page.locator('#graph svg g.visited[data-state="IncentivesGranted"]').count() == 1
+    assert page.locator("#graph svg g.current").count() == 0
+    assert page.locator("#graph svg g.visited").count() >= 9 and page.locator("#graph svg path.taken").count() >= 8
     box = page.locator("#graph svg").bounding_box()
     assert box and box["width"] > 400 and box["height"] > 400  # drawn, not an empty box
     assert local_world.nik_of[local_world.failed] not in page.content()

@@ -33,8 +33,13 @@ def test_the_participant_page_says_what_ops_participant_says(client, local_world
         assert diagnosis == report["diagnosis"].replace("'", "&#39;"), pid
     failed = text(client.get(f"/participants/{local_world.failed}"))
     assert "is not KYC-verified" in failed and 'data-action="entitlement.retry"' in failed
-    assert 'class="state visited current" data-state="AwaitPayout"' in failed  # the graph, with where it is now
+    # The graph, with where the lifecycle is now: it ended at the grant (ADR 0013); the payout
+    # run pays (and here failed to pay) from the entitlements, with no state left to wait in.
+    assert 'Execution <span class="ok">SUCCEEDED</span>' in failed
+    assert '<strong id="current-state">IncentivesGranted</strong>' in failed
+    assert 'class="state visited" data-state="IncentivesGranted"' in failed and "visited current" not in failed
     assert 'class="edge taken" data-from="AwaitRating" data-to="CheckRating"' in failed
+    assert 'class="edge taken" data-from="GrantIncentives" data-to="IncentivesGranted"' in failed
     paid = text(client.get(f"/participants/{local_world.paid}"))
     # The execution that paid: the payout run that sent it (a state machine of its own).
     assert 'id="paid-by"' in paid and "POST_TRAINING 1" in paid and ":execution:payout-run:" in paid
@@ -44,9 +49,9 @@ def test_the_participant_page_says_what_ops_participant_says(client, local_world
     assert re.search(
         r"<td>[^<]*</td><td>citra</td><td>participant.cancel</td><td>fraud report 9</td>", cancelled
     )  # audit trail
-    timeline = re.search(
-        r'<table id="timeline">.*?</table>', text(client.get(f"/participants/{local_world.rating}")), re.S
-    )[0]
+    rating = text(client.get(f"/participants/{local_world.rating}"))
+    assert 'class="state visited current" data-state="AwaitRating"' in rating  # a running one: where it waits
+    timeline = re.search(r'<table id="timeline">.*?</table>', rating, re.S)[0]
     assert "entered AwaitRating" in timeline and "TRAINING_PURCHASE" in timeline and "2020-07-01" in timeline
     assert client.get("/participants/PNOBODY").status_code == 404
 
@@ -63,9 +68,10 @@ def test_executions_filters_csv_and_bad_filters(client, local_world):
     assert local_world.waiting in text(client.get("/executions?wave=2")) and "1 matched" in text(
         client.get("/executions?wave=2")
     )
-    _, cli = ops("executions", "--json", "--state", "AwaitPayout")
+    # Both granted lifecycles ended at IncentivesGranted (ADR 0013), paid or not.
+    _, cli = ops("executions", "--json", "--state", "IncentivesGranted")
     assert {r["participant_id"] for r in cli["executions"]} == {local_world.failed, local_world.paid}
-    assert f"{cli['matched']} matched" in text(client.get("/executions?state=AwaitPayout"))
+    assert f"{cli['matched']} matched" in text(client.get("/executions?state=IncentivesGranted"))
     rows = list(csv.DictReader(io.StringIO(text(client.get("/executions.csv?never_paid=1")))))
     assert {r["participant_id"] for r in rows} >= {
         local_world.failed,

@@ -25,6 +25,7 @@ from prakerja_flow.payments import test_accounts as ta
 WAVE = 1
 REVIEW = "Instruktur menjelaskan dengan jelas."
 LONG_AGO = "2000-01-01T00:00:00Z"
+PAYMENTS = config.POST_TRAINING_PAYOUT_COUNT + config.SURVEY_COUNT  # entitlements per participant
 JOBS = [spec.key for spec in catalogue.scheduled_jobs()]
 pytestmark = pytest.mark.deployed
 
@@ -55,19 +56,22 @@ def view(target, pid: str) -> dict:
     return ok(target.call("portal", "GET", f"/participants/{pid}"), 200)
 
 
-def waiting_for(target, pid: str, stage: str) -> dict:
+def granted(target, pid: str) -> dict:
+    """The participant's standing once the lifecycle ended at the grant (ADR 0013): its
+    execution SUCCEEDED and the seven entitlements exist; the payout run pays them from here."""
     seen: dict = {}
 
     def check():
         seen["view"] = standing = view(target, pid)
-        return standing if stage in standing["waiting_for"] else None
+        ended = target.execution(pid)["status"] == "SUCCEEDED"
+        return standing if ended and len(standing["entitlements"]) == PAYMENTS else None
 
     try:
-        return target.wait(f"{pid} to wait for {stage}", check)
+        return target.wait(f"{pid}'s lifecycle to end at the grant", check)
     except AssertionError as timed_out:
         last = seen.get("view") or {}
         statuses = [(e["kind"], e["sequence"], e["status"]) for e in last.get("entitlements", [])]
-        raise AssertionError(f"{timed_out}; it waits for {last.get('waiting_for')}, {statuses}") from None
+        raise AssertionError(f"{timed_out}; {target.execution(pid)['status']}, {statuses}") from None
 
 
 def entitlement(standing: dict, kind: str, sequence: int) -> dict:
@@ -177,8 +181,9 @@ def test_one_participant_through_the_whole_lifecycle(target):
     pid = register_and_train(target, ta.number_for(ta.OWN_VERIFIED))
     # A second participant whose number is in someone else's name: refused, then fixed.
     other = register_and_train(target, ta.number_for(ta.SOMEONE_ELSE))
-    standing = waiting_for(target, pid, "PAYOUT#1")
-    waiting_for(target, other, "PAYOUT#1")
+    standing = granted(target, pid)
+    granted(target, other)
+    assert standing["waiting_for"] == []  # no execution waits for a payout's token any more
     assert [e["status"] for e in standing["entitlements"]] == ["SCHEDULED"] * 7
 
     # Surveys open a month after the first payout is due: the API refuses one now.
@@ -225,15 +230,12 @@ def test_one_participant_through_the_whole_lifecycle(target):
             assert retried["outcomes"].get("paid") == 1, retried
         paid = entitlement(view(target, pid), "POST_TRAINING", n)
         assert paid["status"] == "PAID" and paid["label"] == "Berhasil", paid
-        if n < config.POST_TRAINING_PAYOUT_COUNT:
-            waiting_for(target, pid, f"PAYOUT#{n + 1}")
 
     # Survey n opens as payout n+1 falls due (config.SURVEY_OPENS_AFTER_FIRST_PAYOUT): all three
-    # are paid by the last payout run, and their settlement ends the lifecycle.
+    # are paid by the last payout run; the lifecycle execution had ended at the grant.
     assert config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1] == config.PAYOUT_INTERVAL * (
         config.POST_TRAINING_PAYOUT_COUNT - 1
     )
-    target.wait("the lifecycle to complete", lambda: target.execution(pid)["status"] == "SUCCEEDED")
 
     final = view(target, pid)
     paid_total = config.CASH_INCENTIVE_CAP_IDR

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from botocore.exceptions import ClientError
-from support.lifecycle_steps import buy, complete, nik, open_wave, payout_account, rate, register
+from support.lifecycle_steps import GRANTED, buy, complete, nik, open_wave, payout_account, rate, register
 
 from prakerja_flow.data import inbox, schema, workflow
 
@@ -64,7 +64,7 @@ def test_a_throttled_purchase_event_is_recorded_answered_and_delivered_by_the_ne
     cloud.wait_for_token(pid, "COMPLETION")  # the lifecycle went on
     complete(cloud, pid)
     rate(cloud, pid)
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
 
 
 def test_a_sweep_throttled_again_keeps_the_event_queued_for_the_one_after(cloud, monkeypatch):

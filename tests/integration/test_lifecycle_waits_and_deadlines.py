@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from support.lifecycle_steps import (
+    GRANTED,
     UNISSUED_VOUCHER,
     advance_days,
     buy,
@@ -68,7 +69,7 @@ def test_a_rating_on_the_windows_last_day_still_earns_the_incentive(cloud):
     cloud.wait_for_token(pid, "RATING")
     advance_days(cloud, config.RATING_WINDOW.days - 1)
     rate(cloud, pid)
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)  # the sweep meets the window: rated in time
     assert [line["sequence"] for line in paid_lines(cloud)] == [1]
     assert not profiles.require(pid).get("rating_window_closed_at")
@@ -238,7 +239,7 @@ def test_two_trainings_two_certificates_rated_both_is_paid_once(cloud):
     complete(cloud, pid, "ORD2", "T2")
     rate(cloud, pid, "ORD1")
     rate(cloud, pid, "ORD2")
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 3 * config.PAYOUT_INTERVAL.days + 1)
     lines = paid_lines(cloud)
     assert [line["sequence"] for line in lines] == [1, 2, 3, 4]

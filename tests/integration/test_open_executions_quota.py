@@ -7,7 +7,7 @@ has ended the same request (same Idempotency-Key) completes it."""
 from __future__ import annotations
 
 import pytest
-from support.lifecycle_steps import nik, open_wave, register
+from support.lifecycle_steps import BEFORE_0013, nik, open_wave, register
 
 from prakerja.local import moto_patches
 from prakerja.local.cloud import LocalCloud
@@ -71,18 +71,28 @@ def test_moto_alone_starts_beyond_the_quota():
             assert len(cloud.executions("RUNNING")) == 3
 
 
-def test_a_wave_larger_than_the_quota_shows_how_todays_lifecycle_design_fails():
-    """Issue 14, item 4: the quota-faithful run of today's design (one execution open per
-    participant until the last payment). Twelve participants, room for six executions: six
-    lifecycles fill the account, the rest are answered 503 and retried, and the daily payout
-    run, which needs an execution of its own, is refused every day: nobody is paid. Money is
-    still never paid wrongly; what fails is that nothing is paid at all (docs/capacity.md)."""
+def test_a_wave_larger_than_the_quota_wedges_the_design_before_0013_and_not_todays():
+    """Issue 14, item 4: the quota-faithful run of both lifecycle designs. Twelve participants,
+    room for six executions. Before ADR 0013 (one execution open per participant until the
+    last payment) six lifecycles fill the account, the rest are answered 503 and retried,
+    and the daily payout run, which needs an execution of its own, is refused every day:
+    nobody is paid, ever. Today the lifecycle ends at the grant: the account drains, the
+    waiting registrations start, the payout runs start and pay. Money is never paid wrongly
+    in either; what the old design breaks is that nothing is paid at all (docs/capacity.md)."""
     from prakerja.simulate import simulate
 
-    summary = simulate(12, 3, open_executions_quota=6).as_dict()
-    assert summary["open_executions_quota"] == 6 and summary["registrations_deferred"] > 0
-    assert summary["scheduled_runs_not_started"]["payout-run"] > 100
-    assert summary["paid_idr"]["total"] == 0 and not summary["ok"]
-    assert summary["executions_by_status"] == {"RUNNING": 6}
-    money = [v for v in summary["invariant_violations"] if "above" in v or "twice" in v or "statement" in v]
-    assert money == [], money
+    before = simulate(12, 3, open_executions_quota=6, lifecycle_asl=BEFORE_0013).as_dict()
+    assert before["open_executions_quota"] == 6 and before["registrations_deferred"] > 0
+    assert before["scheduled_runs_not_started"]["payout-run"] > 100
+    assert before["paid_idr"]["total"] == 0 and not before["ok"]
+    assert before["executions_by_status"] == {"RUNNING": 6}
+    assert before["final_states"] == {"waiting:AwaitPayout": 6}
+
+    today = simulate(12, 3, open_executions_quota=6).as_dict()
+    assert today["open_executions_peak"] == 6 and today["registrations_deferred"] > 0  # it was full, too
+    assert today["executions_by_status"] == {"SUCCEEDED": 12}  # every registration got its lifecycle, all ended
+    assert today["scheduled_runs_not_started"]["payout-run"] < 10  # refused only while the account was full
+    assert today["paid_idr"]["total"] >= 8 * config.POST_TRAINING_PAYOUT_IDR
+    for summary in (before, today):
+        money = [v for v in summary["invariant_violations"] if "above" in v or "twice" in v or "statement" in v]
+        assert money == [], money

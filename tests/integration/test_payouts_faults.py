@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support.lifecycle_steps import advance_days, nik, open_wave, paid_lines, trained_and_rated, view
+from support.lifecycle_steps import GRANTED, advance_days, nik, open_wave, paid_lines, queued, trained_and_rated, view
 
 from prakerja_flow import config
+from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.provider import ProviderUnavailable
-from prakerja_flow.services import events
 
 FIRST_DUE = config.FIRST_PAYOUT_DELAY.days
 
@@ -98,37 +98,39 @@ def test_a_crash_around_the_provider_call_converges_to_one_payment(cloud, monkey
     advance_days(cloud, 2)
     assert [line["sequence"] for line in paid_lines(cloud)] == [1]
     assert view(cloud, pid)["cash_paid_idr"] == config.POST_TRAINING_PAYOUT_IDR
-    cloud.wait_for_token(pid, "PAYOUT#2")  # and the execution moved on
+    assert not queued(pid)  # and it left the payout queue: done
 
 
-def test_a_crash_after_our_write_but_before_resuming_the_execution(cloud, monkeypatch):
+def test_a_crash_after_our_write_but_before_leaving_the_queue(cloud, monkeypatch):
+    """PAID is written, then the child dies before the entitlement leaves the payout queue
+    (since ADR 0013 that is all that follows a payment: no execution waits to be resumed).
+    The next run finds it PAID and still queued, takes it out, and pays nothing again."""
     open_wave(cloud)
     pid = trained_and_rated(cloud)
-    real_deliver = events.deliver
+    real_dequeue = entitlements.dequeue
     calls = {"n": 0}
 
-    def crash_once(participant_id, stage, at):
+    def crash_once(ent):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("crash after PAID was written")
-        return real_deliver(participant_id, stage, at)
+        return real_dequeue(ent)
 
-    monkeypatch.setattr(events, "deliver", crash_once)
+    monkeypatch.setattr(entitlements, "dequeue", crash_once)
     advance_days(cloud, FIRST_DUE - 1)
     cloud.clock.advance(timedelta(days=1))
     report = cloud.run_scheduled()["payout-run"]  # the shard's child fails after the PAID transaction
     assert report["failed_shards"] == report["shards"] and report["shard_errors"] == {
         str(report["shards"][0]): "RuntimeError"
     }
-    assert first_payout(cloud, pid)["status"] == inc.PAID
-    assert cloud.current_state(pid) == "AwaitPayout"
-    advance_days(cloud, 1)  # the next run finds the PAID entitlement still queued and resumes
-    cloud.wait_for_token(pid, "PAYOUT#2")
+    assert first_payout(cloud, pid)["status"] == inc.PAID and queued(pid)
+    advance_days(cloud, 1)  # the next run finds the PAID entitlement still queued and takes it out
+    assert calls["n"] == 2 and not queued(pid)
     assert [line["sequence"] for line in paid_lines(cloud)] == [1]
+    assert cloud.current_state(pid) == GRANTED
 
 
 def test_the_cash_cap_holds_even_if_extra_entitlements_appear(cloud):
-    from prakerja_flow.data import entitlements
 
     open_wave(cloud)
     pid = trained_and_rated(cloud)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.lifecycle_steps import buy, complete, nik, open_wave, purchase_body, refused, register
+from support.lifecycle_steps import GRANTED, buy, complete, nik, open_wave, purchase_body, refused, register
 
 from prakerja_flow import config
 
@@ -161,7 +161,7 @@ def test_duplicated_platform_callbacks_are_refused_and_pay_nothing_twice(cloud):
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/completion", completion, 409, "AlreadyCompleted")
     rate(cloud, pid)
     rating = {"instructor": 5, "facilities": 5, "programme": 5, "review": "sangat bermanfaat sekali"}
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     refused(cloud, "POST", f"/participants/{pid}/purchases/ORD1/rating", rating, 409, "AlreadyRated")
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days)
     assert [line["sequence"] for line in paid_lines(cloud)] == [1]

@@ -55,6 +55,9 @@ def test_simulate_json_runs_a_small_wave_with_every_invariant_holding(tmp_path):
         ("simulate", "--participants", "many"),
         ("simulate", "--faults", "2"),
         ("simulate", "--nope"),
+        ("simulate", "--shape", "2021"),
+        ("simulate", "--scale", "0"),
+        ("simulate", "--lifecycle-asl", "no/such/definition.asl.json"),
         ("local", "up", "--port", "5000", "--aws-port", "5000"),
     ],
 )

@@ -23,7 +23,7 @@ from datetime import timedelta
 import moto_scenarios as scenarios
 import pytest
 import scenarios_dynamodb as dynamodb
-from support.lifecycle_steps import open_wave, paid_lines, survey, trained_and_rated, view  # noqa: I001 (tests/integration)
+from support.lifecycle_steps import GRANTED, open_wave, paid_lines, survey, trained_and_rated, view  # noqa: I001 (tests/integration)
 
 from prakerja.local import moto_patches
 from prakerja.local.cloud import LocalCloud
@@ -173,7 +173,7 @@ def test_a_happy_lifecycle_without_any_speed_patch():
                     submitted.add(sequence)
                 else:
                     assert body["error"]["code"] == "SurveyNotOpen", body
-            if cloud.executions("SUCCEEDED"):
+            if {e["status"] for e in view(cloud, pid)["entitlements"]} == {inc.PAID}:
                 break
             cloud.clock.advance(timedelta(days=10))
             cloud.run_scheduled()
@@ -184,6 +184,6 @@ def test_a_happy_lifecycle_without_any_speed_patch():
             (inc.SURVEY, n, config.SURVEY_PAYMENT_IDR) for n in range(1, 4)
         ]
         assert view(cloud, pid)["cash_paid_idr"] == config.CASH_INCENTIVE_CAP_IDR
-        assert cloud.current_state(pid) == "LifecycleComplete"
+        assert cloud.current_state(pid) == GRANTED  # ended at the grant; the payout runs paid (ADR 0013)
         history = cloud.history(pid)
         assert json.loads(history[-1]["executionSucceededEventDetails"]["output"])["participant_id"] == pid

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, trained_and_rated
+from support.lifecycle_steps import GRANTED, advance_days, buy, complete, open_wave, rate, register, trained_and_rated
 
 from prakerja_flow import clock, config
 from prakerja_flow.data import audit, controls, entitlements, inbox, workflow
@@ -54,18 +54,22 @@ def test_paused_payouts_pay_nothing_until_resumed(cloud, ops):
     assert entitlements.get(pid, "POST_TRAINING", 1)["status"] == "PAID"
 
 
-def test_cancel_ends_the_execution_and_cancels_unpaid_entitlements(cloud, ops):
+def test_cancel_after_the_grant_cancels_unpaid_entitlements(cloud, ops):
+    """The lifecycle ended at the grant (ADR 0013): the cancellation has no execution to end,
+    and what it stops is the money: every unpaid entitlement is CANCELLED."""
     open_wave(cloud)
     pid = trained_and_rated(cloud, 12)
+    cloud.wait_for_end(pid, GRANTED)
     code, out, _, _ = ops("cancel", pid, "--actor", "citra", "--reason", "fraud report 9", "--yes")
     assert code == 0, out
     cloud.settle()
     statuses = {(e["kind"], e["sequence"]): e["status"] for e in entitlements.of(pid)}
     assert set(statuses.values()) == {"CANCELLED"} and len(statuses) == 7
-    cloud.wait_for_state(pid, "ParticipationCancelled")
-    cloud.wait_until(lambda: [e["name"] for e in cloud.executions("SUCCEEDED")] == [pid], what="the execution to end")
+    assert [e["name"] for e in cloud.executions("SUCCEEDED")] == [pid] and cloud.current_state(pid) == GRANTED
     code, _, _, report = ops("participant", pid, "--json")
     assert report["status"] == "CANCELLED" and report["diagnosis"] == "participation cancelled"
+    listed = ops("executions", "--json")[3]["executions"]
+    assert [(r["participant_id"], r["state"]) for r in listed] == [(pid, GRANTED)]  # where it really ended
     assert {e["cancelled_reason"] for e in report["entitlements"]} == {"fraud report 9"}
     text = ops("participant", pid)[1]  # each cancelled entitlement says why
     lines = [line for line in text.splitlines() if line.startswith("entitlement")]
@@ -73,6 +77,8 @@ def test_cancel_ends_the_execution_and_cancels_unpaid_entitlements(cloud, ops):
     assert ("citra", "participant.cancel") in [(a["actor"], a["action"]) for a in audit_log(cloud)]
     code, _, err, _ = ops("cancel", pid, "--actor", "citra", "--reason", "again", "--yes")
     assert code == 1 and "not ACTIVE" in err
+    advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)
+    assert cloud.provider.statement_lines() == []  # nothing paid after the stop
 
 
 def test_cancel_while_waiting_for_completion(cloud, ops):
@@ -91,7 +97,7 @@ def test_retry_refuses_what_did_not_fail(cloud, ops):
     buy(cloud, pid)
     complete(cloud, pid)
     rate(cloud, pid)
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     code, _, err, _ = ops("retry", pid, "POST_TRAINING", "1", "--actor", "a", "--reason", "r", "--yes")
     assert code == 1 and err == "prakerja: POST_TRAINING 1 is SCHEDULED, not FAILED: nothing to retry\n"
 

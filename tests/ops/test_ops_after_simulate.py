@@ -80,18 +80,29 @@ def test_every_ops_command_works_on_the_world_a_simulation_leaves(tmp_path):
         by_state = {}
         for row in listing["executions"]:
             by_state.setdefault(row["state"], []).append(row["participant_id"])
-        assert {"LifecycleComplete", "RatingWindowClosed", "AwaitPayout"} <= set(by_state), listing["by_state"]
+        # Every granted lifecycle ended at the grant (ADR 0013), paid or not: nobody waits at a payout.
+        assert {"IncentivesGranted", "RatingWindowClosed"} <= set(by_state), listing["by_state"]
+        assert not {"AwaitPayout", "LifecycleComplete"} & set(by_state), listing["by_state"]
 
         # Never rated: the rating window closed and the execution ended (no incentive).
         code, out, _ = ops("participant", by_state["RatingWindowClosed"][0], "--json")
         report = json.loads(out)
         assert code == 0 and report["diagnosis"].startswith("no incentive: the rating window closed on ")
-        code, out, _ = ops("participant", by_state["LifecycleComplete"][0])
+        code, out, _ = ops("executions", "--json", "--state", "IncentivesGranted", "--payout-failed")
+        failing = [row["participant_id"] for row in json.loads(out)["executions"]]
+        complete = sorted(set(by_state["IncentivesGranted"]) - set(failing))
+        code, out, _ = ops("participant", complete[0])
         assert code == 0 and "diagnosis" in out and "complete: Rp" in out
 
-        # Still waiting: the payout of an account in someone else's name.
+        # Still unpaid: the payout of an account in someone else's name, found from the
+        # entitlements (the execution ended); the participant names the cause.
+        assert failing, "the seed has accounts in someone else's name"
+        code, out, _ = ops("participant", failing[0], "--json")
+        report = json.loads(out)
+        assert code == 1 and report["current_state"] == "IncentivesGranted", report
+        assert "someone else's name" in report["diagnosis"], report["diagnosis"]
         code, out, _ = ops("stuck", "--json")
-        assert code == 0 and json.loads(out)["states"]["AwaitPayout"]["waiting"] == len(by_state["AwaitPayout"])
+        assert code == 0 and "AwaitPayout" not in json.loads(out)["states"]
         graph = tmp_path / "rating.svg"
         code, out, _ = ops("history", by_state["RatingWindowClosed"][0], "--graph", str(graph))
         assert code == 0 and 'data-state="RatingWindowClosed"' in graph.read_text()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 from support.lifecycle_steps import (
+    GRANTED,
     advance_days,
     buy,
     complete,
@@ -51,7 +52,7 @@ def test_a_task_that_failed_on_a_fault_runs_again_after_redrive_and_pays_once(cl
     monkeypatch.setattr(lifecycle, "grant_incentives", real_grant)  # the cause is fixed
     code, _, err, _ = ops("redrive", pid, "--actor", "on-call", "--reason", "ledger table back", "--yes")
     assert (code, err) == (0, "")
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     advance_days(cloud, (config.FIRST_PAYOUT_DELAY + 3 * config.PAYOUT_INTERVAL).days + 2)
 
     paid = [line for line in paid_lines(cloud) if line["participant_id"] == pid]
@@ -60,7 +61,7 @@ def test_a_task_that_failed_on_a_fault_runs_again_after_redrive_and_pays_once(cl
     code, _, _, hist = ops("history", pid, "--json")
     assert hist["path"].count("GrantIncentives") == 2 and hist["path"].count("CheckRating") == 1
     code, _, _, report = ops("participant", pid, "--json")
-    assert code == 0 and report["execution"]["status"] == "RUNNING" and report["problems"] == []
+    assert code == 0 and report["execution"]["status"] == "SUCCEEDED" and report["problems"] == []
 
 
 def test_the_local_stack_refuses_to_redrive_what_aws_would_refuse(cloud):

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 
-from support.lifecycle_steps import advance_days, nik, open_wave, payout_account, register, trained_and_rated
+from support.lifecycle_steps import GRANTED, advance_days, nik, open_wave, payout_account, register, trained_and_rated
 
 from prakerja_flow import config
 
@@ -136,7 +136,7 @@ def test_never_paid_and_payout_failed_filters_and_csv(cloud, ops):
     buy(cloud, unverified)
     complete(cloud, unverified)
     rate(cloud, unverified)
-    cloud.wait_for_token(unverified, "PAYOUT#1")
+    cloud.wait_for_end(unverified, GRANTED)
     waiting = register(cloud, 35)
     cloud.wait_for_token(waiting, "PURCHASE")
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)

@@ -191,7 +191,7 @@ class PayoutProtocol(RuleBasedStateMachine):
             self.fake.open_account("OVO", number, nik if pid != "PC" else OTHER_NIK, kyc_verified=True)
             participants.set_payout_account(pid, "OVO", number, "portal:model", self.now)
             self.world.nik[pid], self.world.account[pid] = nik, ("OVO", number)
-            assert entitlements.grant(pid, "ORD1", inc.plan_incentives(granted), granted)
+            assert entitlements.grant(pid, "ORD1", inc.plan_incentives(granted), granted, lifecycle_waits=False)
 
     def teardown(self):
         # Steer the search towards examples with many re-sends after settlement and many

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from support.lifecycle_steps import (
+    GRANTED,
     advance_days,
     buy,
     complete,
@@ -242,7 +243,7 @@ def test_an_account_changed_in_the_same_second_it_was_set_is_a_new_version(cloud
     buy(cloud, pid)
     complete(cloud, pid)
     rate(cloud, pid)
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     advance_days(cloud, FIRST_DUE)  # due, but no account yet
     assert first_payout(pid)["failure_code"] == "NoPayoutAccount"
     cloud.provider.open_account("OVO", "081200000001", nik(1), kyc_verified=True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from support.lifecycle_steps import open_wave, paid_lines, trained_and_rated
+from support.lifecycle_steps import GRANTED, open_wave, paid_lines, trained_and_rated
+from support.throttling import throttled_send_task_success
 
 from prakerja_flow import config
-from prakerja_flow.data import controls, entitlements, keys
+from prakerja_flow.data import controls, entitlements, keys, schema
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.services import payout_run
 
@@ -139,36 +140,15 @@ def test_children_run_side_by_side_up_to_the_configured_concurrency(cloud, monke
     assert len(paid_lines(cloud)) == len(pids) + len(more)
 
 
-def test_a_throttled_resume_is_never_lost_the_next_run_resumes(cloud, monkeypatch):
-    """SendTaskSuccess refused for its rate even after botocore's retries: the payout stays
-    PAID (paid once), its event goes back to the inbox and the entitlement stays queued, so
-    the next run resumes the execution without paying again."""
-    from botocore.exceptions import ClientError
-
-    from prakerja_flow.data import inbox, workflow
-
+def test_a_payment_resumes_no_execution_so_a_throttled_step_functions_changes_nothing(cloud, monkeypatch):
+    """Since ADR 0013 the lifecycle ended at the grant: the payout run pays from the
+    entitlement and calls SendTaskSuccess for nobody, so Step Functions' SendTaskSuccess
+    bucket is no longer spent on payouts (the legacy resume: test_legacy_lifecycle_migration)."""
     (pid,) = due(cloud, [1])
-    cloud.wait_for_token(pid, "PAYOUT#1")
-    real = workflow.client
-
-    class Throttling:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
-        def send_task_success(self, **kwargs):
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendTaskSuccess")
-
-    monkeypatch.setattr(workflow, "client", lambda: Throttling(real()))
+    cloud.wait_for_end(pid, GRANTED)
+    refused, _ = throttled_send_task_success(monkeypatch)
     report = cloud.run_job(PAYOUT_RUN)
-    assert report["outcomes"] == {"paid": 1, "resume_later": 1} and report["failed_shards"] == []
-    assert first(pid)["status"] == inc.PAID and cloud.current_state(pid) == "AwaitPayout"
-    assert inbox.get(pid, "PAYOUT#1") is not None  # the event waits in the inbox
-
-    monkeypatch.setattr(workflow, "client", real)
-    report = cloud.run_job(PAYOUT_RUN)
-    assert report["outcomes"] == {"resumed": 1}
-    cloud.wait_for_token(pid, "PAYOUT#2")
+    assert report["outcomes"] == {"paid": 1} and report["failed_shards"] == []
+    assert refused == []  # not even tried
+    assert first(pid)["status"] == inc.PAID and schema.GSI1_PK not in first(pid)  # paid and out of the queue
     assert len(paid_lines(cloud)) == 1

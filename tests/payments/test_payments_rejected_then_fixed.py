@@ -6,7 +6,7 @@ seen with its first outcome, so a re-send under the same key could only replay t
 
 from __future__ import annotations
 
-from support.lifecycle_steps import advance_days, buy, complete, nik, open_wave, paid_lines, rate, register
+from support.lifecycle_steps import GRANTED, advance_days, buy, complete, nik, open_wave, paid_lines, rate, register
 
 from prakerja.statement_check import statement_problems
 from prakerja_flow import config
@@ -36,7 +36,7 @@ def test_a_rejected_transfer_is_paid_under_the_next_key_once_the_account_is_fixe
     buy(cloud, pid)
     complete(cloud, pid)
     rate(cloud, pid)
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     advance_days(cloud, FIRST_DUE)
     rejected = first(pid)
     assert (rejected["status"], rejected["failure_code"], rejected["provider_rejections"]) == (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support.lifecycle_steps import advance_days, buy, complete, open_wave, rate, register, view
+from support.lifecycle_steps import GRANTED, advance_days, buy, complete, open_wave, rate, register, view
 
 from prakerja_flow import config
 from prakerja_flow.data import entitlements
@@ -37,7 +37,7 @@ def trained_with_account(cloud, sequence: int, number: str, channel: str = "OVO"
     buy(cloud, pid)
     complete(cloud, pid)
     rate(cloud, pid)
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     return pid
 
 

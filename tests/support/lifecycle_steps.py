@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 from prakerja.local.cloud import LocalCloud
 from prakerja_flow import config
 from prakerja_flow.domain.nik import build_nik
+from prakerja_flow.domain.vocabulary import LifecycleState
+
+GRANTED = LifecycleState.INCENTIVES_GRANTED  # where a lifecycle ends once its incentives are granted (ADR 0013)
+# The lifecycle definition before ADR 0013 (waits for every payment), as it was deployed.
+BEFORE_0013 = Path(__file__).parent / "definitions" / "participant_lifecycle_before_0013.asl.json"
 
 PLATFORM = "pijarmahir"  # the local platform client LocalCloud.request signs as by default
 REVIEW = "Instruktur menjelaskan dengan jelas."
@@ -120,7 +126,7 @@ def trained_and_rated(cloud: LocalCloud, sequence: int = 1, wave: int = 1) -> st
     buy(cloud, pid)
     complete(cloud, pid)
     rate(cloud, pid)
-    cloud.wait_for_token(pid, "PAYOUT#1")
+    cloud.wait_for_end(pid, GRANTED)
     return pid
 
 
@@ -134,6 +140,15 @@ def advance_days(cloud: LocalCloud, days: int) -> None:
 
 def paid_lines(cloud: LocalCloud) -> list[dict]:
     return [line for line in cloud.provider.statement_lines() if line["status"] == "PAID"]
+
+
+def queued(pid: str, sequence: int = 1) -> bool:
+    """Whether monthly payout `sequence` is still in the payout queue (the index the payout
+    runs read): a paid one leaves it, and since ADR 0013 that is all that follows a payment."""
+    from prakerja_flow.data import entitlements, schema
+    from prakerja_flow.domain import incentives as inc
+
+    return schema.GSI1_PK in entitlements.get(pid, inc.POST_TRAINING, sequence)
 
 
 def survey(cloud: LocalCloud, pid: str, sequence: int) -> tuple[int, dict]:

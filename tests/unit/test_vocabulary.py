@@ -19,8 +19,11 @@ ENUMS = [o for o in vars(v).values() if isinstance(o, type) and issubclass(o, St
 AMBIGUOUS = {v.Stage.PURCHASE.value}
 
 
-def _asl_state_names() -> set[str]:
-    definition = json.loads(catalogue.LIFECYCLE_ASL.read_text())
+LEGACY_ASL = Path(__file__).parents[1] / "support" / "definitions" / "participant_lifecycle_before_0013.asl.json"
+
+
+def _asl_state_names(path: Path = catalogue.LIFECYCLE_ASL) -> set[str]:
+    definition = json.loads(path.read_text())
     return set(definition["States"])
 
 
@@ -28,10 +31,14 @@ def test_the_lifecycle_states_named_in_code_are_exactly_the_asl_states():
     assert {s.value for s in v.LifecycleState} == _asl_state_names()
 
 
+def test_the_legacy_states_are_those_the_definition_before_0013_had_and_this_one_has_not():
+    assert {s.value for s in v.LegacyLifecycleState} == _asl_state_names(LEGACY_ASL) - _asl_state_names()
+
+
 def test_every_stage_has_the_state_that_waits_for_it():
     assert set(v.STATE_OF_STAGE) == set(v.Stage)
     assert all(state.value.startswith("Await") for state in v.STATE_OF_STAGE.values())
-    assert v.state_of_stage_key("PAYOUT#3") == v.LifecycleState.AWAIT_PAYOUT
+    assert v.state_of_stage_key("PAYOUT#3") == v.LegacyLifecycleState.AWAIT_PAYOUT
     assert v.stage_key(v.Stage.PAYOUT, 3) == "PAYOUT#3" and v.stage_key(v.Stage.RATING, None) == "RATING"
 
 

@@ -26,7 +26,7 @@ def of(participant_id: str) -> list[Entitlement]:
     return dynamo.partition(keys.participant(participant_id), keys.ENTITLEMENT)  # type: ignore[return-value]
 
 
-def _planned(participant_id: str, e: inc.PlannedEntitlement, at: datetime) -> Entitlement:
+def _planned(participant_id: str, e: inc.PlannedEntitlement, at: datetime, lifecycle_waits: bool) -> Entitlement:
     item = Entitlement(
         pk=keys.participant(participant_id),
         sk=keys.entitlement(e.kind, e.sequence),
@@ -40,6 +40,8 @@ def _planned(participant_id: str, e: inc.PlannedEntitlement, at: datetime) -> En
         created_at=clock.iso(at),
         attempts=0,
     )
+    if not lifecycle_waits:  # absent means "waits" (entitlements granted before ADR 0013)
+        item["lifecycle_waits"] = False
     if e.due_at is not None:  # a monthly payout: payable from its due date
         item["due_at"] = clock.iso(e.due_at)
         item["gsi1pk"] = keys.queue(schema.Q_PAYABLE, participant_id)
@@ -52,21 +54,28 @@ def _planned(participant_id: str, e: inc.PlannedEntitlement, at: datetime) -> En
     return item
 
 
-def grant(participant_id: str, purchase_id: str, plan: list[inc.PlannedEntitlement], at: datetime) -> bool:
+def grant(
+    participant_id: str, purchase_id: str, plan: list[inc.PlannedEntitlement], at: datetime, *, lifecycle_waits: bool
+) -> bool:
     """Creates the entitlements once. Returns False when they already existed (a retry)."""
     transaction: list[dict[str, Any]] = [
         {
             "Update": {
                 "TableName": dynamo.table(),
                 "Key": dynamo.key(keys.participant(participant_id), keys.PROFILE),
-                "UpdateExpression": "SET incentive_purchase_id = :pid, incentive_granted_at = :at",
+                # lifecycle_waits on the profile too: ops tells how the execution ended from it.
+                "UpdateExpression": (
+                    "SET incentive_purchase_id = :pid, incentive_granted_at = :at, lifecycle_waits = :w"
+                ),
                 "ConditionExpression": "attribute_not_exists(incentive_purchase_id) AND #s = :active",
                 "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": dynamo.values(pid=purchase_id, at=clock.iso(at), active=ACTIVE),
+                "ExpressionAttributeValues": dynamo.values(
+                    pid=purchase_id, at=clock.iso(at), active=ACTIVE, w=lifecycle_waits
+                ),
             }
         }
     ]
-    transaction += [dynamo.put_new_request(dict(_planned(participant_id, e, at))) for e in plan]
+    transaction += [dynamo.put_new_request(dict(_planned(participant_id, e, at, lifecycle_waits))) for e in plan]
     if dynamo.transact(transaction) is None:
         return True
     profile = participants.get(participant_id) or {}

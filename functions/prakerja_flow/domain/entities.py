@@ -102,6 +102,10 @@ class Entitlement(_Item, total=False):
     cancelled_reason: str
     expired_at: str
     retry_requested_at: str
+    # False: the lifecycle ended at its grant and no execution waits for this payment (ADR
+    # 0013). Absent on entitlements granted by executions of the earlier definition, which
+    # still wait in AwaitPayout / AwaitSurveysSettled and are resumed as before.
+    lifecycle_waits: bool
 
 
 class LedgerLine(_Item, total=False):

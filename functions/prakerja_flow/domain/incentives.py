@@ -76,6 +76,12 @@ def current_transfer_key(ent: Mapping[str, Any]) -> str:
     return transfer_key(ent["idempotency_key"], int(ent.get("provider_rejections", 0)))
 
 
+def lifecycle_waits(ent: Mapping[str, Any]) -> bool:
+    """Whether a lifecycle execution waits to be told of this entitlement's payment: only
+    executions started on the definition before ADR 0013, whose entitlements lack the field."""
+    return bool(ent.get("lifecycle_waits", True))
+
+
 AMOUNTS = {POST_TRAINING: config.POST_TRAINING_PAYOUT_IDR, SURVEY: config.SURVEY_PAYMENT_IDR}
 
 

@@ -67,8 +67,8 @@ class Stage(StrEnum):
     PURCHASE = "PURCHASE"
     COMPLETION = "COMPLETION"
     RATING = "RATING"
-    PAYOUT = "PAYOUT"  # PAYOUT#<n>: one wait per monthly payout
-    SURVEYS = "SURVEYS"
+    PAYOUT = "PAYOUT"  # PAYOUT#<n>: one wait per monthly payout (executions before ADR 0013)
+    SURVEYS = "SURVEYS"  # executions before ADR 0013
 
 
 class LifecycleState(StrEnum):
@@ -83,23 +83,31 @@ class LifecycleState(StrEnum):
     AWAIT_RATING = "AwaitRating"
     CHECK_RATING = "CheckRating"
     GRANT_INCENTIVES = "GrantIncentives"
-    AWAIT_PAYOUT = "AwaitPayout"
-    MORE_PAYOUTS = "MorePayouts"
-    AWAIT_SURVEYS_SETTLED = "AwaitSurveysSettled"
-    LIFECYCLE_COMPLETE = "LifecycleComplete"
+    INCENTIVES_GRANTED = "IncentivesGranted"
     RATING_WINDOW_CLOSED = "RatingWindowClosed"
     REVOKE_PARTICIPATION = "RevokeParticipation"
     REVOKED = "Revoked"
     PARTICIPATION_CANCELLED = "ParticipationCancelled"
 
 
+class LegacyLifecycleState(StrEnum):
+    """States of the definition before ADR 0013 (the lifecycle waited for every payment),
+    in which executions started before it may still wait: AWS runs an execution on the
+    definition it started with (tests/support/definitions holds that definition)."""
+
+    AWAIT_PAYOUT = "AwaitPayout"
+    MORE_PAYOUTS = "MorePayouts"
+    AWAIT_SURVEYS_SETTLED = "AwaitSurveysSettled"
+    LIFECYCLE_COMPLETE = "LifecycleComplete"
+
+
 # The Await state in which an execution waits for each stage.
-STATE_OF_STAGE: dict[Stage, LifecycleState] = {
+STATE_OF_STAGE: dict[Stage, str] = {
     Stage.PURCHASE: LifecycleState.AWAIT_TRAINING_PURCHASE,
     Stage.COMPLETION: LifecycleState.AWAIT_COMPLETION,
     Stage.RATING: LifecycleState.AWAIT_RATING,
-    Stage.PAYOUT: LifecycleState.AWAIT_PAYOUT,
-    Stage.SURVEYS: LifecycleState.AWAIT_SURVEYS_SETTLED,
+    Stage.PAYOUT: LegacyLifecycleState.AWAIT_PAYOUT,
+    Stage.SURVEYS: LegacyLifecycleState.AWAIT_SURVEYS_SETTLED,
 }
 
 

@@ -35,6 +35,12 @@ class PurchaseInput(_TaskInput):
     purchase_id: str = Field(min_length=1, max_length=64)
 
 
+class GrantInput(PurchaseInput):
+    # The definition says whether it waits for the payments: false since ADR 0013 (the
+    # lifecycle ends at the grant); executions of the earlier definition pass nothing.
+    lifecycle_waits: bool = True
+
+
 # Codes AWS documents as "retry later" for the DynamoDB and Step Functions calls these tasks
 # make. They reach us only once botocore's own retries (standard mode) have given up.
 RETRYABLE_AWS_CODES = frozenset(
@@ -97,9 +103,11 @@ def check_rating(event: PurchaseInput, context: LambdaContext) -> dict:
 
 
 @_entry
-@event_parser(model=PurchaseInput)
-def grant_incentives(event: PurchaseInput, context: LambdaContext) -> dict:
-    result = lifecycle.grant_incentives(event.participant_id, event.purchase_id, clock.now())
+@event_parser(model=GrantInput)
+def grant_incentives(event: GrantInput, context: LambdaContext) -> dict:
+    result = lifecycle.grant_incentives(
+        event.participant_id, event.purchase_id, clock.now(), lifecycle_waits=event.lifecycle_waits
+    )
     if result["granted_now"]:
         metrics.add_metric(name="IncentivesGranted", unit="Count", value=1)
     return result

@@ -67,8 +67,11 @@ def check_rating(participant_id: str, purchase_id: str) -> dict:
     }
 
 
-def grant_incentives(participant_id: str, purchase_id: str, at: datetime) -> dict:
-    created = entitlements.grant(participant_id, purchase_id, inc.plan_incentives(at), at)
+def grant_incentives(participant_id: str, purchase_id: str, at: datetime, *, lifecycle_waits: bool) -> dict:
+    created = entitlements.grant(
+        participant_id, purchase_id, inc.plan_incentives(at), at, lifecycle_waits=lifecycle_waits
+    )
+    # payout_progress: read by the payout loop of executions started before ADR 0013.
     return {"granted_now": created, **payout_progress(0)}
 
 

@@ -299,7 +299,7 @@ def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport)
             _released(ent, report)  # the budget went back in release_cash's transaction
         return "failed"
     event = None
-    if ent["kind"] == inc.POST_TRAINING:
+    if ent["kind"] == inc.POST_TRAINING and inc.lifecycle_waits(ent):
         event = (stage_key(PAYOUT, ent["sequence"]), {**payout_progress(ent["sequence"]), "status": inc.PAID})
     paid = cash.mark_paid(ent, result.transfer_id, now, event, paid_by=report.run_name)
     if paid is None:
@@ -342,9 +342,13 @@ RESUME_LATER = "resume_later"  # paid, but Step Functions throttled the resume: 
 
 
 def _after_paid(ent: dict, now: datetime) -> bool:
-    """Tell the execution (the event is already in its inbox), then leave the queue. False
-    when Step Functions throttled the call: the entitlement stays queued (PAID) and the
-    event in the inbox, so the next run resumes the execution; nothing is paid again."""
+    """Tell the execution, if one waits (the event is already in its inbox), then leave the
+    queue. False when Step Functions throttled the call: the entitlement stays queued (PAID)
+    and the event in the inbox, so the next run resumes the execution; nothing is paid again.
+    Since ADR 0013 no execution waits: the lifecycle ended at the grant."""
+    if not inc.lifecycle_waits(ent):
+        entitlements.dequeue(ent)
+        return True
     try:
         if ent["kind"] == inc.POST_TRAINING:
             events.deliver(ent["participant_id"], stage_key(PAYOUT, ent["sequence"]), now)
@@ -361,8 +365,11 @@ def _after_paid(ent: dict, now: datetime) -> bool:
 
 
 def settle_surveys_if_done(participant_id: str, now: datetime) -> bool:
+    """Tells an execution of the definition before ADR 0013 that its surveys are settled."""
     surveys = [e for e in entitlements.of(participant_id) if e["kind"] == inc.SURVEY]
     if not surveys or any(e["status"] not in inc.TERMINAL for e in surveys):
+        return False
+    if not inc.lifecycle_waits(surveys[0]):
         return False
     summary = Counter(e["status"] for e in surveys)
     events.publish(participant_id, SURVEYS, {"surveys": dict(summary)}, now)
