@@ -411,6 +411,29 @@ _ACCOUNT_WORDS = {
 }
 
 
+def payment_words_section() -> str:
+    """GET /participants/{id}'s words for each payment (domain/status_words.py)."""
+    from prakerja_flow.domain import status_words
+
+    lines = [
+        "## Payment status in the programme's words",
+        "",
+        "Each entry of `entitlements` in `GET /participants/{id}` carries `status` (the code), `label`",
+        "(the portal's word, Bahasa Indonesia), `status_text` (`{id, en}`) and, when it is `FAILED`,",
+        "`reason` (`{code, id, en}`: why, and what the participant can do; `null` otherwise).",
+        "",
+        "| status | label | English |",
+        "| --- | --- | --- |",
+        *(f"| `{k}` | {w.id} | {w.en} |" for k, w in status_words.STATUS.items()),
+        "",
+        "| reason code | id | en |",
+        "| --- | --- | --- |",
+        *(f"| `{k}` | {w.id} | {w.en} |" for k, w in status_words.REASONS.items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def markdown(spec: dict) -> str:
     lines = [
         "# API reference",
@@ -426,6 +449,7 @@ def markdown(spec: dict) -> str:
         SIGNING,
         TEXT_FIELDS,
         test_accounts_section(),
+        payment_words_section(),
         "## Routes",
         "",
         "| method | path | tag | who may call | summary |",

@@ -12,6 +12,7 @@ from support.lifecycle_steps import GRANTED, advance_days, buy, complete, open_w
 from prakerja_flow import config
 from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
+from prakerja_flow.domain import status_words
 from prakerja_flow.payments import test_accounts as ta
 from prakerja_flow.payments.fake import FakeProvider
 
@@ -59,8 +60,19 @@ def test_each_test_number_ends_the_first_payout_as_documented(cloud, account):
     pid = trained_with_account(cloud, 1, account.number, channel)
     advance_days(cloud, FIRST_DUE)
     assert first_payout(pid) == EXPECTED[account.behaviour]
-    if EXPECTED[account.behaviour][0] == inc.FAILED:
-        assert account.number[-4:] in view(cloud, pid)["diagnosis"] or "rejected" in view(cloud, pid)["diagnosis"]
+    status, code = EXPECTED[account.behaviour]
+    shown = view(cloud, pid)
+    first = next(e for e in shown["entitlements"] if e["kind"] == inc.POST_TRAINING and e["sequence"] == 1)
+    # What the participant reads: the status and, when it failed, why and what to do, in both languages.
+    assert (first["label"], first["status_text"]) == (
+        status_words.label(status),
+        status_words.status(status).as_dict(),
+    )
+    if status == inc.FAILED:
+        assert account.number[-4:] in shown["diagnosis"] or "rejected" in shown["diagnosis"]
+        assert first["reason"] == {"code": code, **status_words.REASONS[code].as_dict()}
+    else:
+        assert first["reason"] is None
 
 
 def test_the_timeout_number_is_paid_when_a_later_run_settles_it(cloud):

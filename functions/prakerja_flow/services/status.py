@@ -8,20 +8,10 @@ from datetime import datetime
 from .. import clock
 from ..data import keys
 from ..data import participants as profiles
-from ..domain import diagnosis
+from ..domain import diagnosis, status_words
 from ..domain import incentives as inc
 from ..domain.nik import mask_nik
 from . import provider_health
-
-LABELS = {  # what participants saw on the portal
-    inc.SCHEDULED: "Menunggu Diproses",
-    inc.DUE: "Menunggu Diproses",
-    inc.SENT: "Sedang Diproses",
-    inc.PAID: "Berhasil",
-    inc.FAILED: "GAGAL",
-    inc.CANCELLED: "Dibatalkan",
-    inc.EXPIRED: "Kedaluwarsa",
-}
 
 
 def participant_view(participant_id: str) -> dict:
@@ -69,7 +59,9 @@ def participant_view(participant_id: str) -> dict:
                 "sequence": e["sequence"],
                 "amount_idr": e["amount_idr"],
                 "status": e["status"],
-                "label": LABELS[e["status"]],
+                "label": status_words.label(e["status"]),  # the portal's word, in Bahasa Indonesia
+                "status_text": status_words.status(e["status"]).as_dict(),
+                "reason": status_words.reason(e["status"], e.get("failure_code")),
                 "due_at": e.get("due_at"),
                 "opens_at": e.get("opens_at"),
                 "expires_at": e.get("expires_at"),
