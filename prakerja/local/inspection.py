@@ -62,8 +62,7 @@ class Inspection:
         return found
 
     def current_state(self, participant_id: str) -> str | None:
-        entered = [e for e in self.history(participant_id) if e["type"].endswith("StateEntered")]
-        return entered[-1]["stateEnteredEventDetails"]["name"] if entered else None
+        return _last_entered(self.history(participant_id))
 
     def settle(self, quiet: float = 0.01, timeout: float = 10.0) -> None:
         """Waits until no Lambda task has run and no execution has recorded a history event
@@ -119,12 +118,7 @@ class Inspection:
 
         def ended() -> bool:
             events = self.history(participant_id)
-            entered = [e for e in events if e["type"].endswith("StateEntered")]
-            return (
-                bool(entered)
-                and events[-1]["type"] == "ExecutionSucceeded"
-                and entered[-1]["stateEnteredEventDetails"]["name"] == state
-            )
+            return bool(events) and events[-1]["type"] == "ExecutionSucceeded" and _last_entered(events) == state
 
         self.wait_until(ended, timeout, f"{participant_id} to end in {state}")
 
@@ -198,3 +192,9 @@ def _moto_executions(state_machine_arn: str | None = None) -> list[Any]:
         if state_machine_arn in (None, machine.arn)
         for execution in list(machine.executions)
     ]
+
+
+def _last_entered(events: list[dict]) -> str | None:
+    """The state an execution's history last entered."""
+    entered = [e for e in events if e["type"].endswith("StateEntered")]
+    return entered[-1]["stateEnteredEventDetails"]["name"] if entered else None

@@ -353,7 +353,7 @@ def _after_paid(ent: dict, now: datetime) -> bool:
         if ent["kind"] == inc.POST_TRAINING:
             events.deliver(ent["participant_id"], stage_key(PAYOUT, ent["sequence"]), now)
         else:
-            settle_surveys_if_done(ent["participant_id"], now)
+            settle_surveys_if_done(ent, now)
     except workflow.Throttled as throttled:
         logger.warning(
             "resuming the execution was throttled; the next run resumes it",
@@ -364,12 +364,15 @@ def _after_paid(ent: dict, now: datetime) -> bool:
     return True
 
 
-def settle_surveys_if_done(participant_id: str, now: datetime) -> bool:
-    """Tells an execution of the definition before ADR 0013 that its surveys are settled."""
+def settle_surveys_if_done(survey: dict, now: datetime) -> bool:
+    """Tells an execution of the definition before ADR 0013 that its surveys are settled,
+    once `survey` (just paid or expired) was the last open one. The flag is asked first: a
+    lifecycle of today's definition ended at the grant, and its surveys need no read."""
+    if not inc.lifecycle_waits(survey):
+        return False
+    participant_id = survey["participant_id"]
     surveys = [e for e in entitlements.of(participant_id) if e["kind"] == inc.SURVEY]
     if not surveys or any(e["status"] not in inc.TERMINAL for e in surveys):
-        return False
-    if not inc.lifecycle_waits(surveys[0]):
         return False
     summary = Counter(e["status"] for e in surveys)
     events.publish(participant_id, SURVEYS, {"surveys": dict(summary)}, now)

@@ -92,7 +92,7 @@ def _survey_window(ent: dict, now: datetime) -> str:
     if ent["status"] == inc.SCHEDULED and not ent.get("submitted_at"):
         if entitlements.transition(ent, inc.EXPIRED, now, expired_at=clock.iso(now)) is None:
             return "raced"
-    settle_surveys_if_done(ent["participant_id"], now)
+    settle_surveys_if_done(ent, now)
     entitlements.dequeue(ent)
     return "survey_expired"
 
