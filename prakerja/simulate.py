@@ -22,6 +22,7 @@ from prakerja_flow.domain.vocabulary import LegacyLifecycleState, LifecycleState
 from prakerja_flow.payments.fake import FakeProvider
 
 from . import load_shape, payout_lateness
+from . import persona_timing as timing
 from .invariants import check_invariants
 from .local import invoker
 from .local.cloud import DEFAULT_START, LocalCloud
@@ -298,7 +299,7 @@ class Simulation:
         p.participant_id = body["participant_id"]
         self.set_account(p)
         if not p.never_buys:
-            self.at(day + self.rng.randint(1, 20), lambda d, p=p: self.buy_first(p, d))
+            self.at(day + self.rng.randint(*timing.BUYS_AFTER_REGISTERING), lambda d, p=p: self.buy_first(p, d))
 
     def set_account(self, p: Persona) -> None:
         number = f"08{p.index:010d}"
@@ -366,7 +367,7 @@ class Simulation:
         if self.platform_post(
             path, self.purchase_body(p, purchase_id, price), "purchase", (409,), f"platform:{p.platform}"
         ) in (200, 201):
-            self.at(day + self.rng.randint(3, 14), lambda d: self.complete(p, purchase_id, d, first=True))
+            self.at(day + self.rng.randint(*timing.TRAINS_FOR), lambda d: self.complete(p, purchase_id, d, first=True))
 
     def complete(self, p: Persona, purchase_id: str, day: int, first: bool) -> None:
         body = {"training_id": f"TR-{purchase_id}", "certificate_id": f"CERT-{purchase_id}"}
@@ -380,7 +381,7 @@ class Simulation:
         if first and p.two_trainings:
             self.at(day + 1, lambda d: self.buy_second(p, d))
         if not p.never_rates:
-            self.at(day + self.rng.randint(0, 3), lambda d: self.rate(p, purchase_id, d))
+            self.at(day + self.rng.randint(*timing.RATES_AFTER_COMPLETING), lambda d: self.rate(p, purchase_id, d))
 
     def buy_second(self, p: Persona, day: int) -> None:
         path = f"/participants/{p.participant_id}/purchases"
@@ -401,7 +402,10 @@ class Simulation:
         if self.platform_post(
             path, self.purchase_body(p, purchase_id, remaining), "second purchase", (409,), f"platform:{p.platform}"
         ) in (200, 201):
-            self.at(day + self.rng.randint(2, 7), lambda d: self.complete(p, purchase_id, d, first=False))
+            self.at(
+                day + self.rng.randint(*timing.SECOND_TRAINING_TAKES),
+                lambda d: self.complete(p, purchase_id, d, first=False),
+            )
 
     def rate(self, p: Persona, purchase_id: str, day: int) -> None:
         body = {
