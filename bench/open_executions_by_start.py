@@ -42,7 +42,8 @@ from prakerja import load_shape, persona_timing  # noqa: E402
 from prakerja.simulate import Persona, make_personas  # noqa: E402
 from prakerja_flow import config  # noqa: E402
 
-STARTS = ("registration", "first_purchase", "first_certificate")
+# Each start point, and the day of a persona (a field of Days) on which the execution starts there.
+STARTS = {"registration": "registered", "first_purchase": "bought", "first_certificate": "certified"}
 CELL_FILL = 0.8  # ADR 0013: a fifth of each cell's quota left for payout runs, redrives, retries
 
 
@@ -69,9 +70,7 @@ def persona_days(p: Persona, rng: random.Random, rating_window_days: int) -> Day
 
 
 def interval(days: Days, start: str) -> tuple[int, int] | None:
-    begins = {"registration": days.registered, "first_purchase": days.bought, "first_certificate": days.certified}[
-        start
-    ]
+    begins = getattr(days, STARTS[start])
     return None if begins is None else (begins, days.ends)
 
 
