@@ -150,6 +150,9 @@ def drive(cloud: LocalCloud, path: str) -> tuple[str, int]:
     d.buy(pid)
     d.days(3)
     d.complete(pid)
+    # The certificate started the lifecycle (ADR 0015): let it reach AwaitRating before the
+    # clock moves, so a loaded machine cannot shift the grant (and the payment dates) a day.
+    cloud.wait_for_token(pid, "RATING", timeout=60)
     d.days(1)
     if path == "never_rates":
         # Waits for a rating that never comes; the balance is already spent, so nothing
@@ -157,7 +160,7 @@ def drive(cloud: LocalCloud, path: str) -> tuple[str, int]:
         d.days(100)
         return pid, d.job_runs
     d.rate(pid)
-    cloud.settle()
+    cloud.wait_for_end(pid, "IncentivesGranted", timeout=60)
     fixed_on = d.day + config.FIRST_PAYOUT_DELAY.days + 7
 
     def fix(day):

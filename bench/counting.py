@@ -184,6 +184,14 @@ def _route(method: str, path: str) -> str:
 
 
 def transitions(cloud, participant_id: str) -> dict:
+    if participant_id not in {e["name"] for e in cloud.executions()}:
+        # No execution (ADR 0015: it starts at the first certificate): nothing billed, and the
+        # profile says how the participant ended (a never-buyer is revoked by the sweep).
+        from prakerja_flow.data import participants as profiles
+
+        status = profiles.require(participant_id)["status"]
+        final = {"REVOKED": "Revoked", "CANCELLED": "ParticipationCancelled"}.get(status, status)
+        return {"billed_transitions": 0, "states": [], "final": f"{final} (no execution)", "status": "NONE"}
     events = cloud.history(participant_id)
     entered = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
     last = events[-1]["type"] if events else ""

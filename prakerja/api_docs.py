@@ -313,12 +313,15 @@ response again (header `Idempotent-Replayed: true`); the same key with another b
 request is not remembered: it changed nothing, so it may be retried (or fixed) with the same key.
 Each retry is a new request and needs a fresh signature (timestamp, nonce).
 
-`POST /participants` can answer 503 `LifecycleNotStarted` with \
+The first certificate of a participant (`POST .../purchases/{{purchase_id}}/completion` of the
+first purchase) starts the participant's lifecycle execution (ADR 0015; registration starts
+none). It can answer 503 `LifecycleNotStarted` with \
 `Retry-After: {int(config.LIFECYCLE_START_RETRY_AFTER.total_seconds())}` \
-when Step Functions will not start the lifecycle now (throttled, or
-the account at its open-executions quota). The registration is recorded and nothing is lost:
-send the same request again after that many seconds (the same key, a fresh signature) and it
-answers 201 with the same `participant_id`.
+when Step Functions will not start the lifecycle now (throttled, or the account at its
+open-executions quota). The certificate is recorded and nothing is lost: send the same request
+again after that many seconds (the same key, a fresh signature) and it answers 200; if the next
+deadline sweep started the lifecycle first, the retry answers 409 `AlreadyCompleted`, which
+says the same: done.
 """
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -178,7 +178,7 @@ def _print_summary(summary: dict) -> None:
         + (f" of a quota of {quota:,}" if quota else ""),
     )
     if quota:
-        table.add_row("registrations answered 503, retried", str(summary["registrations_deferred"]))
+        table.add_row("first certificates answered 503, retried", str(summary["completions_deferred"]))
         for job, days in summary["scheduled_runs_not_started"].items():
             table.add_row(f"days {job} could not start (quota)", str(days))
     table.add_row("wall time", f"{summary['wall_seconds']} s")
@@ -208,13 +208,19 @@ def local_up(
     month_seconds: Annotated[
         float, typer.Option(min=0.5, help="Wall-clock seconds per programme month (30 days).")
     ] = 60.0,
-    start: Annotated[datetime | None, typer.Option(help="Programme time at start (default: now, UTC).")] = None,
+    start: Annotated[
+        datetime | None, typer.Option(help="Programme time at start, UTC unless it names its offset (default: now).")
+    ] = None,
 ) -> None:
     """Serve the API and an AWS endpoint on this machine until Ctrl-C."""
     from .local.server import up
 
     if port == aws_port:
         raise typer.BadParameter("--port and --aws-port must differ")
+    if start is not None and start.tzinfo is None:
+        # typer reads 2020-07-01T08:00:00 without an offset: a clock without one made the
+        # functions compare it with the aware times they store (a purchase answered 500).
+        start = start.replace(tzinfo=UTC)
 
     def ready(cloud) -> None:
         for line in _endpoint_lines(cloud, port, aws_port, month_seconds):

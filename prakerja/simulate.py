@@ -17,6 +17,7 @@ from pathlib import Path
 
 from prakerja_flow import catalogue, config, ids
 from prakerja_flow.domain import incentives as inc
+from prakerja_flow.domain import participation
 from prakerja_flow.domain.nik import build_nik
 from prakerja_flow.domain.vocabulary import LegacyLifecycleState, LifecycleState
 from prakerja_flow.payments.fake import FakeProvider
@@ -106,7 +107,7 @@ class Report:
     lateness: dict = field(default_factory=dict)
     # Set when the run lowered Step Functions' open-executions quota (simulate(open_executions_quota=)).
     open_executions_quota: int | None = None
-    registrations_deferred: int = 0  # 503 LifecycleNotStarted, completed by a later retry
+    completions_deferred: int = 0  # first certificates answered 503 LifecycleNotStarted, retried later
     # Scheduled state machines Step Functions would not start (the payout run counts against
     # the same quota as the lifecycles), by job.
     runs_not_started: Counter = field(default_factory=Counter)
@@ -120,7 +121,7 @@ class Report:
         quota = (
             {
                 "open_executions_quota": self.open_executions_quota,
-                "registrations_deferred": self.registrations_deferred,
+                "completions_deferred": self.completions_deferred,
                 "scheduled_runs_not_started": dict(sorted(self.runs_not_started.items())),
             }
             if self.open_executions_quota is not None
@@ -280,8 +281,6 @@ class Simulation:
             )
 
     def register(self, p: Persona, day: int) -> None:
-        # 503 when Step Functions will not start the lifecycle now (the open-executions quota):
-        # the registration is recorded; the same request the next day completes it.
         status, body = self.cloud.request(
             "POST",
             "/participants",
@@ -289,10 +288,6 @@ class Simulation:
             idempotency_key=f"register-{p.index}",
         )
         self.report.requests[status] += 1
-        if status == 503 and body["error"]["code"] == "LifecycleNotStarted":
-            self.report.registrations_deferred += 1
-            self.at(day + 1, lambda d, p=p: self.register(p, d))
-            return
         if status != 201:
             self.report.unexpected.append(f"register: POST /participants -> {status} {body}")
             return
@@ -371,17 +366,33 @@ class Simulation:
 
     def complete(self, p: Persona, purchase_id: str, day: int, first: bool) -> None:
         body = {"training_id": f"TR-{purchase_id}", "certificate_id": f"CERT-{purchase_id}"}
-        self.platform_post(
-            f"/participants/{p.participant_id}/purchases/{purchase_id}/completion",
-            body,
-            "completion",
-            (409,),
-            f"platform:{p.platform}",
-        )
+        path = f"/participants/{p.participant_id}/purchases/{purchase_id}/completion"
+        if first:
+            self.first_certificate(p, path, body, day)
+        else:
+            self.platform_post(path, body, "completion", (409,), f"platform:{p.platform}")
         if first and p.two_trainings:
             self.at(day + 1, lambda d: self.buy_second(p, d))
         if not p.never_rates:
             self.at(day + self.rng.randint(*timing.RATES_AFTER_COMPLETING), lambda d: self.rate(p, purchase_id, d))
+
+    def first_certificate(self, p: Persona, path: str, body: dict, day: int, retry: bool = False) -> None:
+        """The first certificate starts the lifecycle (ADR 0015). When Step Functions will not
+        start it now (the open-executions quota, throttling) the completion is recorded and
+        answered 503; the platform sends it again the next day with the same Idempotency-Key,
+        and 409 AlreadyCompleted then says the deadline sweep started it meanwhile."""
+        status, answer = self.cloud.request(
+            "POST", path, body, idempotency_key=f"completion-{p.index}", principal=f"platform:{p.platform}"
+        )
+        self.report.requests[status] += 1
+        if status == 503 and answer["error"]["code"] == "LifecycleNotStarted":
+            self.report.completions_deferred += 1
+            self.at(day + 1, lambda d: self.first_certificate(p, path, body, d, retry=True))
+        elif status not in ((200, 409) if retry else (200,)):
+            self.report.unexpected.append(f"completion: POST {path} -> {status} {answer}")
+        elif status == 200 and not retry and self.duplicates and self.rng.random() < 0.2:
+            # The platform's retry of a request that had succeeded, without its key: refused.
+            self.call("POST", path, body, (409,), "completion (duplicate delivery)", f"platform:{p.platform}")
 
     def buy_second(self, p: Persona, day: int) -> None:
         path = f"/participants/{p.participant_id}/purchases"
@@ -575,8 +586,14 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
     transitions: list[int] = []
     happy: list[int] = []
     histories = cloud.histories()
+    from prakerja_flow.data import participants as profiles  # loaded by the local cloud, as below
+
     for p in personas:
         if not p.participant_id:
+            continue
+        if p.participant_id not in histories:
+            # No execution: it starts at the first certificate (ADR 0015).
+            report.final_states[_state_without_execution(profiles.require(p.participant_id))] += 1
             continue
         events = histories[p.participant_id]
         entered = [e for e in events if e["type"].endswith("StateEntered")]
@@ -606,6 +623,13 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
         {p.participant_id: p.own_cause_until for p in registered},
         last_run,
     )
+
+
+def _state_without_execution(profile: dict) -> str:
+    """Where a participant without an execution stands: revoked by the deadline sweep (never
+    bought), cancelled, or still before the first certificate."""
+    ended = {participation.REVOKED: "Revoked", participation.CANCELLED: "ParticipationCancelled"}
+    return f"{ended.get(profile['status'], 'waiting:FirstCertificate')} (no execution)"
 
 
 def _final_state(events: list[dict], entered: list[dict]) -> str:

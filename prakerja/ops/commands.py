@@ -148,10 +148,16 @@ def _print_participant(r: dict) -> None:
 
     execution = r["execution"] or {}
     print(f"participant   {r['participant_id']}  NIK {r['nik_masked']}  wave {r['wave']}  {r['status']}")
-    print(
-        f"execution     {execution.get('status', 'none')}  state {r['current_state'] or '-'}"
-        f" for {human(r['in_state_seconds'])} (since {r['in_state_since'] or '-'})"
-    )
+    if r.get("before_lifecycle"):
+        print(
+            f"execution     not started: it starts at the first certificate; waiting for the"
+            f" {r['before_lifecycle'].lower()} for {human(r['in_state_seconds'])} (since {r['in_state_since']})"
+        )
+    else:
+        print(
+            f"execution     {execution.get('status', 'none')}  state {r['current_state'] or '-'}"
+            f" for {human(r['in_state_seconds'])} (since {r['in_state_since'] or '-'})"
+        )
     print(
         f"balance       Rp{r['balance_idr']:,} training, Rp{r['cash_paid_idr']:,} cash paid;"
         f" account {(r['payout_account'] or {}).get('channel', 'none')}"

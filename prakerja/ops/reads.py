@@ -205,10 +205,15 @@ def participant_report(target: Target, reference: str) -> dict:
     execution = _describe_execution(target, pid)
     state, entered = last_entered(target, execution["executionArn"]) if execution else (None, None)
     waiting = next((t for t in tokens.values() if state_of_stage(t["stage"]) == state), None)
+    before = participation.waiting_before_lifecycle(profile, list(detail.values()))
     if waiting:
         since, seconds = waiting["at"], seconds_since(target, waiting["at"])
+    elif before and execution is None:
+        since, seconds = before[1], seconds_since(target, before[1])
     else:
         since, seconds = programme_iso(target, entered), seconds_since_wall(target, entered)
+    # Before the first certificate no execution runs (ADR 0015): the profile says what it waits for.
+    view["before_lifecycle"] = str(before[0]) if before and execution is None else None
     view["execution"] = (
         None
         if execution is None
@@ -314,9 +319,13 @@ def problems(view: dict) -> list[str]:
         if e["status"] == inc.FAILED
     ]
     execution = view.get("execution")
-    if execution is None:
-        found.append("no lifecycle execution exists for this participant")
-    elif execution["status"] in PROBLEM_STATUSES:
+    # No execution is a problem only once the first certificate is in (ADR 0015: it starts there).
+    if execution is None and view.get("before_lifecycle") is None and view["status"] == participation.ACTIVE:
+        found.append(
+            "first certificate recorded but no lifecycle execution: the next deadline sweep starts it "
+            "(or the platform's retry of the completion)"
+        )
+    elif execution is not None and execution["status"] in PROBLEM_STATUSES:
         found.append(
             f"execution {execution['status']}: {execution.get('error') or ''} {execution.get('cause') or ''}".strip()
         )

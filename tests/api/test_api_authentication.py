@@ -75,7 +75,6 @@ def test_a_replayed_request_gets_403_and_moves_no_money(cloud, participant):
     headers = cloud.sign(credentials.DEFAULT_PLATFORM, "POST", path, body)
     status, first = cloud.request("POST", path, body, headers=headers)
     assert status == 201, first
-    cloud.wait_for_token(participant, "COMPLETION")
     refused(cloud, "POST", path, body, 403, "RequestReplayed", headers=headers)
     assert (
         cloud.request("GET", f"/participants/{participant}")[1]["balance_idr"] == config.TRAINING_BALANCE_IDR - 400_000
@@ -103,7 +102,6 @@ def test_the_api_function_refuses_requests_that_bypass_the_authorizer(cloud, par
 
     path, body = purchase(cloud, participant)
     headers = {"Content-Type": "application/json", **cloud.sign(credentials.DEFAULT_PLATFORM, "POST", path, body)}
-    cloud.wait_for_token(participant, "PURCHASE")
     before = table_state(cloud)
     event = gateway.proxy_event("POST", path, body, headers, resource="/participants/{participant_id}/purchases")
     status, _, got = gateway.decode_response(cloud.invoke(catalogue.API_FUNCTION_KEY, event))

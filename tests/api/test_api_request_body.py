@@ -139,7 +139,6 @@ def test_a_duplicate_key_is_422_and_registers_nobody(cloud, wave):
 
 def test_a_duplicate_key_deep_in_a_purchase_is_422(cloud, wave):
     pid = register(cloud)
-    cloud.wait_for_token(pid, "PURCHASE")
     body = json.dumps(purchase_body("ORD1", 400_000)).replace(
         '"price_idr": 400000', '"price_idr": 1, "price_idr": 400000'
     )

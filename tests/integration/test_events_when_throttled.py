@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from botocore.exceptions import ClientError
-from support.lifecycle_steps import GRANTED, buy, complete, nik, open_wave, payout_account, rate, register
+from support.lifecycle_steps import (
+    GRANTED,
+    buy,
+    complete,
+    nik,
+    open_wave,
+    payout_account,
+    rate,
+    register,
+    register_started_at_registration,
+)
 
 from prakerja_flow.data import inbox, schema, workflow
 
@@ -46,9 +56,8 @@ def next_sweep(cloud) -> dict:
 
 def test_a_throttled_purchase_event_is_recorded_answered_and_delivered_by_the_next_sweep(cloud, monkeypatch):
     open_wave(cloud)
-    pid = register(cloud, 1)
+    pid = register_started_at_registration(cloud, 1)  # an execution waiting for the purchase
     payout_account(cloud, pid, nik(1))
-    cloud.wait_for_token(pid, "PURCHASE")
     throttling = throttle(monkeypatch, 1)
 
     buy(cloud, pid)  # 201: the purchase is recorded whatever Step Functions says now
@@ -69,7 +78,7 @@ def test_a_throttled_purchase_event_is_recorded_answered_and_delivered_by_the_ne
 
 def test_a_sweep_throttled_again_keeps_the_event_queued_for_the_one_after(cloud, monkeypatch):
     open_wave(cloud)
-    pid = register(cloud, 2)
+    pid = register_started_at_registration(cloud, 2)  # an execution waiting for the certificate
     payout_account(cloud, pid, nik(2))
     buy(cloud, pid)
     cloud.wait_for_token(pid, "COMPLETION")

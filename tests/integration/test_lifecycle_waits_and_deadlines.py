@@ -16,6 +16,7 @@ from support.lifecycle_steps import (
     payout_account,
     rate,
     register,
+    register_started_at_registration,
     view,
 )
 
@@ -24,7 +25,7 @@ from prakerja_flow import catalogue, clock, config
 from prakerja_flow.data import inbox, ledger, purchases, rating_window, workflow
 from prakerja_flow.data import participants as profiles
 from prakerja_flow.domain import errors
-from prakerja_flow.services import events
+from prakerja_flow.services import events, lifecycle_start
 
 AWAIT_EVENT = catalogue.by_key("await-event").function_name
 VERIFY_COMPLETION = catalogue.by_key("verify-completion").function_name
@@ -95,14 +96,17 @@ def test_the_windows_close_and_a_rating_exclude_each_other(cloud):
     assert purchases.get(other, "ORD1").get("rating") is None
 
 
-def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud):
+@pytest.mark.parametrize("started", ["at the first certificate", "at registration, before ADR 0015"])
+def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud, started):
     open_wave(cloud)
-    pid = register(cloud)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register(cloud) if started == "at the first certificate" else register_started_at_registration(cloud)
     advance_days(cloud, config.PURCHASE_DEADLINE.days)
     assert view(cloud, pid)["status"] == "ACTIVE"  # the deadline day itself still counts
     advance_days(cloud, 1)
-    cloud.wait_until(lambda: cloud.current_state(pid) == "Revoked", what="revocation")
+    if started == "at the first certificate":
+        assert cloud.executions() == []  # never bought, never an execution: the sweep revoked
+    else:
+        cloud.wait_until(lambda: cloud.current_state(pid) == "Revoked", what="revocation")
     standing = view(cloud, pid)
     assert (standing["status"], standing["balance_idr"]) == ("REVOKED", 0)
     booked = {entry["entry"]: entry["amount_idr"] for entry in ledger.lines(pid)}
@@ -124,7 +128,9 @@ def test_missed_purchase_deadline_revokes_and_forfeits_the_balance(cloud):
 def test_an_event_that_arrives_before_its_token_is_not_lost(cloud):
     open_wave(cloud)
     with invoker.hold(AWAIT_EVENT):
-        pid = register(cloud)  # the execution enters AwaitTrainingPurchase but cannot store its token yet
+        pid = register(cloud)
+        # Started at registration (before ADR 0015): it enters AwaitTrainingPurchase but cannot store its token yet.
+        lifecycle_start.start(profiles.require(pid))
         cloud.wait_for_state(pid, "AwaitTrainingPurchase")
         buy(cloud, pid)
         assert inbox.get_token(pid, "PURCHASE") is None
@@ -137,8 +143,7 @@ def test_an_event_that_arrives_before_its_token_is_not_lost(cloud):
 
 def test_a_stale_token_gives_the_event_back_for_the_next_wait(cloud):
     open_wave(cloud)
-    pid = register(cloud)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register_started_at_registration(cloud)
     inbox.put_token(pid, "COMPLETION", "not-a-live-token", clock.now())
     assert events.publish(pid, "COMPLETION", {"purchase_id": "X"}, clock.now()) is False
     assert inbox.get_token(pid, "COMPLETION") is None
@@ -147,8 +152,7 @@ def test_a_stale_token_gives_the_event_back_for_the_next_wait(cloud):
 
 def test_a_used_token_cannot_resume_the_execution_twice(cloud):
     open_wave(cloud)
-    pid = register(cloud)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register_started_at_registration(cloud)
     token = inbox.get_token(pid, "PURCHASE")
     buy(cloud, pid)
     cloud.wait_for_state(pid, "AwaitCompletion")
@@ -175,8 +179,7 @@ def test_a_forged_bundle_event_is_caught_by_the_state_machine(cloud):
     edit), VerifyPurchase raises BundleNotAllowed and the ASL sends the participant back
     to AwaitTrainingPurchase instead of paying."""
     open_wave(cloud)
-    pid = register(cloud)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register_started_at_registration(cloud)
     forged = {
         "pk": f"P#{pid}",
         "sk": "PURCHASE#FORGED",
@@ -211,18 +214,16 @@ def test_a_mismatched_certificate_sends_the_lifecycle_back_to_await_completion(c
     open_wave(cloud)
     pid = register(cloud)
     buy(cloud, pid)
-    cloud.wait_for_token(pid, "COMPLETION")
-    with invoker.hold(AWAIT_EVENT):
-        with invoker.hold(VERIFY_COMPLETION):  # the check waits until the tampering is done
-            complete(cloud, pid)
-            # Tamper with the stored certificate before the state machine checks it.
-            cloud.ddb.update_item(
-                TableName=cloud.table_name,
-                Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": "PURCHASE#ORD1"}},
-                UpdateExpression="SET completion.training_id = :t",
-                ExpressionAttributeValues={":t": {"S": "T-OTHER"}},
-            )
-        cloud.wait_until(lambda: "CompletionMismatch" in str(cloud.history(pid)), what="CompletionMismatch")
+    with invoker.hold(VERIFY_COMPLETION):  # the check waits until the tampering is done
+        complete(cloud, pid)  # starts the lifecycle (ADR 0015)
+        # Tamper with the stored certificate before the state machine checks it.
+        cloud.ddb.update_item(
+            TableName=cloud.table_name,
+            Key={"pk": {"S": f"P#{pid}"}, "sk": {"S": "PURCHASE#ORD1"}},
+            UpdateExpression="SET completion.training_id = :t",
+            ExpressionAttributeValues={":t": {"S": "T-OTHER"}},
+        )
+    cloud.wait_until(lambda: "CompletionMismatch" in str(cloud.history(pid)), what="CompletionMismatch")
     cloud.wait_for_state(pid, "AwaitCompletion")
     assert "AwaitRating" not in str(cloud.history(pid))
 

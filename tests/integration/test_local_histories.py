@@ -3,7 +3,7 @@ the events GetExecutionHistory gives, for running and finished executions alike.
 
 from __future__ import annotations
 
-from support.lifecycle_steps import advance_days, open_wave, register, trained_and_rated
+from support.lifecycle_steps import advance_days, open_wave, register_started_at_registration, trained_and_rated
 
 from prakerja_flow import config
 
@@ -15,7 +15,7 @@ def _comparable(events: list[dict]) -> list[tuple]:
 
 def test_histories_in_process_are_the_apis_histories(cloud):
     open_wave(cloud)
-    waiting = register(cloud, sequence=1)
+    waiting = register_started_at_registration(cloud, sequence=1)
     paid = trained_and_rated(cloud, sequence=2)
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)
     cloud.settle()

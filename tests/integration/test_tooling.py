@@ -138,15 +138,24 @@ def test_local_up_serves_the_api_and_an_aws_endpoint_with_shared_state():
         assert status == 201, body
         assert http("GET", "/nowhere")[1]["error"]["code"] == "RouteNotFound"
 
-        sfn = boto3.client(
-            "stepfunctions",
-            endpoint_url=f"http://127.0.0.1:{aws_port}",
-            region_name="ap-southeast-3",
-            aws_access_key_id="x",
-            aws_secret_access_key="x",
+        def aws(service: str):
+            return boto3.client(
+                service,
+                endpoint_url=f"http://127.0.0.1:{aws_port}",
+                region_name="ap-southeast-3",
+                aws_access_key_id="x",
+                aws_secret_access_key="x",
+            )
+
+        # Registration starts no execution (ADR 0015); what it wrote is read through the AWS endpoint.
+        executions = aws("stepfunctions").list_executions(stateMachineArn=clouds[0].state_machine_arn)
+        assert executions["executions"] == []
+        dynamodb = aws("dynamodb")
+        profile = dynamodb.get_item(
+            TableName=clouds[0].table_name,
+            Key={"pk": {"S": f"P#{body['participant_id']}"}, "sk": {"S": "PROFILE"}},
         )
-        executions = sfn.list_executions(stateMachineArn=clouds[0].state_machine_arn)["executions"]
-        assert [e["name"] for e in executions] == [body["participant_id"]]
+        assert profile["Item"]["status"]["S"] == "ACTIVE"
     finally:
         stop.set()
         server.join(30)

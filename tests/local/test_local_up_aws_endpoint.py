@@ -56,6 +56,21 @@ class LocalUp:
         assert status == 201, body
         return body["participant_id"]
 
+    def certified(self, sequence: int) -> str:
+        """A participant whose first certificate started the lifecycle (ADR 0015): it waits for the rating."""
+        pid = self.register(sequence)
+        status, body = self.http(
+            "POST", f"/participants/{pid}/vouchers", {"platform_id": PLATFORM, "training_id": "T1"}
+        )
+        assert status == 201, body
+        body = purchase_body("ORD1", config.TRAINING_BALANCE_IDR, voucher_code=body["voucher_code"])
+        assert self.http("POST", f"/participants/{pid}/purchases", body)[0] == 201
+        completion = {"training_id": "T1", "certificate_id": f"CERT-{sequence}"}
+        status, body = self.http("POST", f"/participants/{pid}/purchases/ORD1/completion", completion)
+        assert status == 200, body
+        self.waiting_at(pid, "RATING")
+        return pid
+
     def arn(self, pid: str) -> str:
         return self.cloud.execution_arn(pid)
 
@@ -108,16 +123,14 @@ def local_up():
 
 
 def test_describe_execution_gives_the_redrive_fields(local_up):
-    pid = local_up.register(1)
-    local_up.waiting_at(pid, "PURCHASE")
+    pid = local_up.certified(1)
     out = local_up.client("stepfunctions").describe_execution(executionArn=local_up.arn(pid))
     assert (out["status"], out["redriveCount"], out["redriveStatus"]) == ("RUNNING", 0, "NOT_REDRIVABLE")
     assert out["redriveStatusReason"] == "Execution is RUNNING and cannot be redriven."
 
 
 def test_execution_history_pages_newest_first(local_up):
-    pid = local_up.register(2)
-    local_up.waiting_at(pid, "PURCHASE")
+    pid = local_up.certified(2)
     sfn = local_up.client("stepfunctions")
     everything = sfn.get_execution_history(executionArn=local_up.arn(pid))["events"]
     pages, kwargs = [], {"executionArn": local_up.arn(pid), "reverseOrder": True, "maxResults": 2}
@@ -142,10 +155,9 @@ def test_execution_history_pages_newest_first(local_up):
 
 
 def test_stop_execution_aborts_and_the_lifecycle_stays_consistent(local_up):
-    pid = local_up.register(3)
-    local_up.waiting_at(pid, "PURCHASE")
+    pid = local_up.certified(3)
     sfn, arn = local_up.client("stepfunctions"), local_up.arn(pid)
-    token = local_up.item(pid, "TOKEN#PURCHASE")["token"]["S"]
+    token = local_up.item(pid, "TOKEN#RATING")["token"]["S"]
     stopped = sfn.stop_execution(executionArn=arn, error="OperatorStop", cause="wrong wave")
     out = sfn.describe_execution(executionArn=arn)
     assert (out["status"], out["error"], out["cause"], out["stopDate"]) == (
@@ -163,29 +175,24 @@ def test_stop_execution_aborts_and_the_lifecycle_stays_consistent(local_up):
     with pytest.raises(ClientError, match="TaskTimedOut"):
         sfn.send_task_success(taskToken=token, output="{}")
 
-    # A purchase for the stopped participant is recorded; nothing raises or hangs; the dead
+    # A rating for the stopped participant is recorded; nothing raises or hangs; the dead
     # execution's token is dropped and the event stays in the inbox for a redrive.
-    status, body = local_up.http(
-        "POST", f"/participants/{pid}/vouchers", {"platform_id": PLATFORM, "training_id": "T1"}
-    )
-    assert status == 201, body
     started = time.monotonic()
-    status, body = local_up.http(
-        "POST",
-        f"/participants/{pid}/purchases",
-        purchase_body("ORD1", config.TRAINING_BALANCE_IDR, voucher_code=body["voucher_code"]),
-    )
-    assert status == 201, body
+    rating = {"instructor": 5, "facilities": 4, "programme": 5, "review": "Instruktur menjelaskan dengan jelas."}
+    status, body = local_up.http("POST", f"/participants/{pid}/purchases/ORD1/rating", rating)
+    assert status == 200, body
     assert time.monotonic() - started < 10
-    assert local_up.item(pid, "TOKEN#PURCHASE") is None and local_up.item(pid, "INBOX#PURCHASE") is not None
+    assert local_up.item(pid, "TOKEN#RATING") is None and local_up.item(pid, "INBOX#RATING") is not None
     status, profile = local_up.http("GET", f"/participants/{pid}")
-    assert status == 200 and profile["status"] == "ACTIVE"  # the record says what the application last decided
+    assert status == 200 and profile["entitlements"] == []  # the record says what the application last decided
 
     redriven = sfn.redrive_execution(executionArn=arn)
-    local_up.waiting_at(pid, "COMPLETION")  # the redriven wait took the purchase from the inbox
+    # The redriven wait took the rating from the inbox and the lifecycle went on to the grant.
+    local_up.wait(lambda: sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED", "the grant")
     out = sfn.describe_execution(executionArn=arn)
-    assert (out["status"], out["redriveCount"], out["redriveDate"]) == ("RUNNING", 1, redriven["redriveDate"])
-    assert local_up.item(pid, "INBOX#PURCHASE") is None
+    assert (out["redriveCount"], out["redriveDate"]) == (1, redriven["redriveDate"])
+    assert local_up.item(pid, "INBOX#RATING") is None
+    assert len(local_up.http("GET", f"/participants/{pid}")[1]["entitlements"]) == 7
 
 
 def test_the_scheduled_jobs_are_scheduler_schedules(local_up):

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from support.lifecycle_steps import GRANTED, advance_days, buy, complete, open_wave, rate, register, trained_and_rated
+from support.lifecycle_steps import (
+    GRANTED,
+    advance_days,
+    buy,
+    complete,
+    open_wave,
+    rate,
+    register,
+    register_started_at_registration,
+    trained_and_rated,
+)
 
 from prakerja_flow import clock, config
 from prakerja_flow.data import audit, controls, entitlements, inbox, workflow
@@ -83,7 +93,7 @@ def test_cancel_after_the_grant_cancels_unpaid_entitlements(cloud, ops):
 
 def test_cancel_while_waiting_for_completion(cloud, ops):
     open_wave(cloud)
-    pid = register(cloud, 13)
+    pid = register_started_at_registration(cloud, 13)
     buy(cloud, pid)
     cloud.wait_for_token(pid, "COMPLETION")
     assert ops("cancel", pid, "--actor", "c", "--reason", "r", "--yes")[0] == 0
@@ -104,8 +114,7 @@ def test_retry_refuses_what_did_not_fail(cloud, ops):
 
 def test_failed_execution_history_then_redrive_resumes_where_it_failed(cloud, ops, tmp_path):
     open_wave(cloud)
-    pid = register(cloud, 15)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register_started_at_registration(cloud, 15)
     code, _, err, _ = ops("redrive", pid, "--actor", "a", "--reason", "r", "--yes")
     assert (code, err) == (1, "prakerja: execution is RUNNING, not FAILED: nothing to redrive\n")
     workflow.send_failure(inbox.get_token(pid, "PURCHASE"), "Boom", "an error the lifecycle does not catch")

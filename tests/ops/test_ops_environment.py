@@ -3,7 +3,7 @@ every name with the environment); without it the bare local names are used."""
 
 from __future__ import annotations
 
-from support.lifecycle_steps import open_wave, register
+from support.lifecycle_steps import open_wave, register_started_at_registration
 
 from prakerja.ops.aws import connect, physical_name, set_environment
 
@@ -24,8 +24,7 @@ def test_env_prefixes_the_table_and_state_machine_names(cloud, monkeypatch):
 
 def test_a_wrong_env_is_one_clear_line_and_the_right_one_answers(cloud, ops):
     open_wave(cloud)
-    pid = register(cloud)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register_started_at_registration(cloud)
     code, out, err, _ = ops("--env", "staging", "participant", pid)
     assert code == 1 and out == ""
     assert len(err.strip().splitlines()) == 1 and "staging-prakerja-flow" in err, err

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.lifecycle_steps import advance_days, buy, complete, open_wave, register
+from support.lifecycle_steps import advance_days, buy, complete, open_wave, register, register_started_at_registration
 
 from bench.ops_executions import waiting_executions  # noqa: E402
 
@@ -10,14 +10,13 @@ from bench.ops_executions import waiting_executions  # noqa: E402
 def test_executions_and_stuck_on_real_lifecycles(cloud, ops):
     open_wave(cloud)
     open_wave(cloud, 2)
-    never_bought = [register(cloud, n) for n in (1, 2)]
+    never_bought = [register_started_at_registration(cloud, n) for n in (1, 2)]  # executions before ADR 0015
     rater = register(cloud, 3, wave=2)
     buy(cloud, rater)
     complete(cloud, rater)
     cloud.wait_for_token(rater, "RATING")
     advance_days(cloud, 20)
-    late = register(cloud, 4)
-    cloud.wait_for_token(late, "PURCHASE")
+    late = register_started_at_registration(cloud, 4)
     advance_days(cloud, 1)
 
     code, _, _, report = ops("executions", "--json")

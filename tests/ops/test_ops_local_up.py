@@ -53,11 +53,13 @@ def test_ops_participant_against_local_up_endpoint(monkeypatch, ops):
         endpoint = f"http://127.0.0.1:{aws_port}"
         code, _, err, report = ops("participant", pid, "--json", "--endpoint-url", endpoint)
         assert code == 0, err
-        assert report["participant_id"] == pid and report["execution"]["status"] == "RUNNING"
-        assert report["current_state"] == "AwaitTrainingPurchase"
+        # No execution before the first certificate (ADR 0015), and that is not a problem (exit 0).
+        assert report["participant_id"] == pid and report["execution"] is None and report["problems"] == []
+        assert report["before_lifecycle"] == "PURCHASE" and report["in_state_since"] == report["accepted_at"]
         assert report["diagnosis"].startswith("waiting for the first training purchase")
         code, text, _, _ = ops("participant", "3171015705900001", "--endpoint-url", endpoint)
         assert code == 0 and pid in text and "3171015705900001" not in text
+        assert "not started: it starts at the first certificate; waiting for the purchase" in text
         code, _, err, _ = ops("participant", "PNOBODY", "--endpoint-url", endpoint)
         assert (code, err) == (1, "prakerja: participant PNOBODY not found\n")
         # An action from a script without --yes and with nothing on stdin: refused, exit 1, one line.

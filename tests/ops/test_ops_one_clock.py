@@ -14,7 +14,7 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from support.lifecycle_steps import CLI
+from support.lifecycle_steps import CLI, PLATFORM, purchase_body
 
 from prakerja.local.credentials import signed_headers
 from prakerja.local.programme_clock import ProgrammeClock, Segment, segments_of
@@ -94,16 +94,22 @@ def test_ops_in_another_process_uses_the_programme_clock_of_local_up(tmp_path):
         pid = http("POST", "/participants", {"nik": "3171015705900001", "full_name": "Siti", "wave": 1})[
             "participant_id"
         ]
+        # The first certificate starts the execution (ADR 0015): voucher, purchase, completion.
+        code = http("POST", f"/participants/{pid}/vouchers", {"platform_id": PLATFORM, "training_id": "T1"})
+        http(
+            "POST", f"/participants/{pid}/purchases", purchase_body("ORD1", 500_000, voucher_code=code["voucher_code"])
+        )
+        http("POST", f"/participants/{pid}/purchases/ORD1/completion", {"training_id": "T1", "certificate_id": "C1"})
         time.sleep(2)  # about 24 programme minutes
 
         code, out, err = ops("executions", "--json")
         assert code == 0, err
         (row,) = json.loads(out)["executions"]
-        assert row["participant_id"] == pid and row["state"] == "AwaitTrainingPurchase"
+        assert row["participant_id"] == pid and row["state"] == "AwaitRating"
         assert 0 <= row["in_state_seconds"] < 86400 and 0 <= row["age_seconds"] < 86400, row  # not years
         assert row["started"].startswith("2020-07-01")  # Step Functions' wall-clock start, on the programme clock
         code, out, _ = ops("stuck", "--json")
-        assert json.loads(out)["states"]["AwaitTrainingPurchase"]["buckets"]["<7d"] == 1
+        assert json.loads(out)["states"]["AwaitRating"]["buckets"]["<7d"] == 1
         code, out, _ = ops("history", pid, "--json")
         assert {line["at"][:10] for line in json.loads(out)["timeline"]} == {"2020-07-01"}
         code, _, err = ops("payouts", "pause", "--actor", "ani", "--reason", "drill", "--yes")

@@ -16,6 +16,7 @@ from support.lifecycle_steps import (
     payout_account,
     rate,
     register,
+    register_started_at_registration,
 )
 
 from prakerja_flow import config
@@ -66,8 +67,7 @@ def test_a_task_that_failed_on_a_fault_runs_again_after_redrive_and_pays_once(cl
 
 def test_the_local_stack_refuses_to_redrive_what_aws_would_refuse(cloud):
     open_wave(cloud)
-    pid = register(cloud, 22)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register_started_at_registration(cloud, 22)
     arn = cloud.execution_arn(pid)
     with pytest.raises(ClientError) as running:
         workflow.client().redrive_execution(executionArn=arn)

@@ -9,7 +9,16 @@ import csv
 import io
 import json
 
-from support.lifecycle_steps import GRANTED, advance_days, nik, open_wave, payout_account, register, trained_and_rated
+from support.lifecycle_steps import (
+    GRANTED,
+    advance_days,
+    nik,
+    open_wave,
+    payout_account,
+    register,
+    register_started_at_registration,
+    trained_and_rated,
+)
 
 from prakerja_flow import config
 
@@ -98,8 +107,7 @@ def test_payouts_status_and_a_paused_participant_is_told_so(cloud, ops):
 
 def test_audit_log_by_day_actor_and_participant_as_text_json_and_csv(cloud, ops):
     open_wave(cloud)
-    pid = register(cloud, 32)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register_started_at_registration(cloud, 32)
     ops("payouts", "pause", "--actor", "ani", "--reason", "drill", "--yes")
     ops("cancel", pid, "--actor", "citra", "--reason", "fraud report 9", "--yes")
     code, _, _, log = ops("audit", "--json")
@@ -137,8 +145,7 @@ def test_never_paid_and_payout_failed_filters_and_csv(cloud, ops):
     complete(cloud, unverified)
     rate(cloud, unverified)
     cloud.wait_for_end(unverified, GRANTED)
-    waiting = register(cloud, 35)
-    cloud.wait_for_token(waiting, "PURCHASE")
+    waiting = register_started_at_registration(cloud, 35)
     advance_days(cloud, config.FIRST_PAYOUT_DELAY.days + 1)
 
     never = {r["participant_id"] for r in ops("executions", "--json", "--never-paid")[3]["executions"]}

@@ -10,7 +10,7 @@ the waiting state) picks it up."""
 
 from __future__ import annotations
 
-from support.lifecycle_steps import buy, open_wave, register
+from support.lifecycle_steps import buy, open_wave, register_started_at_registration
 
 from prakerja.local.moto_patches.fidelity import stop_execution
 from prakerja_flow.data import inbox, workflow
@@ -20,8 +20,7 @@ from prakerja_flow.domain import participation
 
 def test_a_stopped_lifecycle_keeps_its_events_and_continues_after_redrive(cloud, ops):
     open_wave(cloud)
-    pid = register(cloud, 31)
-    cloud.wait_for_token(pid, "PURCHASE")
+    pid = register_started_at_registration(cloud, 31)
     arn = cloud.execution_arn(pid)
     profile_before = profiles.get(pid)
 
@@ -50,9 +49,7 @@ def test_a_stopped_lifecycle_keeps_its_events_and_continues_after_redrive(cloud,
 
 def test_draining_a_world_waits_for_stopped_executions(cloud):
     open_wave(cloud)
-    pids = [register(cloud, n) for n in (41, 42)]
-    for pid in pids:
-        cloud.wait_for_token(pid, "PURCHASE")
+    pids = [register_started_at_registration(cloud, n) for n in (41, 42)]
     cloud.sfn.stop_execution(executionArn=cloud.execution_arn(pids[0]))
     cloud.drain()
     assert cloud.executions("RUNNING") == []

@@ -176,3 +176,16 @@ def refused(cloud: LocalCloud, method, path, body, status, code, **request) -> d
     assert got["error"]["message"] and got["error"]["request_id"]
     assert table_state(cloud) == before, "a refused request changed the table"
     return got
+
+
+def register_started_at_registration(cloud: LocalCloud, sequence: int = 1, wave: int = 1) -> str:
+    """A participant registered before ADR 0015, whose lifecycle execution started at
+    registration and still runs on that path after the migration (it waits in
+    AwaitTrainingPurchase). Registration starts no execution today: the first certificate does."""
+    from prakerja_flow.data import participants as profiles
+    from prakerja_flow.services import lifecycle_start
+
+    pid = register(cloud, sequence, wave=wave)
+    lifecycle_start.start(profiles.require(pid))
+    cloud.wait_for_token(pid, "PURCHASE")
+    return pid

@@ -83,6 +83,29 @@ def put(
         dynamo.client().put_item(TableName=dynamo.table(), Item=dynamo.to_ddb(new))
 
 
+def queue_for_sweep(participant_id: str, stage: str, at: datetime) -> bool:
+    """Queues the waiting event for the next deadline sweep (as `put(..., redeliver=True)`
+    does for a new one). False when no event waits there."""
+    try:
+        dynamo.client().update_item(
+            TableName=dynamo.table(),
+            Key=dynamo.key(keys.participant(participant_id), keys.inbox(stage)),
+            UpdateExpression="SET participant_id = :p, #qk = :q, #qp = :pos",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#qk": schema.GSI1_PK, "#qp": schema.GSI1_SK},
+            ExpressionAttributeValues=dynamo.values(
+                p=participant_id,
+                q=keys.queue(schema.Q_DEADLINES, participant_id),
+                pos=keys.queue_position(clock.iso(at), participant_id, "INBOX", stage),
+            ),
+        )
+        return True
+    except ClientError as error:
+        if dynamo.is_condition_failure(error):
+            return False
+        raise
+
+
 def get(participant_id: str, stage: str) -> InboxItem | None:
     return dynamo.get(keys.participant(participant_id), keys.inbox(stage))  # type: ignore[return-value]
 

@@ -47,8 +47,9 @@ def start_lifecycle(participant_id: str, payload: dict[str, Any]) -> str:
             return f"{arn}:{participant_id}"
         if code in START_LATER_ERRORS:
             raise errors.LifecycleNotStarted(
-                f"the registration is recorded but its lifecycle could not start now ({code}); "
-                "send the same request again (the same Idempotency-Key) to complete it"
+                f"the certificate is recorded but the lifecycle could not start now ({code}); "
+                "send the same request again (the same Idempotency-Key) to complete it, "
+                "or leave it: the next deadline sweep starts it"
             ) from None
         raise
 

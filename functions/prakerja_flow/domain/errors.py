@@ -155,7 +155,7 @@ class TryAgainLater(DomainError):
 
 
 class LifecycleNotStarted(TryAgainLater):
-    """Registration recorded but its lifecycle not started (throttled, or at quota): retry, same key."""
+    """First certificate recorded but its lifecycle not started (throttled, or at quota): retry, same key."""
 
 
 class TransientError(Exception):

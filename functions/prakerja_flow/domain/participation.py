@@ -1,13 +1,15 @@
-"""A participant's standing when accepted: the deadlines that start with acceptance and
-the balance they start with."""
+"""A participant's standing when accepted (the deadlines that start with acceptance and
+the balance they start with), and what they wait for before their lifecycle starts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from .. import clock, config
 from .entities import Participant
-from .vocabulary import ParticipantStatus
+from .vocabulary import ParticipantStatus, PurchaseStatus, Stage
 
 ACTIVE, REVOKING, REVOKED, CANCELLED = (
     ParticipantStatus.ACTIVE,
@@ -37,3 +39,20 @@ def accepted(
         cash_committed_idr=0,
         cash_paid_idr=0,
     )
+
+
+def waiting_before_lifecycle(
+    profile: Mapping[str, Any], purchases: list[Mapping[str, Any]]
+) -> tuple[Stage, str] | None:
+    """What an active participant without an execution waits for, and since when: the
+    lifecycle execution starts at the first certificate (ADR 0015), so until then the
+    profile says where they are. None when an execution should exist or the participation ended."""
+    if profile.get("execution_arn") or profile.get("status") != ACTIVE:
+        return None
+    first = profile.get("first_purchase_id")
+    if not first:
+        return Stage.PURCHASE, str(profile["accepted_at"])
+    purchase = next((p for p in purchases if p.get("purchase_id") == first), None)
+    if purchase is not None and purchase.get("status") == PurchaseStatus.PURCHASED:
+        return Stage.COMPLETION, str(purchase["purchased_at"])
+    return None  # the certificate is recorded: the lifecycle runs, or the sweep starts it

@@ -211,7 +211,7 @@ def _wave_view(item: dict) -> dict:
     "/participants",
     tags=["participants"],
     summary="Register in an open wave",
-    responses=_answers(201, m.Registered, "Registered; the lifecycle has started", starts=True),
+    responses=_answers(201, m.Registered, "Registered; the lifecycle starts at the first certificate"),
 )
 def register(body: m.Registration, idempotency_key: IdempotencyKey = None) -> Response[dict]:
     profile = participants.register(body.nik, body.full_name, body.wave, clock.now())
@@ -324,7 +324,9 @@ def record_purchase(
     "/participants/<participant_id>/purchases/<purchase_id>/completion",
     tags=["platforms"],
     summary="Report a certificate",
-    responses=_answers(200, m.CompletionRecorded, "The completion is recorded"),
+    responses=_answers(
+        200, m.CompletionRecorded, "The completion is recorded (the first one starts the lifecycle)", starts=True
+    ),
 )
 def record_completion(
     participant_id: ParticipantId, purchase_id: PurchaseId, body: m.Completion, idempotency_key: IdempotencyKey = None

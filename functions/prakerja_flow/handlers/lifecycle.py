@@ -117,4 +117,4 @@ def grant_incentives(event: GrantInput, context: LambdaContext) -> dict:
 @event_parser(model=_TaskInput)
 def revoke_participation(event: _TaskInput, context: LambdaContext) -> dict:
     metrics.add_metric(name="ParticipantsRevoked", unit="Count", value=1)
-    return lifecycle.revoke(event.participant_id, "no training bought before the purchase deadline", clock.now())
+    return lifecycle.revoke(event.participant_id, lifecycle.NO_PURCHASE_REASON, clock.now())

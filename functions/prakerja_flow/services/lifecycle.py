@@ -16,6 +16,7 @@ from ..domain.vocabulary import PurchaseStatus, Stage, stage_key
 from . import events
 
 PAYOUT, SURVEYS = Stage.PAYOUT, Stage.SURVEYS
+NO_PURCHASE_REASON = "no training bought before the purchase deadline"
 
 
 def await_event(participant_id: str, stage: str, sequence: int | None, token: str, at: datetime) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock, ids
-from ..data import accounts, audit, entitlements, workflow
+from ..data import accounts, audit, entitlements
 from ..data import participants as profiles
 from ..data import waves as waves_data
 from ..domain import errors, participation, waves
@@ -29,46 +29,16 @@ def register(nik: str, full_name: str, wave: int, at: datetime) -> dict:
     wave_item = waves_data.get(wave)
     if wave_item is None:
         raise errors.WaveNotFound(f"wave {wave} does not exist")
-    existing = profiles.find_id_by_nik(nik)
-    if existing:
-        # Accepted while the wave was open: its retry completes it even if the wave closed since.
-        healed = _heal_missing_execution(existing)
-        if healed is not None and (healed["full_name"], healed["wave"]) == (full_name, wave):
-            return healed  # this very registration, whose lifecycle had not started: now complete
     waves.require_open(wave, wave_item["status"])
-    if existing:
+    if profiles.find_id_by_nik(nik):
         raise errors.DuplicateNik("this NIK already holds a Kartu Prakerja (one person, one card, across all waves)")
     participant_id = ids.new_participant_id()
     profile = participation.accepted(participant_id, nik, full_name, wave, info.gender, info.birth_date.isoformat(), at)
+    # One transaction, and no execution yet: the lifecycle starts at the first certificate
+    # (ADR 0015), and until then the table and the deadline sweep carry the participant.
     profiles.register(profile, nik, at)
-    profile["execution_arn"] = _start(profile)
     logger.info("participant registered", extra=masked({"participant_id": participant_id, "nik": nik, "wave": wave}))
     return profile
-
-
-def _start(profile: dict) -> str:
-    arn = workflow.start_lifecycle(
-        profile["participant_id"],
-        {
-            "participant_id": profile["participant_id"],
-            "wave": profile["wave"],
-            "accepted_at": profile["accepted_at"],
-            "purchase_deadline": profile["purchase_deadline"],
-        },
-    )
-    profiles.set_execution_arn(profile["participant_id"], arn)
-    return arn
-
-
-def _heal_missing_execution(participant_id: str) -> dict | None:
-    """A crash or a throttled StartExecution between the registration write and the start
-    leaves a participant without a lifecycle; the retry of that registration starts it.
-    Returns the profile when this call started it (None when there was nothing to heal)."""
-    profile = profiles.get(participant_id)
-    if profile and not profile.get("execution_arn") and profile["status"] == participation.ACTIVE:
-        profile["execution_arn"] = _start(profile)
-        return dict(profile)
-    return None
 
 
 def set_payout_account(participant_id: str, channel: str, account_number: str, actor: str, at: datetime) -> dict:

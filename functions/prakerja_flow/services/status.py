@@ -8,7 +8,7 @@ from datetime import datetime
 from .. import clock
 from ..data import keys
 from ..data import participants as profiles
-from ..domain import diagnosis, status_words
+from ..domain import diagnosis, participation, status_words
 from ..domain import incentives as inc
 from ..domain.nik import mask_nik
 from . import provider_health
@@ -25,6 +25,7 @@ def participant_view(participant_id: str) -> dict:
         key=lambda e: (e["kind"] != inc.POST_TRAINING, e["sequence"]),
     )
     waiting = sorted(i["stage"] for i in items if i["sk"].startswith(keys.TOKEN))
+    before = participation.waiting_before_lifecycle(profile, purchases)
     changes = [i for i in items if i["sk"].startswith(keys.ACCOUNT_CHANGE)]
     now = clock.now()
     return {
@@ -38,7 +39,9 @@ def participant_view(participant_id: str) -> dict:
         "cash_paid_idr": profile["cash_paid_idr"],
         "payout_account": _account_view(profile, now),
         "account_changes": [_change_view(c) for c in sorted(changes, key=lambda c: c["sk"])],
-        "waiting_for": waiting,
+        # The stored waits of the execution, or before it starts (ADR 0015) what the profile waits for.
+        "waiting_for": waiting or ([str(before[0])] if before else []),
+        "waiting_since": before[1] if before else None,
         "execution_arn": profile.get("execution_arn"),
         "purchases": [
             {

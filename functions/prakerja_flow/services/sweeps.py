@@ -11,9 +11,9 @@ from ..data import participants as profiles
 from ..domain import errors, participation
 from ..domain import incentives as inc
 from ..domain import rating as rating_rules
-from . import events
+from . import events, lifecycle, lifecycle_start
 from .payouts import settle_surveys_if_done
-from .training import PURCHASE, RATING
+from .training import COMPLETION, PURCHASE, RATING
 
 
 def sweep(now: datetime, batch_size: int = config.PAYOUT_RUN_BATCH_SIZE) -> dict:
@@ -44,23 +44,36 @@ def _handle(item: dict, now: datetime) -> str:
 def _redeliver(item: dict, now: datetime) -> str:
     """An event whose hand-over Step Functions throttled (events.deliver): deliver it now. If
     no execution waits for it, it stays in the inbox, out of this queue: the execution
-    delivers it to itself when it arrives (events.await_with_token)."""
+    delivers it to itself when it arrives (events.await_with_token). A first certificate
+    whose lifecycle could not start (lifecycle_start.start_or_queue) starts it here."""
     pid, stage = item["participant_id"], item["stage"]
     try:
         if events.deliver(pid, stage, now):
             return "redelivered"
+        if stage == COMPLETION and lifecycle_start.needs_start(profiles.require(pid)):
+            lifecycle_start.start(profiles.require(pid))
+            outcome = "lifecycle_started"
+        else:
+            outcome = "left_for_the_execution"
     except workflow.Throttled:
         return "redelivery_throttled"  # queued again by deliver: the next sweep tries again
+    except errors.LifecycleNotStarted:
+        return "lifecycle_start_refused"  # still queued: the next sweep tries again
     inbox.leave_redelivery(pid, stage, item["event_id"])
-    return "left_for_the_execution"
+    return outcome
 
 
 def _purchase_deadline(profile: dict, now: datetime) -> str:
     pid = profile["participant_id"]
     if profile["status"] == participation.ACTIVE and not profiles.mark_revoking(pid, now):
         return "purchased_in_time"
-    # REVOKING stays queued until the execution's revocation step has run, so a crash
-    # here is repaired by the next sweep.
+    if not profile.get("execution_arn"):
+        # No execution before the first certificate (ADR 0015): the sweep revokes. A crash
+        # here leaves the profile REVOKING and queued, and the next sweep finishes it.
+        lifecycle.revoke(pid, lifecycle.NO_PURCHASE_REASON, now)
+        return "revoked"
+    # Started at registration (before ADR 0015): REVOKING stays queued until the execution's
+    # revocation step has run, so a crash here is repaired by the next sweep.
     deadline = profile["purchase_deadline"]
     events.publish_failure(
         pid, PURCHASE, errors.PurchaseDeadlineExpired.__name__, f"no training bought by {deadline}", now
