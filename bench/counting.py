@@ -188,9 +188,10 @@ def transitions(cloud, participant_id: str) -> dict:
         # No execution (ADR 0015: it starts at the first certificate): nothing billed, and the
         # profile says how the participant ended (a never-buyer is revoked by the sweep).
         from prakerja_flow.data import participants as profiles
+        from prakerja_flow.domain.participation import ENDED_STATE
 
         status = profiles.require(participant_id)["status"]
-        final = {"REVOKED": "Revoked", "CANCELLED": "ParticipationCancelled"}.get(status, status)
+        final = ENDED_STATE.get(status, status)
         return {"billed_transitions": 0, "states": [], "final": f"{final} (no execution)", "status": "NONE"}
     events = cloud.history(participant_id)
     entered = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]

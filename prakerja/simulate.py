@@ -628,8 +628,7 @@ def summarise(cloud: LocalCloud, personas: list[Persona], report: Report) -> Non
 def _state_without_execution(profile: dict) -> str:
     """Where a participant without an execution stands: revoked by the deadline sweep (never
     bought), cancelled, or still before the first certificate."""
-    ended = {participation.REVOKED: "Revoked", participation.CANCELLED: "ParticipationCancelled"}
-    return f"{ended.get(profile['status'], 'waiting:FirstCertificate')} (no execution)"
+    return f"{participation.ENDED_STATE.get(profile['status'], 'waiting:FirstCertificate')} (no execution)"
 
 
 def _final_state(events: list[dict], entered: list[dict]) -> str:

@@ -31,7 +31,7 @@ from .aws import OpsError, OpsUsageError, Target
 NIK_PATTERN = re.compile(r"^\d{16}$")
 EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
-FINAL_STATES = {participation.REVOKED: "Revoked", participation.CANCELLED: "ParticipationCancelled"}
+FINAL_STATES = participation.ENDED_STATE
 ENDED_STATES = (
     *FINAL_STATES.values(),
     LifecycleState.RATING_WINDOW_CLOSED,
@@ -205,15 +205,15 @@ def participant_report(target: Target, reference: str) -> dict:
     execution = _describe_execution(target, pid)
     state, entered = last_entered(target, execution["executionArn"]) if execution else (None, None)
     waiting = next((t for t in tokens.values() if state_of_stage(t["stage"]) == state), None)
-    before = participation.waiting_before_lifecycle(profile, list(detail.values()))
+    # Before the first certificate no execution runs (ADR 0015): the profile says what it waits for.
+    before = participation.waiting_before_lifecycle(profile, list(detail.values())) if execution is None else None
     if waiting:
         since, seconds = waiting["at"], seconds_since(target, waiting["at"])
-    elif before and execution is None:
+    elif before:
         since, seconds = before[1], seconds_since(target, before[1])
     else:
         since, seconds = programme_iso(target, entered), seconds_since_wall(target, entered)
-    # Before the first certificate no execution runs (ADR 0015): the profile says what it waits for.
-    view["before_lifecycle"] = str(before[0]) if before and execution is None else None
+    view["before_lifecycle"] = str(before[0]) if before else None
     view["execution"] = (
         None
         if execution is None

@@ -74,18 +74,26 @@ def put(
     waits for a request that will not come."""
     new: dict[str, Any] = dict(item(participant_id, stage, event, at))
     if redeliver:
-        new["participant_id"] = participant_id
-        new[schema.GSI1_PK] = keys.queue(schema.Q_DEADLINES, participant_id)
-        new[schema.GSI1_SK] = keys.queue_position(clock.iso(at), participant_id, "INBOX", stage)
+        new.update(_sweep_queue_fields(participant_id, stage, at))
     if only_if_absent:
         dynamo.put_new(new)  # an event already waiting there wins
     else:
         dynamo.client().put_item(TableName=dynamo.table(), Item=dynamo.to_ddb(new))
 
 
-def queue_for_sweep(participant_id: str, stage: str, at: datetime) -> bool:
-    """Queues the waiting event for the next deadline sweep (as `put(..., redeliver=True)`
-    does for a new one). False when no event waits there."""
+def _sweep_queue_fields(participant_id: str, stage: str, at: datetime) -> dict[str, str]:
+    """What puts an inbox item in the deadline sweep's queue (services/sweeps.py)."""
+    return {
+        "participant_id": participant_id,
+        schema.GSI1_PK: keys.queue(schema.Q_DEADLINES, participant_id),
+        schema.GSI1_SK: keys.queue_position(clock.iso(at), participant_id, "INBOX", stage),
+    }
+
+
+def queue_for_sweep(participant_id: str, stage: str, at: datetime) -> None:
+    """Queues the event waiting there for the next deadline sweep, as `put(..., redeliver=True)`
+    does for a new one; nothing when no event waits."""
+    fields = _sweep_queue_fields(participant_id, stage, at)
     try:
         dynamo.client().update_item(
             TableName=dynamo.table(),
@@ -94,16 +102,12 @@ def queue_for_sweep(participant_id: str, stage: str, at: datetime) -> bool:
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#qk": schema.GSI1_PK, "#qp": schema.GSI1_SK},
             ExpressionAttributeValues=dynamo.values(
-                p=participant_id,
-                q=keys.queue(schema.Q_DEADLINES, participant_id),
-                pos=keys.queue_position(clock.iso(at), participant_id, "INBOX", stage),
+                p=participant_id, q=fields[schema.GSI1_PK], pos=fields[schema.GSI1_SK]
             ),
         )
-        return True
     except ClientError as error:
-        if dynamo.is_condition_failure(error):
-            return False
-        raise
+        if not dynamo.is_condition_failure(error):
+            raise
 
 
 def get(participant_id: str, stage: str) -> InboxItem | None:

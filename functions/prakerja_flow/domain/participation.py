@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import clock, config
 from .entities import Participant
-from .vocabulary import ParticipantStatus, PurchaseStatus, Stage
+from .vocabulary import LifecycleState, ParticipantStatus, PurchaseStatus, Stage
 
 ACTIVE, REVOKING, REVOKED, CANCELLED = (
     ParticipantStatus.ACTIVE,
@@ -17,6 +17,9 @@ ACTIVE, REVOKING, REVOKED, CANCELLED = (
     ParticipantStatus.REVOKED,
     ParticipantStatus.CANCELLED,
 )
+# The end state of a participation that ended by revocation or cancellation: where its
+# execution ends, or what ops and the simulator call it when it had none (ADR 0015).
+ENDED_STATE = {REVOKED: LifecycleState.REVOKED, CANCELLED: LifecycleState.PARTICIPATION_CANCELLED}
 
 
 def accepted(

@@ -39,16 +39,16 @@ def start(profile: Participant | dict) -> str:
     return arn
 
 
-def start_or_queue(participant_id: str, at: datetime) -> str | None:
+def start_or_queue(profile: Participant | dict, at: datetime) -> str | None:
     """The completion route's start. Refused for now (throttled, or the account at its quota),
     the completion event is queued for the next deadline sweep, which starts the lifecycle
     (services/sweeps.py), and the caller hears 503 LifecycleNotStarted: its retry (the same
-    Idempotency-Key) starts it too. Nothing waits on the platform's retry."""
-    profile = profiles.require(participant_id)
+    Idempotency-Key) starts it too. Nothing waits on the platform's retry. `profile` is the
+    one the caller read after recording the certificate; starting twice is harmless anyway."""
     if not needs_start(profile):
         return profile.get("execution_arn")
     try:
         return start(profile)
     except errors.LifecycleNotStarted:
-        inbox.queue_for_sweep(participant_id, Stage.COMPLETION, at)
+        inbox.queue_for_sweep(profile["participant_id"], Stage.COMPLETION, at)
         raise

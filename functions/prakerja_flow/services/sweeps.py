@@ -50,8 +50,9 @@ def _redeliver(item: dict, now: datetime) -> str:
     try:
         if events.deliver(pid, stage, now):
             return "redelivered"
-        if stage == COMPLETION and lifecycle_start.needs_start(profiles.require(pid)):
-            lifecycle_start.start(profiles.require(pid))
+        profile = profiles.require(pid) if stage == COMPLETION else None
+        if profile is not None and lifecycle_start.needs_start(profile):
+            lifecycle_start.start(profile)
             outcome = "lifecycle_started"
         else:
             outcome = "left_for_the_execution"

@@ -94,20 +94,24 @@ def record_completion(
     completion = {"certificate_id": certificate_id, "training_id": training_id}
     if purchase["status"] != PurchaseStatus.PURCHASED:
         profile = profiles.require(participant_id)
-        if purchase.get("completion") == completion and _is_first(profile, purchase_id):
-            if lifecycle_start.needs_start(profile):
-                # The retry of a first certificate whose lifecycle did not start (503, or a
-                # crash after the write): it does now what did not happen then.
-                _first_certificate(participant_id, purchase_id, completion, purchase["completed_at"], at)
-                return purchase
+        if (
+            purchase.get("completion") == completion
+            and _is_first(profile, purchase_id)
+            and lifecycle_start.needs_start(profile)
+        ):
+            # The retry of a first certificate whose lifecycle did not start (503, or a crash
+            # after the write): it does now what did not happen then.
+            _first_certificate(profile, purchase_id, completion, clock.parse(purchase["completed_at"]), at)
+            return purchase
         raise errors.AlreadyCompleted(f"purchase {purchase_id} is already completed")
     if training_id != purchase["training_id"]:
         raise errors.CompletionMismatch(
             f"certificate is for training {training_id} but purchase {purchase_id} bought {purchase['training_id']}"
         )
     purchases.complete(participant_id, purchase_id, completion, at)
-    if _is_first(profiles.require(participant_id), purchase_id):
-        _first_certificate(participant_id, purchase_id, completion, clock.iso(at), at)
+    profile = profiles.require(participant_id)
+    if _is_first(profile, purchase_id):
+        _first_certificate(profile, purchase_id, completion, at, at)
     return purchases.get(participant_id, purchase_id)
 
 
@@ -115,15 +119,14 @@ def _is_first(profile: dict, purchase_id: str) -> bool:
     return profile.get("first_purchase_id") == purchase_id
 
 
-def _first_certificate(
-    participant_id: str, purchase_id: str, completion: dict, completed_at: str, at: datetime
-) -> None:
+def _first_certificate(profile: dict, purchase_id: str, completion: dict, completed_at: datetime, at: datetime) -> None:
     """Each step is safe to repeat, in this order: the rating window opens (from the
     certificate's time), the event waits in the inbox, the lifecycle starts (ADR 0015; one
     started at registration, before it, was handed the event by publish)."""
-    rating_window.open_window(participant_id, purchase_id, rating_rules.window_closes(clock.parse(completed_at)), at)
+    participant_id = profile["participant_id"]
+    rating_window.open_window(participant_id, purchase_id, rating_rules.window_closes(completed_at), at)
     events.publish(participant_id, COMPLETION, {"purchase_id": purchase_id, **completion}, at)
-    lifecycle_start.start_or_queue(participant_id, at)
+    lifecycle_start.start_or_queue(profile, at)
 
 
 def record_rating(participant_id: str, purchase_id: str, platform_id: str, rating: dict, at: datetime) -> dict:
