@@ -66,9 +66,17 @@ def simulate(
         typer.Option(
             min=1,
             help="Divide AWS's quotas by this, for a load divided by it: --participants 5500 --shape 2020 "
-            "--scale 1000 is the 2020 programme at 1/1000 (docs/capacity.md).",
+            "--scale 1000 is the 2020 programme at 1/1000, in virtual time (docs/capacity.md).",
         ),
     ] = 1,
+    provider_latency_ms: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="The payment provider's round trip per call, charged in virtual time (K times "
+            "over at --scale K; default with --scale: config.PAYMENT_PROVIDER_LATENCY, 100 ms).",
+        ),
+    ] = None,
     lifecycle_asl: Annotated[
         Path | None,
         typer.Option(
@@ -127,6 +135,7 @@ def simulate(
             shape=shape,
             scale=scale,
             lifecycle_asl=lifecycle_asl,
+            provider_latency_ms=provider_latency_ms,
         )
     finally:
         if progress:
@@ -181,6 +190,20 @@ def _print_summary(summary: dict) -> None:
         table.add_row("first certificates answered 503, retried", str(summary["completions_deferred"]))
         for job, days in summary["scheduled_runs_not_started"].items():
             table.add_row(f"days {job} could not start (quota)", str(days))
+    vt = summary.get("virtual_time")
+    if vt:
+        table.add_row("virtual time: provider latency", f"{vt['provider_latency_s'] * 1000:g} ms x {vt['scale']:,}")
+        table.add_row(
+            "virtual time: longest day's jobs",
+            f"{vt['jobs_hours_max']} h (day {vt['jobs_longest_day']}); "
+            f"{vt['jobs_days_over_payout_run_timeout']} days over the run's timeout",
+        )
+        for api, n in vt["throttled"].items():
+            table.add_row(f"throttled after retries: {api}", str(n))
+        for api, n in vt["retried"].items():
+            table.add_row(f"throttled, then admitted on a retry: {api}", str(n))
+        for fn, n in vt["lambda_timeouts"].items():
+            table.add_row(f"Lambda timeouts: {fn}", str(n))
     table.add_row("wall time", f"{summary['wall_seconds']} s")
     table.add_row("lifecycles per second", str(summary["lifecycles_per_second"]))
     for name, value in summary["state_transitions_per_lifecycle"].items():

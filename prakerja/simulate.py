@@ -22,7 +22,7 @@ from prakerja_flow.domain.nik import build_nik
 from prakerja_flow.domain.vocabulary import LegacyLifecycleState, LifecycleState
 from prakerja_flow.payments.fake import FakeProvider
 
-from . import load_shape, payout_lateness
+from . import load_shape, payout_lateness, simulate_time
 from . import persona_timing as timing
 from .invariants import check_invariants
 from .local import invoker
@@ -115,6 +115,8 @@ class Report:
     # the day: what the open-executions quota is measured against.
     open_executions_peak: int = 0
     open_executions_peak_day: int = 0
+    # In virtual time (simulate --scale): what the rate quotas, timeouts and provider did.
+    virtual_time: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         lifecycles = sum(self.executions.values())
@@ -148,6 +150,7 @@ class Report:
             "lambda_invocations_per_lifecycle": self.lambda_invocations,
             "invariant_violations": self.violations,
             "payout_lateness": self.lateness,
+            **({"virtual_time": self.virtual_time} if self.virtual_time else {}),
             "ok": not self.violations
             and not self.unexpected
             and not self.lateness.get("never_attempted")
@@ -219,6 +222,7 @@ class Simulation:
         self.report = report
         self.duplicates = duplicate_deliveries
         self.agenda: dict[int, list[Callable[[int], None]]] = defaultdict(list)
+        self.quota_log = simulate_time.QuotaLog()
 
     # --- HTTP, as a partner platform or the participant portal would call it ----------------
 
@@ -472,24 +476,39 @@ class Simulation:
         if running > self.report.open_executions_peak:
             self.report.open_executions_peak, self.report.open_executions_peak_day = running, day
 
+    def work_through(self, day: int) -> None:
+        """The day's agenda; in virtual time each action at its moment of the day."""
+        vt = self.cloud.virtual
+        moment = 0.0
+        while self.agenda.get(day):  # an action may add another for the same day
+            actions, since = self.agenda.pop(day), moment
+            for i, action in enumerate(actions):
+                if vt is not None:
+                    moment = simulate_time.arrival_offset(i, len(actions), since)
+                    vt.at(moment)
+                action(day)
+
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
         self.schedule()
         for day in range(horizon_days(self.waves)):
             for wave in self.waves:
                 if wave.opens_day == day:
                     self.wave_action(wave.wave, "open")
-            while self.agenda.get(day):  # an action may add another for the same day
-                for action in self.agenda.pop(day):
-                    action(day)
+            self.work_through(day)
             self.cloud.settle()
             self.count_open_executions(day)
             for wave in self.waves:
                 if wave.closes_day == day:
                     self.wave_action(wave.wave, "close")
+            vt = self.cloud.virtual
+            if vt is not None:
+                vt.at(timing.JOBS_AT.total_seconds())
             for job, ran in self.cloud.run_scheduled().items():
                 if "not_started" in ran:
                     self.report.runs_not_started[job] += 1
             self.cloud.settle()
+            if vt is not None:
+                self.quota_log.after_jobs(vt, day)
             self.cloud.clock.advance(timedelta(days=1))
             if on_day:
                 on_day(day)
@@ -507,6 +526,7 @@ def simulate(
     shape: str = "one-wave",
     scale: int = 1,
     lifecycle_asl: Path | None = None,
+    provider_latency_ms: float | None = None,
 ) -> Report:
     """`inspect(cloud, personas)`, if given, runs after the checks, before the local
     world is torn down (tests read the table through it); `then(cloud, report)` last of
@@ -515,7 +535,9 @@ def simulate(
     `shape`: when participants arrive (prakerja/load_shape.py). `scale`: AWS's quotas divided
     by it, for a load divided by it (docs/capacity.md, "simulate --scale"); an explicit
     `open_executions_quota` wins. `lifecycle_asl`: run the lifecycle on another definition,
-    to compare designs (e.g. the one before ADR 0013)."""
+    to compare designs (e.g. the one before ADR 0013). With `scale` > 1 or a
+    `provider_latency_ms`, the run is in virtual time: the rate quotas (divided by `scale`), the
+    Lambda timeouts and the provider's latency cost what they would (simulate_time.py)."""
     rng = random.Random(seed)
     if open_executions_quota is None and scale > 1:
         open_executions_quota = max(1, config.STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA // scale)
@@ -524,6 +546,7 @@ def simulate(
         participants, seed, faults, load_shape=shape, scale=scale, open_executions_quota=open_executions_quota
     )
     provider = FakeProvider(fault_rate=faults, seed=seed)
+    virtual = simulate_time.virtual_time_for(scale, provider_latency_ms)
     started = time.perf_counter()
     horizon = horizon_days(waves)
     with (
@@ -533,12 +556,15 @@ def simulate(
             provider=provider,
             open_executions_quota=open_executions_quota,
             lifecycle_asl=lifecycle_asl,
+            virtual=virtual,
         ) as cloud,
     ):  # same seed, same ids
         with _long_lived_heap():
             personas = make_personas(participants, rng, waves)
             sim = Simulation(cloud, personas, rng, report, duplicate_deliveries=faults > 0, waves=waves)
             sim.run(on_day=(lambda d: progress(d + 1, horizon)) if progress else None)
+            if virtual is not None:
+                report.virtual_time = sim.quota_log.as_dict(virtual)
             report.wall_seconds = time.perf_counter() - started
             summarise(cloud, personas, report)
             report.violations.extend(check_invariants(cloud, personas))

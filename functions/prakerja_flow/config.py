@@ -94,6 +94,18 @@ RATING_WINDOW = timedelta(days=60)
 # StartExecution beyond it answers ExecutionLimitExceeded, registration then 503). The local
 # stack enforces it too (prakerja/local/moto_patches/fidelity/open_executions_quota.py).
 STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA = 1_000_000
+# Step Functions' API rates as token buckets: (bucket size, refill per second), the defaults
+# of most Regions (/work/shared/notes/aws-limits.md). A call that finds its bucket empty is
+# answered ThrottlingException (botocore retries it with backoff, data/clients.py); state
+# transitions beyond theirs slow the execution down. The local stack enforces them in virtual
+# time (prakerja/local/moto_patches/fidelity/rate_buckets.py), divided by `simulate --scale`.
+STEP_FUNCTIONS_RATE_BUCKETS = {
+    "StartExecution": (800, 150),
+    "SendTaskSuccess": (1_500, 300),
+    "SendTaskFailure": (1_500, 300),
+    "SendTaskHeartbeat": (1_500, 300),
+    "StateTransition": (800, 500),
+}
 # Survey n opens this long after the first payout's due date (n = 1, 2, 3).
 SURVEY_OPENS_AFTER_FIRST_PAYOUT = (timedelta(days=30), timedelta(days=60), timedelta(days=90))
 SURVEY_WINDOW = timedelta(days=30)
@@ -159,6 +171,9 @@ CASH_INCENTIVE_BUDGET_IDR = 20_000_000_000_000
 # Functions' refill rates (2 transitions of 500/s and 1 SendTaskSuccess of 300/s per payout)
 # with room for the API. An assumption until a provider's contract says otherwise.
 PAYMENT_PROVIDER_MAX_CALLS_PER_SECOND = 200
+# A bank's or e-wallet's round trip per call, as planned for: bench/payout_day.py's fake
+# provider sleeps it, `simulate --scale` charges it in virtual time (docs/capacity.md).
+PAYMENT_PROVIDER_LATENCY = timedelta(milliseconds=100)
 # Connecting is quick or broken: fail fast and retry. Reading waits for a bank or
 # e-wallet round trip, so it gets longer; a transfer whose answer does not arrive in
 # time is left SENT (outcome unknown) and settled by a later run, never failed.

@@ -30,10 +30,11 @@ from prakerja_flow.data import clients, schema, workflow
 from prakerja_flow.payments import rate_limit
 from prakerja_flow.payments.fake import FakeProvider
 
-from . import credentials, gateway, invoker, moto_patches, schedules
+from . import credentials, gateway, invoker, moto_patches, schedules, virtual_time
 from .inspection import Inspection, _ended, _moto_executions
 from .moto_patches.fidelity import open_executions_quota
 from .moto_patches.speed import direct_lambda_invoke
+from .virtual_time import VirtualTime
 
 # `principal=` of LocalCloud.request: by default, the local client for the route family.
 BY_ROUTE = object()
@@ -92,6 +93,7 @@ class LocalCloud(Inspection):
         record_idle_payout_runs: bool | None = None,
         open_executions_quota: int | None = None,
         lifecycle_asl: Path | None = None,
+        virtual: VirtualTime | None = None,
     ):
         """`record_idle_payout_runs`: start a payout-run execution on a day when no queue shard
         has due work and payouts are not paused, as EventBridge Scheduler does. Off by default
@@ -102,13 +104,15 @@ class LocalCloud(Inspection):
         per account, enforced as AWS does (None: AWS's default,
         config.STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA); lower it to see the quota bind.
         `lifecycle_asl`: deploy the lifecycle from another definition file, to compare designs
-        (the one before ADR 0013 is in tests/support/definitions/)."""
+        (the one before ADR 0013 is in tests/support/definitions/). `virtual`: account what
+        calls cost in virtual time and enforce the rate quotas and timeouts (virtual_time.py)."""
         invoker.require_hook_points()
         self.clock = SimulatedClock(start)
         self.provider = provider or FakeProvider()
         self.table_name = table_name
         self.open_executions_quota = open_executions_quota
         self.lifecycle_asl = lifecycle_asl
+        self.virtual = virtual
         self.arn_of: dict[str, str] = {}
         self.state_machine_arn = catalogue.state_machine_arn(REGION, ACCOUNT)
         self._mock = None
@@ -151,6 +155,8 @@ class LocalCloud(Inspection):
         auth_store.reset()
         self.provider.wait = invoker.wait_outside  # a slow provider does not hold up other invocations
         rate_limit.set_sleep(invoker.wait_outside)  # nor does a child waiting for its rate
+        if self.virtual is not None:
+            virtual_time.install(self.virtual, self.clock, self.provider)
         FakeProvider.install(self.provider)
         clock.set_source(self.clock)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -170,6 +176,7 @@ class LocalCloud(Inspection):
             self._mock.stop()
             self._mock = None
             clock.set_source(None)
+            virtual_time.uninstall()
             rate_limit.set_sleep(None)
             open_executions_quota.set_quota(None)
             clients.reset()

@@ -17,6 +17,7 @@ from typing import Any
 
 from prakerja_flow import catalogue
 
+from . import virtual_time
 from .moto_patches.base import MotoHookMissing
 
 _lock = threading.RLock()
@@ -37,6 +38,10 @@ def wait_outside(seconds: float) -> None:
     """What an invocation does while it waits on the network (the payment provider's round
     trip): sleeps with the invocation lock let go, so other invocations run meanwhile, as
     other Lambda execution environments would. Every moto call stays under the lock."""
+    vt = virtual_time.active()
+    if vt is not None:  # accounted in virtual time, never slept
+        vt.spend(seconds)
+        return
     held = 0
     while True:
         try:
@@ -95,7 +100,12 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         """As in Lambda: the function's timeout minus the time this invocation has run
-        (the payout run stops before it; a constant would hide that)."""
+        (the payout run stops before it; a constant would hide that). In virtual time, what
+        this invocation's lane has left (virtual_time.py)."""
+        vt = virtual_time.active()
+        remaining = vt.remaining_ms() if vt is not None else None
+        if remaining is not None:
+            return remaining
         return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
@@ -161,9 +171,16 @@ def _call_locked(
     with _lock:
         invocation_counts[function_name] = invocation_counts.get(function_name, 0) + 1
         _apply_environment(env)
+        vt = virtual_time.active()
         try:
             context = LambdaContext(function_name, memory_mb, function_arn, str(uuid.uuid4()), timeout_seconds)
-            return _handler_for(handler_path)(event, context), None
+            if vt is None:
+                return _handler_for(handler_path)(event, context), None
+            with vt.invocation(function_name, timeout_seconds):
+                return _handler_for(handler_path)(event, context), None
+        except virtual_time.LambdaTimedOut as stopped:
+            # What Lambda answers for an invocation it stopped at its timeout (the Task's error).
+            return None, {"errorType": "Sandbox.Timedout", "errorMessage": f"{context.aws_request_id} Error: {stopped}"}
         except Exception as error:  # noqa: BLE001 - becomes a Lambda function error, as in AWS
             return None, {
                 "errorType": type(error).__name__,

@@ -17,12 +17,15 @@ from ..domain.accounts import AccountInquiry
 from .provider import PaymentProvider, TransferRequest, TransferResult
 
 # How the bucket waits; the local runtime lets other invocations run meanwhile
-# (prakerja/local/invoker.wait_outside), as on AWS other environments do.
+# (prakerja/local/invoker.wait_outside), as on AWS other environments do, or accounts the
+# wait in virtual time with the clock that goes with it (prakerja/local/virtual_time.py).
 _sleep: list[Callable[[float], None]] = [time.sleep]
+_now: list[Callable[[], float]] = [time.monotonic]
 
 
-def set_sleep(sleep: Callable[[float], None] | None) -> None:
+def set_sleep(sleep: Callable[[float], None] | None, now: Callable[[], float] | None = None) -> None:
     _sleep[0] = sleep or time.sleep
+    _now[0] = now or time.monotonic
 
 
 @dataclass
@@ -33,7 +36,7 @@ class TokenBucket:
 
     rate: float
     burst: float = 1.0
-    now: Callable[[], float] = time.monotonic
+    now: Callable[[], float] | None = None
     sleep: Callable[[float], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -41,12 +44,15 @@ class TokenBucket:
         if self.rate <= 0 or self.burst < 1:
             raise ValueError("a token bucket needs a positive rate and a burst of at least one token")
         self._tokens = float(self.burst)
-        self._at = self.now()
+        self._at = self._clock()
+
+    def _clock(self) -> float:
+        return (self.now or _now[0])()
 
     def take(self) -> float:
         """Seconds waited for the token (0 when one was saved up)."""
         with self._lock:
-            t = self.now()
+            t = self._clock()
             self._tokens = min(self.burst, self._tokens + (t - self._at) * self.rate)
             self._at = t
             self._tokens -= 1

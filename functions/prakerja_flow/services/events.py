@@ -36,8 +36,19 @@ def publish_failure(participant_id: str, stage: str, error: str, cause: str, at:
 
 
 def await_with_token(participant_id: str, stage: str, token: str, at: datetime) -> bool:
+    """The execution's side: stores its token and takes an event already waiting. Throttled
+    handing it over, the task keeps waiting on its token (the event is back in the inbox,
+    queued for the next deadline sweep): raising would fail the execution for good, which is
+    what a throttled wave of first certificates did in virtual time (simulate --scale)."""
     inbox.put_token(participant_id, stage, token, at)
-    return deliver(participant_id, stage, at)
+    try:
+        return deliver(participant_id, stage, at)
+    except workflow.Throttled as throttled:
+        logger.warning(
+            "taking the waiting event was throttled; the next deadline sweep delivers it",
+            extra={"stage": stage, "why": str(throttled)},
+        )
+        return False
 
 
 def deliver(participant_id: str, stage: str, at: datetime) -> bool:

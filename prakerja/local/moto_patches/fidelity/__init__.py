@@ -3,10 +3,12 @@
 from . import (
     execution_history_pages,
     open_executions_quota,
+    rate_buckets,
     redrive_execution,
     redrive_status,
     stop_execution,
     used_tokens_refused,
+    virtual_waits,
 )
 
 PATCHES = (
@@ -16,4 +18,6 @@ PATCHES = (
     redrive_status,
     execution_history_pages,
     open_executions_quota,
+    rate_buckets,
+    virtual_waits,
 )
