@@ -16,9 +16,10 @@ work side by side in virtual time while the process runs them one after another.
 
 `scale` K: the simulation carries 1/K of the programme's load, so every rate quota is
 divided by K (rate_buckets.py). Workers are not divided (a Map runs 16 children, a Lambda
-environment is one): they are made K times slower instead, each provider call costing K
-times its latency and each worker's share of the provider's rate K times smaller, so that
-1/K of the work takes the time the whole work takes on AWS (docs/capacity.md)."""
+environment is one): they run K times slower instead, in everything they do (each provider
+call costs K times its latency, each child's share of the provider's rate is K times
+smaller, an invocation's timeout is K times longer), so that 1/K of the work takes the
+programme time the whole work takes on AWS, in batches of the same size (docs/capacity.md)."""
 
 from __future__ import annotations
 
@@ -133,9 +134,10 @@ class VirtualTime:
 
     @contextmanager
     def invocation(self, function_name: str, timeout_s: float) -> Iterator[None]:
-        """One invocation on this thread: at most `timeout_s` of virtual time."""
+        """One invocation on this thread: at most its `timeout_s` of its own, K-times slower
+        time (so a 1/K run's batch pays as many payouts as AWS's does before it stops)."""
         outer = getattr(self._local, "deadline", None), getattr(self._local, "timeout_s", None)
-        self._local.deadline, self._local.timeout_s = self.spent() + timeout_s, timeout_s
+        self._local.deadline, self._local.timeout_s = self.spent() + timeout_s * self.scale, timeout_s
         try:
             yield
         except LambdaTimedOut:
@@ -145,9 +147,9 @@ class VirtualTime:
             self._local.deadline, self._local.timeout_s = outer
 
     def remaining_ms(self) -> int | None:
-        """What an invocation on this thread has left, or None outside one."""
+        """What an invocation on this thread has left of its own time, or None outside one."""
         deadline = getattr(self._local, "deadline", None)
-        return None if deadline is None else max(0, int((deadline - self.spent()) * 1000))
+        return None if deadline is None else max(0, int((deadline - self.spent()) * 1000 / self.scale))
 
 
 # The virtual time in force (LocalCloud installs it and takes it away); None: wall time.

@@ -1,11 +1,12 @@
 """The payout run in virtual time (issue 14, item 4): every provider call costs its latency of
-programme time, never slept; the shard children work side by side; an invocation that passes
-its Lambda timeout is stopped where it is, and what it left SENT converges to one payment
-once the provider answers in time again."""
+programme time, never slept; the shard children work side by side; a batch stops before its
+Lambda timeout; an invocation that passes the timeout is stopped where it is, and what it
+left SENT converges to one payment once the provider answers in time again."""
 
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -22,70 +23,69 @@ from prakerja_flow.payments.fake import FakeProvider
 
 PAYOUT_RUN = catalogue.PAYOUT_RUN.key
 PAY_SHARD = "prakerja-pay-shard"
-SCALE = 1000  # each 100 ms call costs 100 s of programme time: a 1/1000 run's slow worker
+PAY_SHARD_TIMEOUT_S = 15 * 60
 N = 40
 
 
-@pytest.fixture
-def virtual():
-    return VirtualTime(provider_latency_s=0.1, scale=SCALE)
-
-
-@pytest.fixture
-def cloud(virtual):
-    with LocalCloud(provider=FakeProvider(), virtual=virtual) as local:
-        yield local
+@contextmanager
+def stack(latency_s: float, scale: int):
+    virtual = VirtualTime(provider_latency_s=latency_s, scale=scale)
+    with LocalCloud(provider=FakeProvider(), virtual=virtual) as cloud:
+        setup(cloud, N)
+        invoker.invocation_counts.clear()
+        virtual.at(0)
+        yield cloud, virtual
 
 
 def keys_paid(cloud) -> Counter:
     return Counter(line["idempotency_key"] for line in paid_lines(cloud))
 
 
-def test_a_run_pays_every_due_payout_in_virtual_time_its_children_side_by_side(cloud, virtual):
-    setup(cloud, N)
-    virtual.at(0)
-    report = cloud.run_job(PAYOUT_RUN)
-    assert report["outcomes"] == {"paid": N} and report["failed_shards"] == []
-    paid = keys_paid(cloud)
-    assert len(paid) == N and set(paid.values()) == {1}
-    per_payout_s = 2 * 0.1 * SCALE  # an inquiry and a transfer
-    took = virtual.since_at()
-    # The shards' payouts one after another, the shards beside each other: far less than all
-    # the payouts in a row (16 shards; at least a quarter of that parallelism survives).
-    assert 2 * per_payout_s <= took < N * per_payout_s / 4, took
-    assert virtual.spent_by_provider_s == pytest.approx(N * per_payout_s)
-    assert virtual.timeouts == {}
+def statuses() -> Counter:
+    return Counter(
+        e["status"] for i in range(N) for e in entitlements.of(f"P{i:07d}") if e["kind"] == inc.POST_TRAINING
+    )
 
 
-def test_a_batch_stops_before_its_timeout_so_a_slow_provider_means_more_batches_not_timeouts(cloud, virtual):
-    setup(cloud, N)
-    invoker.invocation_counts.clear()
-    virtual.at(0)
-    report = cloud.run_job(PAYOUT_RUN)
-    budget = 15 * 60 - config.PAYOUT_RUN_STOP_BEFORE_TIMEOUT.total_seconds()
-    per_batch = int(budget // (2 * 0.1 * SCALE)) + 1  # a payout starts while more than the margin is left
-    assert invoker.invocation_counts[PAY_SHARD] >= N / per_batch
-    assert report["outcomes"] == {"paid": N} and virtual.timeouts == {}
+def test_at_1_1000_a_run_takes_the_programme_time_of_the_whole_its_children_side_by_side():
+    with stack(latency_s=0.1, scale=1000) as (cloud, virtual):
+        report = cloud.run_job(PAYOUT_RUN)
+        assert report["outcomes"] == {"paid": N} and report["failed_shards"] == []
+        paid = keys_paid(cloud)
+        assert len(paid) == N and set(paid.values()) == {1}
+        per_payout_s = 2 * 0.1 * 1000  # an inquiry and a transfer, by a 1000-times slower worker
+        assert virtual.spent_by_provider_s == pytest.approx(N * per_payout_s)
+        took = virtual.since_at()
+        # The shards beside each other: far less than all the payouts in a row (16 shards;
+        # at least a quarter of that parallelism is left).
+        assert 2 * per_payout_s <= took < N * per_payout_s / 4, took
+        # The batch is as big as on AWS (its timeout 1000 times longer too): one per shard.
+        assert invoker.invocation_counts[PAY_SHARD] == len(report["shards"])
+        assert virtual.timeouts == {}
 
 
-def test_a_provider_slower_than_the_lambda_timeout_stops_invocations_and_pays_nothing_twice(cloud, virtual):
-    setup(cloud, N)
-    cloud.provider.latency = 0.5  # 500 s a call at 1/1000: the inquiry fits, the transfer does not
-    virtual.at(0)
-    report = cloud.run_job(PAYOUT_RUN)
-    assert virtual.timeouts.get(PAY_SHARD, 0) >= 1
-    assert report["outcomes"].get("paid", 0) == 0 and report["failed_shards"]
-    assert keys_paid(cloud) == Counter()
-    stranded = Counter(e["status"] for e in _all_entitlements(cloud))
-    assert stranded[inc.SENT] >= 1  # marked before the call the invocation never finished
-
-    cloud.provider.latency = 0.1  # the provider is quick again
-    cloud.clock.advance(config.SENT_SETTLEMENT_AFTER + timedelta(minutes=1))
-    virtual.at(0)
-    cloud.run_job(PAYOUT_RUN)
-    paid = keys_paid(cloud)
-    assert len(paid) == N and set(paid.values()) == {1}  # every key once, the stranded ones too
+def test_a_batch_stops_before_its_timeout_so_a_slow_provider_means_more_batches_not_timeouts():
+    latency_s = 100.0  # a provider that takes 100 s a call: 4 payouts fit one invocation
+    with stack(latency_s=latency_s, scale=1) as (cloud, virtual):
+        report = cloud.run_job(PAYOUT_RUN)
+        margin_s = config.PAYOUT_RUN_STOP_BEFORE_TIMEOUT.total_seconds()
+        per_batch = int((PAY_SHARD_TIMEOUT_S - margin_s) // (2 * latency_s)) + 1
+        assert per_batch == 4
+        assert invoker.invocation_counts[PAY_SHARD] >= N / per_batch
+        assert report["outcomes"] == {"paid": N} and virtual.timeouts == {}
 
 
-def _all_entitlements(cloud) -> list[dict]:
-    return [e for i in range(N) for e in entitlements.of(f"P{i:07d}") if e["kind"] == inc.POST_TRAINING]
+def test_a_provider_slower_than_the_lambda_timeout_stops_invocations_and_pays_nothing_twice():
+    with stack(latency_s=500.0, scale=1) as (cloud, virtual):  # the inquiry fits, the transfer does not
+        report = cloud.run_job(PAYOUT_RUN)
+        assert virtual.timeouts.get(PAY_SHARD, 0) >= 1
+        assert report["outcomes"].get("paid", 0) == 0 and report["failed_shards"]
+        assert keys_paid(cloud) == Counter()
+        assert statuses()[inc.SENT] >= 1  # marked before the call its invocation never finished
+
+        cloud.provider.latency = 0.1  # the provider is quick again
+        cloud.clock.advance(config.SENT_SETTLEMENT_AFTER + timedelta(minutes=1))
+        virtual.at(0)
+        cloud.run_job(PAYOUT_RUN)
+        paid = keys_paid(cloud)
+        assert len(paid) == N and set(paid.values()) == {1}  # every key once, the stranded ones too

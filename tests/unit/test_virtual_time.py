@@ -58,6 +58,15 @@ def test_an_invocation_is_stopped_where_it_passes_its_timeout_and_counted():
     assert t.spent() == 900  # stopped at the deadline, not after the call
 
 
+def test_a_k_times_slower_worker_has_k_times_its_timeout_and_sees_its_own_time_left():
+    t = vt(scale=1000)
+    with t.invocation("pay-shard", 900):
+        t.spend(450_000)  # half of 900 s of its own time
+        assert t.remaining_ms() == 450_000  # what Lambda's context says: its own milliseconds
+        with pytest.raises(LambdaTimedOut):
+            t.spend(450_001)
+
+
 def test_lambda_timed_out_is_not_an_exception_the_handler_can_swallow():
     assert not issubclass(LambdaTimedOut, Exception)
 
