@@ -86,6 +86,15 @@ def simulate(
             "ADR 0013: tests/support/definitions/participant_lifecycle_before_0013.asl.json).",
         ),
     ] = None,
+    payout_concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=40,
+            help="Payout-run children side by side (default config.PAYOUT_RUN_MAX_CONCURRENCY, 16): "
+            "with --scale, see what a narrower fan-out does to lateness.",
+        ),
+    ] = None,
 ) -> None:
     """Run a wave of synthetic participants through the real API and state machine."""
     from . import load_shape
@@ -136,6 +145,7 @@ def simulate(
             scale=scale,
             lifecycle_asl=lifecycle_asl,
             provider_latency_ms=provider_latency_ms,
+            payout_concurrency=payout_concurrency,
         )
     finally:
         if progress:

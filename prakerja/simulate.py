@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from prakerja_flow import catalogue, config, ids
+from prakerja_flow import catalogue, clock, config, ids
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain import participation
 from prakerja_flow.domain.nik import build_nik
@@ -451,7 +451,7 @@ class Simulation:
     def verify_account(self, p: Persona) -> None:
         channel, number = p.account_ref
         self.cloud.provider.open_account(channel, number, p.nik, kyc_verified=True)
-        p.own_cause_until = self.cloud.clock()
+        p.own_cause_until = clock.now()  # in virtual time, the moment of the day it was fixed
 
     def survey(self, p: Persona, n: int, day: int, closes: int) -> None:
         status, body = self.call(
@@ -527,6 +527,7 @@ def simulate(
     scale: int = 1,
     lifecycle_asl: Path | None = None,
     provider_latency_ms: float | None = None,
+    payout_concurrency: int | None = None,
 ) -> Report:
     """`inspect(cloud, personas)`, if given, runs after the checks, before the local
     world is torn down (tests read the table through it); `then(cloud, report)` last of
@@ -537,7 +538,9 @@ def simulate(
     `open_executions_quota` wins. `lifecycle_asl`: run the lifecycle on another definition,
     to compare designs (e.g. the one before ADR 0013). With `scale` > 1 or a
     `provider_latency_ms`, the run is in virtual time: the rate quotas (divided by `scale`), the
-    Lambda timeouts and the provider's latency cost what they would (simulate_time.py)."""
+    Lambda timeouts and the provider's latency cost what they would (simulate_time.py).
+    `payout_concurrency`: the payout run's children side by side (config.PAYOUT_RUN_MAX_CONCURRENCY),
+    to see what a narrower fan-out does to lateness."""
     rng = random.Random(seed)
     if open_executions_quota is None and scale > 1:
         open_executions_quota = max(1, config.STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA // scale)
@@ -550,6 +553,7 @@ def simulate(
     started = time.perf_counter()
     horizon = horizon_days(waves)
     with (
+        simulate_time.payout_concurrency(payout_concurrency),
         ids.seeded_source(seed),
         LocalCloud(
             start=DEFAULT_START,

@@ -9,6 +9,8 @@ side from there."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from prakerja_flow import config
@@ -26,6 +28,19 @@ def virtual_time_for(scale: int, provider_latency_ms: float | None) -> VirtualTi
         config.PAYMENT_PROVIDER_LATENCY.total_seconds() if provider_latency_ms is None else provider_latency_ms / 1000
     )
     return VirtualTime(provider_latency_s=latency_s, scale=max(1, scale))
+
+
+@contextmanager
+def payout_concurrency(workers: int | None) -> Iterator[None]:
+    """The payout run's fan-out for one run (its plan step reads the config; every function
+    runs in this process), put back afterwards."""
+    saved = config.PAYOUT_RUN_MAX_CONCURRENCY
+    if workers is not None:
+        config.PAYOUT_RUN_MAX_CONCURRENCY = workers
+    try:
+        yield
+    finally:
+        config.PAYOUT_RUN_MAX_CONCURRENCY = saved
 
 
 def arrival_offset(index: int, count: int, after_s: float = 0.0) -> float:

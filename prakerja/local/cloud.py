@@ -158,7 +158,7 @@ class LocalCloud(Inspection):
         if self.virtual is not None:
             virtual_time.install(self.virtual, self.clock, self.provider)
         FakeProvider.install(self.provider)
-        clock.set_source(self.clock)
+        clock.set_source(self.virtual.programme_clock if self.virtual is not None else self.clock)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
         self.ddb = boto3.client("dynamodb", region_name=REGION)
         self.lambda_ = boto3.client("lambda", region_name=REGION)
@@ -283,7 +283,7 @@ class LocalCloud(Inspection):
         """One tick of every schedule, as of the simulated now (EventBridge Scheduler in AWS):
         a job function is invoked, a job state machine (the payout run) is started and
         waited for; each answers its report."""
-        scheduled_time = clock.iso(self.clock())
+        scheduled_time = clock.iso(clock.now())  # in virtual time, the moment of the day's jobs
         return {job.key: self.run_job(job.key, scheduled_time) for job in catalogue.scheduled_jobs()}
 
     def job_arn(self, key: str) -> str:
@@ -292,7 +292,7 @@ class LocalCloud(Inspection):
 
     def run_job(self, key: str, scheduled_time: str | None = None) -> dict:
         """One scheduled job by its key, with the input its schedule gives it."""
-        event = {catalogue.SCHEDULED_TIME_FIELD: scheduled_time or clock.iso(self.clock())}
+        event = {catalogue.SCHEDULED_TIME_FIELD: scheduled_time or clock.iso(clock.now())}
         if key == catalogue.PAYOUT_RUN.key and not self.record_idle_payout_runs:
             idle = self._idle_payout_run(event)
             if idle is not None:

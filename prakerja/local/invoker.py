@@ -178,6 +178,9 @@ def _call_locked(
                 return _handler_for(handler_path)(event, context), None
             with vt.invocation(function_name, timeout_seconds):
                 return _handler_for(handler_path)(event, context), None
+        except virtual_time.LambdaThrottled as refused:
+            # Lambda's 429, as Step Functions names it for a Task (its Retry backs off).
+            return None, {"errorType": "Lambda.TooManyRequestsException", "errorMessage": str(refused)}
         except virtual_time.LambdaTimedOut as stopped:
             # What Lambda answers for an invocation it stopped at its timeout (the Task's error).
             return None, {"errorType": "Sandbox.Timedout", "errorMessage": f"{context.aws_request_id} Error: {stopped}"}

@@ -27,13 +27,29 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+
+class LambdaThrottled(Exception):
+    """The account had its quota of invocations running at that virtual moment: Lambda
+    refuses the invocation (TooManyRequestsException) and Step Functions retries it."""
 
 
 class LambdaTimedOut(BaseException):
     """The invocation ran past its function's timeout in virtual time: Lambda stops it where
     it is. A BaseException, as the stop is: the handler's own `except Exception` cannot
     catch it and carry on (prakerja/local/invoker.py reports it as Lambda does)."""
+
+
+@dataclass
+class Lane:
+    """One worker's seconds spent, and its invocation's deadline while it runs one. A thread
+    has its own lane unless it was started to carry on its parent's work (moto's Task
+    thread shares its state's lane; a Map worker forks its parent's: virtual_lanes.py)."""
+
+    spent: float = 0.0
+    deadline: float | None = None
+    timeout_s: float | None = None
 
 
 @dataclass
@@ -51,6 +67,12 @@ class VirtualTime:
     # Step Functions' rate buckets (moto_patches/fidelity/rate_buckets.py keeps them here, one
     # set per local cloud) and what they did: calls answered ThrottlingException after the
     # SDK's retries, calls that got their token on a retry, seconds transitions were held.
+    # Lambda's concurrent executions per account and Region (AWS's default; not divided by the
+    # scale: it counts workers), the invocations running in virtual time, and the peak of each
+    # function.
+    concurrency_limit: int = 1_000
+    running: list = field(default_factory=list)
+    concurrency_peak: dict[str, int] = field(default_factory=dict)
     buckets: dict = field(default_factory=dict)
     throttled: dict[str, int] = field(default_factory=dict)
     retried: dict[str, int] = field(default_factory=dict)
@@ -68,6 +90,7 @@ class VirtualTime:
             "provider_latency_s": self.provider_latency_s,
             "provider_time_s": round(self.spent_by_provider_s, 3),
             "lambda_timeouts": dict(sorted(self.timeouts.items())),
+            "lambda_concurrency_peak": dict(sorted(self.concurrency_peak.items())),
             "throttled": dict(sorted(self.throttled.items())),
             "retried": dict(sorted(self.retried.items())),
             "held_s": {k: round(v, 3) for k, v in sorted(self.held_s.items())},
@@ -75,8 +98,25 @@ class VirtualTime:
 
     # --- the lanes ------------------------------------------------------------------------
 
+    def programme_clock(self) -> datetime:
+        """What the functions read as now (prakerja_flow.clock's source): the day, the moment in
+        it and what this thread's lane has spent since, so a payment a lane makes hours into a
+        long payout run is dated then, and paid late when it is."""
+        assert self.clock is not None, "installed with the local cloud's clock"
+        return self.clock() + timedelta(seconds=self.offset_s + self.spent())
+
+    def lane(self) -> Lane:
+        found = getattr(self._local, "lane", None)
+        if found is None:
+            found = self._local.lane = Lane()
+        return found
+
+    def adopt(self, lane: Lane) -> None:
+        """This thread works on `lane` from now on."""
+        self._local.lane = lane
+
     def spent(self) -> float:
-        return float(getattr(self._local, "spent", 0.0))
+        return self.lane().spent
 
     def now(self) -> float:
         """Programme seconds (unix) of the call being made on this thread."""
@@ -87,7 +127,7 @@ class VirtualTime:
         """The simulation's next action happens `offset_s` into the programme day (on the
         calling thread, whose lane starts again from there)."""
         self.offset_s = float(offset_s)
-        self._local.spent = 0.0
+        self._local.lane = Lane()
         self.latest = self.now()
 
     def since_at(self) -> float:
@@ -99,13 +139,13 @@ class VirtualTime:
         """This thread's lane spends `seconds`; an invocation that passes its deadline stops."""
         if seconds <= 0:
             return
-        spent = self.spent() + seconds
-        deadline = getattr(self._local, "deadline", None)
-        if deadline is not None and spent > deadline:
-            self._local.spent = deadline
+        lane = self.lane()
+        spent = lane.spent + seconds
+        if lane.deadline is not None and spent > lane.deadline:
+            lane.spent = lane.deadline
             self._reached()
-            raise LambdaTimedOut(f"Task timed out after {self._local.timeout_s:.2f} seconds")
-        self._local.spent = spent
+            raise LambdaTimedOut(f"Task timed out after {lane.timeout_s:.2f} seconds")
+        lane.spent = spent
         self._reached()
 
     def _reached(self) -> None:
@@ -136,20 +176,42 @@ class VirtualTime:
     def invocation(self, function_name: str, timeout_s: float) -> Iterator[None]:
         """One invocation on this thread: at most its `timeout_s` of its own, K-times slower
         time (so a 1/K run's batch pays as many payouts as AWS's does before it stops)."""
-        outer = getattr(self._local, "deadline", None), getattr(self._local, "timeout_s", None)
-        self._local.deadline, self._local.timeout_s = self.spent() + timeout_s * self.scale, timeout_s
+        started = self._admit(function_name)
+        lane = self.lane()
+        outer = lane.deadline, lane.timeout_s
+        lane.deadline, lane.timeout_s = lane.spent + timeout_s * self.scale, timeout_s
         try:
             yield
         except LambdaTimedOut:
             self.count(self.timeouts, function_name)
             raise
         finally:
-            self._local.deadline, self._local.timeout_s = outer
+            lane.deadline, lane.timeout_s = outer
+            with self._lock:
+                self.running.append((function_name, started, self.now()))
+
+    def _admit(self, function_name: str) -> float:
+        """The invocation's start, if the account has a concurrent execution free then: the
+        invocations run one after another in this process, but in virtual time each lasted
+        from its start to its end, side by side with the other lanes'."""
+        start = self.now()
+        with self._lock:
+            horizon = start - 86_400  # nothing runs for a day: older ones cannot overlap
+            self.running = [r for r in self.running if r[2] > horizon]
+            live = [fn for fn, began, ended in self.running if began <= start < ended]
+            if len(live) >= self.concurrency_limit:
+                self.count(self.throttled, f"Lambda:{function_name}")
+                raise LambdaThrottled(f"Rate Exceeded: {len(live)} concurrent executions running")
+            same = 1 + sum(1 for fn in live if fn == function_name)
+            self.concurrency_peak[function_name] = max(self.concurrency_peak.get(function_name, 0), same)
+        return start
 
     def remaining_ms(self) -> int | None:
         """What an invocation on this thread has left of its own time, or None outside one."""
-        deadline = getattr(self._local, "deadline", None)
-        return None if deadline is None else max(0, int((deadline - self.spent()) * 1000 / self.scale))
+        lane = self.lane()
+        if lane.deadline is None:
+            return None
+        return max(0, int((lane.deadline - lane.spent) * 1000 / self.scale))
 
 
 # The virtual time in force (LocalCloud installs it and takes it away); None: wall time.

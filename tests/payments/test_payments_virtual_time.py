@@ -16,10 +16,12 @@ from bench.payout_run_throughput import setup
 from prakerja.local import invoker
 from prakerja.local.cloud import LocalCloud
 from prakerja.local.virtual_time import VirtualTime
-from prakerja_flow import catalogue, config
+from prakerja.simulate_time import payout_concurrency
+from prakerja_flow import catalogue, clock, config
 from prakerja_flow.data import entitlements
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.payments.fake import FakeProvider
+from prakerja_flow.services import payout_run
 
 PAYOUT_RUN = catalogue.PAYOUT_RUN.key
 PAY_SHARD = "prakerja-pay-shard"
@@ -89,3 +91,26 @@ def test_a_provider_slower_than_the_lambda_timeout_stops_invocations_and_pays_no
         cloud.run_job(PAYOUT_RUN)
         paid = keys_paid(cloud)
         assert len(paid) == N and set(paid.values()) == {1}  # every key once, the stranded ones too
+
+
+def test_a_run_longer_than_its_execution_timeout_stops_at_its_deadline_and_the_next_run_goes_on():
+    """One child, a provider of an hour a call: 40 payouts would take 80 hours; the run starts
+    none after config.PAYOUT_RUN_TIMEOUT less the margin, leaves nothing SENT, and the next
+    days' runs pay the rest, each once."""
+    with payout_concurrency(1), stack(latency_s=36.0, scale=100) as (cloud, virtual):  # 3,600 s a call
+        start = clock.now()
+        report = cloud.run_job(PAYOUT_RUN)
+        paid_first = report["outcomes"].get("paid", 0)
+        per_payout_h = 2.0
+        hours = config.PAYOUT_RUN_TIMEOUT.total_seconds() / 3600
+        assert hours / per_payout_h - 1 <= paid_first <= hours / per_payout_h + 1, report
+        ends = payout_run.stop_at(start)
+        assert all(clock.parse(line["at"]) <= ends + timedelta(hours=per_payout_h) for line in paid_lines(cloud))
+        assert statuses()[inc.SENT] == 0  # stopped between payouts, none half-done
+
+        for _ in range(4):
+            cloud.clock.advance(config.PAYOUT_RUN_INTERVAL)
+            virtual.at(0)
+            cloud.run_job(PAYOUT_RUN)
+        paid = keys_paid(cloud)
+        assert len(paid) == N and set(paid.values()) == {1}

@@ -10,7 +10,7 @@ import pytest
 
 from prakerja.local.moto_patches.fidelity import rate_buckets
 from prakerja.local.moto_patches.fidelity.rate_buckets import Bucket
-from prakerja.local.virtual_time import LambdaTimedOut, VirtualTime
+from prakerja.local.virtual_time import LambdaThrottled, LambdaTimedOut, VirtualTime
 from prakerja_flow import config
 
 DAY = datetime(2020, 7, 1, 8, 0, tzinfo=UTC)
@@ -128,3 +128,27 @@ def test_a_call_still_throttled_after_every_attempt_is_refused_and_counted():
 def test_the_sdk_backoff_doubles_and_is_capped():
     assert [rate_buckets.sdk_backoff_s(a) for a in (1, 2, 3)] == [0.5, 1.0, 2.0]
     assert rate_buckets.sdk_backoff_s(30) == rate_buckets.SDK_BACKOFF_MAX_S / 2
+
+
+def test_invocations_overlapping_in_virtual_time_count_against_the_accounts_concurrency():
+    t = vt(concurrency_limit=2)
+    t.at(0)
+    results: dict[str, object] = {}
+
+    def lane(name: str, seconds: float) -> None:
+        try:
+            with t.invocation("pay-shard", 900):
+                t.spend(seconds)
+            results[name] = "ran"
+        except LambdaThrottled:
+            results[name] = "throttled"
+
+    for name in ("a", "b", "c"):  # one after another in the process, side by side in virtual time
+        th = threading.Thread(target=lane, args=(name, 100))
+        th.start()
+        th.join()
+    assert results == {"a": "ran", "b": "ran", "c": "throttled"}
+    assert t.concurrency_peak == {"pay-shard": 2} and t.throttled == {"Lambda:pay-shard": 1}
+    t.spend(100)  # this lane moves past their end: the account is free again
+    with t.invocation("pay-shard", 900):
+        pass

@@ -24,6 +24,7 @@ class ShardState(TypedDict, total=False):
     as_of: str
     run: str | None
     max_concurrency: int  # the run's: this child keeps to 1/max_concurrency of the provider's rate
+    stop_at: str | None  # the run's: no payout starts after it (before the execution's timeout)
     cursor: dict[str, Any] | None
     batches: int
     outcomes: dict[str, int]
@@ -47,24 +48,34 @@ def plan(now: datetime, run_id: str | None) -> dict[str, Any]:
         "paused": paused,
         "shards": [] if paused else payouts.shards_with_work(now),
         "max_concurrency": config.PAYOUT_RUN_MAX_CONCURRENCY,
+        "stop_at": clock.iso(stop_at(now)),
         "outcomes": {},
         "paid_idr": 0,
         "stopped_early": False,
     }
 
 
+def stop_at(as_of: datetime) -> datetime:
+    """When the run's children start no more payouts: the execution's timeout
+    (config.PAYOUT_RUN_TIMEOUT, before the next run) less the margin one payout may take, so a
+    long day stops with every payout settled or untouched, the rest left for the next run,
+    instead of Step Functions stopping the execution mid-batch."""
+    return as_of + config.PAYOUT_RUN_TIMEOUT - config.PAYOUT_RUN_STOP_BEFORE_TIMEOUT
+
+
 def pay_batch(state: ShardState, provider: PaymentProvider, has_time: Callable[[], bool]) -> ShardState:
     """One Lambda invocation's worth of one shard, continuing from `state`, at this child's
-    share of the provider's contracted rate."""
+    share of the provider's contracted rate, until the invocation's or the run's time is up."""
     workers = int(state.get("max_concurrency") or config.PAYOUT_RUN_MAX_CONCURRENCY)
     limited = rate_limit.RateLimited(provider, rate_limit.share(config.PAYMENT_PROVIDER_MAX_CALLS_PER_SECOND, workers))
+    run_ends = clock.parse(state["stop_at"]) if state.get("stop_at") else None  # absent: a run planned before it
     report = payouts.pay_shard(
         clock.parse(state["as_of"]),
         limited,
         int(state["shard"]),
         cursor=state.get("cursor"),
         run_id=state.get("run"),
-        has_time=has_time,
+        has_time=lambda: has_time() and (run_ends is None or clock.now() < run_ends),
     )
     batches = int(state.get("batches", 0)) + 1
     outcomes = Counter(state.get("outcomes") or {})
@@ -74,6 +85,7 @@ def pay_batch(state: ShardState, provider: PaymentProvider, has_time: Callable[[
         "as_of": state["as_of"],
         "run": state.get("run"),
         "max_concurrency": workers,
+        "stop_at": state.get("stop_at"),
         "cursor": report.cursor,
         "batches": batches,
         "outcomes": dict(outcomes),

@@ -8,6 +8,7 @@ from . import (
     redrive_status,
     stop_execution,
     used_tokens_refused,
+    virtual_lanes,
     virtual_waits,
 )
 
@@ -19,5 +20,6 @@ PATCHES = (
     execution_history_pages,
     open_executions_quota,
     rate_buckets,
+    virtual_lanes,
     virtual_waits,
 )
