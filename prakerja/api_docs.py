@@ -291,7 +291,7 @@ python -m prakerja.sign --url $U --principal platform:tokopedia POST /participan
 python -m prakerja.sign --url $U GET /participants/$P | sh       \
 # payout 1 of Rp{config.POST_TRAINING_PAYOUT_IDR:,} is due in {config.FIRST_PAYOUT_DELAY.days} days
 # survey n opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} \
-days after the first payout, each for {config.SURVEY_WINDOW.days} days:
+days after the first payout is paid, each for {config.SURVEY_WINDOW.days} days:
 python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya","q2":4}}}}' | sh
 ```
 
@@ -386,8 +386,9 @@ python -m prakerja.sign --url $U GET /participants/$P | sh     \
 (about {config.FIRST_PAYOUT_DELAY.days * day:.0f} s), then one
   every {config.PAYOUT_INTERVAL.days} days (about {month} s): `PAID`, "Berhasil", in `entitlements`.
 - Survey *n* opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} \
-days after the first payout's due date and stays open
-  {config.SURVEY_WINDOW.days} days (`opens_at`, `expires_at`). Before that, `POST /participants/$P/surveys/1` is
+days after the first monthly payout actually **paid** (not its due date) and stays open
+  {config.SURVEY_WINDOW.days} days (`opens_at`, `expires_at`: `null` until a payout is paid, and then no
+  survey can expire either). Before that, `POST /participants/$P/surveys/1` is
   refused with 409 `SurveyNotOpen` ("this survey opens on ..."); in the window:
   `python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya"}}}}' | sh`
   answers 201, and the next payout run pays Rp{config.SURVEY_PAYMENT_IDR:,}. \

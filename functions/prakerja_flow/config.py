@@ -94,7 +94,9 @@ RATING_WINDOW = timedelta(days=60)
 # StartExecution beyond it answers ExecutionLimitExceeded, registration then 503). The local
 # stack enforces it too (prakerja/local/moto_patches/fidelity/open_executions_quota.py).
 STEP_FUNCTIONS_OPEN_EXECUTIONS_QUOTA = 1_000_000
-# Survey n opens this long after the first payout's due date (n = 1, 2, 3).
+# Survey n opens this long after the first monthly payout actually PAID (n = 1, 2, 3), not
+# after its due date: a participant whose account was fixed late still gets all three windows
+# (domain/survey_windows.py, docs/decisions/0016-survey-windows-from-the-first-payout-paid.md).
 SURVEY_OPENS_AFTER_FIRST_PAYOUT = (timedelta(days=30), timedelta(days=60), timedelta(days=90))
 SURVEY_WINDOW = timedelta(days=30)
 assert len(SURVEY_OPENS_AFTER_FIRST_PAYOUT) == SURVEY_COUNT

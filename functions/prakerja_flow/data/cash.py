@@ -5,12 +5,13 @@ can never leave one without the others."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from .. import clock, config
 from ..domain import accounts as accounts_domain
-from ..domain import errors
+from ..domain import errors, survey_windows
 from ..domain import incentives as inc
 from ..domain.entities import Entitlement
 from ..domain.participation import ACTIVE
@@ -209,10 +210,12 @@ def mark_paid(
     at: datetime,
     event: tuple[str, dict[str, Any]] | None,
     paid_by: str | None = None,
+    open_surveys: Sequence[Entitlement] = (),
 ) -> Entitlement | None:
-    """SENT -> PAID, the ledger line and (for a monthly payout) the event for the waiting
-    execution, in one transaction. The entitlement stays in its queue until the
-    execution has been told (see entitlements.dequeue)."""
+    """SENT -> PAID, the ledger line, (for a monthly payout) the event for the waiting
+    execution and, for the first monthly payout paid, the windows of `open_surveys`
+    (domain/survey_windows.py) in one transaction. The entitlement stays in its queue
+    until the execution has been told (see entitlements.dequeue)."""
     pid = ent["participant_id"]
     request, paid = entitlements.guarded_update(
         ent, inc.PAID, at, paid_at=clock.iso(at), transfer_id=transfer_id, paid_by_run=paid_by
@@ -239,6 +242,10 @@ def mark_paid(
             sequence=ent["sequence"],
         ),
     ]
+    for survey in open_surveys:
+        opens, expires = survey_windows.window(survey["sequence"], at)
+        request = entitlements.open_survey_window_request(survey, opens, expires, ent["idempotency_key"], at)
+        transaction.append({"Update": request})
     if event:
         stage, body = event
         transaction.append(

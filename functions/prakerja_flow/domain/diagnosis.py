@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from .. import clock
+from .. import clock, config
 from . import incentives as inc
 from . import participation, rating
 from .vocabulary import PurchaseStatus
@@ -82,11 +82,17 @@ def diagnose(
         return f"{_ent_name(e)} of Rp{e['amount_idr']:,} is due on {e['due_at'][:10]}"
     open_surveys = [e for e in ents if e["kind"] == inc.SURVEY and e["status"] == inc.SCHEDULED]
     if open_surveys:
-        e = open_surveys[0]
-        return f"waiting for survey {e['sequence']} (open {e['opens_at'][:10]} to {e['expires_at'][:10]})"
+        return _survey_line(open_surveys[0])
     if ents and all(e["status"] in inc.TERMINAL for e in ents):
         return f"complete: Rp{profile['cash_paid_idr']:,} paid"
     return "in progress"
+
+
+def _survey_line(e: Mapping[str, Any]) -> str:
+    if not e.get("opens_at"):  # no monthly payout paid yet (ADR 0016): nothing is lost meanwhile
+        days = config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[0].days
+        return f"surveys wait for the first payout to be paid; survey 1 opens {days} days after it"
+    return f"waiting for survey {e['sequence']} (open {e['opens_at'][:10]} to {e['expires_at'][:10]})"
 
 
 def _ent_name(e: Mapping[str, Any]) -> str:

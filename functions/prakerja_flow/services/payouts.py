@@ -11,7 +11,7 @@ from datetime import datetime
 from .. import clock, config
 from ..data import budget_leases, cash, controls, entitlements, schema, workflow
 from ..data import participants as profiles
-from ..domain import errors
+from ..domain import errors, survey_windows
 from ..domain import incentives as inc
 from ..domain import payout_decision as decide
 from ..domain import payout_guard as guard
@@ -301,7 +301,10 @@ def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport)
     event = None
     if ent["kind"] == inc.POST_TRAINING and inc.lifecycle_waits(ent):
         event = (stage_key(PAYOUT, ent["sequence"]), {**payout_progress(ent["sequence"]), "status": inc.PAID})
-    paid = cash.mark_paid(ent, result.transfer_id, now, event, paid_by=report.run_name)
+    # The first monthly payout paid opens the survey windows, in the same transaction (ADR 0016).
+    first = ent["kind"] == inc.POST_TRAINING
+    surveys = survey_windows.surveys_to_open(entitlements.of(ent["participant_id"]), ent) if first else []
+    paid = cash.mark_paid(ent, result.transfer_id, now, event, paid_by=report.run_name, open_surveys=surveys)
     if paid is None:
         return "raced"
     report.paid_idr += paid["amount_idr"]
