@@ -370,7 +370,10 @@ Any other number is the participant's own verified account (paid), unless the pr
 configured otherwise (one of {", ".join(f"`{b}`" for b in ta.BEHAVIOURS)}: `-c testAccountsOther=...`
 on a development stack, `FakeProvider(other_accounts=...)` locally). A failed payout is
 paid by the first payout run after the participant registers a number that works; the
-participant's `GET /participants/{{id}}` says why in `diagnosis`.
+participant's `GET /participants/{{id}}` says why in `diagnosis`. A full e-wallet
+(`EwalletLimitReached`) is sent again by the first run of the next month (Jakarta time) with
+nothing to do; a frozen account or a changed phone number reported only by the transfer waits
+{config.ACCOUNT_REJECTION_RETRY_AFTER.days} days before it is sent again; a new payout account ends either wait.
 
 ## A whole lifecycle on `prakerja local up`
 
@@ -412,6 +415,9 @@ _ACCOUNT_WORDS = {
     "times_out": "a good account; the provider's answer to the transfer never arrives in time",
     "provider_rejects": "a good account; the provider rejects the transfer",
     "not_found": "does not exist",
+    "frozen": "the participant's own, frozen by the bank or e-wallet (the inquiry and the transfer say so)",
+    "number_changed": "the participant's e-wallet, moved to a new phone number (the inquiry says so)",
+    "limit_reached": "a good account whose e-wallet balance or monthly limit is full: every transfer is rejected",
 }
 
 

@@ -102,6 +102,10 @@ SURVEY_WINDOW = timedelta(days=30)
 assert len(SURVEY_OPENS_AFTER_FIRST_PAYOUT) == SURVEY_COUNT
 
 # --- payout accounts ------------------------------------------------------------
+# A transfer the provider rejected because the account is frozen or its phone number changed
+# (domain/provider_rejections.py) is sent again only after this long, unless the account is
+# changed first: a re-send the next day would only be rejected again.
+ACCOUNT_REJECTION_RETRY_AFTER = timedelta(days=7)
 PAYOUT_CHANNELS = ("BANK", "OVO", "GOPAY", "LINKAJA", "DANA")
 # A payout account that replaces another is paid only after this long: an account
 # takeover (a stolen portal session) would otherwise divert the very next payout. Three

@@ -115,6 +115,15 @@ def test_complete_when_every_entitlement_is_terminal():
     assert diagnose(profile(cash_paid_idr=paid), [purchase()], ents, NOW) == f"complete: Rp{paid:,} paid"
 
 
+def test_a_failure_retried_by_itself_says_when_not_once_fixed():
+    why = "the e-wallet's balance or monthly incoming limit is reached; retried automatically from 2020-10-01"
+    failed = ent(status=EntitlementStatus.FAILED, failure_reason=why, failed_at=_iso(-2), retry_after=_iso(30))
+    line = diagnose(profile(), [purchase()], [failed], NOW)
+    assert line == f"payout 1 failed: {why} (failed 2 days ago)"
+    plain = ent(status=EntitlementStatus.FAILED, failure_reason="why", failed_at=_iso(-2))
+    assert "will retry at the next payout run once fixed" in diagnose(profile(), [purchase()], [plain], NOW)
+
+
 def test_surveys_without_a_window_wait_for_the_first_payout_paid():
     # No payout paid (here every one cancelled by hand): the surveys still have no window.
     payouts = [ent(sequence=n, status=EntitlementStatus.CANCELLED) for n in range(1, 5)]

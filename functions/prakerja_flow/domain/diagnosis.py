@@ -34,11 +34,7 @@ def diagnose(
         return f"participation {status.lower()}"
     failed = [e for e in ents if e["status"] == inc.FAILED]
     if failed:
-        e = failed[0]
-        return (
-            f"{_ent_name(e)} failed: {e['failure_reason']}; will retry at the next payout run once fixed "
-            f"(failed {_days_since(e.get('failed_at') or e['updated_at'], now)} days ago)"
-        )
+        return _failed_line(failed[0], now)
     if not purchases:
         return f"waiting for the first training purchase; deadline {profile['purchase_deadline'][:10]}"
     first = purchases[0]
@@ -86,6 +82,13 @@ def diagnose(
     if ents and all(e["status"] in inc.TERMINAL for e in ents):
         return f"complete: Rp{profile['cash_paid_idr']:,} paid"
     return "in progress"
+
+
+def _failed_line(e: Mapping[str, Any], now: datetime) -> str:
+    # A rejection that is retried by itself (provider_rejections) says when in its reason.
+    then = "" if e.get("retry_after") else "; will retry at the next payout run once fixed"
+    days = _days_since(e.get("failed_at") or e["updated_at"], now)
+    return f"{_ent_name(e)} failed: {e['failure_reason']}{then} (failed {days} days ago)"
 
 
 def _survey_line(e: Mapping[str, Any]) -> str:

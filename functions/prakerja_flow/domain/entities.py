@@ -100,6 +100,7 @@ class Entitlement(_Item, total=False):
     failure_code: str
     failure_reason: str
     failed_at: str
+    retry_after: str  # a provider rejection's cause clears by then: no send before (provider_rejections)
     cancelled_reason: str
     expired_at: str
     retry_requested_at: str
