@@ -291,7 +291,7 @@ python -m prakerja.sign --url $U --principal platform:tokopedia POST /participan
 python -m prakerja.sign --url $U GET /participants/$P | sh       \
 # payout 1 of Rp{config.POST_TRAINING_PAYOUT_IDR:,} is due in {config.FIRST_PAYOUT_DELAY.days} days
 # survey n opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} \
-days after the first payout, each for {config.SURVEY_WINDOW.days} days:
+days after the first payout is paid, each for {config.SURVEY_WINDOW.days} days:
 python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya","q2":4}}}}' | sh
 ```
 
@@ -370,7 +370,10 @@ Any other number is the participant's own verified account (paid), unless the pr
 configured otherwise (one of {", ".join(f"`{b}`" for b in ta.BEHAVIOURS)}: `-c testAccountsOther=...`
 on a development stack, `FakeProvider(other_accounts=...)` locally). A failed payout is
 paid by the first payout run after the participant registers a number that works; the
-participant's `GET /participants/{{id}}` says why in `diagnosis`.
+participant's `GET /participants/{{id}}` says why in `diagnosis`. A full e-wallet
+(`EwalletLimitReached`) is sent again by the first run of the next month (Jakarta time) with
+nothing to do; a frozen account or a changed phone number reported only by the transfer waits
+{config.ACCOUNT_REJECTION_RETRY_AFTER.days} days before it is sent again; a new payout account ends either wait.
 
 ## A whole lifecycle on `prakerja local up`
 
@@ -386,8 +389,9 @@ python -m prakerja.sign --url $U GET /participants/$P | sh     \
 (about {config.FIRST_PAYOUT_DELAY.days * day:.0f} s), then one
   every {config.PAYOUT_INTERVAL.days} days (about {month} s): `PAID`, "Berhasil", in `entitlements`.
 - Survey *n* opens {", ".join(str(d.days) for d in config.SURVEY_OPENS_AFTER_FIRST_PAYOUT)} \
-days after the first payout's due date and stays open
-  {config.SURVEY_WINDOW.days} days (`opens_at`, `expires_at`). Before that, `POST /participants/$P/surveys/1` is
+days after the first monthly payout actually **paid** (not its due date) and stays open
+  {config.SURVEY_WINDOW.days} days (`opens_at`, `expires_at`: `null` until a payout is paid, and then no
+  survey can expire either). Before that, `POST /participants/$P/surveys/1` is
   refused with 409 `SurveyNotOpen` ("this survey opens on ..."); in the window:
   `python -m prakerja.sign --url $U POST /participants/$P/surveys/1 --body '{{"answers":{{"q1":"ya"}}}}' | sh`
   answers 201, and the next payout run pays Rp{config.SURVEY_PAYMENT_IDR:,}. \
@@ -411,6 +415,9 @@ _ACCOUNT_WORDS = {
     "times_out": "a good account; the provider's answer to the transfer never arrives in time",
     "provider_rejects": "a good account; the provider rejects the transfer",
     "not_found": "does not exist",
+    "frozen": "the participant's own, frozen by the bank or e-wallet (the inquiry and the transfer say so)",
+    "number_changed": "the participant's e-wallet, moved to a new phone number (the inquiry says so)",
+    "limit_reached": "a good account whose e-wallet balance or monthly limit is full: every transfer is rejected",
 }
 
 

@@ -83,12 +83,13 @@ def _over_the_cap(paid: list[dict]) -> list[str]:
 
 
 def _surveys_before_the_first_payout(paid: list[dict]) -> list[str]:
-    """Surveys open only after the first monthly payout has been paid."""
-    first_payout = {
-        line["participant_id"]: line["at"]
-        for line in paid
-        if line.get("kind") == inc.POST_TRAINING and line.get("sequence") == 1
-    }
+    """Surveys open only after the first monthly payout has been paid (whichever number was
+    paid first: ADR 0016)."""
+    first_payout: dict[str, str] = {}
+    for line in paid:
+        if line.get("kind") == inc.POST_TRAINING:
+            pid = line["participant_id"]
+            first_payout[pid] = min(first_payout.get(pid, line["at"]), line["at"])
     problems = []
     for line in paid:
         if line.get("kind") != inc.SURVEY:

@@ -106,12 +106,18 @@ STEP_FUNCTIONS_RATE_BUCKETS = {
     "SendTaskHeartbeat": (1_500, 300),
     "StateTransition": (800, 500),
 }
-# Survey n opens this long after the first payout's due date (n = 1, 2, 3).
+# Survey n opens this long after the first monthly payout actually PAID (n = 1, 2, 3), not
+# after its due date: a participant whose account was fixed late still gets all three windows
+# (domain/survey_windows.py, docs/decisions/0016-survey-windows-from-the-first-payout-paid.md).
 SURVEY_OPENS_AFTER_FIRST_PAYOUT = (timedelta(days=30), timedelta(days=60), timedelta(days=90))
 SURVEY_WINDOW = timedelta(days=30)
 assert len(SURVEY_OPENS_AFTER_FIRST_PAYOUT) == SURVEY_COUNT
 
 # --- payout accounts ------------------------------------------------------------
+# A transfer the provider rejected because the account is frozen or its phone number changed
+# (domain/provider_rejections.py) is sent again only after this long, unless the account is
+# changed first: a re-send the next day would only be rejected again.
+ACCOUNT_REJECTION_RETRY_AFTER = timedelta(days=7)
 PAYOUT_CHANNELS = ("BANK", "OVO", "GOPAY", "LINKAJA", "DANA")
 # A payout account that replaces another is paid only after this long: an account
 # takeover (a stolen portal session) would otherwise divert the very next payout. Three

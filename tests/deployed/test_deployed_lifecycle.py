@@ -186,7 +186,7 @@ def test_one_participant_through_the_whole_lifecycle(target):
     assert standing["waiting_for"] == []  # no execution waits for a payout's token any more
     assert [e["status"] for e in standing["entitlements"]] == ["SCHEDULED"] * 7
 
-    # Surveys open a month after the first payout is due: the API refuses one now.
+    # Surveys open a month after the first payout is paid (ADR 0016): the API refuses one now.
     refused(
         target,
         target.call("portal", "POST", f"/participants/{pid}/surveys/1", {"answers": {"q1": "ya"}}),
@@ -231,7 +231,7 @@ def test_one_participant_through_the_whole_lifecycle(target):
         paid = entitlement(view(target, pid), "POST_TRAINING", n)
         assert paid["status"] == "PAID" and paid["label"] == "Berhasil", paid
 
-    # Survey n opens as payout n+1 falls due (config.SURVEY_OPENS_AFTER_FIRST_PAYOUT): all three
+    # Survey n opens as payout n+1 falls due (payout 1 is paid an hour after it is due): all three
     # are paid by the last payout run; the lifecycle execution had ended at the grant.
     assert config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[-1] == config.PAYOUT_INTERVAL * (
         config.POST_TRAINING_PAYOUT_COUNT - 1

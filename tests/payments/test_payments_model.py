@@ -56,7 +56,8 @@ PIDS = ("PA", "PB", "PC")
 CRASHES = st.one_of(st.none(), st.none(), st.tuples(st.integers(1, 6), st.sampled_from(["before", "after"])))
 # "rejected": the provider refuses the transfer for good (no money moves); the entitlement
 # must be paid later under its next transfer key, never by sending the same key again.
-FAULTS = st.sampled_from([None, "before", "before", "after", "rejected"])
+# "limit": refused for a full e-wallet (balance_limit_reached): held, no send, until next month.
+FAULTS = st.sampled_from([None, "before", "before", "after", "rejected", "limit"])
 
 
 class Crash(Exception):
@@ -112,8 +113,8 @@ class World:
         fault = self.draw(FAULTS, label="provider fault") if self.draw else None
         if fault == "before":
             raise ProviderUnavailable("503 before accepting")
-        if fault == "rejected":
-            result = self._reject(request)
+        if fault in ("rejected", "limit"):
+            result = self._reject(request, "balance_limit_reached" if fault == "limit" else None)
         else:
             result = self.fake.transfer(request)
         self.accepted.add(request.idempotency_key)  # a final answer either way: never sent again
@@ -121,11 +122,11 @@ class World:
             raise ProviderUnavailable("accepted, answer lost")
         return result
 
-    def _reject(self, request):
+    def _reject(self, request, code: str | None = None):
         with self.fake._lock:
             if request.idempotency_key in self.fake.transfers:
                 return self.fake.transfers[request.idempotency_key]  # a repeat replays the first outcome
-            result = TransferResult(REJECTED, f"REJ{len(self.fake.transfers) + 1:09d}", "bank offline")
+            result = TransferResult(REJECTED, f"REJ{len(self.fake.transfers) + 1:09d}", "bank offline", code)
             self.fake.transfers[request.idempotency_key] = result
             self.fake._line(request, result.transfer_id, REJECTED, clock.iso(clock.now()))
             return result

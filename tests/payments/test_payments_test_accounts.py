@@ -26,6 +26,9 @@ EXPECTED = {
     ta.TIMES_OUT: (inc.SENT, None),
     ta.PROVIDER_REJECTS: (inc.FAILED, "ProviderRejected"),
     ta.NOT_FOUND: (inc.FAILED, "AccountNotFound"),
+    ta.FROZEN: (inc.FAILED, "AccountFrozen"),
+    ta.NUMBER_CHANGED: (inc.FAILED, "PhoneNumberChanged"),
+    ta.LIMIT_REACHED: (inc.FAILED, "EwalletLimitReached"),
 }
 
 

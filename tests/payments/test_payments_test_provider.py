@@ -119,6 +119,21 @@ def test_the_rejecting_number_is_rejected_by_the_provider(provider):
     assert result.status == REJECTED and "test account" in result.reason
 
 
+@pytest.mark.parametrize(
+    ("behaviour", "code"),
+    [
+        (ta.FROZEN, "account_frozen"),
+        (ta.NUMBER_CHANGED, "phone_number_changed"),
+        (ta.LIMIT_REACHED, "balance_limit_reached"),
+        (ta.PROVIDER_REJECTS, None),
+    ],
+)
+def test_a_rejection_carries_the_contracts_code_over_http(provider, behaviour, code):
+    result = provider.transfer(transfer(ta.number_for(behaviour)))
+    assert (result.status, result.code) == (REJECTED, code) and "test account" in result.reason
+    assert provider.status("P1:POST_TRAINING:1") == result  # the code is kept with the outcome
+
+
 def test_the_timeout_number_really_times_out_then_status_says_paid(provider):
     with pytest.raises(ProviderUnavailable, match="outcome unknown"):
         provider.transfer(transfer(ta.number_for(ta.TIMES_OUT)))

@@ -93,6 +93,24 @@ def test_ownership_checked_before_status():
     assert problem.code == "AccountNotOwned"
 
 
+@pytest.mark.parametrize("channel", config.PAYOUT_CHANNELS)
+def test_a_frozen_account(channel):
+    problem = account_problem(account(channel), inquiry(frozen=True))
+    assert problem.code == "AccountFrozen"
+    assert "frozen" in problem.reason and f"have {channel} unfreeze it" in problem.reason
+
+
+def test_a_changed_phone_number_comes_before_the_holder():
+    # The number was recycled: it is now someone else's, but what to do is register the new one.
+    problem = account_problem(account("OVO"), inquiry(number_changed=True, holder_matches=False))
+    assert problem.code == "PhoneNumberChanged" and "new number" in problem.reason
+
+
+def test_frozen_comes_after_the_holder_and_before_inactive():
+    assert account_problem(BANK, inquiry(frozen=True, holder_matches=False)).code == "AccountNotOwned"
+    assert account_problem(BANK, inquiry(frozen=True, active=False)).code == "AccountFrozen"
+
+
 def test_reason_shows_only_the_last_four_digits():
     problem = account_problem(account(number="9876543210"), None)
     assert "3210" in problem.reason
@@ -112,6 +130,8 @@ ALL_REFUSALS = [
     (BANK, inquiry(holder_matches=False)),
     (BANK, inquiry(active=False)),
     (BANK, inquiry(kyc_verified=False)),
+    (account("DANA"), inquiry(frozen=True)),
+    (account("OVO"), inquiry(number_changed=True)),
     (account("GOPAY"), inquiry(kyc_verified=False)),
 ]
 
@@ -141,4 +161,6 @@ def test_every_refusal_has_a_distinct_code():
         "AccountNotOwned",
         "AccountInactive",
         "AccountNotVerified",
+        "AccountFrozen",
+        "PhoneNumberChanged",
     }

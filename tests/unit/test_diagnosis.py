@@ -115,6 +115,29 @@ def test_complete_when_every_entitlement_is_terminal():
     assert diagnose(profile(cash_paid_idr=paid), [purchase()], ents, NOW) == f"complete: Rp{paid:,} paid"
 
 
+def test_a_failure_retried_by_itself_says_when_not_once_fixed():
+    why = "the e-wallet's balance or monthly incoming limit is reached; retried automatically from 2020-10-01"
+    failed = ent(status=EntitlementStatus.FAILED, failure_reason=why, failed_at=_iso(-2), retry_after=_iso(30))
+    line = diagnose(profile(), [purchase()], [failed], NOW)
+    assert line == f"payout 1 failed: {why} (failed 2 days ago)"
+    plain = ent(status=EntitlementStatus.FAILED, failure_reason="why", failed_at=_iso(-2))
+    assert "will retry at the next payout run once fixed" in diagnose(profile(), [purchase()], [plain], NOW)
+
+
+def test_surveys_without_a_window_wait_for_the_first_payout_paid():
+    # No payout paid (here every one cancelled by hand): the surveys still have no window.
+    payouts = [ent(sequence=n, status=EntitlementStatus.CANCELLED) for n in range(1, 5)]
+    waiting = [
+        {k: v for k, v in ent(inc.SURVEY, n, EntitlementStatus.SCHEDULED).items() if k != "due_at"} for n in (1, 2)
+    ]
+    line = diagnose(profile(), [purchase()], payouts + waiting, NOW)
+    assert line == "surveys wait for the first payout to be paid; survey 1 opens 30 days after it"
+    opened = [{**waiting[0], "opens_at": _iso(10), "expires_at": _iso(40)}, waiting[1]]
+    assert diagnose(profile(), [purchase()], payouts + opened, NOW) == (
+        f"waiting for survey 1 (open {_iso(10)[:10]} to {_iso(40)[:10]})"
+    )
+
+
 def test_revoked_and_cancelled_say_so_whatever_else_is_on_file():
     assert diagnose(profile(ParticipantStatus.REVOKED, revocation_reason="no training bought"), [], [], NOW).startswith(
         "revoked: no training bought"

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from prakerja_flow import config
+from prakerja_flow.domain import survey_windows
 from prakerja_flow.domain.errors import IllegalTransition
 from prakerja_flow.domain.incentives import (
     AMOUNTS,
@@ -71,17 +72,15 @@ def test_concrete_payout_dates():
     assert all(e.due_at.time() == GRANTED.time() and e.due_at.tzinfo is UTC for e in plan)
 
 
-def test_surveys_windows():
+def test_surveys_are_planned_without_windows():
+    # The windows open with the first monthly payout actually paid (domain/survey_windows.py),
+    # which the grant cannot know: a plan that fixed them would lose them to a late account fix.
     plan = surveys(plan_incentives(GRANTED))
-    first_due = GRANTED + config.FIRST_PAYOUT_DELAY
     assert [e.sequence for e in plan] == [1, 2, 3]
-    for entitlement, offset in zip(plan, config.SURVEY_OPENS_AFTER_FIRST_PAYOUT, strict=True):
+    for entitlement in plan:
         assert entitlement.amount_idr == config.SURVEY_PAYMENT_IDR == 50_000
         assert entitlement.due_at is None  # due when filled in
-        assert entitlement.opens_at == first_due + offset
-        assert entitlement.expires_at == entitlement.opens_at + config.SURVEY_WINDOW
-        assert entitlement.opens_at > first_due  # only after the first payout
-    assert [e.opens_at for e in plan] == sorted(e.opens_at for e in plan)
+        assert entitlement.opens_at is None and entitlement.expires_at is None
 
 
 def test_plan_total_is_the_cash_incentive_cap():
@@ -105,9 +104,7 @@ def test_plan_invariants_for_any_grant(granted):
     due = [e.due_at for e in payouts(plan)]
     assert due[0] - granted == config.FIRST_PAYOUT_DELAY
     assert all(b - a == config.PAYOUT_INTERVAL for a, b in pairwise(due))
-    for s in surveys(plan):
-        assert granted < s.opens_at < s.expires_at
-        assert s.expires_at - s.opens_at == config.SURVEY_WINDOW
+    assert all(s.opens_at is None and s.due_at is None for s in surveys(plan))
 
 
 # --- idempotency_key ------------------------------------------------------------------
@@ -174,10 +171,18 @@ def test_survey_needs_first_payout_paid(now):
     assert problem and "first" in problem and "payout" in problem
 
 
-def test_planned_survey_windows_work_with_survey_window_problem():
-    for s in surveys(plan_incentives(GRANTED)):
-        assert survey_window_problem(s.opens_at, s.opens_at, s.expires_at, True) is None
-        assert survey_window_problem(s.expires_at, s.opens_at, s.expires_at, True) is not None
+def test_opened_survey_windows_work_with_survey_window_problem():
+    paid = GRANTED + config.FIRST_PAYOUT_DELAY
+    for n in range(1, config.SURVEY_COUNT + 1):
+        opens, expires = survey_windows.window(n, paid)
+        assert survey_window_problem(opens, opens, expires, True) is None
+        assert survey_window_problem(expires, opens, expires, True) is not None
+
+
+def test_a_survey_without_a_window_waits_for_the_first_payout():
+    problem = survey_window_problem(OPENS, None, None, first_payout_paid=False)
+    assert problem and "first incentive payout has been paid" in problem
+    assert survey_window_problem(OPENS, None, None, first_payout_paid=True) == problem
 
 
 # --- entitlement state machine: explicit edges ----------------------------------------------------

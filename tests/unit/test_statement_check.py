@@ -124,3 +124,16 @@ def test_bad_usage_or_unreadable_input_exits_2_with_one_line(tmp_path, monkeypat
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("statement_check: ")
+
+
+def test_the_first_payout_is_whichever_number_was_paid_first():
+    # Payout 1 in flight, payout 2 paid: the survey windows opened with payout 2 (ADR 0016).
+    surveyed = [
+        line(pid="P2", sequence=2, n=8, at="2020-09-10T00:00:00Z"),
+        line(pid="P2", kind="SURVEY", sequence=1, n=9, at="2020-10-11T00:00:00Z"),
+        line(pid="P2", sequence=1, n=10, at="2020-10-12T00:00:00Z"),
+    ]
+    assert check.statement_problems(CLEAN + surveyed) == []
+    early = [{**surveyed[1], "at": "2020-09-09T00:00:00Z"}, surveyed[0], surveyed[2]]
+    problems = check.statement_problems(CLEAN + early)
+    assert any("before the first payout (2020-09-10T00:00:00Z)" in p for p in problems), problems

@@ -8,7 +8,7 @@ import pytest
 
 from prakerja_flow import config
 from prakerja_flow.data import cash
-from prakerja_flow.domain import accounts, payout_decision, status_words
+from prakerja_flow.domain import accounts, payout_decision, provider_rejections, status_words
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.accounts import AccountInquiry
 
@@ -25,6 +25,8 @@ def every_account_problem() -> set[str]:
         (ACCOUNT, AccountInquiry(found=True, holder_matches=False, kyc_verified=True, active=True)),
         (ACCOUNT, AccountInquiry(found=True, holder_matches=True, kyc_verified=True, active=False)),
         (ACCOUNT, AccountInquiry(found=True, holder_matches=True, kyc_verified=False, active=True)),
+        (ACCOUNT, AccountInquiry(found=True, holder_matches=True, kyc_verified=True, active=True, frozen=True)),
+        (ACCOUNT, AccountInquiry(found=True, holder_matches=True, kyc_verified=True, active=True, number_changed=True)),
     ]
     problems = {accounts.account_problem(account, inquiry) for account, inquiry in cases}
     assert None not in problems and accounts.account_problem(ACCOUNT, OWN) is None
@@ -52,7 +54,8 @@ def test_every_status_an_entitlement_can_have_is_worded():
 
 
 def test_every_failure_code_the_system_writes_has_a_reason_with_what_to_do():
-    codes = every_account_problem() | {cash.PROVIDER_REJECTED, payout_decision.BUDGET_EXHAUSTED}
+    codes = every_account_problem() | provider_rejections.FAILURE_CODES | {payout_decision.BUDGET_EXHAUSTED}
+    assert cash.PROVIDER_REJECTED in codes
     assert codes == set(status_words.REASONS), codes ^ set(status_words.REASONS)
     for code in codes:
         reason = status_words.reason(inc.FAILED, code)

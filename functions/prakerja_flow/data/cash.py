@@ -5,19 +5,21 @@ can never leave one without the others."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from .. import clock, config
 from ..domain import accounts as accounts_domain
-from ..domain import errors
+from ..domain import errors, provider_rejections, survey_windows
 from ..domain import incentives as inc
 from ..domain.entities import Entitlement
 from ..domain.participation import ACTIVE
 from . import accounts, budget_leases, controls, dynamo, entitlements, inbox, keys, ledger, participants
 
-# The failure code of a transfer the provider refused (cash.release counts them).
-PROVIDER_REJECTED = "ProviderRejected"
+# The failure code of a transfer the provider refused for no cause of the contract
+# (domain/provider_rejections.py names the others; cash.release counts them all).
+PROVIDER_REJECTED = provider_rejections.PROVIDER_REJECTED
 
 # The profile condition of every write that claims a send: still active, same account
 # (the version the payout guard cleared, domain/payout_guard.py).
@@ -91,6 +93,7 @@ def commit(
         attempts=ent.get("attempts", 0) + 1,
         failure_code=None,
         failure_reason=None,
+        retry_after=None,
         sent_by_run=sent_by,
         # Marks that this entitlement holds a budget reservation, so release gives back
         # exactly what was taken (entitlements SENT before the budget existed hold none).
@@ -172,15 +175,26 @@ def claim_resend(
     return claimed if dynamo.transact([{"Update": request}, check]) is None else None
 
 
-def release(ent: Entitlement, at: datetime, failure_code: str, reason: str) -> Entitlement | None:
-    """SENT -> FAILED: the provider refused, or settlement proved that it never received
-    the transfer and the guard refuses to send it again. The participant's reservation and
-    (if this entitlement holds one) the programme budget reservation are given back, in
-    the same transaction. None if someone else moved the entitlement first."""
+def release(
+    ent: Entitlement,
+    at: datetime,
+    failure_code: str,
+    reason: str,
+    *,
+    rejected: bool = False,
+    retry_after: datetime | None = None,
+) -> Entitlement | None:
+    """SENT -> FAILED: the provider refused (`rejected`), or settlement proved that it never
+    received the transfer and the guard refuses to send it again. The participant's
+    reservation and (if this entitlement holds one) the programme budget reservation are
+    given back, in the same transaction. `retry_after`: no run sends it again before then
+    (domain/provider_rejections.py). None if someone else moved the entitlement first."""
     reserved = ent.get("budget_reserved_idr")
     # The provider said no under this transfer key, for good: the next send uses the next.
     rejections: dict[str, Any] = (
-        {"provider_rejections": int(ent.get("provider_rejections", 0)) + 1} if failure_code == PROVIDER_REJECTED else {}
+        {"provider_rejections": int(ent.get("provider_rejections", 0)) + 1}
+        if rejected or failure_code == PROVIDER_REJECTED
+        else {}
     )
     request, failed = entitlements.guarded_update(
         ent,
@@ -190,6 +204,7 @@ def release(ent: Entitlement, at: datetime, failure_code: str, reason: str) -> E
         failure_reason=reason,
         failed_at=clock.iso(at),
         budget_reserved_idr=None,
+        retry_after=clock.iso(retry_after) if retry_after else None,
         **rejections,
     )
     transaction = [
@@ -209,10 +224,12 @@ def mark_paid(
     at: datetime,
     event: tuple[str, dict[str, Any]] | None,
     paid_by: str | None = None,
+    open_surveys: Sequence[Entitlement] = (),
 ) -> Entitlement | None:
-    """SENT -> PAID, the ledger line and (for a monthly payout) the event for the waiting
-    execution, in one transaction. The entitlement stays in its queue until the
-    execution has been told (see entitlements.dequeue)."""
+    """SENT -> PAID, the ledger line, (for a monthly payout) the event for the waiting
+    execution and, for the first monthly payout paid, the windows of `open_surveys`
+    (domain/survey_windows.py) in one transaction. The entitlement stays in its queue
+    until the execution has been told (see entitlements.dequeue)."""
     pid = ent["participant_id"]
     request, paid = entitlements.guarded_update(
         ent, inc.PAID, at, paid_at=clock.iso(at), transfer_id=transfer_id, paid_by_run=paid_by
@@ -239,6 +256,10 @@ def mark_paid(
             sequence=ent["sequence"],
         ),
     ]
+    for survey in open_surveys:
+        opens, expires = survey_windows.window(survey["sequence"], at)
+        request = entitlements.open_survey_window_request(survey, opens, expires, ent["idempotency_key"], at)
+        transaction.append({"Update": request})
     if event:
         stage, body = event
         transaction.append(

@@ -46,12 +46,39 @@ def _planned(participant_id: str, e: inc.PlannedEntitlement, at: datetime, lifec
         item["due_at"] = clock.iso(e.due_at)
         item["gsi1pk"] = keys.queue(schema.Q_PAYABLE, participant_id)
         item["gsi1sk"] = keys.queue_position(item["due_at"], participant_id, e.kind, e.sequence)
-    else:  # a survey: its window's end is a deadline until it is filled in
-        assert e.opens_at is not None and e.expires_at is not None
+    elif e.opens_at is not None and e.expires_at is not None:  # a survey planned with its window (before ADR 0016)
         item["opens_at"], item["expires_at"] = clock.iso(e.opens_at), clock.iso(e.expires_at)
         item["gsi1pk"] = keys.queue(schema.Q_DEADLINES, participant_id)
         item["gsi1sk"] = keys.queue_position(item["expires_at"], participant_id, e.kind, e.sequence)
+    # A survey without a window is in no queue: nothing can expire it before the first
+    # payout is paid, which opens its window (open_survey_window_request).
     return item
+
+
+def open_survey_window_request(
+    survey: Entitlement, opens_at: datetime, expires_at: datetime, opened_by: str, at: datetime
+) -> dict[str, Any]:
+    """The update (for the first payout's mark_paid transaction) that opens a survey's
+    window and queues its end as a deadline: only while it is still SCHEDULED, unfilled
+    and at the version read (a fill-in or a cancellation meanwhile cancels the transaction,
+    and the payout is recorded by the next run, which reads the surveys again)."""
+    expires = clock.iso(expires_at)
+    pid = survey["participant_id"]
+    request, _ = guarded_update(
+        survey,
+        survey["status"],
+        at,
+        reclaim=True,
+        opens_at=clock.iso(opens_at),
+        expires_at=expires,
+        windows_opened_by=opened_by,
+        **{
+            schema.GSI1_PK: keys.queue(schema.Q_DEADLINES, pid),
+            schema.GSI1_SK: keys.queue_position(expires, pid, survey["kind"], survey["sequence"]),
+        },
+    )
+    request["ConditionExpression"] += " AND attribute_not_exists(submitted_at)"
+    return request
 
 
 def grant(

@@ -21,6 +21,11 @@ class AccountInquiry:
     holder_matches: bool = False
     kyc_verified: bool = False
     active: bool = False
+    # Reported by providers that know them (absent in an answer: False). Frozen: blocked by the
+    # bank or e-wallet (fraud check, a complaint); the number changed: the e-wallet account the
+    # phone number named has moved to a new number, so the old one may soon be someone else's.
+    frozen: bool = False
+    number_changed: bool = False
 
 
 def account_version(profile: Mapping[str, object]) -> str | None:
@@ -52,9 +57,18 @@ def account_problem(account: dict[str, Any] | None, inquiry: AccountInquiry | No
         )
     if inquiry is None or not inquiry.found:
         return AccountProblem("AccountNotFound", f"{label} does not exist at the provider; check the number")
+    if inquiry.number_changed:  # before the holder: a recycled number is held by someone else
+        return AccountProblem(
+            "PhoneNumberChanged",
+            f"{label}: the account's phone number has changed; register the account under the new number",
+        )
     if not inquiry.holder_matches:
         return AccountProblem(
             "AccountNotOwned", f"{label} is in someone else's name; register an account in your own name"
+        )
+    if inquiry.frozen:
+        return AccountProblem(
+            "AccountFrozen", f"{label} is frozen by {channel}; have {channel} unfreeze it or register another account"
         )
     if not inquiry.active:
         return AccountProblem("AccountInactive", f"{label} is inactive; reactivate it with {channel}")

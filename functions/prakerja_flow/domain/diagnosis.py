@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from .. import clock
+from .. import clock, config
 from . import incentives as inc
 from . import participation, rating
 from .vocabulary import PurchaseStatus
@@ -34,11 +34,7 @@ def diagnose(
         return f"participation {status.lower()}"
     failed = [e for e in ents if e["status"] == inc.FAILED]
     if failed:
-        e = failed[0]
-        return (
-            f"{_ent_name(e)} failed: {e['failure_reason']}; will retry at the next payout run once fixed "
-            f"(failed {_days_since(e.get('failed_at') or e['updated_at'], now)} days ago)"
-        )
+        return _failed_line(failed[0], now)
     if not purchases:
         return f"waiting for the first training purchase; deadline {profile['purchase_deadline'][:10]}"
     first = purchases[0]
@@ -82,11 +78,24 @@ def diagnose(
         return f"{_ent_name(e)} of Rp{e['amount_idr']:,} is due on {e['due_at'][:10]}"
     open_surveys = [e for e in ents if e["kind"] == inc.SURVEY and e["status"] == inc.SCHEDULED]
     if open_surveys:
-        e = open_surveys[0]
-        return f"waiting for survey {e['sequence']} (open {e['opens_at'][:10]} to {e['expires_at'][:10]})"
+        return _survey_line(open_surveys[0])
     if ents and all(e["status"] in inc.TERMINAL for e in ents):
         return f"complete: Rp{profile['cash_paid_idr']:,} paid"
     return "in progress"
+
+
+def _failed_line(e: Mapping[str, Any], now: datetime) -> str:
+    # A rejection that is retried by itself (provider_rejections) says when in its reason.
+    then = "" if e.get("retry_after") else "; will retry at the next payout run once fixed"
+    days = _days_since(e.get("failed_at") or e["updated_at"], now)
+    return f"{_ent_name(e)} failed: {e['failure_reason']}{then} (failed {days} days ago)"
+
+
+def _survey_line(e: Mapping[str, Any]) -> str:
+    if not e.get("opens_at"):  # no monthly payout paid yet (ADR 0016): nothing is lost meanwhile
+        days = config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[0].days
+        return f"surveys wait for the first payout to be paid; survey 1 opens {days} days after it"
+    return f"waiting for survey {e['sequence']} (open {e['opens_at'][:10]} to {e['expires_at'][:10]})"
 
 
 def _ent_name(e: Mapping[str, Any]) -> str:

@@ -85,8 +85,9 @@ class Entitlement(_Item, total=False):
     created_at: str
     updated_at: str
     due_at: str
-    opens_at: str
+    opens_at: str  # surveys: absent until the first monthly payout is paid (ADR 0016)
     expires_at: str
+    windows_opened_by: str  # the idempotency key of the payout whose payment opened the window
     submitted_at: str
     answers: dict[str, Any]
     sent_at: str
@@ -99,6 +100,7 @@ class Entitlement(_Item, total=False):
     failure_code: str
     failure_reason: str
     failed_at: str
+    retry_after: str  # a provider rejection's cause clears by then: no send before (provider_rejections)
     cancelled_reason: str
     expired_at: str
     retry_requested_at: str

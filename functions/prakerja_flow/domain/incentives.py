@@ -91,6 +91,8 @@ class PlannedEntitlement:
     sequence: int
     amount_idr: int
     due_at: datetime | None  # surveys become due when they are filled in
+    # Surveys: none at the grant. Their windows open once the first monthly payout is paid
+    # (domain/survey_windows.py), whenever that is.
     opens_at: datetime | None = None
     expires_at: datetime | None = None
 
@@ -104,15 +106,7 @@ def plan_incentives(granted_at: datetime) -> list[PlannedEntitlement]:
         for n in range(1, config.POST_TRAINING_PAYOUT_COUNT + 1)
     ]
     surveys = [
-        PlannedEntitlement(
-            SURVEY,
-            n,
-            config.SURVEY_PAYMENT_IDR,
-            None,
-            opens_at=first_due + offset,
-            expires_at=first_due + offset + config.SURVEY_WINDOW,
-        )
-        for n, offset in enumerate(config.SURVEY_OPENS_AFTER_FIRST_PAYOUT, start=1)
+        PlannedEntitlement(SURVEY, n, config.SURVEY_PAYMENT_IDR, None) for n in range(1, config.SURVEY_COUNT + 1)
     ]
     plan = payouts + surveys
     assert sum(e.amount_idr for e in plan) == config.CASH_INCENTIVE_CAP_IDR
@@ -120,11 +114,15 @@ def plan_incentives(granted_at: datetime) -> list[PlannedEntitlement]:
 
 
 def survey_window_problem(
-    now: datetime, opens_at: datetime, expires_at: datetime, first_payout_paid: bool
+    now: datetime, opens_at: datetime | None, expires_at: datetime | None, first_payout_paid: bool
 ) -> str | None:
-    """Why a survey cannot be submitted now, in words; None when it can."""
-    if not first_payout_paid:
-        return "surveys open only after the first incentive payout has been paid"
+    """Why a survey cannot be submitted now, in words; None when it can. No window yet
+    (`opens_at` None): the first monthly payout has not been paid."""
+    if not first_payout_paid or opens_at is None or expires_at is None:
+        return (
+            "surveys open only after the first incentive payout has been paid "
+            f"(survey 1 opens {config.SURVEY_OPENS_AFTER_FIRST_PAYOUT[0].days} days after it)"
+        )
     if now < opens_at:
         return f"this survey opens on {opens_at.date().isoformat()}"
     if now >= expires_at:

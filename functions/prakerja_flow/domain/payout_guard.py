@@ -4,7 +4,8 @@ Every transfer the payout run starts, the first send of an entitlement and a re-
 after settlement proved that the provider never received it alike, is cleared here
 first: the payment is one the package has (kind, number, amount), the participant is
 still active, the account on file is past its cooling-off hold, and the provider
-confirms that account is the participant's own, active and KYC-verified. Pure: the
+confirms that account is the participant's own, active, KYC-verified, not frozen and still
+on its phone number. Pure: the
 service reads the inputs, asks the provider, and acts on the verdict; the write that
 claims the send re-checks status and account in the same transaction (data/cash.commit,
 claim_resend), so nothing changes between the check and the claim."""

@@ -72,6 +72,27 @@ REASONS: dict[str, Words] = {
         f"Insentif Anda gagal dicairkan oleh mitra pembayaran. Cek rekening Anda {_CHANGE_ACCOUNT_ID}.",
         f"Your incentive was refused by the payment partner. Check your account {_CHANGE_ACCOUNT_EN}.",
     ),
+    # The causes the real programme met (domain/provider_rejections.py, issue 17 item 6).
+    "EwalletLimitReached": Words(
+        "Pencairan insentif Anda tertunda: saldo atau batas penerimaan bulanan e-wallet Anda sudah penuh. "
+        "Pencairan dicoba lagi otomatis awal bulan depan; agar lebih cepat, kurangi saldo e-wallet Anda, "
+        "tingkatkan ke akun premium, atau ganti ke rekening bank atau akun e-wallet lain atas nama Anda.",
+        "Your incentive is delayed: your e-wallet's balance or monthly incoming limit is full. It is tried again "
+        "automatically at the start of next month; to be paid sooner, lower the balance, upgrade to a premium "
+        "account, or change to a bank account or another e-wallet account in your own name.",
+    ),
+    "AccountFrozen": Words(
+        "Insentif Anda gagal dicairkan: akun Anda dibekukan oleh bank atau e-wallet. Hubungi layanan pelanggan "
+        f"mereka untuk membuka blokir akun {_CHANGE_ACCOUNT_ID}.",
+        "Your incentive could not be paid: your account is frozen by the bank or e-wallet. Ask their customer "
+        f"service to unfreeze it {_CHANGE_ACCOUNT_EN}.",
+    ),
+    "PhoneNumberChanged": Words(
+        "Insentif Anda gagal dicairkan: nomor HP akun e-wallet Anda sudah berganti. Daftarkan kembali akun "
+        "e-wallet Anda dengan nomor HP yang baru, atas nama Anda.",
+        "Your incentive could not be paid: your e-wallet account's phone number has changed. Register the "
+        "e-wallet account again with the new phone number, in your own name.",
+    ),
     # Not the participant's doing: nothing to do, it is paid once the budget allows.
     "BudgetExhausted": Words(
         "Pencairan insentif Anda tertunda karena anggaran program. Anda tidak perlu melakukan apa pun; "

@@ -14,9 +14,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import ClassVar
 
 from .. import clock
+from ..domain import provider_rejections
 from ..domain.accounts import AccountInquiry
 from . import test_accounts
 from .provider import PAID, REJECTED, ProviderUnavailable, TransferRequest, TransferResult
@@ -41,6 +43,23 @@ class DirectoryAccount:
     holder_nik: str
     kyc_verified: bool = True
     active: bool = True
+    frozen: bool = False  # reported at inquiry and by a transfer (account_frozen)
+    number_changed: bool = False  # the e-wallet moved to a new phone number (phone_number_changed)
+    # Until then (ISO), a transfer is rejected with balance_limit_reached: an e-wallet whose
+    # balance or monthly incoming limit is full this month.
+    limit_reached_until: str | None = None
+
+    def rejection(self, now: datetime) -> tuple[str, str | None] | None:
+        """(reason, contract code) of a transfer to this account now, or None: it is paid."""
+        if not self.active:
+            return "destination account not found or inactive", None
+        if self.frozen:
+            return "the destination account is frozen", provider_rejections.ACCOUNT_FROZEN_CODE
+        if self.number_changed:
+            return "the destination e-wallet moved to a new phone number", provider_rejections.PHONE_NUMBER_CHANGED_CODE
+        if self.limit_reached_until and clock.iso(now) < self.limit_reached_until:
+            return "the destination e-wallet's balance limit is reached", provider_rejections.BALANCE_LIMIT_REACHED_CODE
+        return None
 
 
 @dataclass
@@ -80,10 +99,24 @@ class FakeProvider:
     # --- the account directory (what the banks and e-wallets know) -----------------
 
     def open_account(
-        self, channel: str, number: str, holder_nik: str, kyc_verified: bool = True, active: bool = True
+        self,
+        channel: str,
+        number: str,
+        holder_nik: str,
+        kyc_verified: bool = True,
+        active: bool = True,
+        *,
+        frozen: bool = False,
+        number_changed: bool = False,
+        limit_reached_until: datetime | None = None,
     ) -> None:
+        """Opens (or, called again, updates) an account; the keywords make it report each of
+        the causes the programme met (domain/provider_rejections.py)."""
+        until = clock.iso(limit_reached_until) if limit_reached_until else None
         with self._lock:
-            self.accounts[(channel, number)] = DirectoryAccount(holder_nik, kyc_verified, active)
+            self.accounts[(channel, number)] = DirectoryAccount(
+                holder_nik, kyc_verified, active, frozen, number_changed, until
+            )
 
     def _round_trip(self) -> None:
         if self.latency > 0:
@@ -95,7 +128,14 @@ class FakeProvider:
             account = self.accounts.get((channel, account_number))
         if account is None:
             return test_accounts.inquiry(account_number, self.other_accounts)
-        return AccountInquiry(True, account.holder_nik == holder_nik, account.kyc_verified, account.active)
+        return AccountInquiry(
+            True,
+            account.holder_nik == holder_nik,
+            account.kyc_verified,
+            account.active,
+            frozen=account.frozen,
+            number_changed=account.number_changed,
+        )
 
     # --- transfers ----------------------------------------------------------------------
 
@@ -114,11 +154,13 @@ class FakeProvider:
             account = self.accounts.get((request.channel, request.account_number))
             transfer_id = f"TRF{len(self.transfers) + 1:09d}"
             if account is not None:
-                rejection = None if account.active else "destination account not found or inactive"
+                rejection = account.rejection(clock.now())
             else:
-                rejection = test_accounts.transfer_rejection(request.account_number, self.other_accounts)
+                said = test_accounts.transfer_rejection(request.account_number, self.other_accounts)
+                code = test_accounts.transfer_rejection_code(request.account_number, self.other_accounts)
+                rejection = (said, code) if said else None
             result = (
-                TransferResult(REJECTED, transfer_id, rejection) if rejection else TransferResult(PAID, transfer_id)
+                TransferResult(REJECTED, transfer_id, *rejection) if rejection else TransferResult(PAID, transfer_id)
             )
             self.transfers[request.idempotency_key] = result
             self._line(request, transfer_id, result.status, at)

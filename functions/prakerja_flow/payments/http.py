@@ -3,12 +3,13 @@
 The API (documented in docs/decisions/0004-payment-provider.md):
 
     POST /v1/accounts/inquiry              {"channel", "account_number", "holder_nik"}
-        200 {"found": true, "holder_matches", "kyc_verified", "active"}
+        200 {"found": true, "holder_matches", "kyc_verified", "active", "frozen"?, "phone_number_changed"?}
         404 {"code": "account_not_found"}                  -> the account does not exist
     POST /v1/disbursements                 header Idempotency-Key: <entitlement key>
          {"participant_id", "kind", "sequence", "amount_idr", "currency": "IDR", "channel", "account_number"}
         201 (new) or 200 (a replay of a known key: the first outcome, no money moved)
-            {"transfer_id", "idempotency_key", "status": PAID|REJECTED|PENDING, "reason", "amount_idr", "at"}
+            {"transfer_id", "idempotency_key", "status": PAID|REJECTED|PENDING, "reason", "rejection_code"?,
+             "amount_idr", "at"}; rejection_code: balance_limit_reached | account_frozen | phone_number_changed
         409 the same key is still being processed          -> outcome unknown
         422 the key was used before with a different body  -> outcome unknown (settled via GET)
     GET  /v1/disbursements/{idempotency_key}
@@ -159,7 +160,13 @@ class HttpProvider:
         if not body.get("found"):
             return AccountInquiry(False)
         return AccountInquiry(
-            True, body.get("holder_matches") is True, body.get("kyc_verified") is True, body.get("active") is True
+            True,
+            body.get("holder_matches") is True,
+            body.get("kyc_verified") is True,
+            body.get("active") is True,
+            # Optional in the contract: a provider that does not know them leaves them out.
+            frozen=body.get("frozen") is True,
+            number_changed=body.get("phone_number_changed") is True,
         )
 
     def transfer(self, request: TransferRequest) -> TransferResult:
@@ -216,8 +223,12 @@ class HttpProvider:
         if state == PAID:
             return TransferResult(PAID, str(body["transfer_id"]))
         if state == REJECTED:
+            code = body.get("rejection_code")
             return TransferResult(
-                REJECTED, str(body.get("transfer_id") or ""), body.get("reason") or "rejected by the provider"
+                REJECTED,
+                str(body.get("transfer_id") or ""),
+                body.get("reason") or "rejected by the provider",
+                code if isinstance(code, str) and code else None,
             )
         # PENDING (or anything we do not know): not an outcome yet.
         raise ProviderUnavailable(f"transfer {idempotency_key} is {state or 'of unknown status'} at the provider")

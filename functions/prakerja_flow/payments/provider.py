@@ -27,6 +27,10 @@ class TransferResult:
     status: str  # PAID or REJECTED
     transfer_id: str
     reason: str | None = None
+    # A REJECTED transfer's cause, when the provider names one of the contract's codes
+    # (domain/provider_rejections.FAILURE_CODE_OF: balance_limit_reached, account_frozen,
+    # phone_number_changed); None: any other rejection.
+    code: str | None = None
 
 
 class ProviderUnavailable(Exception):

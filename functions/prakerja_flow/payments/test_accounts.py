@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..domain import provider_rejections
 from ..domain.accounts import AccountInquiry
 
 # What an account does.
@@ -22,7 +23,21 @@ INACTIVE = "inactive"  # the participant's, but inactive (dormant, closed)
 TIMES_OUT = "times_out"  # a good account, but the provider's answer to a transfer never arrives in time
 PROVIDER_REJECTS = "provider_rejects"  # a good account at inquiry; the provider rejects the transfer
 NOT_FOUND = "not_found"  # no such account
-BEHAVIOURS = (OWN_VERIFIED, NOT_VERIFIED, SOMEONE_ELSE, INACTIVE, TIMES_OUT, PROVIDER_REJECTS, NOT_FOUND)
+FROZEN = "frozen"  # the participant's, frozen by the bank or e-wallet (inquiry and transfer say so)
+NUMBER_CHANGED = "number_changed"  # the e-wallet account moved to a new phone number
+LIMIT_REACHED = "limit_reached"  # a good account whose balance or monthly limit is always full
+BEHAVIOURS = (
+    OWN_VERIFIED,
+    NOT_VERIFIED,
+    SOMEONE_ELSE,
+    INACTIVE,
+    TIMES_OUT,
+    PROVIDER_REJECTS,
+    NOT_FOUND,
+    FROZEN,
+    NUMBER_CHANGED,
+    LIMIT_REACHED,
+)
 DEFAULT_OTHER = OWN_VERIFIED
 
 
@@ -50,6 +65,14 @@ TEST_ACCOUNTS: tuple[TestAccount, ...] = (
     ),
     TestAccount("8800000006", PROVIDER_REJECTS, "`FAILED` `ProviderRejected`"),
     TestAccount("8800000007", NOT_FOUND, "`FAILED` `AccountNotFound`"),
+    TestAccount("8800000008", FROZEN, "`FAILED` `AccountFrozen`"),
+    TestAccount("8800000009", NUMBER_CHANGED, "`FAILED` `PhoneNumberChanged`"),
+    TestAccount(
+        "8800000010",
+        LIMIT_REACHED,
+        "`FAILED` `EwalletLimitReached`, sent again automatically each new month (and rejected again: "
+        "replace the number to be paid)",
+    ),
 )
 _BY_NUMBER = {account.number: account.behaviour for account in TEST_ACCOUNTS}
 
@@ -70,7 +93,12 @@ def inquiry(account_number: str, other: str = DEFAULT_OTHER) -> AccountInquiry:
     if kind == NOT_FOUND:
         return AccountInquiry(False)
     return AccountInquiry(
-        True, holder_matches=kind != SOMEONE_ELSE, kyc_verified=kind != NOT_VERIFIED, active=kind != INACTIVE
+        True,
+        holder_matches=kind != SOMEONE_ELSE,
+        kyc_verified=kind != NOT_VERIFIED,
+        active=kind != INACTIVE,
+        frozen=kind == FROZEN,
+        number_changed=kind == NUMBER_CHANGED,
     )
 
 
@@ -83,7 +111,25 @@ def transfer_rejection(account_number: str, other: str = DEFAULT_OTHER) -> str |
         return "the destination institution rejected the credit (test account)"
     if kind in (NOT_FOUND, INACTIVE):
         return "destination account not found or inactive"
-    return None
+    return REJECTION_REASONS.get(kind)
+
+
+# The contract's rejection codes (domain/provider_rejections.py) of the numbers that have one.
+REJECTION_CODES = {
+    FROZEN: provider_rejections.ACCOUNT_FROZEN_CODE,
+    NUMBER_CHANGED: provider_rejections.PHONE_NUMBER_CHANGED_CODE,
+    LIMIT_REACHED: provider_rejections.BALANCE_LIMIT_REACHED_CODE,
+}
+REJECTION_REASONS = {
+    FROZEN: "the destination account is frozen (test account)",
+    NUMBER_CHANGED: "the destination e-wallet moved to a new phone number (test account)",
+    LIMIT_REACHED: "the destination e-wallet's balance limit is reached (test account)",
+}
+
+
+def transfer_rejection_code(account_number: str, other: str = DEFAULT_OTHER) -> str | None:
+    """The contract's code for this number's rejection (None: none, or no rejection)."""
+    return REJECTION_CODES.get(behaviour(account_number, other))
 
 
 def times_out(account_number: str, other: str = DEFAULT_OTHER) -> bool:

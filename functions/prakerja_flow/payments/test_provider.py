@@ -103,6 +103,8 @@ class TestProvider:
                 "holder_matches": answer.holder_matches,
                 "kyc_verified": answer.kyc_verified,
                 "active": answer.active,
+                "frozen": answer.frozen,
+                "phone_number_changed": answer.number_changed,
             },
         )
 
@@ -125,6 +127,7 @@ class TestProvider:
                 "idempotency_key": idempotency_key,
                 "status": REJECTED if rejection else PAID,
                 "reason": rejection,
+                "rejection_code": test_accounts.transfer_rejection_code(request["account_number"], self.other),
                 "amount_idr": request["amount_idr"],
                 "at": clock.iso(clock.now()),
             }

@@ -8,7 +8,7 @@ from .. import clock, ids
 from ..data import accounts, audit, entitlements
 from ..data import participants as profiles
 from ..data import waves as waves_data
-from ..domain import errors, participation, waves
+from ..domain import errors, participation, survey_windows, waves
 from ..domain import incentives as inc
 from ..domain import nik as nik_rules
 from ..domain import payout_guard as guard
@@ -69,19 +69,20 @@ def set_payout_account(participant_id: str, channel: str, account_number: str, a
 
 def submit_survey(participant_id: str, sequence: int, answers: dict, at: datetime) -> dict:
     profiles.require(participant_id)
-    survey = entitlements.get(participant_id, inc.SURVEY, sequence)
+    ents = entitlements.of(participant_id)  # one query: the survey and the payouts that open it
+    survey = next((e for e in ents if e["kind"] == inc.SURVEY and e["sequence"] == sequence), None)
     if survey is None:
         raise errors.SurveyNotFound(
             f"survey {sequence} is not available to this participant (no incentive granted yet)"
         )
     if survey.get("submitted_at"):
         raise errors.SurveyAlreadySubmitted(f"survey {sequence} was already submitted")
-    first = entitlements.get(participant_id, inc.POST_TRAINING, 1)
+    opens, expires = survey.get("opens_at"), survey.get("expires_at")
     problem = inc.survey_window_problem(
         at,
-        clock.parse(survey["opens_at"]),
-        clock.parse(survey["expires_at"]),
-        bool(first and first["status"] == inc.PAID),
+        clock.parse(opens) if opens else None,
+        clock.parse(expires) if expires else None,
+        survey_windows.first_payout_paid(ents),
     )
     if problem:
         raise errors.SurveyNotOpen(problem)

@@ -11,10 +11,11 @@ from datetime import datetime
 from .. import clock, config
 from ..data import budget_leases, cash, controls, entitlements, schema, workflow
 from ..data import participants as profiles
-from ..domain import errors
+from ..domain import errors, survey_windows
 from ..domain import incentives as inc
 from ..domain import payout_decision as decide
 from ..domain import payout_guard as guard
+from ..domain import provider_rejections as rejections
 from ..domain.accounts import account_version
 from ..domain.payout_decision import Step
 from ..observability import logger
@@ -184,7 +185,10 @@ def _process(ent: dict, now: datetime, provider: PaymentProvider, report: RunRep
         return _settle(ent, profile, now, provider, report)
     if step is not Step.CLEAR:
         return step
-    verdict = _guard(ent, profile or profiles.require(ent["participant_id"]), now, provider)
+    profile = profile or profiles.require(ent["participant_id"])
+    if status == inc.FAILED and rejections.waits(ent, profile.get("payout_account_updated_at"), now):
+        return Step.HELD  # a rejection's cause that clears by itself (a full e-wallet): nothing asked
+    verdict = _guard(ent, profile, now, provider)
     remaining = report.budget.remaining_idr + report.lease_idr if report.budget is not None else None
     decision = decide.after_guard(status, ent.get("failure_code"), ent["amount_idr"], verdict, remaining)
     if decision.step is Step.CANCEL:
@@ -262,7 +266,9 @@ def _released(ent: dict, report: RunReport) -> None:
 
 
 def _fail(ent: dict, now: datetime, code: str, reason: str) -> str:
-    entitlements.transition(ent, inc.FAILED, now, failure_code=code, failure_reason=reason, failed_at=clock.iso(now))
+    entitlements.transition(
+        ent, inc.FAILED, now, failure_code=code, failure_reason=reason, failed_at=clock.iso(now), retry_after=None
+    )
     logger.info("payout failed", extra={"idempotency_key": ent["idempotency_key"], "failure_code": code})
     return "failed"
 
@@ -292,16 +298,19 @@ def _send(ent: dict, cleared: guard.Cleared, now: datetime, provider: PaymentPro
 
 def _record(ent: dict, result: TransferResult, now: datetime, report: RunReport) -> str:
     if result.status != PAID:
-        if (
-            cash.release(ent, now, cash.PROVIDER_REJECTED, f"the provider rejected the transfer: {result.reason}")
-            is not None
-        ):
+        code = rejections.failure_code(result.code)
+        retry = rejections.retry_after(code, now)
+        why = rejections.reason(code, result.reason, retry)
+        if cash.release(ent, now, code, why, rejected=True, retry_after=retry) is not None:
             _released(ent, report)  # the budget went back in release_cash's transaction
         return "failed"
     event = None
     if ent["kind"] == inc.POST_TRAINING and inc.lifecycle_waits(ent):
         event = (stage_key(PAYOUT, ent["sequence"]), {**payout_progress(ent["sequence"]), "status": inc.PAID})
-    paid = cash.mark_paid(ent, result.transfer_id, now, event, paid_by=report.run_name)
+    # The first monthly payout paid opens the survey windows, in the same transaction (ADR 0016).
+    first = ent["kind"] == inc.POST_TRAINING
+    surveys = survey_windows.surveys_to_open(entitlements.of(ent["participant_id"]), ent) if first else []
+    paid = cash.mark_paid(ent, result.transfer_id, now, event, paid_by=report.run_name, open_surveys=surveys)
     if paid is None:
         return "raced"
     report.paid_idr += paid["amount_idr"]
