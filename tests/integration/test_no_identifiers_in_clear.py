@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from prakerja.simulate import simulate
+from bench.identifiers_cost import measure
 from prakerja_flow.data import identifiers, keys
 from prakerja_flow.data import participants as profiles
 from prakerja_flow.domain.nik import mask_nik
@@ -54,8 +54,8 @@ def world():
             if p.participant_id
         }
 
-    report = simulate(PARTICIPANTS, seed=16, inspect=inspect).as_dict()
-    assert report["ok"] and sum(report["paid_idr"].values()) > 0, report
+    seen["cost"] = measure(PARTICIPANTS, seed=16, inspect=inspect)
+    assert seen["cost"]["ok"] and seen["cost"]["paid_idr"] > 0, seen["cost"]
     return seen
 
 
@@ -92,3 +92,12 @@ def test_nik_guards_are_keyed_and_versioned(world):
     guards = [i for w, i in world["items"] if i.get("sk") == {"S": keys.NIK_SK} and w.endswith("/")]
     assert len(guards) == PARTICIPANTS
     assert all(g["pk"]["S"].startswith("NIK#v1#") and g["version"]["S"] == "v1" for g in guards)
+
+
+def test_data_keys_are_cached_so_opening_identifiers_is_not_one_kms_request_each(world):
+    cost = world["cost"]
+    opened, kms = cost["calls"]["open_sealed"], cost["kms_requests"]
+    assert opened >= 4 * PARTICIPANTS  # every paid payout's inquiry opened the holder's NIK
+    assert kms.get("decrypt", 0) <= 2 and kms.get("generate_data_key", 0) <= 2  # one process, one data key
+    assert kms["generate_mac"] == cost["calls"]["mac"] >= PARTICIPANTS  # the NIK guard: one MAC per registration
+    assert cost["kms_requests_per_1000_participants"] < cost["kms_requests_per_1000_without_cache_hits"] / 5
