@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic_core import PydanticCustomError
 
@@ -31,6 +30,8 @@ MIGRATION_PAGE = 100
 
 
 def _open(profile: dict) -> dict[str, Any]:
+    from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
+
     try:
         return profiles.identifiers_of(profile)  # type: ignore[arg-type]
     except (AWSEncryptionSDKClientError, ClientError, BotoCoreError, identifiers.IdentifiersMismatch) as error:

@@ -18,9 +18,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-import aws_encryption_sdk
 import botocore.session
-from aws_encryption_sdk.identifiers import Algorithm, CommitmentPolicy
 
 from .. import config, settings
 from ..domain.nik import mask_nik
@@ -30,9 +28,6 @@ FIELDS = ("nik", "full_name", "birth_date", "gender")
 ATTRIBUTE = "identifiers"
 MASKED = "nik_masked"
 PURPOSE = "prakerja-participant-identifiers"
-# Key commitment, no message signature: whoever may encrypt may also decrypt here (the same
-# functions), so a signature would prove nothing and cost an ECDSA P-384 sign and verify per item.
-ALGORITHM = Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
 
 
 class IdentifiersMismatch(Exception):
@@ -43,6 +38,15 @@ class _Sealer:
     """One key's provider, cache and client; thread-safe (the SDK's cache holds a lock)."""
 
     def __init__(self, key_arn: str):
+        # Imported on first use (0.3-0.4 s, cryptography included): only the functions that
+        # seal or open identifiers pay it, once per instance, not every cold start.
+        import aws_encryption_sdk
+        from aws_encryption_sdk.identifiers import Algorithm, CommitmentPolicy
+
+        # Key commitment, no message signature: whoever may encrypt may also decrypt here (the
+        # same functions), so a signature would prove nothing and cost an ECDSA P-384 sign and
+        # verify per item.
+        self.algorithm = Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
         session = botocore.session.Session()
         session.register("before-call.kms", _count)
         provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[key_arn], botocore_session=session)
@@ -100,7 +104,7 @@ def seal(participant_id: str, values: Mapping[str, Any]) -> str:
         source=plaintext.encode(),
         materials_manager=sealer.materials,
         encryption_context=_context(),
-        algorithm=ALGORITHM,
+        algorithm=sealer.algorithm,
     )
     return base64.b64encode(ciphertext).decode("ascii")
 
