@@ -5,9 +5,10 @@ dedicated identifiers key. What stays in clear is `nik_masked` (province, regenc
 
 Data keys are cached (CachingCryptoMaterialsManager): a registration burst or a payout run
 calls KMS once per data key (config.IDENTIFIERS_DATA_KEY_*), not once per item. The cache is
-keyed by the encryption context, so the context is the same for every participant (purpose
-and table); the participant id is sealed inside the plaintext instead and checked on
-opening, so a sealed value copied onto another participant's item does not open there."""
+keyed by the encryption context, so the context is the same for every participant (the
+purpose only: not the table name, which a point-in-time restore changes); the participant id
+is sealed inside the plaintext instead and checked on opening, so a sealed value copied onto
+another participant's item does not open there."""
 
 from __future__ import annotations
 
@@ -48,7 +49,6 @@ class _Sealer:
         # verify per item.
         self.algorithm = Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
         session = botocore.session.Session()
-        session.register("before-call.kms", _count)
         provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[key_arn], botocore_session=session)
         self.materials = aws_encryption_sdk.CachingCryptoMaterialsManager(
             master_key_provider=provider,
@@ -63,17 +63,6 @@ class _Sealer:
 
 _lock = threading.Lock()
 _sealers: dict[str, _Sealer] = {}
-_kms_requests = [0]
-
-
-def _count(**_: Any) -> None:
-    with _lock:
-        _kms_requests[0] += 1
-
-
-def kms_requests() -> int:
-    """KMS requests this process made for identifiers since it started (the cost bench reads it)."""
-    return _kms_requests[0]
 
 
 def _sealer() -> _Sealer:
@@ -93,7 +82,7 @@ clients.on_reset(_reset)
 
 
 def _context() -> dict[str, str]:
-    return {"purpose": PURPOSE, "table": settings.table_name()}
+    return {"purpose": PURPOSE}
 
 
 def seal(participant_id: str, values: Mapping[str, Any]) -> str:
@@ -118,7 +107,7 @@ def open_sealed(participant_id: str, sealed: str) -> dict[str, Any]:
         raise IdentifiersMismatch(f"the identifiers stored on {participant_id} are not a sealed value") from None
     plaintext, header = sealer.sdk.decrypt(source=ciphertext, materials_manager=sealer.materials)
     if any(header.encryption_context.get(k) != v for k, v in _context().items()):
-        raise IdentifiersMismatch("the identifiers were sealed for another purpose or table")
+        raise IdentifiersMismatch("the identifiers were sealed for another purpose")
     values: dict[str, Any] = json.loads(plaintext)
     if values.pop("participant_id", None) != participant_id:
         raise IdentifiersMismatch(f"the identifiers stored on {participant_id} belong to another participant")
