@@ -44,9 +44,9 @@ class _Sealer:
         import aws_encryption_sdk
         from aws_encryption_sdk.identifiers import Algorithm, CommitmentPolicy
 
-        # Key commitment, no message signature: whoever may encrypt may also decrypt here (the
-        # same functions), so a signature would prove nothing and cost an ECDSA P-384 sign and
-        # verify per item.
+        # Key commitment, no message signature: a signature stops a principal that may only
+        # decrypt from forging messages, and the only one here (the payout shard) is trusted to
+        # write the table anyway; it would cost an ECDSA P-384 sign and verify per item.
         self.algorithm = Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
         session = botocore.session.Session()
         provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[key_arn], botocore_session=session)
