@@ -39,6 +39,10 @@ PRICES: dict[str, tuple[float, str, str, str]] = {
     "apigw_rest_request": (3.50 / 1_000_000, "request", "us-east-1", "REST API, first 333M/month tier"),
     # EventBridge Scheduler: 14 million invocations a month free, then USD 1.00 per million.
     "scheduler_invocation": (1.00 / 1_000_000, "scheduled invocation", "us-east-1", "after 14M/month free"),
+    # KMS (https://aws.amazon.com/kms/pricing/): symmetric and HMAC requests alike, and each
+    # customer managed key (ADR 0018: the identifiers key and the NIK lookup key).
+    "kms_request": (0.03 / 10_000, "request", "us-east-1", "USD 0.03 per 10,000 (symmetric and HMAC requests)"),
+    "kms_key_month": (1.00, "key-month", "us-east-1", "per customer managed key; rotated versions add USD 1 each"),
 }
 
 

@@ -53,6 +53,15 @@ OPERATOR_FUNCTION_ACTIONS = ("lambda:GetFunctionConfiguration",)
 # The table's customer managed key, only through DynamoDB.
 OPERATOR_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
+# ADR 0018: `participant <NIK>` and `audit --participant <NIK>` key the NIK as the guard does
+# (one KMS request per lookup, in CloudTrail; the HMAC key never leaves KMS).
+OPERATOR_NIK_LOOKUP_ACTIONS = ("kms:GenerateMac",)
+# Only the reveal policy opens identifiers (`ops reveal`, the console's reveal page, `ops
+# export`, `ops identifiers migrate`); each reveal is also written to the audit log first.
+REVEAL_ACTIONS = ("kms:Decrypt",)
+# Correcting a name (`ops correct-name`) and migrating clear items seal again.
+REVEAL_SEAL_ACTIONS = ("kms:GenerateDataKey", "kms:Encrypt")
+
 OPERATOR_SESSION = Duration.hours(1)
 
 
@@ -66,6 +75,8 @@ class OperatorAccess(Construct):
         table_arn: str,
         index_names: tuple[str, ...],
         key: kms.IKey,
+        identifiers_key: kms.IKey,
+        nik_lookup_key: kms.IKey,
         state_machine_name: str,
         state_machine_arn: str,
         execution_arns: str,
@@ -93,6 +104,9 @@ class OperatorAccess(Construct):
                     actions=list(OPERATOR_KEY_ACTIONS),
                     resources=[key.key_arn],
                     conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
+                ),
+                iam.PolicyStatement(
+                    sid="NikLookup", actions=list(OPERATOR_NIK_LOOKUP_ACTIONS), resources=[nik_lookup_key.key_arn]
                 ),
                 iam.PolicyStatement(
                     sid="ListExecutions",
@@ -132,8 +146,36 @@ class OperatorAccess(Construct):
             "of this environment's payout-run state machine, read only.",
         )
 
+        # Separate, so that an operator's default role reads everything an investigation needs
+        # except clear identifiers: attached to the reveal role only (docs/operations.md).
+        self.reveal_policy = iam.ManagedPolicy(
+            self,
+            "RevealPolicy",
+            managed_policy_name=f"{name}-reveal",
+            description=f"prakerja ops against {deploy_env.name}: open participants' identifiers (ADR 0018)",
+            statements=[
+                iam.PolicyStatement(
+                    sid="OpenIdentifiers",
+                    actions=[*REVEAL_ACTIONS, *REVEAL_SEAL_ACTIONS],
+                    resources=[identifiers_key.key_arn],
+                )
+            ],
+        )
+        CfnOutput(scope, "OperatorRevealPolicyArn", value=self.reveal_policy.managed_policy_arn)
+
         self.role: iam.Role | None = None
+        self.reveal_role: iam.Role | None = None
         if deploy_env.operator_principal_arn:
+            self.reveal_role = iam.Role(
+                self,
+                "RevealRole",
+                role_name=f"{name}-reveal",
+                description=f"Assumed by operators to reveal or export a participant's identifiers ({deploy_env.name})",
+                assumed_by=iam.ArnPrincipal(deploy_env.operator_principal_arn),
+                managed_policies=[self.policy, self.reveal_policy],
+                max_session_duration=OPERATOR_SESSION,
+            )
+            CfnOutput(scope, "OperatorRevealRoleArn", value=self.reveal_role.role_arn)
             self.role = iam.Role(
                 self,
                 "Role",

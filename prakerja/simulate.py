@@ -76,6 +76,10 @@ class Persona:
     own_cause_until: datetime | None = None
 
     @property
+    def full_name(self) -> str:
+        return f"Peserta {self.index}"
+
+    @property
     def kind(self) -> str:
         if self.never_buys:
             return "never_buys"
@@ -288,7 +292,7 @@ class Simulation:
         status, body = self.cloud.request(
             "POST",
             "/participants",
-            {"nik": p.nik, "full_name": f"Peserta {p.index}", "wave": p.wave},
+            {"nik": p.nik, "full_name": p.full_name, "wave": p.wave},
             idempotency_key=f"register-{p.index}",
         )
         self.report.requests[status] += 1

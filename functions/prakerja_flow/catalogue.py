@@ -65,6 +65,10 @@ class FunctionSpec:
     starts_executions: bool = False
     reads_executions: bool = False
     calls_payment_provider: bool = False
+    # Personal data (ADR 0018): seals participants' identifiers and keys the NIK guard
+    # (registration), or opens them (the holder's NIK in the payout account inquiry).
+    seals_identifiers: bool = False
+    opens_identifiers: bool = False
     schedule: ScheduleSpec | None = None
     memory_mb: int = 256
     timeout: timedelta = timedelta(seconds=30)
@@ -86,6 +90,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         table_actions=WRITE,
         sends_task_tokens=True,
         starts_executions=True,
+        seals_identifiers=True,
         memory_mb=512,
         # API Gateway gives up after 29 s; the function must answer before that.
         timeout=timedelta(seconds=25),
@@ -158,6 +163,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         table_actions=WRITE,
         sends_task_tokens=True,
         calls_payment_provider=True,
+        opens_identifiers=True,
         memory_mb=512,
         timeout=timedelta(minutes=15),
     ),

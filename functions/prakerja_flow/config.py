@@ -236,6 +236,17 @@ ACTOR_MAX_CHARS = 128
 REASON_MAX_CHARS = 500
 SURVEY_ANSWER_MAX_CHARS = 1_000
 
+# --- personal data (ADR 0018, UU 27/2022) ---------------------------------------------------
+# Envelope encryption of participants' identifiers (data/identifiers.py): a data key from KMS
+# is reused for this long or this many items, whichever ends first, so a registration burst
+# or a payout run calls KMS once per data key, not once per item. Short enough that a data
+# key's plaintext does not outlive a few minutes in a function's memory.
+IDENTIFIERS_DATA_KEY_MAX_AGE = timedelta(minutes=5)
+IDENTIFIERS_DATA_KEY_MAX_MESSAGES = 10_000
+# Distinct data keys a process keeps (decrypting a payout run's participants meets the data
+# keys of every function instance that registered them).
+IDENTIFIERS_DATA_KEY_CACHE_ENTRIES = 1_000
+
 # --- API authentication (auth/signing.py, handlers/authorizer.py) -------------------------
 # A signed request is accepted this long either side of its X-Prakerja-Timestamp: room for
 # clock skew and transit, short enough that a captured request soon stops being usable.

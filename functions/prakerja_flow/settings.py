@@ -23,6 +23,22 @@ ENV_TEST_PROVIDER_OTHER_ACCOUNTS = "TEST_PROVIDER_OTHER_ACCOUNTS"
 ENV_TEST_PROVIDER_TIMEOUT_SECONDS = "TEST_PROVIDER_TIMEOUT_SECONDS"
 # "true" on a development stack deployed with -c programmeClock=true (handlers/clock_source.py).
 ENV_PROGRAMME_CLOCK = "PROGRAMME_CLOCK"
+# Personal data (ADR 0018): the customer managed key that encrypts participants' direct
+# identifiers, and the KMS HMAC key (with its version) that the NIK guard is keyed by. A
+# rotation of the HMAC key sets the new one as current and the old one as previous until
+# `prakerja ops identifiers migrate` has moved every guard (docs/operations.md).
+ENV_IDENTIFIERS_KEY_ARN = "IDENTIFIERS_KEY_ARN"
+ENV_NIK_LOOKUP_KEY_ARN = "NIK_LOOKUP_KEY_ARN"
+ENV_NIK_LOOKUP_KEY_VERSION = "NIK_LOOKUP_KEY_VERSION"
+ENV_NIK_LOOKUP_PREVIOUS_KEY_ARN = "NIK_LOOKUP_PREVIOUS_KEY_ARN"
+ENV_NIK_LOOKUP_PREVIOUS_KEY_VERSION = "NIK_LOOKUP_PREVIOUS_KEY_VERSION"
+IDENTIFIER_SETTINGS = (
+    ENV_IDENTIFIERS_KEY_ARN,
+    ENV_NIK_LOOKUP_KEY_ARN,
+    ENV_NIK_LOOKUP_KEY_VERSION,
+    ENV_NIK_LOOKUP_PREVIOUS_KEY_ARN,
+    ENV_NIK_LOOKUP_PREVIOUS_KEY_VERSION,
+)
 
 DEFAULT_TABLE_NAME = "prakerja-flow"
 
@@ -39,6 +55,14 @@ class Settings(BaseModel):
     test_provider_other_accounts: str | None = Field(None, alias=ENV_TEST_PROVIDER_OTHER_ACCOUNTS)
     test_provider_timeout_seconds: float | None = Field(None, alias=ENV_TEST_PROVIDER_TIMEOUT_SECONDS, gt=0, le=900)
     programme_clock: bool = Field(False, alias=ENV_PROGRAMME_CLOCK, strict=False)
+    identifiers_key_arn: str | None = Field(None, alias=ENV_IDENTIFIERS_KEY_ARN, pattern=r"^arn:aws[a-z-]*:kms:")
+    nik_lookup_key_arn: str | None = Field(None, alias=ENV_NIK_LOOKUP_KEY_ARN)
+    nik_lookup_key_version: str = Field("v1", alias=ENV_NIK_LOOKUP_KEY_VERSION, pattern=r"^v[0-9]{1,3}$")
+    # "v0" names the unkeyed SHA-256 guard of before ADR 0018 (no key): set while migrating.
+    nik_lookup_previous_key_arn: str | None = Field(None, alias=ENV_NIK_LOOKUP_PREVIOUS_KEY_ARN)
+    nik_lookup_previous_key_version: str | None = Field(
+        None, alias=ENV_NIK_LOOKUP_PREVIOUS_KEY_VERSION, pattern=r"^v[0-9]{1,3}$"
+    )
 
 
 _ALIASES = {field.alias for field in Settings.model_fields.values()}
@@ -82,3 +106,22 @@ def payment_provider_secret_arn() -> str | None:
 
 def payment_provider_base_url() -> str | None:
     return current().payment_provider_base_url
+
+
+def identifiers_key_arn() -> str:
+    arn = current().identifiers_key_arn
+    if not arn:
+        raise RuntimeError(f"{ENV_IDENTIFIERS_KEY_ARN} is not set")
+    return arn
+
+
+def nik_lookup_keys() -> list[tuple[str, str | None]]:
+    """(version, KMS key) of the NIK guard, the current first, then the previous one while a
+    rotation is under way. Version v0 has no key: the unkeyed hash of before ADR 0018."""
+    s = current()
+    if not s.nik_lookup_key_arn:
+        raise RuntimeError(f"{ENV_NIK_LOOKUP_KEY_ARN} is not set")
+    found: list[tuple[str, str | None]] = [(s.nik_lookup_key_version, s.nik_lookup_key_arn)]
+    if s.nik_lookup_previous_key_version and s.nik_lookup_previous_key_version != s.nik_lookup_key_version:
+        found.append((s.nik_lookup_previous_key_version, s.nik_lookup_previous_key_arn))
+    return found

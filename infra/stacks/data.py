@@ -15,6 +15,7 @@ from prakerja_flow.data import schema
 from ..environment import DeployEnv
 from ..nag import acknowledge
 
+NIK_LOOKUP_VERSION = "v1"  # the guard's key version in use (data/nik_lookup.py); a rotation adds v2
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER, "B": dynamodb.AttributeType.BINARY}
 
 
@@ -73,6 +74,30 @@ class DataStack(Stack):
             alias=f"alias/{deploy_env.prefixed(catalogue.SERVICE_NAME)}-data",
             description=f"Prakerja Flow ({deploy_env.name}): tables and payment provider credentials",
             enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        # ADR 0018: participants' direct identifiers get their own key, so that reading the
+        # table (the data key, through DynamoDB) does not let anyone read them: opening them
+        # needs kms:Decrypt on this key, which operators' default policy does not grant.
+        self.identifiers_key = kms.Key(
+            self,
+            "IdentifiersKey",
+            alias=f"alias/{deploy_env.prefixed(catalogue.SERVICE_NAME)}-identifiers",
+            description=f"Prakerja Flow ({deploy_env.name}): participants' NIK, name and birth date (ADR 0018)",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # The NIK guard's HMAC key: never leaves KMS. KMS does not rotate HMAC keys; a new
+        # version is a new key (docs/operations.md, "Rotating the NIK lookup key").
+        self.nik_lookup_version = NIK_LOOKUP_VERSION
+        self.nik_lookup_key = kms.Key(
+            self,
+            f"NikLookupKey{NIK_LOOKUP_VERSION.upper()}",
+            alias=f"alias/{deploy_env.prefixed(catalogue.SERVICE_NAME)}-nik-lookup-{NIK_LOOKUP_VERSION}",
+            description=f"Prakerja Flow ({deploy_env.name}): NIK lookup HMAC key {NIK_LOOKUP_VERSION} (ADR 0018)",
+            key_spec=kms.KeySpec.HMAC_256,
+            key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
             removal_policy=RemovalPolicy.RETAIN,
         )
 

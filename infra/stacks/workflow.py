@@ -131,6 +131,8 @@ class WorkflowStack(Stack):
             table_arn=data.table.table_arn,
             index_names=data.index_names,
             key=data.key,
+            identifiers_key=data.identifiers_key,
+            nik_lookup_key=data.nik_lookup_key,
             state_machine_name=self.state_machine_name,
             state_machine_arn=self.state_machine_arn,
             execution_arns=self.execution_arns,
@@ -171,6 +173,11 @@ class WorkflowStack(Stack):
         env["POWERTOOLS_LOG_LEVEL"] = "INFO"
         if self.deploy_env.programme_clock:
             env[settings.ENV_PROGRAMME_CLOCK] = "true"
+        if spec.seals_identifiers or spec.opens_identifiers:
+            env[settings.ENV_IDENTIFIERS_KEY_ARN] = self.data.identifiers_key.key_arn
+        if spec.seals_identifiers:
+            env[settings.ENV_NIK_LOOKUP_KEY_ARN] = self.data.nik_lookup_key.key_arn
+            env[settings.ENV_NIK_LOOKUP_KEY_VERSION] = self.data.nik_lookup_version
         if spec.calls_payment_provider:
             env[ENV_PAYMENT_PROVIDER_SECRET] = self.data.payment_provider_secret.secret_arn
             # Only the functions that call the provider learn where it is.
@@ -239,6 +246,26 @@ class WorkflowStack(Stack):
                 "executions of this environment's lifecycle state machine.",
             )
 
+    def _identifier_statements(self, spec: catalogue.FunctionSpec) -> list[iam.PolicyStatement]:
+        """ADR 0018: sealing needs data keys (GenerateDataKey; Encrypt for the SDK's keyring),
+        opening needs Decrypt, keying the NIK guard GenerateMac. Called directly, not via a
+        service: the SDK and the guard call KMS themselves."""
+        key, found = self.data.identifiers_key.key_arn, []
+        if spec.seals_identifiers:
+            found.append(
+                iam.PolicyStatement(
+                    sid="SealIdentifiers", actions=["kms:GenerateDataKey", "kms:Encrypt"], resources=[key]
+                )
+            )
+            found.append(
+                iam.PolicyStatement(
+                    sid="NikLookup", actions=["kms:GenerateMac"], resources=[self.data.nik_lookup_key.key_arn]
+                )
+            )
+        if spec.opens_identifiers:
+            found.append(iam.PolicyStatement(sid="OpenIdentifiers", actions=["kms:Decrypt"], resources=[key]))
+        return found
+
     def _statements(self, spec: catalogue.FunctionSpec, log_group: logs.LogGroup) -> list[iam.PolicyStatement]:
         data = self.data
         statements = [
@@ -266,6 +293,7 @@ class WorkflowStack(Stack):
                     conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"}},
                 )
             )
+        statements.extend(self._identifier_statements(spec))
         if spec.sends_task_tokens:
             statements.append(
                 iam.PolicyStatement(sid="ResumeExecutions", actions=list(SEND_TASK_ACTIONS), resources=["*"])

@@ -30,7 +30,7 @@ from prakerja_flow.data import clients, schema, workflow
 from prakerja_flow.payments import rate_limit
 from prakerja_flow.payments.fake import FakeProvider
 
-from . import credentials, gateway, invoker, moto_patches, schedules, virtual_time
+from . import credentials, gateway, identifier_keys, invoker, moto_patches, schedules, virtual_time
 from .inspection import Inspection, _ended, _moto_executions
 from .moto_patches.fidelity import open_executions_quota
 from .moto_patches.speed import direct_lambda_invoke
@@ -114,6 +114,7 @@ class LocalCloud(Inspection):
         self.lifecycle_asl = lifecycle_asl
         self.virtual = virtual
         self.arn_of: dict[str, str] = {}
+        self.key_env: dict[str, str] = {}  # the identifier keys' settings (ADR 0018), set by deploy()
         self.state_machine_arn = catalogue.state_machine_arn(REGION, ACCOUNT)
         self._mock = None
         self._saved_env: dict[str, str | None] = {}
@@ -190,7 +191,11 @@ class LocalCloud(Inspection):
     # --- deployment: what the CDK app deploys, from the same sources -------------------------
 
     def function_env(self) -> dict[str, str]:
-        return {**catalogue.function_environment(self.table_name, self.state_machine_arn, "fake"), **LOCAL_ENV}
+        return {
+            **catalogue.function_environment(self.table_name, self.state_machine_arn, "fake"),
+            **self.key_env,
+            **LOCAL_ENV,
+        }
 
     def _apply_function_environments(self) -> None:
         """One process hosts every function, so their environments must agree."""
@@ -207,6 +212,7 @@ class LocalCloud(Inspection):
         os.environ.update(merged)
 
     def deploy(self) -> None:
+        self.key_env = identifier_keys.create(boto3.client("kms", region_name=REGION))
         self._apply_function_environments()
         self.ddb.create_table(**schema.table_definition(self.table_name))
         self.ddb.create_table(**schema.idempotency_table_definition(self.table_name))

@@ -15,14 +15,13 @@ from pydantic_core import PydanticCustomError
 
 from prakerja_flow import config
 from prakerja_flow.data import audit, controls
-from prakerja_flow.data import participants as profiles
 from prakerja_flow.domain import incentives as inc
 from prakerja_flow.domain.errors import DomainError
 from prakerja_flow.handlers import text
 from prakerja_flow.handlers.api_models import ACTOR, REASON
 from prakerja_flow.services import operator
 
-from .aws import OpsError, OpsUsageError, Target
+from .aws import OpsUsageError, Target
 
 WAVE_OPEN, WAVE_CLOSE = "wave.open", "wave.close"
 PAUSE, RESUME = "payouts.pause", "payouts.resume"
@@ -177,9 +176,6 @@ def _pause(action: Action, actor: str, reason: str, at) -> Outcome:
 def reveal_nik(target: Target, participant_id: str, actor: str, reason: str) -> str:
     """A participant's full NIK, for the console's one page that shows it: written to the
     audit log (who, why, whose) before it is returned, so no NIK is seen unrecorded."""
-    actor, reason = checked_words(actor, reason)
-    profile = profiles.get(participant_id)
-    if profile is None or not profile.get("nik"):
-        raise OpsError(f"participant {participant_id} not found")
-    audit.append(actor, REVEAL_NIK, reason, target.now(), participant_id=participant_id)
-    return profile["nik"]
+    from . import identity  # it builds on this module
+
+    return str(identity.reveal(target, participant_id, actor, reason)["nik"])

@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from prakerja_flow import catalogue
+from prakerja_flow import catalogue, settings
 from prakerja_flow import clock as flow_clock
 from prakerja_flow.data import clients
 
@@ -130,7 +130,26 @@ def connect(endpoint_url: str | None, region: str | None, table_name: str | None
     target.payout_run_arn = catalogue.state_machine_arn(
         region, target.account, physical_name(catalogue.PAYOUT_RUN.name)
     )
+    _use_identifier_keys(target)
     return target
+
+
+def _use_identifier_keys(target: Target) -> None:
+    """ADR 0018: which KMS keys seal the identifiers and key the NIK guard, read from the API
+    function's settings (as `clock advance` reads its clock there): a lookup by NIK here must
+    use the very key version the functions write with. Left as they are when unreadable: a
+    lookup then says which setting is missing."""
+    name = physical_name(catalogue.by_key(catalogue.API_FUNCTION_KEY).function_name)
+    try:
+        found = target.client("lambda").get_function_configuration(FunctionName=name)
+    except (ClientError, BotoCoreError):
+        return
+    variables = found.get("Environment", {}).get("Variables", {})
+    for setting in settings.IDENTIFIER_SETTINGS:
+        if variables.get(setting):
+            os.environ[setting] = variables[setting]
+        else:
+            os.environ.pop(setting, None)
 
 
 _NOT_FOUND_CODES = ("ResourceNotFoundException", "StateMachineDoesNotExist")

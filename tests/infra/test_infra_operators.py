@@ -47,7 +47,9 @@ def _by_sid(policy) -> dict[str, dict]:
 
 
 def test_one_operator_policy_named_per_environment(template, policy):
-    assert len(resources(template, "AWS::IAM::ManagedPolicy")) == 1
+    # The default policy and the reveal policy (ADR 0018, tests/infra/test_infra_identifiers.py).
+    names = {p["Properties"]["ManagedPolicyName"] for p in resources(template, "AWS::IAM::ManagedPolicy").values()}
+    assert names == {f"{TEST_ENV}-prakerja-flow-operator", f"{TEST_ENV}-prakerja-flow-operator-reveal"}
     assert policy["ManagedPolicyName"] == f"{TEST_ENV}-prakerja-flow-operator"
 
 
@@ -105,7 +107,7 @@ def test_role_is_assumable_by_the_context_principal_only(template, workflow):
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == "sts:AssumeRole"
     assert trust["Principal"] == {"AWS": TEST_OPERATOR_PRINCIPAL}
-    assert role["ManagedPolicyArns"] == [{"Ref": lid(workflow.operators.policy)}]
+    assert role["ManagedPolicyArns"] == [{"Ref": lid(workflow.operators.policy)}]  # not the reveal policy
     assert role["RoleName"] == f"{TEST_ENV}-prakerja-flow-operator"
     assert role["MaxSessionDuration"] == 3600
     assert {"OperatorRoleArn", "OperatorPolicyArn"} <= set(template["Outputs"])
@@ -173,6 +175,7 @@ def test_policy_template_has_no_unexpected_statements(policy):
         "PayoutRunExecutions",
         "FailWaitingTasks",
         "FunctionSettings",
+        "NikLookup",
     }
 
 

@@ -24,6 +24,8 @@ from prakerja_flow import catalogue, config, settings
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 SPECS = {spec.key: spec for spec in catalogue.FUNCTIONS}
+# ADR 0018's statements, on the identifiers key and the NIK lookup key (test_infra_identifiers.py).
+IDENTIFIER_SIDS = {"SealIdentifiers", "NikLookup", "OpenIdentifiers"}
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +104,11 @@ def test_function_environment(synth, template, workflow, key):
         payment_provider=synth.system.deploy_env.payment_provider,
     )
     expected["POWERTOOLS_LOG_LEVEL"] = "INFO"
+    if spec.seals_identifiers or spec.opens_identifiers:
+        expected[settings.ENV_IDENTIFIERS_KEY_ARN] = imported(synth.raw(data), getatt_arn(data.identifiers_key))
+    if spec.seals_identifiers:
+        expected[settings.ENV_NIK_LOOKUP_KEY_ARN] = imported(synth.raw(data), getatt_arn(data.nik_lookup_key))
+        expected[settings.ENV_NIK_LOOKUP_KEY_VERSION] = "v1"
     if spec.calls_payment_provider:
         expected[ENV_PAYMENT_PROVIDER_SECRET] = imported(synth.raw(data), ref(data.payment_provider_secret))
         expected[catalogue.ENV_PAYMENT_PROVIDER_URL] = TEST_PAYMENT_PROVIDER_URL
@@ -202,7 +209,7 @@ def test_kms_use_is_limited_to_the_services_that_need_it(all_templates, workflow
     kms = [
         s
         for s in _statements_of_role(all_templates, lid(workflow.roles[key]))
-        if any(a.startswith("kms:") for a in _actions(s))
+        if any(a.startswith("kms:") for a in _actions(s)) and s.get("Sid") not in IDENTIFIER_SIDS
     ]
     via = sorted(json.dumps(s["Condition"]["StringEquals"]["kms:ViaService"]) for s in kms)
     expected = (["dynamodb."] if spec.table_actions else []) + (

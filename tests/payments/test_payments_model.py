@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, settings, target
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from prakerja.local import moto_patches
+from prakerja.local import identifier_keys, moto_patches
 from prakerja.statement_check import statement_problems
 from prakerja_flow import clock, config
 from prakerja_flow.data import budget_leases, clients, controls, dynamo, entitlements, keys, schema
@@ -186,7 +186,8 @@ class PayoutProtocol(RuleBasedStateMachine):
         )
         for n, pid in enumerate(PIDS, start=1):
             nik = build_nik(31, 71, 1, datetime(1990, 1, n).date(), "F", n)
-            profiles.register(participation.accepted(pid, nik, "Model", 1, "F", "1990-01-01", self.now), nik, self.now)
+            profile = participation.accepted(pid, nik, "Model", 1, "F", "1990-01-01", self.now)
+            profiles.register(profile, profiles.nik_guards(nik), self.now)
             number = f"0811000000{n:02d}"
             # PA, PB: own and verified; PC: in someone else's name until an account change.
             self.fake.open_account("OVO", number, nik if pid != "PC" else OTHER_NIK, kyc_verified=True)
@@ -575,6 +576,9 @@ def _aws(monkeypatch):
         # each example about 4x faster: moto's response serialiser dominates otherwise.
         moto_patches.install()
         clients.reset()
+        # The identifiers key and the NIK lookup key (ADR 0018), as the local world creates them.
+        for name, value in identifier_keys.create(clients.client("kms")).items():
+            monkeypatch.setenv(name, value)
         yield
     clients.reset()
 

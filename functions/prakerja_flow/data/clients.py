@@ -6,6 +6,7 @@ data-access module shares these instead of keeping its own."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -20,6 +21,13 @@ RETRIES = Config(retries={"mode": "standard", "max_attempts": config.AWS_CALL_MA
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
+_reset_hooks: list[Callable[[], None]] = []
+
+
+def on_reset(hook: Callable[[], None]) -> None:
+    """Also forget what `hook` holds (data/identifiers.py: its KMS clients and cached data keys)
+    whenever the clients are reset."""
+    _reset_hooks.append(hook)
 
 
 def client(service: str) -> Any:  # a botocore client: its methods are made at run time
@@ -34,3 +42,5 @@ def reset() -> None:
     point the process at another endpoint (or a fresh mock world)."""
     with _lock:
         _clients.clear()
+    for hook in _reset_hooks:
+        hook()

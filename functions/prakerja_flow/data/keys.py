@@ -87,12 +87,18 @@ def wave_pause(number: int) -> str:
     return f"{WAVE_PAUSE_PREFIX}{int(number)}"
 
 
-def nik_guard(nik: str) -> str:
-    """One person, one card: the partition of the uniqueness guard of a NIK (its hash)."""
-    return f"NIK#{nik_hash(nik)}"
+LEGACY_NIK_VERSION = "v0"
 
 
-def nik_hash(nik: str) -> str:
+def nik_guard(version: str, mac_hex: str) -> str:
+    """One person, one card: the partition of the uniqueness guard of a NIK, its keyed hash
+    (data/nik_lookup.py) under a key version, so that the key can be rotated (ADR 0018).
+    Version v0 is the unkeyed hash of before ADR 0018, kept as it was until migrated."""
+    return f"NIK#{mac_hex}" if version == LEGACY_NIK_VERSION else f"NIK#{version}#{mac_hex}"
+
+
+def legacy_nik_hash(nik: str) -> str:
+    """The unkeyed guard hash of before ADR 0018: only computed to find and remove such guards."""
     return hashlib.sha256(f"prakerja-nik:{nik}".encode()).hexdigest()
 
 

@@ -1,26 +1,28 @@
-"""Participants (P#<id> / PROFILE) and the one-person-one-card guard (NIK#<hash> / NIK):
+"""Participants (P#<id> / PROFILE) and the one-person-one-card guard (NIK#<version>#<mac> / NIK):
 registration, lookups, and the writes that change a participant's standing (revocation,
 forfeiture, cancellation). Each is one condition-guarded request or transaction, so a
-retry or a race ends in "already done" or a named refusal."""
+retry or a race ends in "already done" or a named refusal. The profile's identifiers are
+stored sealed (data/identifiers.py), the guard keyed by a KMS HMAC (data/nik_lookup.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from .. import clock, config
 from ..domain import errors
 from ..domain.entities import Participant
 from ..domain.participation import ACTIVE, CANCELLED, REVOKED, REVOKING
 from ..domain.vocabulary import WaveStatus
-from . import dynamo, keys, ledger, schema
+from . import dynamo, identifiers, keys, ledger, nik_lookup, schema
+from .nik_lookup import NikGuards
 
 
 def item(profile: Participant) -> Participant:
-    """The profile as stored: its key, the deadline queue (purchase deadline) and the wave index."""
+    """The profile as stored: its identifiers sealed, its key, the deadline queue (purchase
+    deadline) and the wave index."""
     pid = profile["participant_id"]
-    return Participant(
-        **profile,
+    stored = Participant(
         pk=keys.participant(pid),
         sk=keys.PROFILE,
         type="PARTICIPANT",
@@ -29,17 +31,46 @@ def item(profile: Participant) -> Participant:
         gsi2pk=keys.wave(profile["wave"]),
         gsi2sk=pid,
     )
+    return cast(Participant, {**identifiers.sealed_item(profile), **stored})
 
 
-def find_id_by_nik(nik: str) -> str | None:
-    guard = dynamo.get(keys.nik_guard(nik), keys.NIK_SK)
-    return guard["participant_id"] if guard else None
+def nik_guards(nik: str) -> NikGuards:
+    return nik_lookup.guards(nik)
 
 
-def register(profile: Participant, nik: str, at: datetime) -> None:
-    """Wave must be open, NIK never seen in any wave; the training balance is credited in the same step."""
+def find_id_by_nik(nik: str, guards: NikGuards | None = None) -> str | None:
+    for pk in (guards or nik_guards(nik)).all:
+        guard = dynamo.get(pk, keys.NIK_SK)
+        if guard:
+            return str(guard["participant_id"])
+    return None
+
+
+def _absent(pk: str) -> dict[str, Any]:
+    return {
+        "ConditionCheck": {
+            "TableName": dynamo.table(),
+            "Key": dynamo.key(pk, keys.NIK_SK),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def guard_item(pk: str, version: str, participant_id: str, at: datetime) -> dict[str, Any]:
+    return {
+        "pk": pk,
+        "sk": keys.NIK_SK,
+        "type": "NIK",
+        "participant_id": participant_id,
+        "at": clock.iso(at),
+        "version": version,
+    }
+
+
+def register(profile: Participant, guards: NikGuards, at: datetime) -> None:
+    """Wave must be open, NIK never seen in any wave (under any key version in use); the
+    training balance is credited in the same step."""
     pid, wave = profile["participant_id"], profile["wave"]
-    guard = {"pk": keys.nik_guard(nik), "sk": keys.NIK_SK, "type": "NIK", "participant_id": pid, "at": clock.iso(at)}
     codes = dynamo.transact(
         [
             {
@@ -51,16 +82,17 @@ def register(profile: Participant, nik: str, at: datetime) -> None:
                     "ExpressionAttributeValues": dynamo.values(open=WaveStatus.OPEN),
                 }
             },
-            dynamo.put_new_request(guard),
+            dynamo.put_new_request(guard_item(guards.current, guards.version, pid, at)),
             dynamo.put_new_request(dict(item(profile))),
             ledger.line_request(pid, "BALANCE_GRANTED", "BALANCE_GRANTED", config.TRAINING_BALANCE_IDR, at),
+            *(_absent(pk) for pk in guards.all[1:]),
         ]
     )
     if codes is None:
         return
     if codes[0] == "ConditionalCheckFailed":
         raise errors.WaveClosed(f"wave {wave} is not open for registration")
-    if codes[1] == "ConditionalCheckFailed":
+    if codes[1] == "ConditionalCheckFailed" or "ConditionalCheckFailed" in codes[4:]:
         raise errors.DuplicateNik("this NIK already holds a Kartu Prakerja (one person, one card, across all waves)")
     raise RuntimeError(f"registration transaction cancelled: {codes}")
 
@@ -74,6 +106,11 @@ def require(participant_id: str) -> Participant:
     if profile is None:
         raise errors.ParticipantNotFound(f"participant {participant_id} does not exist")
     return profile
+
+
+def identifiers_of(profile: Participant) -> dict[str, Any]:
+    """The clear identifiers of a stored profile (needs kms:Decrypt on the identifiers key)."""
+    return identifiers.clear_identifiers(profile)
 
 
 def items(participant_id: str) -> list[dynamo.Item]:

@@ -30,13 +30,14 @@ def register(nik: str, full_name: str, wave: int, at: datetime) -> dict:
     if wave_item is None:
         raise errors.WaveNotFound(f"wave {wave} does not exist")
     waves.require_open(wave, wave_item["status"])
-    if profiles.find_id_by_nik(nik):
+    guards = profiles.nik_guards(nik)  # one KMS request, used by the check and the write
+    if profiles.find_id_by_nik(nik, guards):
         raise errors.DuplicateNik("this NIK already holds a Kartu Prakerja (one person, one card, across all waves)")
     participant_id = ids.new_participant_id()
     profile = participation.accepted(participant_id, nik, full_name, wave, info.gender, info.birth_date.isoformat(), at)
     # One transaction, and no execution yet: the lifecycle starts at the first certificate
     # (ADR 0015), and until then the table and the deadline sweep carry the participant.
-    profiles.register(profile, nik, at)
+    profiles.register(profile, guards, at)
     logger.info("participant registered", extra=masked({"participant_id": participant_id, "nik": nik, "wave": wave}))
     return profile
 

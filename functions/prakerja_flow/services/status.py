@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock
-from ..data import keys
+from ..data import identifiers, keys
 from ..data import participants as profiles
 from ..domain import diagnosis, participation, status_words
 from ..domain import incentives as inc
-from ..domain.nik import mask_nik
 from . import provider_health
 
 
@@ -30,7 +29,7 @@ def participant_view(participant_id: str) -> dict:
     now = clock.now()
     return {
         "participant_id": participant_id,
-        "nik_masked": mask_nik(profile["nik"]),
+        "nik_masked": identifiers.masked_nik(profile),
         "wave": profile["wave"],
         "status": profile["status"],
         "accepted_at": profile["accepted_at"],
