@@ -42,7 +42,8 @@ def setup(cloud: LocalCloud, n: int) -> None:
     for i in range(n):
         nik = build_nik(31, 71, 1, date(1990, 1, 1) + timedelta(days=i % 3000), "M", i % 9999 + 1)
         pid = f"P{i:07d}"
-        profiles.register(participation.accepted(pid, nik, "Bench", 1, "M", "1990-01-01", granted), nik, granted)
+        profile = participation.accepted(pid, nik, "Bench", 1, "M", "1990-01-01", granted)
+        profiles.register(profile, profiles.nik_guards(nik), granted)
         number = f"08{i:010d}"
         cloud.provider.open_account("OVO", number, nik, kyc_verified=True)
         accounts.replace(pid, {"channel": "OVO", "account_number": number}, {}, None, "bench", granted)
