@@ -21,14 +21,7 @@ def publish(participant_id: str, stage: str, event: dict, at: datetime) -> bool:
     by Step Functions, it is not lost and the caller's request still succeeds: the event
     waits in the inbox, queued for the next deadline sweep, which delivers it."""
     inbox.put(participant_id, stage, event, at)
-    try:
-        return deliver(participant_id, stage, at)
-    except workflow.Throttled as throttled:
-        logger.warning(
-            "handing the event over was throttled; the next deadline sweep delivers it",
-            extra={"stage": stage, "why": str(throttled)},
-        )
-        return False
+    return _deliver_unless_throttled(participant_id, stage, at)
 
 
 def publish_failure(participant_id: str, stage: str, error: str, cause: str, at: datetime) -> bool:
@@ -41,11 +34,17 @@ def await_with_token(participant_id: str, stage: str, token: str, at: datetime) 
     queued for the next deadline sweep): raising would fail the execution for good, which is
     what a throttled wave of first certificates did in virtual time (simulate --scale)."""
     inbox.put_token(participant_id, stage, token, at)
+    return _deliver_unless_throttled(participant_id, stage, at)
+
+
+def _deliver_unless_throttled(participant_id: str, stage: str, at: datetime) -> bool:
+    """deliver(), or, throttled by Step Functions, False with the event back in the inbox
+    and queued for the next deadline sweep (deliver puts it back before it raises)."""
     try:
         return deliver(participant_id, stage, at)
     except workflow.Throttled as throttled:
         logger.warning(
-            "taking the waiting event was throttled; the next deadline sweep delivers it",
+            "handing the event over was throttled; the next deadline sweep delivers it",
             extra={"stage": stage, "why": str(throttled)},
         )
         return False
