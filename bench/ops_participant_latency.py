@@ -55,7 +55,8 @@ def main() -> None:
     aws_port = _free_port()
     started = time.perf_counter()
     server = _serve(args.participants, args.seed, aws_port)
-    print(f"world: simulate --participants {args.participants} --seed {args.seed} in {time.perf_counter() - started:.0f} s")
+    elapsed = time.perf_counter() - started
+    print(f"world: simulate --participants {args.participants} --seed {args.seed} in {elapsed:.0f} s")
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
