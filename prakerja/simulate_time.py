@@ -27,7 +27,11 @@ def virtual_time_for(scale: int, provider_latency_ms: float | None) -> VirtualTi
     latency_s = (
         config.PAYMENT_PROVIDER_LATENCY.total_seconds() if provider_latency_ms is None else provider_latency_ms / 1000
     )
-    return VirtualTime(provider_latency_s=latency_s, scale=max(1, scale))
+    return VirtualTime(
+        provider_latency_s=latency_s,
+        scale=max(1, scale),
+        dynamodb_latency_s=config.DYNAMODB_CALL_LATENCY.total_seconds(),
+    )
 
 
 @contextmanager

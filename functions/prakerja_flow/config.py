@@ -180,6 +180,11 @@ PAYMENT_PROVIDER_MAX_CALLS_PER_SECOND = 200
 # A bank's or e-wallet's round trip per call, as planned for: bench/payout_day.py's fake
 # provider sleeps it, `simulate --scale` charges it in virtual time (docs/capacity.md).
 PAYMENT_PROVIDER_LATENCY = timedelta(milliseconds=100)
+# A DynamoDB request's round trip from a Lambda function in the same Region, as planned for
+# (AWS quotes single-digit milliseconds; 5 ms is the middle, transactions included): `simulate
+# --scale` charges it for every call in virtual time, so a payout child's own table work
+# lengthens the payout day as it does on AWS (prakerja/local/moto_patches/fidelity/dynamodb_latency.py).
+DYNAMODB_CALL_LATENCY = timedelta(milliseconds=5)
 # Connecting is quick or broken: fail fast and retry. Reading waits for a bank or
 # e-wallet round trip, so it gets longer; a transfer whose answer does not arrive in
 # time is left SENT (outcome unknown) and settled by a later run, never failed.

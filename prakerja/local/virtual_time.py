@@ -4,9 +4,10 @@ A simulation holds each programme day still while it works through it, and its p
 answers at once, so nothing that costs time on AWS costs any here: the rate quotas, the
 provider's round trip and the Lambda timeout would never bind. With virtual time switched on
 (`LocalCloud(virtual=VirtualTime(...))`, `simulate --scale`), each thread keeps a lane of
-seconds it has spent: a provider call spends its latency, a call that waits for a token
-spends the wait, a Lambda invocation may spend at most its function's timeout (past it,
-the invocation is stopped where it is, as Lambda stops it). The moment a call is made is
+seconds it has spent: a provider call spends its latency, a DynamoDB request its round
+trip, a call that waits for a token spends the wait, a Lambda invocation may spend at most
+its function's timeout (past it, the invocation is stopped where it is, as Lambda stops it).
+The moment a call is made is
 
     programme clock (the day) + the offset in the day the simulation set (an arrival, a job)
     + what this thread's lane has spent since then
@@ -59,10 +60,13 @@ class VirtualTime:
 
     provider_latency_s: float = 0.0
     scale: int = 1
+    dynamodb_latency_s: float = 0.0  # one DynamoDB request's round trip on AWS
     clock: Callable[[], datetime] | None = None
     offset_s: float = 0.0
     latest: float = 0.0  # the latest moment any lane reached since the last at()
     spent_by_provider_s: float = 0.0
+    spent_by_dynamodb_s: float = 0.0
+    dynamodb_calls: int = 0
     timeouts: dict[str, int] = field(default_factory=dict)
     # Step Functions' rate buckets (moto_patches/fidelity/rate_buckets.py keeps them here, one
     # set per local cloud) and what they did: calls answered ThrottlingException after the
@@ -89,6 +93,9 @@ class VirtualTime:
             "scale": self.scale,
             "provider_latency_s": self.provider_latency_s,
             "provider_time_s": round(self.spent_by_provider_s, 3),
+            "dynamodb_latency_s": self.dynamodb_latency_s,
+            "dynamodb_calls": self.dynamodb_calls,
+            "dynamodb_time_s": round(self.spent_by_dynamodb_s, 3),
             "lambda_timeouts": dict(sorted(self.timeouts.items())),
             "lambda_concurrency_peak": dict(sorted(self.concurrency_peak.items())),
             "throttled": dict(sorted(self.throttled.items())),
@@ -160,6 +167,14 @@ class VirtualTime:
         cost = seconds * self.scale
         with self._lock:
             self.spent_by_provider_s += cost
+        self.spend(cost)
+
+    def dynamodb_round_trip(self) -> None:
+        """One DynamoDB request's round trip, by a K-times slower worker: K times over."""
+        cost = self.dynamodb_latency_s * self.scale
+        with self._lock:
+            self.spent_by_dynamodb_s += cost
+            self.dynamodb_calls += 1
         self.spend(cost)
 
     def dilated_now(self) -> float:

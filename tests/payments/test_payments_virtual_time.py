@@ -30,8 +30,8 @@ N = 40
 
 
 @contextmanager
-def stack(latency_s: float, scale: int):
-    virtual = VirtualTime(provider_latency_s=latency_s, scale=scale)
+def stack(latency_s: float, scale: int, dynamodb_latency_s: float = 0.0):
+    virtual = VirtualTime(provider_latency_s=latency_s, scale=scale, dynamodb_latency_s=dynamodb_latency_s)
     with LocalCloud(provider=FakeProvider(), virtual=virtual) as cloud:
         setup(cloud, N)
         invoker.invocation_counts.clear()
@@ -64,6 +64,26 @@ def test_at_1_1000_a_run_takes_the_programme_time_of_the_whole_its_children_side
         # The batch is as big as on AWS (its timeout 1000 times longer too): one per shard.
         assert invoker.invocation_counts[PAY_SHARD] == len(report["shards"])
         assert virtual.timeouts == {}
+
+
+def test_each_dynamodb_request_of_the_run_costs_its_round_trip_on_the_lane_that_made_it():
+    """A payout's own table work (claim, SENT, PAID, the budget) is not free on AWS: every
+    DynamoDB request spends config.DYNAMODB_CALL_LATENCY, K times over, so the run is longer
+    than its provider round trips alone."""
+    with stack(latency_s=0.1, scale=1000) as (cloud, virtual):
+        cloud.run_job(PAYOUT_RUN)
+        provider_only = virtual.since_at()
+        assert virtual.dynamodb_calls == 0 and virtual.spent_by_dynamodb_s == 0
+    latency = config.DYNAMODB_CALL_LATENCY.total_seconds()
+    with stack(latency_s=0.1, scale=1000, dynamodb_latency_s=latency) as (cloud, virtual):
+        report = cloud.run_job(PAYOUT_RUN)
+        assert report["outcomes"] == {"paid": N}
+        # Every payout reads and writes the table several times; each request is charged once.
+        assert virtual.dynamodb_calls >= 3 * N, virtual.dynamodb_calls
+        assert virtual.spent_by_dynamodb_s == pytest.approx(virtual.dynamodb_calls * latency * 1000)
+        assert virtual.as_dict()["dynamodb_calls"] == virtual.dynamodb_calls
+        assert virtual.since_at() > provider_only
+        assert len(keys_paid(cloud)) == N
 
 
 def test_a_batch_stops_before_its_timeout_so_a_slow_provider_means_more_batches_not_timeouts():

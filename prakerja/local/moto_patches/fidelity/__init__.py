@@ -1,6 +1,7 @@
 """Patches that make moto 5.2.5 answer as AWS does where the project's clients look."""
 
 from . import (
+    dynamodb_latency,
     execution_history_pages,
     open_executions_quota,
     rate_buckets,
@@ -22,4 +23,5 @@ PATCHES = (
     rate_buckets,
     virtual_lanes,
     virtual_waits,
+    dynamodb_latency,
 )
