@@ -110,6 +110,12 @@ def breaks_condition_parser(monkeypatch):
     monkeypatch.setattr(ConditionExpressionParser, "parse", lambda self: None)
 
 
+def breaks_json_path_parse(monkeypatch):
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    monkeypatch.setattr(json_path, "parse", lambda path: None)
+
+
 def breaks_lambda_invoke(monkeypatch):
     from moto.awslambda.responses import LambdaResponse
 
@@ -139,6 +145,7 @@ def breaks_serialiser(monkeypatch):
     [
         (speed.narrowed_queries, breaks_query_signature),
         (speed.condition_expressions_parsed_once, breaks_condition_parser),
+        (speed.json_paths_parsed_once, breaks_json_path_parse),
         (speed.direct_lambda_invoke, breaks_lambda_invoke),
         (speed.serialiser_aliases, breaks_serialiser),
         (fidelity.redrive_execution, implements_redrive),

@@ -43,6 +43,7 @@ EXERCISED_BY = {
     speed.kept_method_names: ("dynamodb_expressions",),
     speed.update_expressions_parsed_once: ("dynamodb_expressions",),
     speed.condition_expressions_parsed_once: ("dynamodb_expressions", "dynamodb_transactions"),
+    speed.json_paths_parsed_once: ("step_functions",),
     speed.weak_item_tracking: ("dynamodb_queries",),
     speed.direct_calls: ("dynamodb_expressions", "dynamodb_transactions"),
     speed.direct_lambda_invoke: ("step_functions",),
